@@ -1,0 +1,83 @@
+//! The append-only activity log: one record per contribution or change, the
+//! ground truth of every figure Guildhall shows (see METRICS.md).
+
+use crate::ids::{CommunityId, PersonId, UnitId};
+use crate::time::Timestamp;
+use crate::community::word_enum;
+
+word_enum!(
+    /// Kinds keep their meaning forever; new kinds may be added.
+    ActivityKind {
+        MemberJoined = "member.joined": "joined",
+        MemberLeft = "member.left": "left",
+        ThreadHelp = "thread.help": "asked for help",
+        ThreadStory = "thread.story": "told a story",
+        ThreadDiscussion = "thread.discussion": "started a discussion",
+        ReplyCreated = "reply.created": "replied",
+        HelpSolved = "help.solved": "marked a help request solved",
+        ResourceCreated = "resource.created": "created a resource",
+        ResourceRevised = "resource.revised": "revised a resource",
+        ResourceEndorsed = "resource.endorsed": "endorsed a resource",
+        EventHeld = "event.held": "held an event",
+        EventAttended = "event.attended": "attended an event",
+        ThanksGiven = "thanks.given": "thanked someone",
+        StageChanged = "stage.changed": "changed the stage",
+        CharterReviewed = "charter.reviewed": "reviewed the charter",
+    }
+);
+
+impl ActivityKind {
+    /// Kinds that count as contributions in the health pulse.
+    pub fn is_contribution(self) -> bool {
+        matches!(
+            self,
+            ActivityKind::ThreadHelp
+                | ActivityKind::ThreadStory
+                | ActivityKind::ThreadDiscussion
+                | ActivityKind::ReplyCreated
+                | ActivityKind::ResourceCreated
+                | ActivityKind::ResourceRevised
+                | ActivityKind::EventAttended
+        )
+    }
+}
+
+/// An event about to be appended. `actor_unit` is filled by the store from
+/// the actor's unit at write time when left `None` and `resolve_unit` is set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewActivity {
+    pub at: Timestamp,
+    pub kind: ActivityKind,
+    pub actor: PersonId,
+    pub actor_unit: Option<UnitId>,
+    pub community: Option<CommunityId>,
+    pub subject: Option<i64>,
+    pub parent: Option<i64>,
+    pub other: Option<PersonId>,
+}
+
+impl NewActivity {
+    pub fn new(at: Timestamp, kind: ActivityKind, actor: PersonId, actor_unit: Option<UnitId>) -> Self {
+        NewActivity { at, kind, actor, actor_unit, community: None, subject: None, parent: None, other: None }
+    }
+
+    pub fn in_community(mut self, c: CommunityId) -> Self {
+        self.community = Some(c);
+        self
+    }
+
+    pub fn subject(mut self, s: i64) -> Self {
+        self.subject = Some(s);
+        self
+    }
+
+    pub fn parent(mut self, p: i64) -> Self {
+        self.parent = Some(p);
+        self
+    }
+
+    pub fn other(mut self, p: PersonId) -> Self {
+        self.other = Some(p);
+        self
+    }
+}

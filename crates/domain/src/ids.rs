@@ -1,0 +1,44 @@
+//! Typed identifiers, so that a person's id can never be passed where a
+//! community's is expected. All are `i64` in both databases.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! id_type {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::num::ParseIntError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.parse().map($name)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A person of the organization, with or without a sign-in account.
+    PersonId
+);
+id_type!(
+    /// An organization unit: business unit, department, site.
+    UnitId
+);
+id_type!(
+    /// A knowledge domain the organization's knowledge lives in.
+    DomainId
+);
+id_type!(
+    /// A community of practice.
+    CommunityId
+);

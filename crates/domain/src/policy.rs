@@ -1,0 +1,284 @@
+//! The one permission policy. Every page, API answer, list, count and export
+//! asks these functions; nothing else decides who may see or do what.
+//!
+//! Two answers matter when something is refused: if the viewer may not even
+//! know a thing exists (a private community they are not in), callers answer
+//! "not found"; if they may see it but not act on it, "forbidden". The
+//! functions here say which by returning [`Access`].
+//!
+//! Everything requires a signed-in viewer: Guildhall holds an organization's
+//! internal knowledge, so anonymous visitors see only the sign-in page.
+
+use crate::community::{CommunityRole, MembershipPolicy, Stage, Visibility};
+use crate::ids::PersonId;
+use crate::person::OrgRole;
+
+/// Who is asking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Viewer {
+    pub person: PersonId,
+    pub role: OrgRole,
+}
+
+impl Viewer {
+    pub fn is_admin(&self) -> bool {
+        self.role == OrgRole::Administrator
+    }
+}
+
+/// What the policy needs to know about one community and the viewer's place
+/// in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommunityContext {
+    pub visibility: Visibility,
+    pub policy: MembershipPolicy,
+    pub stage: Stage,
+    /// The viewer's role if they are a member.
+    pub role: Option<CommunityRole>,
+    /// Whether the viewer holds a pending invitation.
+    pub invited: bool,
+}
+
+/// The answer to "may this viewer do that?".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Access {
+    Allowed,
+    /// The viewer may know the thing exists but not do this; the message
+    /// says why in words a person understands.
+    Forbidden(&'static str),
+    /// The viewer may not know the thing exists.
+    Hidden,
+}
+
+impl Access {
+    pub fn is_allowed(&self) -> bool {
+        *self == Access::Allowed
+    }
+}
+
+/// May the viewer know that the community exists (list it, open its page)?
+pub fn can_see_community(c: &CommunityContext) -> bool {
+    match c.visibility {
+        Visibility::Open | Visibility::Closed => true,
+        Visibility::Private => c.role.is_some() || c.invited,
+    }
+}
+
+/// May the viewer read the community's content: threads, resources, events,
+/// its activity and its full member list?
+pub fn can_read_content(c: &CommunityContext) -> bool {
+    match c.visibility {
+        Visibility::Open => true,
+        Visibility::Closed | Visibility::Private => c.role.is_some(),
+    }
+}
+
+/// Tending the community: its profile, memberships, roles and stage.
+/// Coordinators may; administrators may too on communities they can see, so
+/// that a community whose coordinators left is not stranded.
+pub fn can_manage_community(viewer: &Viewer, c: &CommunityContext) -> Access {
+    if !can_see_community(c) {
+        return Access::Hidden;
+    }
+    let coordinator = c.role.is_some_and(CommunityRole::is_coordinator);
+    if coordinator || viewer.is_admin() {
+        Access::Allowed
+    } else {
+        Access::Forbidden("only the community's coordinators can do this")
+    }
+}
+
+/// Editing the profile (name, purpose, domains, visibility, policy). Memory
+/// communities are read-only: only their stage may still change.
+pub fn can_edit_community(viewer: &Viewer, c: &CommunityContext) -> Access {
+    match can_manage_community(viewer, c) {
+        Access::Allowed if c.stage.is_read_only() => {
+            Access::Forbidden("this community is in memory and read-only; move it to another stage first")
+        }
+        other => other,
+    }
+}
+
+/// Moving the community to another stage (allowed from memory too: that is
+/// how a community is revived).
+pub fn can_change_stage(viewer: &Viewer, c: &CommunityContext) -> Access {
+    can_manage_community(viewer, c)
+}
+
+/// What the viewer can do to become a member.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JoinOption {
+    AlreadyMember,
+    Join,
+    Request,
+    AcceptInvitation,
+    Unavailable(&'static str),
+}
+
+pub fn join_option(c: &CommunityContext) -> JoinOption {
+    if c.role.is_some() {
+        return JoinOption::AlreadyMember;
+    }
+    if c.stage.is_read_only() {
+        return JoinOption::Unavailable("this community is in memory and no longer takes members");
+    }
+    if c.invited {
+        return JoinOption::AcceptInvitation;
+    }
+    if !can_see_community(c) {
+        return JoinOption::Unavailable("not found");
+    }
+    match c.policy {
+        MembershipPolicy::Open => JoinOption::Join,
+        MembershipPolicy::Request => JoinOption::Request,
+        MembershipPolicy::Invitation => {
+            JoinOption::Unavailable("this community grows by invitation; ask a coordinator")
+        }
+    }
+}
+
+/// Leaving: any member may, except the last coordinator, who would strand
+/// the community.
+pub fn can_leave(c: &CommunityContext, coordinators: usize) -> Access {
+    match c.role {
+        None => Access::Forbidden("you are not a member of this community"),
+        Some(CommunityRole::Coordinator) if coordinators <= 1 => Access::Forbidden(
+            "you are the last coordinator; make someone else coordinator before you leave",
+        ),
+        Some(_) => Access::Allowed,
+    }
+}
+
+/// Starting a community is open to everyone: communities form themselves.
+pub fn can_create_community(_viewer: &Viewer) -> Access {
+    Access::Allowed
+}
+
+/// Organization units are the administrators' to shape.
+pub fn can_manage_units(viewer: &Viewer) -> Access {
+    if viewer.is_admin() {
+        Access::Allowed
+    } else {
+        Access::Forbidden("only administrators can change organization units")
+    }
+}
+
+/// Knowledge domains belong to the strategic portfolio.
+pub fn can_manage_domains(viewer: &Viewer) -> Access {
+    if matches!(viewer.role, OrgRole::Administrator | OrgRole::KnowledgeStrategist) {
+        Access::Allowed
+    } else {
+        Access::Forbidden("only administrators and knowledge strategists can change knowledge domains")
+    }
+}
+
+/// Editing a person's profile: themselves, HR or an administrator.
+pub fn can_edit_person(viewer: &Viewer, person: PersonId) -> Access {
+    if viewer.person == person || matches!(viewer.role, OrgRole::Administrator | OrgRole::Hr) {
+        Access::Allowed
+    } else {
+        Access::Forbidden("you can edit only your own profile")
+    }
+}
+
+/// Changing organization fields of a person (unit, manager, title, role)
+/// and creating people: HR and administrators. Only administrators grant
+/// organization roles.
+pub fn can_manage_people(viewer: &Viewer) -> Access {
+    if matches!(viewer.role, OrgRole::Administrator | OrgRole::Hr) {
+        Access::Allowed
+    } else {
+        Access::Forbidden("only administrators and HR can do this")
+    }
+}
+
+pub fn can_grant_org_roles(viewer: &Viewer) -> Access {
+    if viewer.is_admin() {
+        Access::Allowed
+    } else {
+        Access::Forbidden("only administrators can change organization roles")
+    }
+}
+
+/// Exporting the whole activity log reveals activity of private communities.
+pub fn can_export_activity(viewer: &Viewer) -> Access {
+    if viewer.is_admin() {
+        Access::Allowed
+    } else {
+        Access::Forbidden("only administrators can export the activity log")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(visibility: Visibility, role: Option<CommunityRole>) -> CommunityContext {
+        CommunityContext {
+            visibility,
+            policy: MembershipPolicy::Open,
+            stage: Stage::Coalescing,
+            role,
+            invited: false,
+        }
+    }
+
+    const MEMBER: Viewer = Viewer { person: PersonId(1), role: OrgRole::Member };
+    const ADMIN: Viewer = Viewer { person: PersonId(2), role: OrgRole::Administrator };
+
+    #[test]
+    fn private_is_hidden_from_outsiders_even_admins() {
+        let c = ctx(Visibility::Private, None);
+        assert!(!can_see_community(&c));
+        assert!(!can_read_content(&c));
+        assert_eq!(can_manage_community(&ADMIN, &c), Access::Hidden);
+        let invited = CommunityContext { invited: true, ..c };
+        assert!(can_see_community(&invited));
+        assert!(!can_read_content(&invited));
+    }
+
+    #[test]
+    fn closed_shows_existence_not_content() {
+        let c = ctx(Visibility::Closed, None);
+        assert!(can_see_community(&c));
+        assert!(!can_read_content(&c));
+        assert!(can_read_content(&ctx(Visibility::Closed, Some(CommunityRole::Observer))));
+    }
+
+    #[test]
+    fn only_coordinators_and_admins_manage() {
+        let member = ctx(Visibility::Open, Some(CommunityRole::Core));
+        assert!(matches!(can_manage_community(&MEMBER, &member), Access::Forbidden(_)));
+        let coord = ctx(Visibility::Open, Some(CommunityRole::Coordinator));
+        assert!(can_manage_community(&MEMBER, &coord).is_allowed());
+        assert!(can_manage_community(&ADMIN, &ctx(Visibility::Closed, None)).is_allowed());
+    }
+
+    #[test]
+    fn memory_is_read_only_but_can_be_revived() {
+        let c = CommunityContext { stage: Stage::Memory, ..ctx(Visibility::Open, Some(CommunityRole::Coordinator)) };
+        assert!(matches!(can_edit_community(&MEMBER, &c), Access::Forbidden(_)));
+        assert!(can_change_stage(&MEMBER, &c).is_allowed());
+        let outsider = CommunityContext { role: None, ..c };
+        assert!(matches!(join_option(&outsider), JoinOption::Unavailable(_)));
+    }
+
+    #[test]
+    fn join_options_follow_policy() {
+        let mut c = ctx(Visibility::Open, None);
+        assert_eq!(join_option(&c), JoinOption::Join);
+        c.policy = MembershipPolicy::Request;
+        assert_eq!(join_option(&c), JoinOption::Request);
+        c.policy = MembershipPolicy::Invitation;
+        assert!(matches!(join_option(&c), JoinOption::Unavailable(_)));
+        c.invited = true;
+        assert_eq!(join_option(&c), JoinOption::AcceptInvitation);
+    }
+
+    #[test]
+    fn last_coordinator_cannot_leave() {
+        let c = ctx(Visibility::Open, Some(CommunityRole::Coordinator));
+        assert!(matches!(can_leave(&c, 1), Access::Forbidden(_)));
+        assert!(can_leave(&c, 2).is_allowed());
+    }
+}

@@ -1,0 +1,104 @@
+//! Reading the append-only activity log: feeds for pages and the export.
+
+use crate::records::FeedItem;
+use crate::{Result, Store, append_activity, with_pool, write_tx};
+use guildhall_domain::NewActivity;
+use serde::Serialize;
+use sqlx::{Database, Encode, QueryBuilder, Type};
+
+/// One event exactly as METRICS.md's export describes it.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow, Serialize)]
+pub struct ActivityRow {
+    pub id: i64,
+    pub at: i64,
+    pub kind: String,
+    pub actor_id: i64,
+    pub actor_unit: Option<i64>,
+    pub community_id: Option<i64>,
+    pub subject_id: Option<i64>,
+    pub parent_id: Option<i64>,
+    pub other_id: Option<i64>,
+}
+
+/// Appends "the content of community `c` is readable by `viewer`" — the SQL
+/// form of `policy::can_read_content`: open communities, or any community
+/// the viewer is a member of.
+pub(crate) fn push_readable_by<DB: Database>(qb: &mut QueryBuilder<DB>, viewer: i64)
+where
+    for<'t> i64: Encode<'t, DB> + Type<DB>,
+{
+    qb.push("(c.visibility = 'open' OR EXISTS (SELECT 1 FROM memberships rm WHERE rm.community_id = c.id AND rm.person_id = ")
+        .push_bind(viewer)
+        .push("))");
+}
+
+const FEED_SELECT: &str = "SELECT a.id, a.at, a.kind, a.actor_id, p.name AS actor_name, a.community_id, \
+     c.slug AS community_slug, c.name AS community_name, a.other_id, o.name AS other_name \
+     FROM activity a JOIN people p ON p.id = a.actor_id JOIN communities c ON c.id = a.community_id \
+     LEFT JOIN people o ON o.id = a.other_id WHERE ";
+
+/// Which events a feed shows.
+#[derive(Clone, Copy, Debug)]
+pub enum FeedScope {
+    /// Events in the communities `person` is a member of.
+    MemberOf(i64),
+    /// Events in one community.
+    Community(i64),
+    /// Events by one person.
+    Actor(i64),
+}
+
+impl Store {
+    /// Appends events outside any other change (e.g. an attendance record).
+    pub async fn append_activity(&self, events: &[NewActivity]) -> Result<()> {
+        write_tx!(self, |tx| {
+            for ev in events {
+                append_activity!(&mut *tx, ev);
+            }
+        });
+        Ok(())
+    }
+
+    /// The latest events of `scope` whose community `viewer` may read.
+    pub async fn feed(&self, viewer: i64, scope: FeedScope, limit: i64) -> Result<Vec<FeedItem>> {
+        Ok(with_pool!(self, |pool| {
+            let mut qb = sqlx::QueryBuilder::new(FEED_SELECT);
+            push_readable_by(&mut qb, viewer);
+            match scope {
+                FeedScope::MemberOf(p) => {
+                    qb.push(" AND a.community_id IN (SELECT community_id FROM memberships WHERE person_id = ")
+                        .push_bind(p)
+                        .push(")");
+                }
+                FeedScope::Community(c) => {
+                    qb.push(" AND a.community_id = ").push_bind(c);
+                }
+                FeedScope::Actor(p) => {
+                    qb.push(" AND a.actor_id = ").push_bind(p);
+                }
+            }
+            qb.push(" ORDER BY a.at DESC, a.id DESC LIMIT ").push_bind(limit);
+            qb.build_query_as::<FeedItem>().fetch_all(pool).await?
+        }))
+    }
+
+    /// Up to `limit` events with id greater than `after`, in id order: the
+    /// export pages through the whole log this way in bounded memory.
+    pub async fn activity_after(&self, after: i64, limit: i64) -> Result<Vec<ActivityRow>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as::<_, ActivityRow>(
+                "SELECT id, at, kind, actor_id, actor_unit, community_id, subject_id, parent_id, other_id \
+                 FROM activity WHERE id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    pub async fn count_activity(&self) -> Result<i64> {
+        Ok(with_pool!(self, |pool| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM activity").fetch_one(pool).await?))
+    }
+}
+

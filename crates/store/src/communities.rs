@@ -1,0 +1,546 @@
+//! Communities, their domains, memberships, join requests, invitations and
+//! stage history.
+
+use crate::organization::like_pattern;
+use crate::records::{Community, CommunitySummary, Domain, Invitation, JoinRequest, Member, StageChange, Standing};
+use crate::{Page, Result, Store, StoreError, append_activity, with_pool, write_tx};
+use guildhall_domain::{NewActivity, Timestamp};
+use sqlx::{Database, Encode, QueryBuilder, Type};
+
+/// Appends "community `c` is visible to person `viewer`" — the SQL form of
+/// `policy::can_see_community`: open and closed communities are visible to
+/// everyone signed in, private ones to their members and invitees. A
+/// conformance test checks the two agree.
+pub(crate) fn push_visible_to<DB: Database>(qb: &mut QueryBuilder<DB>, viewer: i64)
+where
+    for<'t> i64: Encode<'t, DB> + Type<DB>,
+{
+    qb.push("(c.visibility <> 'private' OR EXISTS (SELECT 1 FROM memberships vm WHERE vm.community_id = c.id AND vm.person_id = ")
+        .push_bind(viewer)
+        .push(") OR EXISTS (SELECT 1 FROM invitations vi WHERE vi.community_id = c.id AND vi.status = 'pending' AND vi.person_id = ")
+        .push_bind(viewer)
+        .push("))");
+}
+
+const COMMUNITY_COLUMNS: &str = "c.id, c.slug, c.name, c.domain_statement, c.purpose, c.visibility, \
+     c.membership_policy, c.stage, c.created_at, c.updated_at";
+
+#[derive(Clone, Debug)]
+pub struct NewCommunity {
+    pub slug: String,
+    pub name: String,
+    pub domain_statement: String,
+    pub purpose: String,
+    pub visibility: String,
+    pub membership_policy: String,
+    pub stage: String,
+    pub domains: Vec<i64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct UpdateCommunity {
+    pub name: String,
+    pub domain_statement: String,
+    pub purpose: String,
+    pub visibility: String,
+    pub membership_policy: String,
+    pub domains: Vec<i64>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CommunitySort {
+    #[default]
+    Name,
+    Members,
+    Recent,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CommunityFilter {
+    /// Only communities this person may see (always set by the app).
+    pub visible_to: i64,
+    /// Only communities this person is a member of.
+    pub member: Option<i64>,
+    /// Only communities this person is not a member of.
+    pub not_member: Option<i64>,
+    pub domain: Option<i64>,
+    pub stage: Option<String>,
+    /// Communities with members in this unit or below it.
+    pub unit: Option<i64>,
+    pub text: Option<String>,
+    pub sort: CommunitySort,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Store {
+    /// Creates a community with its creator as first coordinator. `events`
+    /// are recorded in the new community (their `community` is set here).
+    pub async fn create_community(
+        &self,
+        c: &NewCommunity,
+        creator: i64,
+        reason: &str,
+        events: &[NewActivity],
+    ) -> Result<i64> {
+        let now = Timestamp::now().0;
+        Ok(write_tx!(self, |tx| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO communities (slug, name, domain_statement, purpose, visibility, membership_policy, stage, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+            )
+            .bind(&c.slug)
+            .bind(&c.name)
+            .bind(&c.domain_statement)
+            .bind(&c.purpose)
+            .bind(&c.visibility)
+            .bind(&c.membership_policy)
+            .bind(&c.stage)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::unique("slug"))?;
+            for d in &c.domains {
+                sqlx::query("INSERT INTO community_domains (community_id, domain_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(id)
+                    .bind(d)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("INSERT INTO memberships (community_id, person_id, role, joined_at) VALUES ($1, $2, 'coordinator', $3)")
+                .bind(id)
+                .bind(creator)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO stage_changes (community_id, from_stage, to_stage, reason, changed_by, at) VALUES ($1, NULL, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(&c.stage)
+            .bind(reason)
+            .bind(creator)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            for ev in events {
+                let ev = NewActivity { community: Some(guildhall_domain::CommunityId(id)), ..ev.clone() };
+                append_activity!(&mut *tx, &ev);
+            }
+            id
+        }))
+    }
+
+    pub async fn update_community(&self, id: i64, u: &UpdateCommunity) -> Result<()> {
+        let now = Timestamp::now().0;
+        write_tx!(self, |tx| {
+            let n = sqlx::query(
+                "UPDATE communities SET name = $1, domain_statement = $2, purpose = $3, visibility = $4, \
+                 membership_policy = $5, updated_at = $6 WHERE id = $7",
+            )
+            .bind(&u.name)
+            .bind(&u.domain_statement)
+            .bind(&u.purpose)
+            .bind(&u.visibility)
+            .bind(&u.membership_policy)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query("DELETE FROM community_domains WHERE community_id = $1").bind(id).execute(&mut *tx).await?;
+            for d in &u.domains {
+                sqlx::query("INSERT INTO community_domains (community_id, domain_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(id)
+                    .bind(d)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        });
+        Ok(())
+    }
+
+    pub async fn community_by_slug(&self, slug: &str) -> Result<Community> {
+        with_pool!(self, |pool| {
+            sqlx::QueryBuilder::new(format!("SELECT {COMMUNITY_COLUMNS} FROM communities c WHERE c.slug = "))
+                .push_bind(slug)
+                .build_query_as::<Community>()
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound)
+        })
+    }
+
+    pub async fn community(&self, id: i64) -> Result<Community> {
+        with_pool!(self, |pool| {
+            sqlx::QueryBuilder::new(format!("SELECT {COMMUNITY_COLUMNS} FROM communities c WHERE c.id = "))
+                .push_bind(id)
+                .build_query_as::<Community>()
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound)
+        })
+    }
+
+    pub async fn community_domains(&self, id: i64) -> Result<Vec<Domain>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as::<_, Domain>(
+                "SELECT d.id, d.name, d.description, d.created_at FROM domains d \
+                 JOIN community_domains cd ON cd.domain_id = d.id WHERE cd.community_id = $1 ORDER BY d.name",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// The person's role, pending invitation and pending request in one
+    /// community.
+    pub async fn standing(&self, community: i64, person: i64) -> Result<Standing> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as::<_, Standing>(
+                "SELECT (SELECT role FROM memberships WHERE community_id = $1 AND person_id = $2) AS role, \
+                 EXISTS (SELECT 1 FROM invitations WHERE community_id = $1 AND person_id = $2 AND status = 'pending') AS invited, \
+                 EXISTS (SELECT 1 FROM join_requests WHERE community_id = $1 AND person_id = $2 AND status = 'pending') AS requested",
+            )
+            .bind(community)
+            .bind(person)
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    pub async fn communities(&self, f: &CommunityFilter) -> Result<Page<CommunitySummary>> {
+        with_pool!(self, |pool| {
+            let mut total = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM communities c WHERE ");
+            let mut items = sqlx::QueryBuilder::new(
+                "SELECT c.id, c.slug, c.name, c.purpose, c.visibility, c.membership_policy, c.stage, \
+                 (SELECT COUNT(*) FROM memberships m WHERE m.community_id = c.id) AS members, \
+                 (SELECT role FROM memberships m WHERE m.community_id = c.id AND m.person_id = ",
+            );
+            items
+                .push_bind(f.visible_to)
+                .push(") AS my_role, (SELECT MAX(a.at) FROM activity a WHERE a.community_id = c.id) AS last_activity_at \
+                       FROM communities c WHERE ");
+            for qb in [&mut total, &mut items] {
+                push_visible_to(qb, f.visible_to);
+                if let Some(p) = f.member {
+                    qb.push(" AND EXISTS (SELECT 1 FROM memberships fm WHERE fm.community_id = c.id AND fm.person_id = ")
+                        .push_bind(p)
+                        .push(")");
+                }
+                if let Some(p) = f.not_member {
+                    qb.push(" AND NOT EXISTS (SELECT 1 FROM memberships fm WHERE fm.community_id = c.id AND fm.person_id = ")
+                        .push_bind(p)
+                        .push(")");
+                }
+                if let Some(d) = f.domain {
+                    qb.push(" AND EXISTS (SELECT 1 FROM community_domains fd WHERE fd.community_id = c.id AND fd.domain_id = ")
+                        .push_bind(d)
+                        .push(")");
+                }
+                if let Some(s) = &f.stage {
+                    qb.push(" AND c.stage = ").push_bind(s.clone());
+                }
+                if let Some(u) = f.unit {
+                    qb.push(
+                        " AND EXISTS (SELECT 1 FROM memberships um JOIN people up ON up.id = um.person_id \
+                         WHERE um.community_id = c.id AND up.unit_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM units WHERE id = ",
+                    )
+                    .push_bind(u)
+                    .push(" UNION ALL SELECT units.id FROM units JOIN sub ON units.parent_id = sub.id) SELECT id FROM sub))");
+                }
+                if let Some(t) = f.text.as_deref().filter(|t| !t.is_empty()) {
+                    let pat = like_pattern(t);
+                    qb.push(" AND (lower(c.name) LIKE ")
+                        .push_bind(pat.clone())
+                        .push(" ESCAPE '\\' OR lower(c.purpose) LIKE ")
+                        .push_bind(pat.clone())
+                        .push(" ESCAPE '\\' OR lower(c.domain_statement) LIKE ")
+                        .push_bind(pat)
+                        .push(" ESCAPE '\\')");
+                }
+            }
+            items.push(match f.sort {
+                CommunitySort::Name => " ORDER BY c.name, c.id",
+                CommunitySort::Members => " ORDER BY members DESC, c.name, c.id",
+                CommunitySort::Recent => " ORDER BY last_activity_at DESC, c.name, c.id",
+            });
+            items.push(" LIMIT ").push_bind(f.limit).push(" OFFSET ").push_bind(f.offset);
+            let total: i64 = total.build_query_scalar().fetch_one(pool).await?;
+            let items = items.build_query_as::<CommunitySummary>().fetch_all(pool).await?;
+            Ok(Page { items, total })
+        })
+    }
+
+    pub async fn members(&self, community: i64) -> Result<Vec<Member>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as::<_, Member>(
+                "SELECT m.person_id, p.name, p.title, u.name AS unit_name, m.role, m.joined_at \
+                 FROM memberships m JOIN people p ON p.id = m.person_id LEFT JOIN units u ON u.id = p.unit_id \
+                 WHERE m.community_id = $1 \
+                 ORDER BY CASE m.role WHEN 'coordinator' THEN 0 WHEN 'core' THEN 1 WHEN 'member' THEN 2 ELSE 3 END, p.name",
+            )
+            .bind(community)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    pub async fn count_role(&self, community: i64, role: &str) -> Result<i64> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM memberships WHERE community_id = $1 AND role = $2")
+                .bind(community)
+                .bind(role)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// Adds a member; `Conflict("membership")` if they already are one. Any
+    /// pending request or invitation of theirs is settled in the same
+    /// transaction.
+    pub async fn add_member(&self, community: i64, person: i64, role: &str, event: &NewActivity) -> Result<()> {
+        let now = event.at.0;
+        write_tx!(self, |tx| {
+            sqlx::query("INSERT INTO memberships (community_id, person_id, role, joined_at) VALUES ($1, $2, $3, $4)")
+                .bind(community)
+                .bind(person)
+                .bind(role)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::unique("membership"))?;
+            sqlx::query(
+                "UPDATE join_requests SET status = 'approved', decided_at = $3 WHERE community_id = $1 AND person_id = $2 AND status = 'pending'",
+            )
+            .bind(community)
+            .bind(person)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE invitations SET status = 'accepted', decided_at = $3 WHERE community_id = $1 AND person_id = $2 AND status = 'pending'",
+            )
+            .bind(community)
+            .bind(person)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            append_activity!(&mut *tx, event);
+        });
+        Ok(())
+    }
+
+    pub async fn remove_member(&self, community: i64, person: i64, event: &NewActivity) -> Result<()> {
+        write_tx!(self, |tx| {
+            let n = sqlx::query("DELETE FROM memberships WHERE community_id = $1 AND person_id = $2")
+                .bind(community)
+                .bind(person)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            append_activity!(&mut *tx, event);
+        });
+        Ok(())
+    }
+
+    pub async fn set_member_role(&self, community: i64, person: i64, role: &str) -> Result<()> {
+        let n = with_pool!(self, |pool| {
+            sqlx::query("UPDATE memberships SET role = $1 WHERE community_id = $2 AND person_id = $3")
+                .bind(role)
+                .bind(community)
+                .bind(person)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    pub async fn change_stage(&self, community: i64, to: &str, reason: &str, event: &NewActivity) -> Result<()> {
+        write_tx!(self, |tx| {
+            let from: Option<String> = sqlx::query_scalar("SELECT stage FROM communities WHERE id = $1")
+                .bind(community)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(from) = from else { return Err(StoreError::NotFound) };
+            sqlx::query("UPDATE communities SET stage = $1, updated_at = $2 WHERE id = $3")
+                .bind(to)
+                .bind(event.at.0)
+                .bind(community)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO stage_changes (community_id, from_stage, to_stage, reason, changed_by, at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(community)
+            .bind(from)
+            .bind(to)
+            .bind(reason)
+            .bind(event.actor.0)
+            .bind(event.at.0)
+            .execute(&mut *tx)
+            .await?;
+            append_activity!(&mut *tx, event);
+        });
+        Ok(())
+    }
+
+    pub async fn stage_history(&self, community: i64) -> Result<Vec<StageChange>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as::<_, StageChange>(
+                "SELECT s.id, s.from_stage, s.to_stage, s.reason, s.changed_by, p.name AS changed_by_name, s.at \
+                 FROM stage_changes s LEFT JOIN people p ON p.id = s.changed_by \
+                 WHERE s.community_id = $1 ORDER BY s.at DESC, s.id DESC",
+            )
+            .bind(community)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    // ---- join requests -----------------------------------------------
+
+    pub async fn create_join_request(&self, community: i64, person: i64, message: &str) -> Result<i64> {
+        let now = Timestamp::now().0;
+        with_pool!(self, |pool| {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO join_requests (community_id, person_id, message, status, created_at) \
+                 VALUES ($1, $2, $3, 'pending', $4) RETURNING id",
+            )
+            .bind(community)
+            .bind(person)
+            .bind(message)
+            .bind(now)
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::unique("request"))
+        })
+    }
+
+    const JOIN_REQUEST_SELECT: &str = "SELECT r.id, r.community_id, r.person_id, p.name AS person_name, u.name AS unit_name, \
+         r.message, r.status, r.created_at FROM join_requests r JOIN people p ON p.id = r.person_id \
+         LEFT JOIN units u ON u.id = p.unit_id";
+
+    pub async fn pending_join_requests(&self, community: i64) -> Result<Vec<JoinRequest>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::QueryBuilder::new(Self::JOIN_REQUEST_SELECT)
+                .push(" WHERE r.status = 'pending' AND r.community_id = ")
+                .push_bind(community)
+                .push(" ORDER BY r.created_at")
+                .build_query_as::<JoinRequest>()
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    pub async fn join_request(&self, id: i64) -> Result<JoinRequest> {
+        with_pool!(self, |pool| {
+            sqlx::QueryBuilder::new(Self::JOIN_REQUEST_SELECT)
+                .push(" WHERE r.id = ")
+                .push_bind(id)
+                .build_query_as::<JoinRequest>()
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound)
+        })
+    }
+
+    /// Declines or withdraws a pending request (approval goes through
+    /// [`Store::add_member`], which settles the request with the membership).
+    pub async fn close_join_request(&self, id: i64, status: &str, decided_by: i64) -> Result<()> {
+        let n = with_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE join_requests SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'pending'",
+            )
+            .bind(status)
+            .bind(decided_by)
+            .bind(Timestamp::now().0)
+            .bind(id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    // ---- invitations -------------------------------------------------
+
+    pub async fn create_invitation(&self, community: i64, person: i64, by: i64, role: &str) -> Result<i64> {
+        let now = Timestamp::now().0;
+        with_pool!(self, |pool| {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO invitations (community_id, person_id, invited_by, role, status, created_at) \
+                 VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
+            )
+            .bind(community)
+            .bind(person)
+            .bind(by)
+            .bind(role)
+            .bind(now)
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::unique("invitation"))
+        })
+    }
+
+    const INVITATION_SELECT: &str = "SELECT i.id, i.community_id, c.slug AS community_slug, c.name AS community_name, \
+         i.person_id, p.name AS person_name, b.name AS invited_by_name, i.role, i.status, i.created_at \
+         FROM invitations i JOIN communities c ON c.id = i.community_id JOIN people p ON p.id = i.person_id \
+         LEFT JOIN people b ON b.id = i.invited_by";
+
+    pub async fn pending_invitations_for_person(&self, person: i64) -> Result<Vec<Invitation>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::QueryBuilder::new(Self::INVITATION_SELECT)
+                .push(" WHERE i.status = 'pending' AND i.person_id = ")
+                .push_bind(person)
+                .push(" ORDER BY i.created_at DESC")
+                .build_query_as::<Invitation>()
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    pub async fn pending_invitations_for_community(&self, community: i64) -> Result<Vec<Invitation>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::QueryBuilder::new(Self::INVITATION_SELECT)
+                .push(" WHERE i.status = 'pending' AND i.community_id = ")
+                .push_bind(community)
+                .push(" ORDER BY i.created_at DESC")
+                .build_query_as::<Invitation>()
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    pub async fn invitation(&self, id: i64) -> Result<Invitation> {
+        with_pool!(self, |pool| {
+            sqlx::QueryBuilder::new(Self::INVITATION_SELECT)
+                .push(" WHERE i.id = ")
+                .push_bind(id)
+                .build_query_as::<Invitation>()
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound)
+        })
+    }
+
+    pub async fn decline_invitation(&self, id: i64) -> Result<()> {
+        let n = with_pool!(self, |pool| {
+            sqlx::query("UPDATE invitations SET status = 'declined', decided_at = $1 WHERE id = $2 AND status = 'pending'")
+                .bind(Timestamp::now().0)
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+}

@@ -1,0 +1,81 @@
+//! Guildhall's storage: the only code that speaks SQL.
+//!
+//! One [`Store`] over SQLite (the default, an embedded file) or PostgreSQL
+//! (several stateless servers sharing one database). The same SQL text runs
+//! on both wherever it can: `$1` placeholders, `RETURNING`, `ON CONFLICT`,
+//! `lower(x) LIKE lower($1)`, integer ids and Unix-second timestamps. Where
+//! the dialects differ, a method matches on the backend explicitly.
+//!
+//! The store never decides policy: use-cases in the app crate decide what
+//! may happen and which activity events record it; the store writes a change
+//! and its events in one transaction so that neither exists without the
+//! other. The one place SQL mirrors a policy rule (which communities a person
+//! may see, needed to paginate lists) is checked against the domain's policy
+//! by a conformance test.
+
+#![forbid(unsafe_code)]
+
+mod activity;
+mod bulk;
+mod communities;
+mod error;
+mod macros;
+mod migrate;
+mod open;
+mod organization;
+pub mod records;
+mod sessions;
+
+pub use activity::{ActivityRow, FeedScope};
+pub use bulk::{BulkWriter, Value};
+pub use communities::{CommunityFilter, CommunitySort, NewCommunity, UpdateCommunity};
+pub use error::StoreError;
+pub use migrate::MIGRATIONS;
+pub use open::OpenMode;
+pub use organization::{NewPerson, PeopleFilter, UpdatePerson};
+
+use sqlx::{PgPool, SqlitePool};
+
+/// The database behind a [`Store`], chosen from the URL's scheme.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The one handle on the database; cheap to clone (pools are shared).
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: Backend,
+}
+
+/// A page of results with the total count under the same filter.
+#[derive(Clone, Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+impl Store {
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
+    }
+
+    /// Answers whether the database is reachable (for `/healthz`).
+    pub async fn ping(&self) -> Result<()> {
+        with_pool!(self, |pool| {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, |pool| pool.close().await)
+    }
+}

@@ -1,0 +1,69 @@
+//! Schema migrations, one folder per database with the same versions.
+//! Applied migrations are never edited: add a new version instead.
+
+use crate::{Result, Store, StoreError, with_pool};
+
+/// (version, name, SQLite SQL, PostgreSQL SQL)
+pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../migrations/sqlite/0001_foundation.sql"),
+    include_str!("../migrations/postgres/0001_foundation.sql"),
+)];
+
+/// Several servers may start at once on one PostgreSQL database: each
+/// migration transaction takes this advisory lock first, then re-checks.
+const PG_MIGRATION_LOCK: i64 = 0x6775_696c_6468;
+
+impl Store {
+    /// Applies every migration not yet applied, each in its own transaction.
+    /// Returns the versions applied now.
+    pub async fn migrate(&self) -> Result<Vec<i64>> {
+        let newest_known = MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0);
+        let mut applied_now = Vec::new();
+        let postgres = self.is_postgres();
+        with_pool!(self, |pool| {
+            for step in 0..=MIGRATIONS.len() {
+                let mut tx = if postgres { pool.begin().await? } else { pool.begin_with("BEGIN IMMEDIATE").await? };
+                if postgres {
+                    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(PG_MIGRATION_LOCK).execute(&mut *tx).await?;
+                }
+                sqlx::raw_sql(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+                )
+                .execute(&mut *tx)
+                .await?;
+                let done: Vec<i64> =
+                    sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut *tx).await?;
+                if let Some(newest) = done.iter().max()
+                    && *newest > newest_known
+                {
+                    return Err(StoreError::Migration(format!(
+                        "the database has schema version {newest}, newer than this binary knows; upgrade guildhall"
+                    )));
+                }
+                let Some((version, name, sqlite_sql, pg_sql)) = MIGRATIONS.get(step) else {
+                    tx.commit().await?;
+                    break;
+                };
+                if !done.contains(version) {
+                    let sql = if postgres { *pg_sql } else { *sqlite_sql };
+                    sqlx::raw_sql(sql)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::Migration(format!("{version} {name}: {e}")))?;
+                    sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                        .bind(version)
+                        .bind(name)
+                        .bind(guildhall_domain::Timestamp::now().0)
+                        .execute(&mut *tx)
+                        .await?;
+                    tracing::info!(version, name, "applied migration");
+                    applied_now.push(*version);
+                }
+                tx.commit().await?;
+            }
+        });
+        Ok(applied_now)
+    }
+}

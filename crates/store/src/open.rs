@@ -1,0 +1,137 @@
+//! Choosing and opening the database from a URL or path.
+
+use crate::{Backend, Result, Store, StoreError};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Whether opening may create a new SQLite file. Commands meant to create a
+/// database (`migrate`, `demo`, `serve`) pass `Create`; everything else
+/// passes `MustExist`, so a typo never silently works on an empty database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenMode {
+    Create,
+    MustExist,
+}
+
+enum Target {
+    SqliteFile(String),
+    SqliteMemory,
+    Postgres(String),
+}
+
+fn classify(url: &str) -> Result<Target> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Err(StoreError::Open("the database URL is empty".into()));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Target::Postgres(url.to_owned()));
+    }
+    if url == ":memory:" || url == "sqlite::memory:" || url == "sqlite://:memory:" {
+        return Ok(Target::SqliteMemory);
+    }
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let path = path.split('?').next().unwrap_or(path);
+        if path.is_empty() {
+            return Err(StoreError::Open(format!("'{url}' names no file; write sqlite://PATH")));
+        }
+        return Ok(Target::SqliteFile(path.to_owned()));
+    }
+    if let Some((scheme, _)) = url.split_once("://") {
+        return Err(StoreError::Open(format!(
+            "unsupported database scheme '{scheme}://': use a file path, sqlite://PATH or postgres://…"
+        )));
+    }
+    Ok(Target::SqliteFile(url.to_owned()))
+}
+
+impl Store {
+    /// Opens the database at `url` and brings its schema up to date.
+    pub async fn open(url: &str, mode: OpenMode) -> Result<Store> {
+        let store = Store::connect(url, mode).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens without migrating (for `migrate` itself and for tests that
+    /// inspect an old schema).
+    pub async fn connect(url: &str, mode: OpenMode) -> Result<Store> {
+        let backend = match classify(url)? {
+            Target::Postgres(url) => {
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(&url)
+                    .await
+                    .map_err(|e| StoreError::Open(format!("cannot connect to PostgreSQL: {e}")))?;
+                Backend::Postgres(pool)
+            }
+            Target::SqliteMemory => {
+                let opts = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+                // Every connection of an in-memory pool shares one database,
+                // which lives as long as one connection does.
+                let pool = SqlitePoolOptions::new()
+                    .min_connections(1)
+                    .max_connections(4)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_with(opts)
+                    .await?;
+                Backend::Sqlite(pool)
+            }
+            Target::SqliteFile(path) => {
+                let exists = Path::new(&path).exists();
+                if !exists && mode == OpenMode::MustExist {
+                    return Err(StoreError::Open(format!(
+                        "no database at '{path}': check the path, or create one with `guildhall migrate` or `guildhall demo`"
+                    )));
+                }
+                if let Some(parent) = Path::new(&path).parent()
+                    && !parent.as_os_str().is_empty()
+                    && !parent.exists()
+                {
+                    return Err(StoreError::Open(format!(
+                        "the folder '{}' does not exist",
+                        parent.display()
+                    )));
+                }
+                let opts = SqliteConnectOptions::new()
+                    .filename(&path)
+                    .create_if_missing(mode == OpenMode::Create)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+                    .pragma("cache_size", "-65536")
+                    .pragma("temp_store", "memory");
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| StoreError::Open(format!("cannot open SQLite database '{path}': {e}")))?;
+                Backend::Sqlite(pool)
+            }
+        };
+        Ok(Store { backend })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_classified_or_refused() {
+        assert!(matches!(classify("guildhall.db"), Ok(Target::SqliteFile(p)) if p == "guildhall.db"));
+        assert!(matches!(classify("sqlite://data/g.db"), Ok(Target::SqliteFile(p)) if p == "data/g.db"));
+        assert!(matches!(classify("sqlite:g.db?mode=rwc"), Ok(Target::SqliteFile(p)) if p == "g.db"));
+        assert!(matches!(classify("postgres://u@h/db"), Ok(Target::Postgres(_))));
+        assert!(matches!(classify(":memory:"), Ok(Target::SqliteMemory)));
+        assert!(classify("mysql://x/y").is_err());
+        assert!(classify("sqlite://").is_err());
+        assert!(classify("  ").is_err());
+    }
+}

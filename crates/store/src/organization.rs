@@ -1,0 +1,321 @@
+//! Units, people (and their accounts) and knowledge domains.
+
+use crate::records::{Credentials, Domain, DomainSummary, Person, Unit, UnitSummary};
+use crate::{Page, Result, Store, StoreError, with_pool, write_tx};
+use guildhall_domain::Timestamp;
+
+const PERSON_SELECT: &str = "SELECT p.id, p.name, p.email, p.unit_id, u.name AS unit_name, p.title, \
+     p.manager_id, m.name AS manager_name, p.expertise, p.interests, p.bio, p.org_role, \
+     (p.password_hash IS NOT NULL) AS has_account, p.created_at \
+     FROM people p LEFT JOIN units u ON u.id = p.unit_id LEFT JOIN people m ON m.id = p.manager_id";
+
+#[derive(Clone, Debug)]
+pub struct NewPerson {
+    pub name: String,
+    pub email: String,
+    pub unit_id: Option<i64>,
+    pub title: String,
+    pub manager_id: Option<i64>,
+    pub expertise: String,
+    pub interests: String,
+    pub bio: String,
+    pub org_role: String,
+    pub password_hash: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct UpdatePerson {
+    pub name: String,
+    pub unit_id: Option<i64>,
+    pub title: String,
+    pub manager_id: Option<i64>,
+    pub expertise: String,
+    pub interests: String,
+    pub bio: String,
+    pub org_role: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PeopleFilter {
+    /// People of this unit or any unit below it.
+    pub unit: Option<i64>,
+    /// A declared expertise containing this text.
+    pub expertise: Option<String>,
+    /// Name, email, title or expertise containing this text.
+    pub text: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// `%text%` for LIKE, with LIKE's own wildcards escaped so `50%` means 50%.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+impl Store {
+    // ---- units -------------------------------------------------------
+
+    pub async fn create_unit(&self, name: &str, parent: Option<i64>, description: &str) -> Result<Unit> {
+        let now = Timestamp::now().0;
+        let unit = with_pool!(self, |pool| {
+            sqlx::query_as::<_, Unit>(
+                "INSERT INTO units (name, parent_id, description, created_at) VALUES ($1, $2, $3, $4) \
+                 RETURNING id, name, parent_id, description, created_at",
+            )
+            .bind(name)
+            .bind(parent)
+            .bind(description)
+            .bind(now)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(unit)
+    }
+
+    pub async fn update_unit(&self, id: i64, name: &str, parent: Option<i64>, description: &str) -> Result<()> {
+        let n = with_pool!(self, |pool| {
+            sqlx::query("UPDATE units SET name = $1, parent_id = $2, description = $3 WHERE id = $4")
+                .bind(name)
+                .bind(parent)
+                .bind(description)
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    pub async fn unit(&self, id: i64) -> Result<Unit> {
+        with_pool!(self, |pool| {
+            sqlx::query_as::<_, Unit>("SELECT id, name, parent_id, description, created_at FROM units WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound)
+        })
+    }
+
+    /// Every unit with its direct head count, ordered by name; the tree is
+    /// assembled by the caller (organizations have hundreds, not millions).
+    pub async fn units(&self) -> Result<Vec<UnitSummary>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as::<_, UnitSummary>(
+                "SELECT u.id, u.name, u.parent_id, u.description, \
+                 (SELECT COUNT(*) FROM people p WHERE p.unit_id = u.id) AS people \
+                 FROM units u ORDER BY u.name, u.id",
+            )
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    // ---- people ------------------------------------------------------
+
+    pub async fn create_person(&self, p: &NewPerson) -> Result<i64> {
+        let now = Timestamp::now().0;
+        with_pool!(self, |pool| {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO people (name, email, unit_id, title, manager_id, expertise, interests, bio, org_role, password_hash, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            )
+            .bind(&p.name)
+            .bind(&p.email)
+            .bind(p.unit_id)
+            .bind(&p.title)
+            .bind(p.manager_id)
+            .bind(&p.expertise)
+            .bind(&p.interests)
+            .bind(&p.bio)
+            .bind(&p.org_role)
+            .bind(&p.password_hash)
+            .bind(now)
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::unique("email"))
+        })
+    }
+
+    pub async fn update_person(&self, id: i64, p: &UpdatePerson) -> Result<()> {
+        let n = with_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE people SET name = $1, unit_id = $2, title = $3, manager_id = $4, expertise = $5, \
+                 interests = $6, bio = $7, org_role = $8 WHERE id = $9",
+            )
+            .bind(&p.name)
+            .bind(p.unit_id)
+            .bind(&p.title)
+            .bind(p.manager_id)
+            .bind(&p.expertise)
+            .bind(&p.interests)
+            .bind(&p.bio)
+            .bind(&p.org_role)
+            .bind(id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    pub async fn person(&self, id: i64) -> Result<Person> {
+        with_pool!(self, |pool| {
+            sqlx::QueryBuilder::new(PERSON_SELECT)
+                .push(" WHERE p.id = ")
+                .push_bind(id)
+                .build_query_as::<Person>()
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound)
+        })
+    }
+
+    pub async fn credentials_by_email(&self, email: &str) -> Result<Option<Credentials>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as::<_, Credentials>("SELECT id, org_role, password_hash FROM people WHERE email = $1")
+                .bind(email)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    pub async fn credentials(&self, id: i64) -> Result<Credentials> {
+        with_pool!(self, |pool| {
+            sqlx::query_as::<_, Credentials>("SELECT id, org_role, password_hash FROM people WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound)
+        })
+    }
+
+    /// Sets a password and ends every session of the person but `keep`
+    /// (the session that changed it), in one transaction.
+    pub async fn set_password_hash(&self, id: i64, hash: &str, keep_session: Option<&str>) -> Result<()> {
+        write_tx!(self, |tx| {
+            let n = sqlx::query("UPDATE people SET password_hash = $1 WHERE id = $2")
+                .bind(hash)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query("DELETE FROM sessions WHERE person_id = $1 AND token_hash <> $2")
+                .bind(id)
+                .bind(keep_session.unwrap_or(""))
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn count_people(&self) -> Result<i64> {
+        Ok(with_pool!(self, |pool| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM people").fetch_one(pool).await?))
+    }
+
+    pub async fn count_accounts(&self) -> Result<i64> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM people WHERE password_hash IS NOT NULL")
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    pub async fn people(&self, f: &PeopleFilter) -> Result<Page<Person>> {
+        with_pool!(self, |pool| {
+            let mut total = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM people p");
+            let mut items = sqlx::QueryBuilder::new(PERSON_SELECT);
+            for qb in [&mut total, &mut items] {
+                qb.push(" WHERE 1=1");
+                if let Some(unit) = f.unit {
+                    qb.push(
+                        " AND p.unit_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM units WHERE id = ",
+                    )
+                    .push_bind(unit)
+                    .push(" UNION ALL SELECT units.id FROM units JOIN sub ON units.parent_id = sub.id) SELECT id FROM sub)");
+                }
+                if let Some(e) = f.expertise.as_deref().filter(|s| !s.is_empty()) {
+                    qb.push(" AND lower(p.expertise) LIKE ").push_bind(like_pattern(e)).push(" ESCAPE '\\'");
+                }
+                if let Some(t) = f.text.as_deref().filter(|s| !s.is_empty()) {
+                    let pat = like_pattern(t);
+                    qb.push(" AND (lower(p.name) LIKE ")
+                        .push_bind(pat.clone())
+                        .push(" ESCAPE '\\' OR lower(p.email) LIKE ")
+                        .push_bind(pat.clone())
+                        .push(" ESCAPE '\\' OR lower(p.title) LIKE ")
+                        .push_bind(pat.clone())
+                        .push(" ESCAPE '\\' OR lower(p.expertise) LIKE ")
+                        .push_bind(pat)
+                        .push(" ESCAPE '\\')");
+                }
+            }
+            items.push(" ORDER BY p.name, p.id LIMIT ").push_bind(f.limit).push(" OFFSET ").push_bind(f.offset);
+            let total: i64 = total.build_query_scalar().fetch_one(pool).await?;
+            let items = items.build_query_as::<Person>().fetch_all(pool).await?;
+            Ok(Page { items, total })
+        })
+    }
+
+    // ---- knowledge domains -------------------------------------------
+
+    pub async fn create_domain(&self, name: &str, description: &str) -> Result<Domain> {
+        let now = Timestamp::now().0;
+        with_pool!(self, |pool| {
+            sqlx::query_as::<_, Domain>(
+                "INSERT INTO domains (name, description, created_at) VALUES ($1, $2, $3) \
+                 RETURNING id, name, description, created_at",
+            )
+            .bind(name)
+            .bind(description)
+            .bind(now)
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::unique("name"))
+        })
+    }
+
+    pub async fn update_domain(&self, id: i64, name: &str, description: &str) -> Result<()> {
+        let n = with_pool!(self, |pool| {
+            sqlx::query("UPDATE domains SET name = $1, description = $2 WHERE id = $3")
+                .bind(name)
+                .bind(description)
+                .bind(id)
+                .execute(pool)
+                .await
+                .map_err(StoreError::unique("name"))?
+                .rows_affected()
+        });
+        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    pub async fn domain(&self, id: i64) -> Result<Domain> {
+        with_pool!(self, |pool| {
+            sqlx::query_as::<_, Domain>("SELECT id, name, description, created_at FROM domains WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound)
+        })
+    }
+
+    /// Every domain with the number of communities `viewer` may see that
+    /// steward it.
+    pub async fn domains(&self, viewer: i64) -> Result<Vec<DomainSummary>> {
+        Ok(with_pool!(self, |pool| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT d.id, d.name, d.description, \
+                 (SELECT COUNT(*) FROM community_domains cd JOIN communities c ON c.id = cd.community_id \
+                  WHERE cd.domain_id = d.id AND ",
+            );
+            crate::communities::push_visible_to(&mut qb, viewer);
+            qb.push(") AS communities FROM domains d ORDER BY d.name")
+            .build_query_as::<DomainSummary>()
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+}
