@@ -1,1 +1,59 @@
+//! Guildhall's use-cases: each one validates its input, asks the domain's
+//! permission policy, calls the store and records what happened in the
+//! activity log — in that order, in one place, for web, CLI and importers.
+//!
+//! This crate must not know about HTTP (no status codes, cookies or HTML) or
+//! SQL (no queries): it speaks domain types to callers and store methods to
+//! the database. Its one error type, [`AppError`], is mapped to HTTP by the
+//! web crate and to messages by the CLI.
 
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod communities;
+mod error;
+pub mod export;
+pub mod organization;
+
+pub use auth::SessionUser;
+pub use error::AppError;
+pub use guildhall_store as store;
+
+use guildhall_store::Store;
+
+pub type Result<T> = std::result::Result<T, AppError>;
+
+/// Settings that change how use-cases behave.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// How long a session lasts without signing in again.
+    pub session_ttl_secs: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            session_ttl_secs: 14 * 24 * 3600,
+        }
+    }
+}
+
+/// The application: the store plus settings. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct App {
+    pub store: Store,
+    pub config: Config,
+}
+
+impl App {
+    pub fn new(store: Store, config: Config) -> Self {
+        App { store, config }
+    }
+}
+
+/// Clamps a page request to sane bounds: at most 100 items, from page 1.
+pub fn paginate(page: Option<i64>, per_page: Option<i64>) -> (i64, i64, i64) {
+    let per_page = per_page.unwrap_or(20).clamp(1, 100);
+    let page = page.unwrap_or(1).clamp(1, 1_000_000);
+    (page, per_page, (page - 1) * per_page)
+}

@@ -1,9 +1,9 @@
 //! The append-only activity log: one record per contribution or change, the
 //! ground truth of every figure Guildhall shows (see METRICS.md).
 
+use crate::community::word_enum;
 use crate::ids::{CommunityId, PersonId, UnitId};
 use crate::time::Timestamp;
-use crate::community::word_enum;
 
 word_enum!(
     /// Kinds keep their meaning forever; new kinds may be added.
@@ -57,8 +57,22 @@ pub struct NewActivity {
 }
 
 impl NewActivity {
-    pub fn new(at: Timestamp, kind: ActivityKind, actor: PersonId, actor_unit: Option<UnitId>) -> Self {
-        NewActivity { at, kind, actor, actor_unit, community: None, subject: None, parent: None, other: None }
+    pub fn new(
+        at: Timestamp,
+        kind: ActivityKind,
+        actor: PersonId,
+        actor_unit: Option<UnitId>,
+    ) -> Self {
+        NewActivity {
+            at,
+            kind,
+            actor,
+            actor_unit,
+            community: None,
+            subject: None,
+            parent: None,
+            other: None,
+        }
     }
 
     pub fn in_community(mut self, c: CommunityId) -> Self {

@@ -162,7 +162,10 @@ impl Stage {
                 "Hold a renewal workshop",
                 "Or decide on closure and harvest the knowledge",
             ],
-            Stage::Memory => &["Keep the knowledge findable", "Point members to living communities"],
+            Stage::Memory => &[
+                "Keep the knowledge findable",
+                "Point members to living communities",
+            ],
         }
     }
 
@@ -176,7 +179,10 @@ impl Stage {
 /// invisible to outsiders, so nobody outside could join or ask to.
 pub fn check_visibility_policy(v: Visibility, p: MembershipPolicy) -> Result<(), String> {
     if v == Visibility::Private && p != MembershipPolicy::Invitation {
-        return Err("a private community is invisible to non-members, so it can only grow by invitation".into());
+        return Err(
+            "a private community is invisible to non-members, so it can only grow by invitation"
+                .into(),
+        );
     }
     Ok(())
 }

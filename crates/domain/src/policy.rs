@@ -92,9 +92,9 @@ pub fn can_manage_community(viewer: &Viewer, c: &CommunityContext) -> Access {
 /// communities are read-only: only their stage may still change.
 pub fn can_edit_community(viewer: &Viewer, c: &CommunityContext) -> Access {
     match can_manage_community(viewer, c) {
-        Access::Allowed if c.stage.is_read_only() => {
-            Access::Forbidden("this community is in memory and read-only; move it to another stage first")
-        }
+        Access::Allowed if c.stage.is_read_only() => Access::Forbidden(
+            "this community is in memory and read-only; move it to another stage first",
+        ),
         other => other,
     }
 }
@@ -165,10 +165,15 @@ pub fn can_manage_units(viewer: &Viewer) -> Access {
 
 /// Knowledge domains belong to the strategic portfolio.
 pub fn can_manage_domains(viewer: &Viewer) -> Access {
-    if matches!(viewer.role, OrgRole::Administrator | OrgRole::KnowledgeStrategist) {
+    if matches!(
+        viewer.role,
+        OrgRole::Administrator | OrgRole::KnowledgeStrategist
+    ) {
         Access::Allowed
     } else {
-        Access::Forbidden("only administrators and knowledge strategists can change knowledge domains")
+        Access::Forbidden(
+            "only administrators and knowledge strategists can change knowledge domains",
+        )
     }
 }
 
@@ -223,8 +228,14 @@ mod tests {
         }
     }
 
-    const MEMBER: Viewer = Viewer { person: PersonId(1), role: OrgRole::Member };
-    const ADMIN: Viewer = Viewer { person: PersonId(2), role: OrgRole::Administrator };
+    const MEMBER: Viewer = Viewer {
+        person: PersonId(1),
+        role: OrgRole::Member,
+    };
+    const ADMIN: Viewer = Viewer {
+        person: PersonId(2),
+        role: OrgRole::Administrator,
+    };
 
     #[test]
     fn private_is_hidden_from_outsiders_even_admins() {
@@ -242,13 +253,19 @@ mod tests {
         let c = ctx(Visibility::Closed, None);
         assert!(can_see_community(&c));
         assert!(!can_read_content(&c));
-        assert!(can_read_content(&ctx(Visibility::Closed, Some(CommunityRole::Observer))));
+        assert!(can_read_content(&ctx(
+            Visibility::Closed,
+            Some(CommunityRole::Observer)
+        )));
     }
 
     #[test]
     fn only_coordinators_and_admins_manage() {
         let member = ctx(Visibility::Open, Some(CommunityRole::Core));
-        assert!(matches!(can_manage_community(&MEMBER, &member), Access::Forbidden(_)));
+        assert!(matches!(
+            can_manage_community(&MEMBER, &member),
+            Access::Forbidden(_)
+        ));
         let coord = ctx(Visibility::Open, Some(CommunityRole::Coordinator));
         assert!(can_manage_community(&MEMBER, &coord).is_allowed());
         assert!(can_manage_community(&ADMIN, &ctx(Visibility::Closed, None)).is_allowed());
@@ -256,8 +273,14 @@ mod tests {
 
     #[test]
     fn memory_is_read_only_but_can_be_revived() {
-        let c = CommunityContext { stage: Stage::Memory, ..ctx(Visibility::Open, Some(CommunityRole::Coordinator)) };
-        assert!(matches!(can_edit_community(&MEMBER, &c), Access::Forbidden(_)));
+        let c = CommunityContext {
+            stage: Stage::Memory,
+            ..ctx(Visibility::Open, Some(CommunityRole::Coordinator))
+        };
+        assert!(matches!(
+            can_edit_community(&MEMBER, &c),
+            Access::Forbidden(_)
+        ));
         assert!(can_change_stage(&MEMBER, &c).is_allowed());
         let outsider = CommunityContext { role: None, ..c };
         assert!(matches!(join_option(&outsider), JoinOption::Unavailable(_)));

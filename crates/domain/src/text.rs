@@ -18,7 +18,10 @@ impl Slug {
         if s.len() < 2 || s.len() > 60 {
             return Err("must be 2 to 60 characters long".into());
         }
-        if !s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        if !s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
             return Err("may contain only lowercase letters, digits and hyphens".into());
         }
         if s.starts_with('-') || s.ends_with('-') || s.contains("--") {
@@ -40,7 +43,12 @@ impl Slug {
                 out.push('-');
             }
         }
-        out.trim_end_matches('-').chars().take(60).collect::<String>().trim_end_matches('-').to_owned()
+        out.trim_end_matches('-')
+            .chars()
+            .take(60)
+            .collect::<String>()
+            .trim_end_matches('-')
+            .to_owned()
     }
 
     pub fn as_str(&self) -> &str {
@@ -75,8 +83,11 @@ impl Email {
         let host_ok = host.contains('.')
             && !host.starts_with('.')
             && !host.ends_with('.')
-            && host.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
-        if local.is_empty() || !host_ok || s.chars().any(char::is_whitespace) || host.contains('@') {
+            && host
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+        if local.is_empty() || !host_ok || s.chars().any(char::is_whitespace) || host.contains('@')
+        {
             return Err("must look like name@example.org".into());
         }
         Ok(Email(s))
@@ -122,7 +133,9 @@ pub fn optional_text(s: &str, max: usize) -> Result<String, String> {
     if s.chars().count() > max {
         return Err(format!("must be at most {max} characters"));
     }
-    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if s.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err("must not contain control characters".into());
     }
     Ok(s.replace("\r\n", "\n"))
@@ -176,7 +189,10 @@ mod tests {
 
     #[test]
     fn emails_are_normalized() {
-        assert_eq!(Email::parse(" Ada@Example.ORG ").map(|e| e.0), Ok("ada@example.org".into()));
+        assert_eq!(
+            Email::parse(" Ada@Example.ORG ").map(|e| e.0),
+            Ok("ada@example.org".into())
+        );
         assert!(Email::parse("ada").is_err());
         assert!(Email::parse("ada@example").is_err());
         assert!(Email::parse("a b@example.org").is_err());
@@ -185,7 +201,10 @@ mod tests {
 
     #[test]
     fn tags() {
-        assert_eq!(tag_list("Rust, rust , SQL,,"), Ok(vec!["rust".to_owned(), "sql".to_owned()]));
+        assert_eq!(
+            tag_list("Rust, rust , SQL,,"),
+            Ok(vec!["rust".to_owned(), "sql".to_owned()])
+        );
         assert!(tag_list(&"x,".repeat(30)).is_ok());
         let many: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
         assert!(tag_list(&many.join(",")).is_err());

@@ -44,7 +44,12 @@ impl Timestamp {
     /// A short date for pages, e.g. `3 Mar 2026`.
     pub fn date(self) -> String {
         match OffsetDateTime::from_unix_timestamp(self.0) {
-            Ok(t) => format!("{} {} {}", t.day(), short_month(u8::from(t.month())), t.year()),
+            Ok(t) => format!(
+                "{} {} {}",
+                t.day(),
+                short_month(u8::from(t.month())),
+                t.year()
+            ),
             Err(_) => String::new(),
         }
     }
@@ -78,7 +83,9 @@ fn short_month(m: u8) -> &'static str {
     const M: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    M.get(usize::from(m).saturating_sub(1)).copied().unwrap_or("")
+    M.get(usize::from(m).saturating_sub(1))
+        .copied()
+        .unwrap_or("")
 }
 
 impl fmt::Display for Timestamp {

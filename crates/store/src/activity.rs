@@ -77,7 +77,8 @@ impl Store {
                     qb.push(" AND a.actor_id = ").push_bind(p);
                 }
             }
-            qb.push(" ORDER BY a.at DESC, a.id DESC LIMIT ").push_bind(limit);
+            qb.push(" ORDER BY a.at DESC, a.id DESC LIMIT ")
+                .push_bind(limit);
             qb.build_query_as::<FeedItem>().fetch_all(pool).await?
         }))
     }
@@ -98,7 +99,10 @@ impl Store {
     }
 
     pub async fn count_activity(&self) -> Result<i64> {
-        Ok(with_pool!(self, |pool| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM activity").fetch_one(pool).await?))
+        Ok(with_pool!(self, |pool| sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM activity"
+        )
+        .fetch_one(pool)
+        .await?))
     }
 }
-

@@ -49,7 +49,13 @@ const ROWS_PER_STATEMENT: usize = 400;
 
 impl BulkWriter {
     pub fn new(table: &'static str, columns: &'static [&'static str]) -> Self {
-        BulkWriter { table, columns, rows: Vec::new(), batch: 40_000, written: 0 }
+        BulkWriter {
+            table,
+            columns,
+            rows: Vec::new(),
+            batch: 40_000,
+            written: 0,
+        }
     }
 
     /// Queues a row; writes a batch when enough are queued.

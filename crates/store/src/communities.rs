@@ -2,7 +2,9 @@
 //! stage history.
 
 use crate::organization::like_pattern;
-use crate::records::{Community, CommunitySummary, Domain, Invitation, JoinRequest, Member, StageChange, Standing};
+use crate::records::{
+    Community, CommunitySummary, Domain, Invitation, JoinRequest, Member, StageChange, Standing,
+};
 use crate::{Page, Result, Store, StoreError, append_activity, with_pool, write_tx};
 use guildhall_domain::{NewActivity, Timestamp};
 use sqlx::{Database, Encode, QueryBuilder, Type};
@@ -124,7 +126,10 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             for ev in events {
-                let ev = NewActivity { community: Some(guildhall_domain::CommunityId(id)), ..ev.clone() };
+                let ev = NewActivity {
+                    community: Some(guildhall_domain::CommunityId(id)),
+                    ..ev.clone()
+                };
                 append_activity!(&mut *tx, &ev);
             }
             id
@@ -151,7 +156,10 @@ impl Store {
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
-            sqlx::query("DELETE FROM community_domains WHERE community_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM community_domains WHERE community_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             for d in &u.domains {
                 sqlx::query("INSERT INTO community_domains (community_id, domain_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                     .bind(id)
@@ -165,23 +173,27 @@ impl Store {
 
     pub async fn community_by_slug(&self, slug: &str) -> Result<Community> {
         with_pool!(self, |pool| {
-            sqlx::QueryBuilder::new(format!("SELECT {COMMUNITY_COLUMNS} FROM communities c WHERE c.slug = "))
-                .push_bind(slug)
-                .build_query_as::<Community>()
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound)
+            sqlx::QueryBuilder::new(format!(
+                "SELECT {COMMUNITY_COLUMNS} FROM communities c WHERE c.slug = "
+            ))
+            .push_bind(slug)
+            .build_query_as::<Community>()
+            .fetch_optional(pool)
+            .await?
+            .ok_or(StoreError::NotFound)
         })
     }
 
     pub async fn community(&self, id: i64) -> Result<Community> {
         with_pool!(self, |pool| {
-            sqlx::QueryBuilder::new(format!("SELECT {COMMUNITY_COLUMNS} FROM communities c WHERE c.id = "))
-                .push_bind(id)
-                .build_query_as::<Community>()
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound)
+            sqlx::QueryBuilder::new(format!(
+                "SELECT {COMMUNITY_COLUMNS} FROM communities c WHERE c.id = "
+            ))
+            .push_bind(id)
+            .build_query_as::<Community>()
+            .fetch_optional(pool)
+            .await?
+            .ok_or(StoreError::NotFound)
         })
     }
 
@@ -269,9 +281,16 @@ impl Store {
                 CommunitySort::Members => " ORDER BY members DESC, c.name, c.id",
                 CommunitySort::Recent => " ORDER BY last_activity_at DESC, c.name, c.id",
             });
-            items.push(" LIMIT ").push_bind(f.limit).push(" OFFSET ").push_bind(f.offset);
+            items
+                .push(" LIMIT ")
+                .push_bind(f.limit)
+                .push(" OFFSET ")
+                .push_bind(f.offset);
             let total: i64 = total.build_query_scalar().fetch_one(pool).await?;
-            let items = items.build_query_as::<CommunitySummary>().fetch_all(pool).await?;
+            let items = items
+                .build_query_as::<CommunitySummary>()
+                .fetch_all(pool)
+                .await?;
             Ok(Page { items, total })
         })
     }
@@ -292,18 +311,26 @@ impl Store {
 
     pub async fn count_role(&self, community: i64, role: &str) -> Result<i64> {
         Ok(with_pool!(self, |pool| {
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM memberships WHERE community_id = $1 AND role = $2")
-                .bind(community)
-                .bind(role)
-                .fetch_one(pool)
-                .await?
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM memberships WHERE community_id = $1 AND role = $2",
+            )
+            .bind(community)
+            .bind(role)
+            .fetch_one(pool)
+            .await?
         }))
     }
 
     /// Adds a member; `Conflict("membership")` if they already are one. Any
     /// pending request or invitation of theirs is settled in the same
     /// transaction.
-    pub async fn add_member(&self, community: i64, person: i64, role: &str, event: &NewActivity) -> Result<()> {
+    pub async fn add_member(
+        &self,
+        community: i64,
+        person: i64,
+        role: &str,
+        event: &NewActivity,
+    ) -> Result<()> {
         let now = event.at.0;
         write_tx!(self, |tx| {
             sqlx::query("INSERT INTO memberships (community_id, person_id, role, joined_at) VALUES ($1, $2, $3, $4)")
@@ -335,14 +362,20 @@ impl Store {
         Ok(())
     }
 
-    pub async fn remove_member(&self, community: i64, person: i64, event: &NewActivity) -> Result<()> {
+    pub async fn remove_member(
+        &self,
+        community: i64,
+        person: i64,
+        event: &NewActivity,
+    ) -> Result<()> {
         write_tx!(self, |tx| {
-            let n = sqlx::query("DELETE FROM memberships WHERE community_id = $1 AND person_id = $2")
-                .bind(community)
-                .bind(person)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            let n =
+                sqlx::query("DELETE FROM memberships WHERE community_id = $1 AND person_id = $2")
+                    .bind(community)
+                    .bind(person)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
@@ -353,24 +386,39 @@ impl Store {
 
     pub async fn set_member_role(&self, community: i64, person: i64, role: &str) -> Result<()> {
         let n = with_pool!(self, |pool| {
-            sqlx::query("UPDATE memberships SET role = $1 WHERE community_id = $2 AND person_id = $3")
-                .bind(role)
-                .bind(community)
-                .bind(person)
-                .execute(pool)
-                .await?
-                .rows_affected()
+            sqlx::query(
+                "UPDATE memberships SET role = $1 WHERE community_id = $2 AND person_id = $3",
+            )
+            .bind(role)
+            .bind(community)
+            .bind(person)
+            .execute(pool)
+            .await?
+            .rows_affected()
         });
-        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
-    pub async fn change_stage(&self, community: i64, to: &str, reason: &str, event: &NewActivity) -> Result<()> {
+    pub async fn change_stage(
+        &self,
+        community: i64,
+        to: &str,
+        reason: &str,
+        event: &NewActivity,
+    ) -> Result<()> {
         write_tx!(self, |tx| {
-            let from: Option<String> = sqlx::query_scalar("SELECT stage FROM communities WHERE id = $1")
-                .bind(community)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some(from) = from else { return Err(StoreError::NotFound) };
+            let from: Option<String> =
+                sqlx::query_scalar("SELECT stage FROM communities WHERE id = $1")
+                    .bind(community)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some(from) = from else {
+                return Err(StoreError::NotFound);
+            };
             sqlx::query("UPDATE communities SET stage = $1, updated_at = $2 WHERE id = $3")
                 .bind(to)
                 .bind(event.at.0)
@@ -408,7 +456,12 @@ impl Store {
 
     // ---- join requests -----------------------------------------------
 
-    pub async fn create_join_request(&self, community: i64, person: i64, message: &str) -> Result<i64> {
+    pub async fn create_join_request(
+        &self,
+        community: i64,
+        person: i64,
+        message: &str,
+    ) -> Result<i64> {
         let now = Timestamp::now().0;
         with_pool!(self, |pool| {
             sqlx::query_scalar::<_, i64>(
@@ -468,12 +521,22 @@ impl Store {
             .await?
             .rows_affected()
         });
-        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     // ---- invitations -------------------------------------------------
 
-    pub async fn create_invitation(&self, community: i64, person: i64, by: i64, role: &str) -> Result<i64> {
+    pub async fn create_invitation(
+        &self,
+        community: i64,
+        person: i64,
+        by: i64,
+        role: &str,
+    ) -> Result<i64> {
         let now = Timestamp::now().0;
         with_pool!(self, |pool| {
             sqlx::query_scalar::<_, i64>(
@@ -508,7 +571,10 @@ impl Store {
         }))
     }
 
-    pub async fn pending_invitations_for_community(&self, community: i64) -> Result<Vec<Invitation>> {
+    pub async fn pending_invitations_for_community(
+        &self,
+        community: i64,
+    ) -> Result<Vec<Invitation>> {
         Ok(with_pool!(self, |pool| {
             sqlx::QueryBuilder::new(Self::INVITATION_SELECT)
                 .push(" WHERE i.status = 'pending' AND i.community_id = ")
@@ -541,6 +607,10 @@ impl Store {
                 .await?
                 .rows_affected()
         });
-        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 }

@@ -24,17 +24,25 @@ impl Store {
         let postgres = self.is_postgres();
         with_pool!(self, |pool| {
             for step in 0..=MIGRATIONS.len() {
-                let mut tx = if postgres { pool.begin().await? } else { pool.begin_with("BEGIN IMMEDIATE").await? };
+                let mut tx = if postgres {
+                    pool.begin().await?
+                } else {
+                    pool.begin_with("BEGIN IMMEDIATE").await?
+                };
                 if postgres {
-                    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(PG_MIGRATION_LOCK).execute(&mut *tx).await?;
+                    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                        .bind(PG_MIGRATION_LOCK)
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 sqlx::raw_sql(
                     "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
                 )
                 .execute(&mut *tx)
                 .await?;
-                let done: Vec<i64> =
-                    sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut *tx).await?;
+                let done: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+                    .fetch_all(&mut *tx)
+                    .await?;
                 if let Some(newest) = done.iter().max()
                     && *newest > newest_known
                 {

@@ -33,10 +33,15 @@ fn classify(url: &str) -> Result<Target> {
     if url == ":memory:" || url == "sqlite::memory:" || url == "sqlite://:memory:" {
         return Ok(Target::SqliteMemory);
     }
-    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
         let path = path.split('?').next().unwrap_or(path);
         if path.is_empty() {
-            return Err(StoreError::Open(format!("'{url}' names no file; write sqlite://PATH")));
+            return Err(StoreError::Open(format!(
+                "'{url}' names no file; write sqlite://PATH"
+            )));
         }
         return Ok(Target::SqliteFile(path.to_owned()));
     }
@@ -111,7 +116,9 @@ impl Store {
                     .max_connections(8)
                     .connect_with(opts)
                     .await
-                    .map_err(|e| StoreError::Open(format!("cannot open SQLite database '{path}': {e}")))?;
+                    .map_err(|e| {
+                        StoreError::Open(format!("cannot open SQLite database '{path}': {e}"))
+                    })?;
                 Backend::Sqlite(pool)
             }
         };
@@ -125,10 +132,19 @@ mod tests {
 
     #[test]
     fn urls_are_classified_or_refused() {
-        assert!(matches!(classify("guildhall.db"), Ok(Target::SqliteFile(p)) if p == "guildhall.db"));
-        assert!(matches!(classify("sqlite://data/g.db"), Ok(Target::SqliteFile(p)) if p == "data/g.db"));
-        assert!(matches!(classify("sqlite:g.db?mode=rwc"), Ok(Target::SqliteFile(p)) if p == "g.db"));
-        assert!(matches!(classify("postgres://u@h/db"), Ok(Target::Postgres(_))));
+        assert!(
+            matches!(classify("guildhall.db"), Ok(Target::SqliteFile(p)) if p == "guildhall.db")
+        );
+        assert!(
+            matches!(classify("sqlite://data/g.db"), Ok(Target::SqliteFile(p)) if p == "data/g.db")
+        );
+        assert!(
+            matches!(classify("sqlite:g.db?mode=rwc"), Ok(Target::SqliteFile(p)) if p == "g.db")
+        );
+        assert!(matches!(
+            classify("postgres://u@h/db"),
+            Ok(Target::Postgres(_))
+        ));
         assert!(matches!(classify(":memory:"), Ok(Target::SqliteMemory)));
         assert!(classify("mysql://x/y").is_err());
         assert!(classify("sqlite://").is_err());

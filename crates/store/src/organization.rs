@@ -49,14 +49,23 @@ pub struct PeopleFilter {
 
 /// `%text%` for LIKE, with LIKE's own wildcards escaped so `50%` means 50%.
 pub(crate) fn like_pattern(text: &str) -> String {
-    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }
 
 impl Store {
     // ---- units -------------------------------------------------------
 
-    pub async fn create_unit(&self, name: &str, parent: Option<i64>, description: &str) -> Result<Unit> {
+    pub async fn create_unit(
+        &self,
+        name: &str,
+        parent: Option<i64>,
+        description: &str,
+    ) -> Result<Unit> {
         let now = Timestamp::now().0;
         let unit = with_pool!(self, |pool| {
             sqlx::query_as::<_, Unit>(
@@ -73,27 +82,41 @@ impl Store {
         Ok(unit)
     }
 
-    pub async fn update_unit(&self, id: i64, name: &str, parent: Option<i64>, description: &str) -> Result<()> {
+    pub async fn update_unit(
+        &self,
+        id: i64,
+        name: &str,
+        parent: Option<i64>,
+        description: &str,
+    ) -> Result<()> {
         let n = with_pool!(self, |pool| {
-            sqlx::query("UPDATE units SET name = $1, parent_id = $2, description = $3 WHERE id = $4")
-                .bind(name)
-                .bind(parent)
-                .bind(description)
-                .bind(id)
-                .execute(pool)
-                .await?
-                .rows_affected()
+            sqlx::query(
+                "UPDATE units SET name = $1, parent_id = $2, description = $3 WHERE id = $4",
+            )
+            .bind(name)
+            .bind(parent)
+            .bind(description)
+            .bind(id)
+            .execute(pool)
+            .await?
+            .rows_affected()
         });
-        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     pub async fn unit(&self, id: i64) -> Result<Unit> {
         with_pool!(self, |pool| {
-            sqlx::query_as::<_, Unit>("SELECT id, name, parent_id, description, created_at FROM units WHERE id = $1")
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound)
+            sqlx::query_as::<_, Unit>(
+                "SELECT id, name, parent_id, description, created_at FROM units WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(StoreError::NotFound)
         })
     }
 
@@ -156,7 +179,11 @@ impl Store {
             .await?
             .rows_affected()
         });
-        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     pub async fn person(&self, id: i64) -> Result<Person> {
@@ -173,26 +200,35 @@ impl Store {
 
     pub async fn credentials_by_email(&self, email: &str) -> Result<Option<Credentials>> {
         Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, Credentials>("SELECT id, org_role, password_hash FROM people WHERE email = $1")
-                .bind(email)
-                .fetch_optional(pool)
-                .await?
+            sqlx::query_as::<_, Credentials>(
+                "SELECT id, org_role, password_hash FROM people WHERE email = $1",
+            )
+            .bind(email)
+            .fetch_optional(pool)
+            .await?
         }))
     }
 
     pub async fn credentials(&self, id: i64) -> Result<Credentials> {
         with_pool!(self, |pool| {
-            sqlx::query_as::<_, Credentials>("SELECT id, org_role, password_hash FROM people WHERE id = $1")
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound)
+            sqlx::query_as::<_, Credentials>(
+                "SELECT id, org_role, password_hash FROM people WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(StoreError::NotFound)
         })
     }
 
     /// Sets a password and ends every session of the person but `keep`
     /// (the session that changed it), in one transaction.
-    pub async fn set_password_hash(&self, id: i64, hash: &str, keep_session: Option<&str>) -> Result<()> {
+    pub async fn set_password_hash(
+        &self,
+        id: i64,
+        hash: &str,
+        keep_session: Option<&str>,
+    ) -> Result<()> {
         write_tx!(self, |tx| {
             let n = sqlx::query("UPDATE people SET password_hash = $1 WHERE id = $2")
                 .bind(hash)
@@ -213,14 +249,20 @@ impl Store {
     }
 
     pub async fn count_people(&self) -> Result<i64> {
-        Ok(with_pool!(self, |pool| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM people").fetch_one(pool).await?))
+        Ok(with_pool!(self, |pool| sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM people"
+        )
+        .fetch_one(pool)
+        .await?))
     }
 
     pub async fn count_accounts(&self) -> Result<i64> {
         Ok(with_pool!(self, |pool| {
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM people WHERE password_hash IS NOT NULL")
-                .fetch_one(pool)
-                .await?
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM people WHERE password_hash IS NOT NULL",
+            )
+            .fetch_one(pool)
+            .await?
         }))
     }
 
@@ -238,7 +280,9 @@ impl Store {
                     .push(" UNION ALL SELECT units.id FROM units JOIN sub ON units.parent_id = sub.id) SELECT id FROM sub)");
                 }
                 if let Some(e) = f.expertise.as_deref().filter(|s| !s.is_empty()) {
-                    qb.push(" AND lower(p.expertise) LIKE ").push_bind(like_pattern(e)).push(" ESCAPE '\\'");
+                    qb.push(" AND lower(p.expertise) LIKE ")
+                        .push_bind(like_pattern(e))
+                        .push(" ESCAPE '\\'");
                 }
                 if let Some(t) = f.text.as_deref().filter(|s| !s.is_empty()) {
                     let pat = like_pattern(t);
@@ -253,7 +297,11 @@ impl Store {
                         .push(" ESCAPE '\\')");
                 }
             }
-            items.push(" ORDER BY p.name, p.id LIMIT ").push_bind(f.limit).push(" OFFSET ").push_bind(f.offset);
+            items
+                .push(" ORDER BY p.name, p.id LIMIT ")
+                .push_bind(f.limit)
+                .push(" OFFSET ")
+                .push_bind(f.offset);
             let total: i64 = total.build_query_scalar().fetch_one(pool).await?;
             let items = items.build_query_as::<Person>().fetch_all(pool).await?;
             Ok(Page { items, total })
@@ -289,16 +337,22 @@ impl Store {
                 .map_err(StoreError::unique("name"))?
                 .rows_affected()
         });
-        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     pub async fn domain(&self, id: i64) -> Result<Domain> {
         with_pool!(self, |pool| {
-            sqlx::query_as::<_, Domain>("SELECT id, name, description, created_at FROM domains WHERE id = $1")
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound)
+            sqlx::query_as::<_, Domain>(
+                "SELECT id, name, description, created_at FROM domains WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(StoreError::NotFound)
         })
     }
 
@@ -313,9 +367,9 @@ impl Store {
             );
             crate::communities::push_visible_to(&mut qb, viewer);
             qb.push(") AS communities FROM domains d ORDER BY d.name")
-            .build_query_as::<DomainSummary>()
-            .fetch_all(pool)
-            .await?
+                .build_query_as::<DomainSummary>()
+                .fetch_all(pool)
+                .await?
         }))
     }
 }

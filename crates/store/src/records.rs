@@ -57,12 +57,21 @@ impl Person {
     }
 
     pub fn initials(&self) -> String {
-        self.name.split_whitespace().filter_map(|w| w.chars().next()).take(2).collect::<String>().to_uppercase()
+        self.name
+            .split_whitespace()
+            .filter_map(|w| w.chars().next())
+            .take(2)
+            .collect::<String>()
+            .to_uppercase()
     }
 }
 
 fn split_tags(s: &str) -> Vec<String> {
-    s.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect()
+    s.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// What sign-in needs: the account's hash, never shown anywhere else.
@@ -127,7 +136,8 @@ macro_rules! community_words {
                 Visibility::parse(&self.visibility).unwrap_or(Visibility::Private)
             }
             pub fn policy(&self) -> MembershipPolicy {
-                MembershipPolicy::parse(&self.membership_policy).unwrap_or(MembershipPolicy::Invitation)
+                MembershipPolicy::parse(&self.membership_policy)
+                    .unwrap_or(MembershipPolicy::Invitation)
             }
             pub fn stage(&self) -> Stage {
                 Stage::parse(&self.stage).unwrap_or(Stage::Memory)
@@ -140,7 +150,9 @@ community_words!(CommunitySummary);
 
 impl CommunitySummary {
     pub fn role(&self) -> Option<CommunityRole> {
-        self.my_role.as_deref().and_then(|r| CommunityRole::parse(r).ok())
+        self.my_role
+            .as_deref()
+            .and_then(|r| CommunityRole::parse(r).ok())
     }
 }
 

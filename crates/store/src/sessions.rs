@@ -6,7 +6,13 @@ use crate::records::SessionPerson;
 use crate::{Result, Store, with_pool};
 
 impl Store {
-    pub async fn create_session(&self, token_hash: &str, person: i64, created_at: i64, expires_at: i64) -> Result<()> {
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        person: i64,
+        created_at: i64,
+        expires_at: i64,
+    ) -> Result<()> {
         with_pool!(self, |pool| {
             sqlx::query("INSERT INTO sessions (token_hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
                 .bind(token_hash)
@@ -20,7 +26,11 @@ impl Store {
     }
 
     /// The person behind a live session, if any.
-    pub async fn session_person(&self, token_hash: &str, now: i64) -> Result<Option<SessionPerson>> {
+    pub async fn session_person(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<SessionPerson>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, SessionPerson>(
                 "SELECT s.person_id, p.name, p.org_role, p.unit_id, s.expires_at FROM sessions s \
@@ -35,14 +45,21 @@ impl Store {
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         with_pool!(self, |pool| {
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(pool).await?;
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(token_hash)
+                .execute(pool)
+                .await?;
         });
         Ok(())
     }
 
     pub async fn delete_expired_sessions(&self, now: i64) -> Result<u64> {
         Ok(with_pool!(self, |pool| {
-            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(pool).await?.rows_affected()
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                .bind(now)
+                .execute(pool)
+                .await?
+                .rows_affected()
         }))
     }
 }

@@ -1,0 +1,697 @@
+//! Communities: creating and tending them, membership, stages.
+
+use crate::error::NotFoundAs;
+use crate::{App, AppError, Result, SessionUser};
+use guildhall_domain::community::check_visibility_policy;
+use guildhall_domain::policy::{self, Access, CommunityContext, JoinOption};
+use guildhall_domain::text::{NAME_MAX, SHORT_TEXT_MAX, optional_text, required_line};
+use guildhall_domain::{
+    ActivityKind, CommunityId, CommunityRole, FieldErrors, MembershipPolicy, NewActivity, PersonId,
+    Slug, Stage, Timestamp, Visibility,
+};
+use guildhall_store::records::{
+    Community, CommunitySummary, Domain, FeedItem, Invitation, JoinRequest, Member, StageChange,
+    Standing,
+};
+use guildhall_store::{
+    CommunityFilter, CommunitySort, FeedScope, NewCommunity, Page, StoreError, UpdateCommunity,
+};
+
+/// A community's profile as typed into a form or sent to the API.
+#[derive(Clone, Debug, Default)]
+pub struct CommunityInput {
+    pub name: String,
+    pub slug: String,
+    pub domain_statement: String,
+    pub purpose: String,
+    pub visibility: String,
+    pub membership_policy: String,
+    /// Only read on creation; later moves go through [`App::change_stage`].
+    pub stage: String,
+    pub domains: Vec<i64>,
+}
+
+struct ValidCommunity {
+    name: String,
+    slug: Slug,
+    domain_statement: String,
+    purpose: String,
+    visibility: Visibility,
+    policy: MembershipPolicy,
+    stage: Stage,
+    domains: Vec<i64>,
+}
+
+/// Everything a community page needs, already filtered by the policy.
+#[derive(Clone, Debug)]
+pub struct CommunityView {
+    pub community: Community,
+    pub domains: Vec<Domain>,
+    pub context: CommunityContext,
+    pub standing: Standing,
+    /// Full member list when the reader may read content; otherwise only
+    /// the coordinators, so outsiders know whom to ask.
+    pub members: Vec<Member>,
+    pub member_count: i64,
+    pub members_visible: bool,
+    pub can_manage: bool,
+    pub can_edit: bool,
+    pub join: JoinOption,
+    pub can_leave: Access,
+    pub pending_requests: Vec<JoinRequest>,
+    pub pending_invitations: Vec<Invitation>,
+    pub stage_history: Vec<StageChange>,
+    pub recent: Vec<FeedItem>,
+}
+
+impl CommunityView {
+    pub fn stage(&self) -> Stage {
+        self.community.stage()
+    }
+}
+
+/// The list filter as given by a page or the API.
+#[derive(Clone, Debug, Default)]
+pub struct CommunityQuery {
+    pub text: Option<String>,
+    pub domain: Option<i64>,
+    pub stage: Option<String>,
+    pub unit: Option<i64>,
+    pub sort: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+fn context(c: &Community, s: &Standing) -> CommunityContext {
+    CommunityContext {
+        visibility: c.visibility(),
+        policy: c.policy(),
+        stage: c.stage(),
+        role: s.role.as_deref().and_then(|r| CommunityRole::parse(r).ok()),
+        invited: s.invited,
+    }
+}
+
+impl App {
+    fn event(&self, user: &SessionUser, kind: ActivityKind, community: i64) -> NewActivity {
+        NewActivity::new(Timestamp::now(), kind, user.id(), user.unit)
+            .in_community(CommunityId(community))
+    }
+
+    async fn validate_community(
+        &self,
+        input: &CommunityInput,
+        creating: bool,
+    ) -> Result<ValidCommunity> {
+        let mut e = FieldErrors::new();
+        let name = e.check("name", required_line(&input.name, NAME_MAX));
+        let slug = if creating {
+            let raw = if input.slug.trim().is_empty() {
+                Slug::suggest(&input.name)
+            } else {
+                input.slug.clone()
+            };
+            e.check("slug", Slug::parse(&raw))
+        } else {
+            Slug::parse("placeholder").ok()
+        };
+        let domain_statement = e.check(
+            "domain_statement",
+            optional_text(&input.domain_statement, SHORT_TEXT_MAX),
+        );
+        let purpose = e.check("purpose", optional_text(&input.purpose, SHORT_TEXT_MAX));
+        let visibility = e.check("visibility", Visibility::parse(&input.visibility));
+        let policy = e.check(
+            "membership_policy",
+            MembershipPolicy::parse(&input.membership_policy),
+        );
+        let stage = if creating {
+            if input.stage.trim().is_empty() {
+                Some(Stage::Potential)
+            } else {
+                e.check("stage", Stage::parse(&input.stage))
+            }
+        } else {
+            Some(Stage::Potential)
+        };
+        if let (Some(v), Some(p)) = (visibility, policy)
+            && let Err(m) = check_visibility_policy(v, p)
+        {
+            e.add("membership_policy", m);
+        }
+        let mut domains = input.domains.clone();
+        domains.sort_unstable();
+        domains.dedup();
+        if domains.len() > 20 {
+            e.add("domains", "at most 20 knowledge domains");
+        }
+        for d in &domains {
+            if matches!(self.store.domain(*d).await, Err(StoreError::NotFound)) {
+                e.add("domains", format!("there is no knowledge domain {d}"));
+                break;
+            }
+        }
+        e.into_result()?;
+        match (
+            name,
+            slug,
+            domain_statement,
+            purpose,
+            visibility,
+            policy,
+            stage,
+        ) {
+            (
+                Some(name),
+                Some(slug),
+                Some(domain_statement),
+                Some(purpose),
+                Some(visibility),
+                Some(policy),
+                Some(stage),
+            ) => Ok(ValidCommunity {
+                name,
+                slug,
+                domain_statement,
+                purpose,
+                visibility,
+                policy,
+                stage,
+                domains,
+            }),
+            _ => Err(AppError::Internal("validated values missing".into())),
+        }
+    }
+
+    pub async fn create_community(
+        &self,
+        user: &SessionUser,
+        input: &CommunityInput,
+    ) -> Result<Community> {
+        AppError::from_access(policy::can_create_community(&user.viewer), "community")?;
+        let v = self.validate_community(input, true).await?;
+        let joined = NewActivity::new(
+            Timestamp::now(),
+            ActivityKind::MemberJoined,
+            user.id(),
+            user.unit,
+        );
+        let id = self
+            .store
+            .create_community(
+                &NewCommunity {
+                    slug: v.slug.as_str().to_owned(),
+                    name: v.name,
+                    domain_statement: v.domain_statement,
+                    purpose: v.purpose,
+                    visibility: v.visibility.as_str().into(),
+                    membership_policy: v.policy.as_str().into(),
+                    stage: v.stage.as_str().into(),
+                    domains: v.domains,
+                },
+                user.id().0,
+                "community created",
+                &[joined],
+            )
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => {
+                    AppError::conflict("slug", "another community already uses this address")
+                }
+                other => other.into(),
+            })?;
+        Ok(self.store.community(id).await?)
+    }
+
+    /// Loads a community the user may see, with the user's standing; a
+    /// community they may not know about is "not found".
+    async fn visible(
+        &self,
+        user: &SessionUser,
+        slug: &str,
+    ) -> Result<(Community, Standing, CommunityContext)> {
+        let c = self
+            .store
+            .community_by_slug(slug)
+            .await
+            .or_not_found("community")?;
+        let s = self.store.standing(c.id, user.id().0).await?;
+        let ctx = context(&c, &s);
+        if !policy::can_see_community(&ctx) {
+            return Err(AppError::NotFound("community"));
+        }
+        Ok((c, s, ctx))
+    }
+
+    pub async fn community(&self, user: &SessionUser, slug: &str) -> Result<Community> {
+        Ok(self.visible(user, slug).await?.0)
+    }
+
+    pub async fn community_view(&self, user: &SessionUser, slug: &str) -> Result<CommunityView> {
+        let (c, standing, ctx) = self.visible(user, slug).await?;
+        let can_manage = policy::can_manage_community(&user.viewer, &ctx).is_allowed();
+        let can_edit = policy::can_edit_community(&user.viewer, &ctx).is_allowed();
+        let members_visible = policy::can_read_content(&ctx) || can_manage;
+        let all = self.store.members(c.id).await?;
+        let member_count = all.len() as i64;
+        let coordinators = all.iter().filter(|m| m.role().is_coordinator()).count();
+        let members = if members_visible {
+            all
+        } else {
+            all.into_iter()
+                .filter(|m| m.role().is_coordinator())
+                .collect()
+        };
+        let (pending_requests, pending_invitations) = if can_manage {
+            (
+                self.store.pending_join_requests(c.id).await?,
+                self.store.pending_invitations_for_community(c.id).await?,
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let recent = if policy::can_read_content(&ctx) {
+            self.store
+                .feed(user.id().0, FeedScope::Community(c.id), 15)
+                .await?
+        } else {
+            Vec::new()
+        };
+        Ok(CommunityView {
+            domains: self.store.community_domains(c.id).await?,
+            stage_history: self.store.stage_history(c.id).await?,
+            join: policy::join_option(&ctx),
+            can_leave: policy::can_leave(&ctx, coordinators),
+            community: c,
+            context: ctx,
+            standing,
+            members,
+            member_count,
+            members_visible,
+            can_manage,
+            can_edit,
+            pending_requests,
+            pending_invitations,
+            recent,
+        })
+    }
+
+    pub async fn communities(
+        &self,
+        user: &SessionUser,
+        q: &CommunityQuery,
+    ) -> Result<(Page<CommunitySummary>, i64, i64)> {
+        let (page, per_page, offset) = crate::paginate(q.page, q.per_page);
+        let mut e = FieldErrors::new();
+        let stage = match q.stage.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) => e
+                .check("stage", Stage::parse(s))
+                .map(|s| s.as_str().to_owned()),
+            None => None,
+        };
+        let sort = match q.sort.as_deref().unwrap_or("") {
+            "" | "name" => CommunitySort::Name,
+            "members" => CommunitySort::Members,
+            "recent" => CommunitySort::Recent,
+            other => {
+                e.add(
+                    "sort",
+                    format!("'{other}' is not one of: name, members, recent"),
+                );
+                CommunitySort::Name
+            }
+        };
+        let text = q
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
+        if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
+            e.add("q", "must be at most 200 characters");
+        }
+        e.into_result()?;
+        let filter = CommunityFilter {
+            visible_to: user.id().0,
+            domain: q.domain,
+            stage,
+            unit: q.unit,
+            text,
+            sort,
+            limit: per_page,
+            offset,
+            ..CommunityFilter::default()
+        };
+        Ok((self.store.communities(&filter).await?, page, per_page))
+    }
+
+    /// The user's communities (for the home page and navigation).
+    pub async fn my_communities(&self, user: &SessionUser) -> Result<Vec<CommunitySummary>> {
+        let filter = CommunityFilter {
+            visible_to: user.id().0,
+            member: Some(user.id().0),
+            sort: CommunitySort::Recent,
+            limit: 100,
+            ..CommunityFilter::default()
+        };
+        Ok(self.store.communities(&filter).await?.items)
+    }
+
+    /// Open and closed communities the user might join, most active first.
+    pub async fn suggested_communities(
+        &self,
+        user: &SessionUser,
+        limit: i64,
+    ) -> Result<Vec<CommunitySummary>> {
+        let filter = CommunityFilter {
+            visible_to: user.id().0,
+            not_member: Some(user.id().0),
+            sort: CommunitySort::Members,
+            limit: limit * 3,
+            ..CommunityFilter::default()
+        };
+        let items = self.store.communities(&filter).await?.items;
+        Ok(items
+            .into_iter()
+            .filter(|c| !c.stage().is_read_only())
+            .take(limit as usize)
+            .collect())
+    }
+
+    pub async fn update_community(
+        &self,
+        user: &SessionUser,
+        slug: &str,
+        input: &CommunityInput,
+    ) -> Result<Community> {
+        let (c, _, ctx) = self.visible(user, slug).await?;
+        AppError::from_access(policy::can_edit_community(&user.viewer, &ctx), "community")?;
+        let v = self.validate_community(input, false).await?;
+        self.store
+            .update_community(
+                c.id,
+                &UpdateCommunity {
+                    name: v.name,
+                    domain_statement: v.domain_statement,
+                    purpose: v.purpose,
+                    visibility: v.visibility.as_str().into(),
+                    membership_policy: v.policy.as_str().into(),
+                    domains: v.domains,
+                },
+            )
+            .await?;
+        Ok(self.store.community(c.id).await?)
+    }
+
+    pub async fn change_stage(
+        &self,
+        user: &SessionUser,
+        slug: &str,
+        to: &str,
+        reason: &str,
+    ) -> Result<Community> {
+        let (c, _, ctx) = self.visible(user, slug).await?;
+        AppError::from_access(policy::can_change_stage(&user.viewer, &ctx), "community")?;
+        let mut e = FieldErrors::new();
+        let to = e.check("stage", Stage::parse(to));
+        let reason = e.check(
+            "reason",
+            required_line(reason, 500).map_err(|m| {
+                if m == "is required" {
+                    "say why the community moves: it is kept in its history".to_owned()
+                } else {
+                    m
+                }
+            }),
+        );
+        if to == Some(c.stage()) {
+            e.add(
+                "stage",
+                format!(
+                    "the community is already {}",
+                    c.stage().label().to_lowercase()
+                ),
+            );
+        }
+        e.into_result()?;
+        let (Some(to), Some(reason)) = (to, reason) else {
+            return Err(AppError::Internal("missing".into()));
+        };
+        let ev = self
+            .event(user, ActivityKind::StageChanged, c.id)
+            .subject(c.id);
+        self.store
+            .change_stage(c.id, to.as_str(), &reason, &ev)
+            .await?;
+        Ok(self.store.community(c.id).await?)
+    }
+
+    /// Joins an open community, asks to join a request-only one, or accepts
+    /// a pending invitation — whatever the policy offers.
+    pub async fn join(&self, user: &SessionUser, slug: &str, message: &str) -> Result<JoinOutcome> {
+        let (c, _, ctx) = self.visible(user, slug).await?;
+        match policy::join_option(&ctx) {
+            JoinOption::AlreadyMember => {
+                Err(AppError::conflict("membership", "you are already a member"))
+            }
+            JoinOption::Join => {
+                self.add_member(user, c.id, user.id(), CommunityRole::Member)
+                    .await?;
+                Ok(JoinOutcome::Joined)
+            }
+            JoinOption::AcceptInvitation => {
+                let inv = self
+                    .store
+                    .pending_invitations_for_person(user.id().0)
+                    .await?;
+                let role = inv
+                    .iter()
+                    .find(|i| i.community_id == c.id)
+                    .and_then(|i| CommunityRole::parse(&i.role).ok())
+                    .unwrap_or(CommunityRole::Member);
+                self.add_member(user, c.id, user.id(), role).await?;
+                Ok(JoinOutcome::Joined)
+            }
+            JoinOption::Request => {
+                let message = optional_text(message, SHORT_TEXT_MAX)
+                    .map_err(|m| AppError::invalid("message", m))?;
+                self.store
+                    .create_join_request(c.id, user.id().0, &message)
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::Conflict(_) => AppError::conflict(
+                            "request",
+                            "you have already asked to join; a coordinator will answer",
+                        ),
+                        other => other.into(),
+                    })?;
+                Ok(JoinOutcome::Requested)
+            }
+            JoinOption::Unavailable(why) => Err(AppError::Forbidden(why.to_owned())),
+        }
+    }
+
+    async fn add_member(
+        &self,
+        actor: &SessionUser,
+        community: i64,
+        person: PersonId,
+        role: CommunityRole,
+    ) -> Result<()> {
+        let unit = if person == actor.id() {
+            actor.unit
+        } else {
+            self.store
+                .person(person.0)
+                .await
+                .or_not_found("person")?
+                .unit_id
+                .map(guildhall_domain::UnitId)
+        };
+        let ev = NewActivity::new(Timestamp::now(), ActivityKind::MemberJoined, person, unit)
+            .in_community(CommunityId(community));
+        self.store
+            .add_member(community, person.0, role.as_str(), &ev)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => AppError::conflict("membership", "already a member"),
+                other => other.into(),
+            })
+    }
+
+    pub async fn leave(&self, user: &SessionUser, slug: &str) -> Result<()> {
+        let (c, _, ctx) = self.visible(user, slug).await?;
+        if c.stage().is_read_only() {
+            return Err(AppError::Forbidden(
+                "this community is in memory and read-only".into(),
+            ));
+        }
+        let coordinators = self
+            .store
+            .count_role(c.id, CommunityRole::Coordinator.as_str())
+            .await?;
+        AppError::from_access(policy::can_leave(&ctx, coordinators as usize), "community")?;
+        let ev = self.event(user, ActivityKind::MemberLeft, c.id);
+        self.store
+            .remove_member(c.id, user.id().0, &ev)
+            .await
+            .or_not_found("membership")?;
+        Ok(())
+    }
+
+    async fn managed(&self, user: &SessionUser, slug: &str) -> Result<Community> {
+        let (c, _, ctx) = self.visible(user, slug).await?;
+        AppError::from_access(policy::can_edit_community(&user.viewer, &ctx), "community")?;
+        Ok(c)
+    }
+
+    pub async fn decide_join_request(
+        &self,
+        user: &SessionUser,
+        slug: &str,
+        request: i64,
+        approve: bool,
+    ) -> Result<()> {
+        let c = self.managed(user, slug).await?;
+        let r = self
+            .store
+            .join_request(request)
+            .await
+            .or_not_found("join request")?;
+        if r.community_id != c.id || r.status != "pending" {
+            return Err(AppError::NotFound("join request"));
+        }
+        if approve {
+            self.add_member(user, c.id, PersonId(r.person_id), CommunityRole::Member)
+                .await
+        } else {
+            self.store
+                .close_join_request(r.id, "declined", user.id().0)
+                .await
+                .or_not_found("join request")
+        }
+    }
+
+    /// Invites a person by id or email.
+    pub async fn invite(
+        &self,
+        user: &SessionUser,
+        slug: &str,
+        person: &str,
+        role: &str,
+    ) -> Result<()> {
+        let c = self.managed(user, slug).await?;
+        let mut e = FieldErrors::new();
+        let role = if role.trim().is_empty() {
+            Some(CommunityRole::Member)
+        } else {
+            e.check("role", CommunityRole::parse(role))
+        };
+        let target = self.find_person(person).await;
+        if target.is_none() {
+            e.add("person", "no person with this email or id");
+        }
+        e.into_result()?;
+        let (Some(target), Some(role)) = (target, role) else {
+            return Err(AppError::Internal("missing".into()));
+        };
+        let s = self.store.standing(c.id, target).await?;
+        if s.role.is_some() {
+            return Err(AppError::conflict(
+                "person",
+                "this person is already a member",
+            ));
+        }
+        self.store
+            .create_invitation(c.id, target, user.id().0, role.as_str())
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => {
+                    AppError::conflict("person", "this person already has a pending invitation")
+                }
+                other => other.into(),
+            })?;
+        Ok(())
+    }
+
+    async fn find_person(&self, key: &str) -> Option<i64> {
+        let key = key.trim();
+        if let Ok(id) = key.parse::<i64>() {
+            return self.store.person(id).await.ok().map(|p| p.id);
+        }
+        let email = guildhall_domain::Email::parse(key).ok()?;
+        self.store
+            .credentials_by_email(email.as_str())
+            .await
+            .ok()
+            .flatten()
+            .map(|c| c.id)
+    }
+
+    pub async fn my_invitations(&self, user: &SessionUser) -> Result<Vec<Invitation>> {
+        Ok(self
+            .store
+            .pending_invitations_for_person(user.id().0)
+            .await?)
+    }
+
+    pub async fn decline_invitation(&self, user: &SessionUser, invitation: i64) -> Result<()> {
+        let inv = self
+            .store
+            .invitation(invitation)
+            .await
+            .or_not_found("invitation")?;
+        if inv.person_id != user.id().0 || inv.status != "pending" {
+            return Err(AppError::NotFound("invitation"));
+        }
+        self.store
+            .decline_invitation(inv.id)
+            .await
+            .or_not_found("invitation")
+    }
+
+    pub async fn set_member_role(
+        &self,
+        user: &SessionUser,
+        slug: &str,
+        person: i64,
+        role: &str,
+    ) -> Result<()> {
+        let c = self.managed(user, slug).await?;
+        let role = CommunityRole::parse(role).map_err(|m| AppError::invalid("role", m))?;
+        let s = self.store.standing(c.id, person).await?;
+        let Some(current) = s.role.as_deref().and_then(|r| CommunityRole::parse(r).ok()) else {
+            return Err(AppError::NotFound("member"));
+        };
+        if current.is_coordinator() && !role.is_coordinator() {
+            let coordinators = self
+                .store
+                .count_role(c.id, CommunityRole::Coordinator.as_str())
+                .await?;
+            if coordinators <= 1 {
+                return Err(AppError::invalid(
+                    "role",
+                    "this is the last coordinator; make someone else coordinator first",
+                ));
+            }
+        }
+        self.store
+            .set_member_role(c.id, person, role.as_str())
+            .await
+            .or_not_found("member")
+    }
+
+    /// Recent activity in the user's communities.
+    pub async fn home_feed(&self, user: &SessionUser, limit: i64) -> Result<Vec<FeedItem>> {
+        Ok(self
+            .store
+            .feed(user.id().0, FeedScope::MemberOf(user.id().0), limit)
+            .await?)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinOutcome {
+    Joined,
+    Requested,
+}

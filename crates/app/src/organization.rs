@@ -1,0 +1,417 @@
+//! The organization: units, people and knowledge domains.
+
+use crate::error::NotFoundAs;
+use crate::{App, AppError, Result, SessionUser};
+use guildhall_domain::policy;
+use guildhall_domain::text::{
+    LONG_TEXT_MAX, NAME_MAX, SHORT_TEXT_MAX, TITLE_MAX, optional_line, optional_text,
+    required_line, tag_list,
+};
+use guildhall_domain::{Email, FieldErrors, OrgRole, PersonId};
+use guildhall_store::records::{
+    CommunitySummary, Domain, DomainSummary, FeedItem, Person, Unit, UnitSummary,
+};
+use guildhall_store::{
+    CommunityFilter, CommunitySort, FeedScope, NewPerson, Page, PeopleFilter, StoreError,
+    UpdatePerson,
+};
+
+/// A person's profile as typed; `org_role` is only applied for those
+/// allowed to grant roles.
+#[derive(Clone, Debug, Default)]
+pub struct PersonInput {
+    pub name: String,
+    pub email: String,
+    pub unit_id: Option<i64>,
+    pub title: String,
+    pub manager_id: Option<i64>,
+    pub expertise: String,
+    pub interests: String,
+    pub bio: String,
+    pub org_role: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PeopleQuery {
+    pub text: Option<String>,
+    pub unit: Option<i64>,
+    pub expertise: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// A unit in the tree with its depth, for indented lists.
+#[derive(Clone, Debug)]
+pub struct UnitNode {
+    pub unit: UnitSummary,
+    pub depth: usize,
+}
+
+/// A person's page: their profile and what the reader may see of their
+/// communities and activity.
+#[derive(Clone, Debug)]
+pub struct PersonView {
+    pub person: Person,
+    pub communities: Vec<CommunitySummary>,
+    pub activity: Vec<FeedItem>,
+    pub can_edit: bool,
+    pub can_manage: bool,
+}
+
+fn trimmed(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+impl App {
+    // ---- units -------------------------------------------------------
+
+    /// Units as a depth-first tree: parents before children, siblings by name.
+    pub async fn unit_tree(&self) -> Result<Vec<UnitNode>> {
+        let units = self.store.units().await?;
+        let mut out = Vec::with_capacity(units.len());
+        fn walk(units: &[UnitSummary], parent: Option<i64>, depth: usize, out: &mut Vec<UnitNode>) {
+            // Depth bounds a corrupted cycle; real trees are shallow.
+            if depth > 32 {
+                return;
+            }
+            for u in units.iter().filter(|u| u.parent_id == parent) {
+                out.push(UnitNode {
+                    unit: u.clone(),
+                    depth,
+                });
+                walk(units, Some(u.id), depth + 1, out);
+            }
+        }
+        walk(&units, None, 0, &mut out);
+        Ok(out)
+    }
+
+    pub async fn unit(&self, id: i64) -> Result<Unit> {
+        self.store.unit(id).await.or_not_found("unit")
+    }
+
+    async fn validate_unit(
+        &self,
+        id: Option<i64>,
+        name: &str,
+        parent: Option<i64>,
+        description: &str,
+    ) -> Result<(String, String)> {
+        let mut e = FieldErrors::new();
+        let name = e.check("name", required_line(name, NAME_MAX));
+        let description = e.check("description", optional_text(description, SHORT_TEXT_MAX));
+        if let Some(p) = parent {
+            if matches!(self.store.unit(p).await, Err(StoreError::NotFound)) {
+                e.add("parent_id", "there is no such unit");
+            } else if let Some(id) = id {
+                // A unit may not move under itself or its own descendants.
+                let tree = self.store.units().await?;
+                let mut cursor = Some(p);
+                let mut steps = 0;
+                while let Some(c) = cursor {
+                    if c == id {
+                        e.add("parent_id", "a unit cannot be placed inside itself");
+                        break;
+                    }
+                    cursor = tree.iter().find(|u| u.id == c).and_then(|u| u.parent_id);
+                    steps += 1;
+                    if steps > 64 {
+                        break;
+                    }
+                }
+            }
+        }
+        e.into_result()?;
+        Ok((name.unwrap_or_default(), description.unwrap_or_default()))
+    }
+
+    pub async fn create_unit(
+        &self,
+        user: &SessionUser,
+        name: &str,
+        parent: Option<i64>,
+        description: &str,
+    ) -> Result<Unit> {
+        AppError::from_access(policy::can_manage_units(&user.viewer), "unit")?;
+        let (name, description) = self.validate_unit(None, name, parent, description).await?;
+        Ok(self.store.create_unit(&name, parent, &description).await?)
+    }
+
+    pub async fn update_unit(
+        &self,
+        user: &SessionUser,
+        id: i64,
+        name: &str,
+        parent: Option<i64>,
+        description: &str,
+    ) -> Result<Unit> {
+        AppError::from_access(policy::can_manage_units(&user.viewer), "unit")?;
+        self.unit(id).await?;
+        let (name, description) = self
+            .validate_unit(Some(id), name, parent, description)
+            .await?;
+        self.store
+            .update_unit(id, &name, parent, &description)
+            .await
+            .or_not_found("unit")?;
+        self.unit(id).await
+    }
+
+    // ---- domains -----------------------------------------------------
+
+    pub async fn domains(&self, user: &SessionUser) -> Result<Vec<DomainSummary>> {
+        Ok(self.store.domains(user.id().0).await?)
+    }
+
+    pub async fn domain(&self, id: i64) -> Result<Domain> {
+        self.store.domain(id).await.or_not_found("domain")
+    }
+
+    /// Communities stewarding a domain that the user may see.
+    pub async fn domain_communities(
+        &self,
+        user: &SessionUser,
+        id: i64,
+    ) -> Result<Vec<CommunitySummary>> {
+        let filter = CommunityFilter {
+            visible_to: user.id().0,
+            domain: Some(id),
+            sort: CommunitySort::Members,
+            limit: 100,
+            ..CommunityFilter::default()
+        };
+        Ok(self.store.communities(&filter).await?.items)
+    }
+
+    fn validate_domain(name: &str, description: &str) -> Result<(String, String)> {
+        let mut e = FieldErrors::new();
+        let name = e.check("name", required_line(name, NAME_MAX));
+        let description = e.check("description", optional_text(description, SHORT_TEXT_MAX));
+        e.into_result()?;
+        Ok((name.unwrap_or_default(), description.unwrap_or_default()))
+    }
+
+    pub async fn create_domain(
+        &self,
+        user: &SessionUser,
+        name: &str,
+        description: &str,
+    ) -> Result<Domain> {
+        AppError::from_access(policy::can_manage_domains(&user.viewer), "domain")?;
+        let (name, description) = Self::validate_domain(name, description)?;
+        self.store
+            .create_domain(&name, &description)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => {
+                    AppError::conflict("name", "a knowledge domain with this name already exists")
+                }
+                other => other.into(),
+            })
+    }
+
+    pub async fn update_domain(
+        &self,
+        user: &SessionUser,
+        id: i64,
+        name: &str,
+        description: &str,
+    ) -> Result<Domain> {
+        AppError::from_access(policy::can_manage_domains(&user.viewer), "domain")?;
+        self.domain(id).await?;
+        let (name, description) = Self::validate_domain(name, description)?;
+        self.store
+            .update_domain(id, &name, &description)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => {
+                    AppError::conflict("name", "a knowledge domain with this name already exists")
+                }
+                StoreError::NotFound => AppError::NotFound("domain"),
+                other => other.into(),
+            })?;
+        self.domain(id).await
+    }
+
+    // ---- people ------------------------------------------------------
+
+    pub async fn people(&self, q: &PeopleQuery) -> Result<(Page<Person>, i64, i64)> {
+        let (page, per_page, offset) = crate::paginate(q.page, q.per_page);
+        let text = trimmed(&q.text);
+        let expertise = trimmed(&q.expertise);
+        let mut e = FieldErrors::new();
+        if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
+            e.add("q", "must be at most 200 characters");
+        }
+        if expertise.as_ref().is_some_and(|t| t.chars().count() > 200) {
+            e.add("expertise", "must be at most 200 characters");
+        }
+        e.into_result()?;
+        let filter = PeopleFilter {
+            unit: q.unit,
+            expertise,
+            text,
+            limit: per_page,
+            offset,
+        };
+        Ok((self.store.people(&filter).await?, page, per_page))
+    }
+
+    pub async fn person(&self, id: i64) -> Result<Person> {
+        self.store.person(id).await.or_not_found("person")
+    }
+
+    pub async fn person_view(&self, user: &SessionUser, id: i64) -> Result<PersonView> {
+        let person = self.person(id).await?;
+        // Their communities, as far as the reader may see them.
+        let filter = CommunityFilter {
+            visible_to: user.id().0,
+            member: Some(id),
+            sort: CommunitySort::Name,
+            limit: 100,
+            ..CommunityFilter::default()
+        };
+        let mut communities = self.store.communities(&filter).await?.items;
+        // `my_role` is the reader's; a person page shows the person's own.
+        for c in &mut communities {
+            c.my_role = self.store.standing(c.id, id).await?.role;
+        }
+        Ok(PersonView {
+            activity: self
+                .store
+                .feed(user.id().0, FeedScope::Actor(id), 20)
+                .await?,
+            can_edit: policy::can_edit_person(&user.viewer, PersonId(id)).is_allowed(),
+            can_manage: policy::can_manage_people(&user.viewer).is_allowed(),
+            person,
+            communities,
+        })
+    }
+
+    async fn validate_person(&self, input: &PersonInput, id: Option<i64>) -> Result<NewPerson> {
+        let mut e = FieldErrors::new();
+        let name = e.check("name", required_line(&input.name, NAME_MAX));
+        let email = if id.is_none() {
+            e.check("email", Email::parse(&input.email))
+                .map(|e| e.as_str().to_owned())
+        } else {
+            Some(String::new())
+        };
+        let title = e.check("title", optional_line(&input.title, TITLE_MAX));
+        let expertise = e
+            .check("expertise", tag_list(&input.expertise))
+            .map(|t| t.join(", "));
+        let interests = e
+            .check("interests", tag_list(&input.interests))
+            .map(|t| t.join(", "));
+        let bio = e.check("bio", optional_text(&input.bio, LONG_TEXT_MAX));
+        let role = match input.org_role.as_deref() {
+            Some(r) => e
+                .check("org_role", OrgRole::parse(r))
+                .map(|r| r.as_str().to_owned()),
+            None => Some(OrgRole::Member.as_str().to_owned()),
+        };
+        if let Some(u) = input.unit_id
+            && matches!(self.store.unit(u).await, Err(StoreError::NotFound))
+        {
+            e.add("unit_id", "there is no such unit");
+        }
+        if let Some(m) = input.manager_id {
+            if Some(m) == id {
+                e.add("manager_id", "a person cannot be their own manager");
+            } else if matches!(self.store.person(m).await, Err(StoreError::NotFound)) {
+                e.add("manager_id", "there is no such person");
+            }
+        }
+        e.into_result()?;
+        Ok(NewPerson {
+            name: name.unwrap_or_default(),
+            email: email.unwrap_or_default(),
+            unit_id: input.unit_id,
+            title: title.unwrap_or_default(),
+            manager_id: input.manager_id,
+            expertise: expertise.unwrap_or_default(),
+            interests: interests.unwrap_or_default(),
+            bio: bio.unwrap_or_default(),
+            org_role: role.unwrap_or_default(),
+            password_hash: None,
+        })
+    }
+
+    /// Adds a person to the directory (without an account).
+    pub async fn create_person(&self, user: &SessionUser, input: &PersonInput) -> Result<Person> {
+        AppError::from_access(policy::can_manage_people(&user.viewer), "person")?;
+        if input
+            .org_role
+            .as_deref()
+            .is_some_and(|r| r != OrgRole::Member.as_str())
+        {
+            AppError::from_access(policy::can_grant_org_roles(&user.viewer), "person")?;
+        }
+        let p = self.validate_person(input, None).await?;
+        let id = self.store.create_person(&p).await.map_err(|e| match e {
+            StoreError::Conflict(_) => {
+                AppError::conflict("email", "a person with this email already exists")
+            }
+            other => other.into(),
+        })?;
+        self.person(id).await
+    }
+
+    /// Updates a profile. People edit their own profile fields; unit,
+    /// manager and title need HR or an administrator; roles need an
+    /// administrator. Fields the user may not change keep their value.
+    pub async fn update_person(
+        &self,
+        user: &SessionUser,
+        id: i64,
+        input: &PersonInput,
+    ) -> Result<Person> {
+        let current = self.person(id).await?;
+        AppError::from_access(
+            policy::can_edit_person(&user.viewer, PersonId(id)),
+            "person",
+        )?;
+        let manages = policy::can_manage_people(&user.viewer).is_allowed();
+        let grants = policy::can_grant_org_roles(&user.viewer).is_allowed();
+        let mut input = input.clone();
+        if !manages {
+            input.unit_id = current.unit_id;
+            input.manager_id = current.manager_id;
+            input.title = current.title.clone();
+        }
+        if !grants || input.org_role.is_none() {
+            input.org_role = Some(current.org_role.clone());
+        }
+        if id == user.id().0
+            && input.org_role.as_deref() != Some(current.org_role.as_str())
+            && user.viewer.is_admin()
+        {
+            return Err(AppError::invalid(
+                "org_role",
+                "you cannot change your own role; ask another administrator",
+            ));
+        }
+        let p = self.validate_person(&input, Some(id)).await?;
+        self.store
+            .update_person(
+                id,
+                &UpdatePerson {
+                    name: p.name,
+                    unit_id: p.unit_id,
+                    title: p.title,
+                    manager_id: p.manager_id,
+                    expertise: p.expertise,
+                    interests: p.interests,
+                    bio: p.bio,
+                    org_role: p.org_role,
+                },
+            )
+            .await
+            .or_not_found("person")?;
+        self.person(id).await
+    }
+}
