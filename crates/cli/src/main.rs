@@ -1,1 +1,317 @@
-fn main() {}
+//! `guildhall`: the one binary. Serves the web application, migrates the
+//! database, creates accounts, generates the demonstration organization and
+//! exports the activity log. It parses arguments and reports errors in
+//! words that say what to do next; all behaviour lives in the library crates.
+
+#![forbid(unsafe_code)]
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use guildhall_app::auth::AccountInput;
+use guildhall_app::export::ExportFormat;
+use guildhall_app::{App, AppError, Config};
+use guildhall_store::{OpenMode, Store};
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
+
+#[derive(Parser, Debug)]
+#[command(name = "guildhall", version, about = "Guildhall: cultivate your organization's communities of practice.")]
+struct Cli {
+    /// Database: a SQLite file path, sqlite://PATH, or postgres://USER@HOST/DB.
+    #[arg(long, global = true, env = "GUILDHALL_DATABASE_URL", default_value = "guildhall.db")]
+    database: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Start the web server.
+    Serve(ServeArgs),
+    /// Create the database if needed and apply every pending migration.
+    Migrate,
+    /// Administration: accounts.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Fill an empty database with a realistic demonstration organization.
+    Demo(DemoArgs),
+    /// Export data.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "GUILDHALL_BIND", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// If the database has nobody in it yet, fill it with the demonstration organization first.
+    #[arg(long)]
+    demo: bool,
+    /// Mark cookies Secure: set this when Guildhall is served over HTTPS.
+    #[arg(long, env = "GUILDHALL_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// Create a person with a sign-in account.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// administrator, knowledge_strategist, executive, manager, hr or member.
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+struct DemoArgs {
+    #[arg(long, default_value_t = 400)]
+    people: u32,
+    #[arg(long, default_value_t = 30)]
+    communities: u32,
+    /// Months of history to generate, ending now.
+    #[arg(long, default_value_t = 12)]
+    months: u32,
+    /// The same seed always gives the same organization.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+#[derive(Subcommand, Debug)]
+enum ExportCommand {
+    /// The activity log, as METRICS.md defines it.
+    Activity {
+        /// csv or jsonl.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("GUILDHALL_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(database: &str, mode: OpenMode) -> Result<Store> {
+    Store::open(database, mode).await.with_context(|| format!("cannot use the database '{database}'"))
+}
+
+/// Application errors in CLI words.
+fn explain(e: AppError) -> anyhow::Error {
+    match e {
+        AppError::Validation(f) => anyhow::anyhow!("invalid input: {}", f.summary()),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(&cli.database, args).await,
+        Command::Migrate => {
+            let store = Store::connect(&cli.database, OpenMode::Create)
+                .await
+                .with_context(|| format!("cannot use the database '{}'", cli.database))?;
+            let applied = store.migrate().await.context("migration failed")?;
+            if applied.is_empty() {
+                println!("The database is up to date.");
+            } else {
+                println!("Applied migrations: {applied:?}");
+            }
+            Ok(())
+        }
+        Command::Admin(AdminCommand::CreateUser { email, name, role, password_stdin }) => {
+            let store = open(&cli.database, OpenMode::MustExist).await?;
+            let password = read_password(password_stdin)?;
+            let app = App::new(store, Config::default());
+            let id = app
+                .create_account(&AccountInput { name, email: email.clone(), password, role })
+                .await
+                .map_err(explain)?;
+            println!("Created {email} (person {id}).");
+            Ok(())
+        }
+        Command::Demo(args) => {
+            let store = open(&cli.database, OpenMode::Create).await?;
+            generate_demo(&store, &args).await
+        }
+        Command::Export(ExportCommand::Activity { format, out }) => {
+            let format = ExportFormat::parse(&format).map_err(|m| anyhow::anyhow!("--format: {m}"))?;
+            let store = open(&cli.database, OpenMode::MustExist).await?;
+            let app = App::new(store, Config::default());
+            let n = match out {
+                Some(path) => {
+                    let file = std::fs::File::create(&path)
+                        .with_context(|| format!("cannot create '{}'", path.display()))?;
+                    let mut w = std::io::BufWriter::new(file);
+                    app.export_activity(format, &mut w).await.map_err(explain)?
+                }
+                None => {
+                    let stdout = std::io::stdout();
+                    let mut w = std::io::BufWriter::new(stdout.lock());
+                    app.export_activity(format, &mut w).await.map_err(explain)?
+                }
+            };
+            tracing::info!(records = n, "exported the activity log");
+            Ok(())
+        }
+    }
+}
+
+fn read_password(from_stdin: bool) -> Result<String> {
+    let password = if from_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        let first = rpassword::prompt_password("Password: ").context("cannot read the password")?;
+        let again = rpassword::prompt_password("Repeat it: ").context("cannot read the password")?;
+        if first != again {
+            bail!("the two passwords differ; run the command again");
+        }
+        first
+    };
+    if password.is_empty() {
+        bail!("no password given: type one at the prompt or pipe it with --password-stdin");
+    }
+    Ok(password)
+}
+
+async fn generate_demo(store: &Store, args: &DemoArgs) -> Result<()> {
+    let opts = guildhall_demo::DemoOptions {
+        people: args.people,
+        communities: args.communities,
+        months: args.months,
+        seed: args.seed,
+    };
+    let started = std::time::Instant::now();
+    let summary = guildhall_demo::generate(store, &opts, guildhall_domain::Timestamp::now().0)
+        .await
+        .context("could not generate the demonstration organization")?;
+    println!(
+        "Demonstration organization ready in {:.1}s: {} units, {} people, {} domains, {} communities, {} memberships, {} activity events.",
+        started.elapsed().as_secs_f64(),
+        summary.units,
+        summary.people,
+        summary.domains,
+        summary.communities,
+        summary.memberships,
+        summary.events
+    );
+    print_demo_accounts();
+    Ok(())
+}
+
+fn print_demo_accounts() {
+    println!("Sign in with any of these accounts (password: {}):", guildhall_demo::DEMO_PASSWORD);
+    for (email, role) in guildhall_demo::DEMO_ACCOUNTS {
+        println!("  {email:<36} {role}");
+    }
+}
+
+async fn serve(database: &str, args: ServeArgs) -> Result<()> {
+    let store = open(database, OpenMode::Create).await?;
+    if args.demo {
+        if store.count_people().await.context("cannot read the database")? == 0 {
+            println!("Creating the demonstration organization…");
+            generate_demo(&store, &DemoArgs { people: 400, communities: 30, months: 12, seed: 1 }).await?;
+        } else {
+            println!("The database already has people; serving it as it is.");
+            print_demo_accounts();
+        }
+    }
+    let app = App::new(store.clone(), Config::default());
+    let router = guildhall_web::router(app, guildhall_web::WebConfig { secure_cookies: args.secure_cookies });
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}: is another server using it? Try --bind 127.0.0.1:8081", args.bind))?;
+    let addr = listener.local_addr().context("no local address")?;
+    println!("Guildhall is listening on http://{addr}");
+    let _ = std::io::stdout().flush();
+
+    let sweeper = store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = sweeper.delete_expired_sessions(guildhall_domain::Timestamp::now().0).await {
+                tracing::warn!(error = %e, "could not delete expired sessions");
+            }
+        }
+    });
+
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.context("the server stopped")?;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_subcommand_takes_the_database_flag() {
+        for args in [
+            vec!["guildhall", "--database", "x.db", "migrate"],
+            vec!["guildhall", "migrate", "--database", "x.db"],
+            vec!["guildhall", "export", "activity", "--database", "x.db", "--format", "jsonl"],
+        ] {
+            let cli = Cli::try_parse_from(args).expect("parses");
+            assert_eq!(cli.database, "x.db");
+        }
+    }
+}

@@ -1,1 +1,673 @@
+//! Guildhall's demonstration organization: a deterministic generator of a
+//! believable organization — units, people, knowledge domains, communities
+//! at every stage and visibility, memberships, requests, invitations, and
+//! months of activity with the rhythms of healthy, neglected, one-person,
+//! closed-minded and overloaded communities — so that every page, figure
+//! and alert has something true to show.
+//!
+//! This crate owns what the demo organization looks like and the promise
+//! that a seed always yields the same one. It writes through the store's
+//! bulk loader only, into an empty database, and it must not decide policy
+//! or compute figures: what it writes must be exactly what the app's own
+//! use-cases could have written (private communities by invitation only,
+//! memberships that agree with the join and leave events, nothing in the
+//! future), so that the health pulse computed from it means something.
 
+#![forbid(unsafe_code)]
+
+mod org;
+mod plan;
+mod rnd;
+mod sim;
+mod vocab;
+
+use guildhall_app::AppError;
+use guildhall_domain::{MembershipPolicy, Stage};
+use guildhall_store::{BulkWriter, Store, StoreError, Value};
+use plan::{CLOSED_WITH_REQUESTS, DAY, PRIVATE_WITH_INVITATION};
+use rand::rngs::SmallRng;
+use rand::{RngExt, SeedableRng};
+use std::collections::HashSet;
+use std::time::Instant;
+
+/// What to generate. The defaults make a small organization that loads in
+/// a few seconds; `people: 100_000, communities: 2_000, months: 36` makes
+/// about ten million activity events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DemoOptions {
+    pub people: u32,
+    pub communities: u32,
+    pub months: u32,
+    pub seed: u64,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions {
+            people: 400,
+            communities: 30,
+            months: 12,
+            seed: 1,
+        }
+    }
+}
+
+/// How many rows of each kind were written.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DemoSummary {
+    pub units: u64,
+    pub people: u64,
+    pub domains: u64,
+    pub communities: u64,
+    pub memberships: u64,
+    pub events: u64,
+}
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "guildhall-demo";
+
+/// The signed-in accounts created, one per organization role, as (email,
+/// organization role word). Two more members play parts: the coordinator
+/// coordinates an open, a closed (with pending join requests) and a private
+/// community; the outsider belongs to no private community. The member has
+/// a pending invitation to the coordinator's private community.
+pub const DEMO_ACCOUNTS: &[(&str, &str)] = &[
+    ("admin@demo.guildhall.test", "administrator"),
+    ("strategist@demo.guildhall.test", "knowledge_strategist"),
+    ("executive@demo.guildhall.test", "executive"),
+    ("manager@demo.guildhall.test", "manager"),
+    ("hr@demo.guildhall.test", "hr"),
+    ("member@demo.guildhall.test", "member"),
+    ("coordinator@demo.guildhall.test", "member"),
+    ("outsider@demo.guildhall.test", "member"),
+];
+
+/// Fewest people for which every demo account has a place and every
+/// community a handful of members.
+pub const MIN_PEOPLE: u32 = 50;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(
+        "the database already has people: the demo organization is only generated into an empty database"
+    )]
+    NotEmpty,
+    #[error("{0}")]
+    Options(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+fn check(opts: &DemoOptions) -> Result<(), DemoError> {
+    if opts.people < MIN_PEOPLE {
+        return Err(DemoError::Options(format!(
+            "the demo needs at least {MIN_PEOPLE} people"
+        )));
+    }
+    if opts.communities < plan::MIN_COMMUNITIES {
+        return Err(DemoError::Options(format!(
+            "the demo needs at least {} communities to show every stage and visibility",
+            plan::MIN_COMMUNITIES
+        )));
+    }
+    if opts.communities > opts.people / 5 {
+        return Err(DemoError::Options(
+            "at most one community per five people: every community needs members".into(),
+        ));
+    }
+    if !(1..=240).contains(&opts.months) {
+        return Err(DemoError::Options(
+            "months of history must be between 1 and 240".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Generates the demonstration organization into an empty database, with
+/// history ending just before `now` (Unix seconds). The same options and
+/// `now` always give the same rows, except for the password hash's salt.
+pub async fn generate(
+    store: &Store,
+    opts: &DemoOptions,
+    now: i64,
+) -> Result<DemoSummary, DemoError> {
+    check(opts)?;
+    if store.count_people().await? > 0 {
+        return Err(DemoError::NotEmpty);
+    }
+    let started = Instant::now();
+    let hash = guildhall_app::auth::hash_password(DEMO_PASSWORD.to_owned()).await?;
+    let history_start = now - i64::from(opts.months) * sim::MONTH;
+
+    // Separate streams per phase, so that a change in one phase's drawing
+    // leaves the others' output alone.
+    let mut org_rng = SmallRng::seed_from_u64(opts.seed ^ 0x6f72_6761_6e69_7a65);
+    let mut plan_rng = SmallRng::seed_from_u64(opts.seed ^ 0x636f_6d6d_756e_6974);
+    let mut rows_rng = SmallRng::seed_from_u64(opts.seed ^ 0x726f_7773_726f_7773);
+
+    let (mut org, demo_ids) = org::build(&mut org_rng, opts.people, history_start);
+    let plans = plan::build(
+        &mut plan_rng,
+        &org,
+        &demo_ids,
+        opts.communities as usize,
+        history_start,
+        now,
+    );
+    // People are interested in what their communities are about.
+    for c in &plans.communities {
+        for j in &c.joins {
+            let p = &mut org.people[(j.person - 1) as usize];
+            let d = c.domains[0];
+            if !p.expertise.contains(&d) && !p.interests.contains(&d) && p.interests.len() < 4 {
+                p.interests.push(d);
+            }
+        }
+    }
+    let mut summary = DemoSummary::default();
+    write_organization(store, &org, &hash, history_start, &mut summary).await?;
+    write_communities(store, &plans.communities, &mut summary).await?;
+    tracing::info!(elapsed = ?started.elapsed(), "demo organization and communities written");
+
+    let unit_of: Vec<i64> = org.people.iter().map(|p| p.unit_id).collect();
+    let mut sim = sim::Sim::new(
+        &plans.communities,
+        &unit_of,
+        opts.seed,
+        history_start,
+        opts.months,
+    );
+    let mut activity = BulkWriter::new(
+        "activity",
+        &[
+            "id",
+            "at",
+            "kind",
+            "actor_id",
+            "actor_unit",
+            "community_id",
+            "subject_id",
+            "parent_id",
+            "other_id",
+        ],
+    );
+    let mut next_id = 0i64;
+    while let Some(batch) = sim.next_month() {
+        for e in batch {
+            next_id += 1;
+            activity
+                .push(
+                    store,
+                    vec![
+                        Value::Int(next_id),
+                        Value::Int(e.at),
+                        Value::from(e.kind.as_str()),
+                        Value::Int(e.actor),
+                        Value::from(e.unit),
+                        Value::Int(e.community),
+                        Value::from(e.subject),
+                        Value::from(e.parent),
+                        Value::from(e.other),
+                    ],
+                )
+                .await?;
+        }
+    }
+    activity.flush(store).await?;
+    summary.events = activity.written;
+    tracing::info!(elapsed = ?started.elapsed(), events = summary.events, "demo activity written");
+
+    let (members, admissions, ever) = sim.finish();
+    write_memberships(
+        store,
+        &mut rows_rng,
+        &plans.communities,
+        &members,
+        &admissions,
+        &ever,
+        &demo_ids,
+        now,
+        &mut summary,
+    )
+    .await?;
+    store
+        .reset_id_sequences(&[
+            "units",
+            "people",
+            "domains",
+            "communities",
+            "stage_changes",
+            "join_requests",
+            "invitations",
+            "activity",
+        ])
+        .await?;
+    tracing::info!(elapsed = ?started.elapsed(), "demo organization complete");
+    Ok(summary)
+}
+
+fn tags(domains: &[usize]) -> String {
+    domains
+        .iter()
+        .map(|d| vocab::DOMAINS[*d].0.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn write_organization(
+    store: &Store,
+    org: &org::Org,
+    hash: &str,
+    history_start: i64,
+    summary: &mut DemoSummary,
+) -> Result<(), DemoError> {
+    let mut units = BulkWriter::new(
+        "units",
+        &["id", "name", "parent_id", "description", "created_at"],
+    );
+    for u in &org.units {
+        units
+            .push(
+                store,
+                vec![
+                    Value::Int(u.id),
+                    Value::from(u.name.as_str()),
+                    Value::from(u.parent),
+                    Value::from(u.description.as_str()),
+                    Value::Int(u.created_at),
+                ],
+            )
+            .await?;
+    }
+    units.flush(store).await?;
+    summary.units = units.written;
+
+    let mut people = BulkWriter::new(
+        "people",
+        &[
+            "id",
+            "name",
+            "email",
+            "unit_id",
+            "title",
+            "manager_id",
+            "expertise",
+            "interests",
+            "bio",
+            "org_role",
+            "password_hash",
+            "created_at",
+        ],
+    );
+    for p in &org.people {
+        let city = org.sites[p.site].city;
+        let (a, b) = p.bio_variant;
+        let focus = p
+            .expertise
+            .iter()
+            .map(|d| vocab::DOMAINS[*d].0.to_lowercase())
+            .collect::<Vec<_>>();
+        let focus = match focus.as_slice() {
+            [] => "many things".to_owned(),
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} and {}", init.join(", "), last),
+        };
+        let bio = format!(
+            "{} {} at the {} site. {}",
+            vocab::BIO_OPENINGS[a % vocab::BIO_OPENINGS.len()],
+            focus,
+            city,
+            vocab::BIO_CLOSINGS[b % vocab::BIO_CLOSINGS.len()]
+        );
+        people
+            .push(
+                store,
+                vec![
+                    Value::Int(p.id),
+                    Value::from(p.name.as_str()),
+                    Value::from(p.email.as_str()),
+                    Value::Int(p.unit_id),
+                    Value::from(p.title.as_str()),
+                    Value::from(p.manager_id),
+                    Value::from(tags(&p.expertise)),
+                    Value::from(tags(&p.interests)),
+                    Value::from(bio),
+                    Value::from(p.org_role),
+                    if p.has_password {
+                        Value::from(hash)
+                    } else {
+                        Value::Null
+                    },
+                    Value::Int(p.created_at),
+                ],
+            )
+            .await?;
+    }
+    people.flush(store).await?;
+    summary.people = people.written;
+
+    let mut domains = BulkWriter::new("domains", &["id", "name", "description", "created_at"]);
+    for (i, (name, description)) in vocab::DOMAINS.iter().enumerate() {
+        domains
+            .push(
+                store,
+                vec![
+                    Value::Int(i as i64 + 1),
+                    Value::from(*name),
+                    Value::from(*description),
+                    Value::Int(history_start - (400 + 17 * i as i64) * DAY),
+                ],
+            )
+            .await?;
+    }
+    domains.flush(store).await?;
+    summary.domains = domains.written;
+    Ok(())
+}
+
+async fn write_communities(
+    store: &Store,
+    plans: &[plan::CommunityPlan],
+    summary: &mut DemoSummary,
+) -> Result<(), DemoError> {
+    let mut communities = BulkWriter::new(
+        "communities",
+        &[
+            "id",
+            "slug",
+            "name",
+            "domain_statement",
+            "purpose",
+            "visibility",
+            "membership_policy",
+            "stage",
+            "created_at",
+            "updated_at",
+        ],
+    );
+    let mut links = BulkWriter::new("community_domains", &["community_id", "domain_id"]);
+    let mut stages = BulkWriter::new(
+        "stage_changes",
+        &[
+            "id",
+            "community_id",
+            "from_stage",
+            "to_stage",
+            "reason",
+            "changed_by",
+            "at",
+        ],
+    );
+    let mut stage_id = 0i64;
+    for c in plans {
+        communities
+            .push(
+                store,
+                vec![
+                    Value::Int(c.id),
+                    Value::from(c.slug.as_str()),
+                    Value::from(c.name.as_str()),
+                    Value::from(c.domain_statement.as_str()),
+                    Value::from(c.purpose.as_str()),
+                    Value::from(c.visibility.as_str()),
+                    Value::from(c.policy.as_str()),
+                    Value::from(c.stage.as_str()),
+                    Value::Int(c.created_at),
+                    Value::Int(c.updated_at()),
+                ],
+            )
+            .await?;
+        for d in &c.domains {
+            links
+                .push(store, vec![Value::Int(c.id), Value::Int(*d as i64 + 1)])
+                .await?;
+        }
+        for m in &c.moves {
+            stage_id += 1;
+            stages
+                .push(
+                    store,
+                    vec![
+                        Value::Int(stage_id),
+                        Value::Int(c.id),
+                        m.from.map_or(Value::Null, |s| Value::from(s.as_str())),
+                        Value::from(m.to.as_str()),
+                        Value::from(m.reason),
+                        Value::Int(c.founder),
+                        Value::Int(m.at),
+                    ],
+                )
+                .await?;
+        }
+    }
+    communities.flush(store).await?;
+    links.flush(store).await?;
+    stages.flush(store).await?;
+    summary.communities = communities.written;
+    Ok(())
+}
+
+const REQUEST_MESSAGES: &[&str] = &[
+    "I work on this every day and would love to learn from you.",
+    "My manager suggested I join; we are starting a project in this area.",
+    "New to the site, keen to meet the people who know this best.",
+    "",
+    "Could I join? I have a few lessons learned to share.",
+];
+
+#[allow(clippy::too_many_arguments)]
+async fn write_memberships(
+    store: &Store,
+    rng: &mut SmallRng,
+    plans: &[plan::CommunityPlan],
+    members: &[Vec<sim::FinalMember>],
+    admissions: &[sim::Admission],
+    ever: &[HashSet<i64>],
+    demo_ids: &[i64],
+    now: i64,
+    summary: &mut DemoSummary,
+) -> Result<(), DemoError> {
+    let mut rows = BulkWriter::new(
+        "memberships",
+        &["community_id", "person_id", "role", "joined_at"],
+    );
+    for (c, ms) in plans.iter().zip(members) {
+        for m in ms {
+            rows.push(
+                store,
+                vec![
+                    Value::Int(c.id),
+                    Value::Int(m.person),
+                    Value::from(m.role.as_str()),
+                    Value::Int(m.joined_at),
+                ],
+            )
+            .await?;
+        }
+    }
+    rows.flush(store).await?;
+    summary.memberships = rows.written;
+
+    let mut requests = BulkWriter::new(
+        "join_requests",
+        &[
+            "id",
+            "community_id",
+            "person_id",
+            "message",
+            "status",
+            "created_at",
+            "decided_by",
+            "decided_at",
+        ],
+    );
+    let mut invitations = BulkWriter::new(
+        "invitations",
+        &[
+            "id",
+            "community_id",
+            "person_id",
+            "invited_by",
+            "role",
+            "status",
+            "created_at",
+            "decided_at",
+        ],
+    );
+    let mut request_id = 0i64;
+    let mut invitation_id = 0i64;
+    let message = |rng: &mut SmallRng| REQUEST_MESSAGES[rng.random_range(0..REQUEST_MESSAGES.len())];
+
+    // Everyone admitted to a closed or private community asked or was asked.
+    for a in admissions {
+        let c = &plans[a.community];
+        let asked = (a.at - rng.random_range(2 * 3_600..5 * DAY)).max(c.created_at + 60);
+        let asked = asked.min(a.at);
+        match c.policy {
+            MembershipPolicy::Request => {
+                request_id += 1;
+                requests
+                    .push(
+                        store,
+                        vec![
+                            Value::Int(request_id),
+                            Value::Int(c.id),
+                            Value::Int(a.person),
+                            Value::from(message(rng)),
+                            Value::from("approved"),
+                            Value::Int(asked),
+                            Value::Int(c.founder),
+                            Value::Int(a.at),
+                        ],
+                    )
+                    .await?;
+            }
+            MembershipPolicy::Invitation => {
+                invitation_id += 1;
+                invitations
+                    .push(
+                        store,
+                        vec![
+                            Value::Int(invitation_id),
+                            Value::Int(c.id),
+                            Value::Int(a.person),
+                            Value::Int(c.founder),
+                            Value::from(a.role.as_str()),
+                            Value::from("accepted"),
+                            Value::Int(asked),
+                            Value::Int(a.at),
+                        ],
+                    )
+                    .await?;
+            }
+            MembershipPolicy::Open => {}
+        }
+    }
+
+    // Open questions: declined ones in the past, pending ones lately, from
+    // people who were never members (and never the outsider, who must not
+    // learn that private communities exist).
+    let n_people = summary.people as i64;
+    let demo: HashSet<i64> = demo_ids.iter().copied().collect();
+    let member_account = demo_ids[org::account::MEMBER];
+    for (ci, c) in plans.iter().enumerate() {
+        if c.policy == MembershipPolicy::Open {
+            continue;
+        }
+        let living = c.stage != Stage::Memory;
+        let declined = rng.random_range(0..3usize);
+        let pending = if !living {
+            0
+        } else if ci == CLOSED_WITH_REQUESTS && c.policy == MembershipPolicy::Request {
+            3
+        } else if rng.random_bool(0.5) {
+            rng.random_range(1..=3usize)
+        } else {
+            0
+        };
+        let mut chosen: Vec<i64> = Vec::new();
+        if ci == PRIVATE_WITH_INVITATION && living && c.policy == MembershipPolicy::Invitation {
+            chosen.push(member_account);
+        }
+        let mut guard = 0;
+        while chosen.len() < declined + pending && guard < 1000 {
+            guard += 1;
+            let p = rng.random_range(1..=n_people);
+            if demo.contains(&p) || ever[ci].contains(&p) || chosen.contains(&p) {
+                continue;
+            }
+            chosen.push(p);
+        }
+        let pending_people: Vec<(i64, bool)> = chosen
+            .iter()
+            .enumerate()
+            .map(|(k, p)| {
+                let is_pending = if *p == member_account {
+                    true
+                } else {
+                    k >= declined.min(chosen.len())
+                };
+                (*p, is_pending)
+            })
+            .collect();
+        for (p, is_pending) in pending_people {
+            let (created, decided, status) = if is_pending {
+                let created = (now - rng.random_range(3_600..20 * DAY)).max(c.created_at + 60);
+                (created, None, "pending")
+            } else {
+                let span = (c.limit - c.created_at - 2 * DAY).max(DAY);
+                let created = c.created_at + rng.random_range(0..span);
+                let decided = created + rng.random_range(3_600..3 * DAY);
+                (created, Some(decided.min(c.limit - 60)), "declined")
+            };
+            match c.policy {
+                MembershipPolicy::Request => {
+                    request_id += 1;
+                    requests
+                        .push(
+                            store,
+                            vec![
+                                Value::Int(request_id),
+                                Value::Int(c.id),
+                                Value::Int(p),
+                                Value::from(message(rng)),
+                                Value::from(status),
+                                Value::Int(created),
+                                if is_pending {
+                                    Value::Null
+                                } else {
+                                    Value::Int(c.founder)
+                                },
+                                Value::from(decided),
+                            ],
+                        )
+                        .await?;
+                }
+                MembershipPolicy::Invitation => {
+                    invitation_id += 1;
+                    invitations
+                        .push(
+                            store,
+                            vec![
+                                Value::Int(invitation_id),
+                                Value::Int(c.id),
+                                Value::Int(p),
+                                Value::Int(c.founder),
+                                Value::from("member"),
+                                Value::from(status),
+                                Value::Int(created),
+                                Value::from(decided),
+                            ],
+                        )
+                        .await?;
+                }
+                MembershipPolicy::Open => {}
+            }
+        }
+    }
+    requests.flush(store).await?;
+    invitations.flush(store).await?;
+    Ok(())
+}

@@ -1,1 +1,54 @@
+//! Guildhall's HTTP face: server-rendered pages (askama templates enhanced
+//! by htmx, usable without JavaScript), the JSON API under `/api/v1` with its
+//! OpenAPI document, static assets embedded in the binary, and the
+//! middleware every request passes: request ids, tracing, security headers,
+//! body limits, timeouts, sessions and CSRF.
+//!
+//! Handlers stay thin: extract, call one use-case of the app crate, render.
+//! This crate must not contain business rules or SQL; errors from the app
+//! are mapped to HTTP in one place, `error.rs`.
 
+#![forbid(unsafe_code)]
+
+mod api;
+mod assets;
+mod error;
+mod extract;
+mod middleware;
+mod pages;
+mod session;
+
+pub use api::openapi_document;
+pub use error::{ApiError, PageError, status_of};
+
+use axum::Router;
+use guildhall_app::App;
+use std::sync::Arc;
+
+/// How the web layer is configured.
+#[derive(Clone, Debug, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when served over TLS, directly or behind a
+    /// proxy that terminates it).
+    pub secure_cookies: bool,
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub config: Arc<WebConfig>,
+}
+
+/// The whole application as one router.
+pub fn router(app: App, config: WebConfig) -> Router {
+    let state = AppState { app, config: Arc::new(config) };
+    let router = Router::new()
+        .merge(pages::routes())
+        .nest("/api/v1", api::routes())
+        .merge(assets::routes())
+        .fallback(pages::not_found)
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(state, middleware::sessions_and_csrf));
+    middleware::apply_outer(router)
+}

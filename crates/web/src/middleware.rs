@@ -1,0 +1,157 @@
+//! What every request passes through.
+
+use crate::AppState;
+use crate::error::error_page;
+use crate::session::{CSRF_COOKIE, SESSION_COOKIE, cookie, same_secret, set_cookie, well_formed_token};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use guildhall_app::SessionUser;
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted (forms and JSON): 1 MiB.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The signed-in person, if any, resolved once per request.
+#[derive(Clone)]
+pub struct CurrentSession(pub Option<SessionUser>);
+
+/// This browser's CSRF token, to render into forms.
+#[derive(Clone)]
+pub struct CsrfToken(pub String);
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
+
+#[derive(Clone, Default)]
+struct RandomRequestId;
+
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        let n: u64 = rand::random();
+        HeaderValue::from_str(&format!("{n:016x}")).ok().map(RequestId::new)
+    }
+}
+
+/// Request ids, tracing, security headers, body limit and timeout.
+pub fn apply_outer(router: Router) -> Router {
+    let x_request_id = HeaderName::from_static("x-request-id");
+    router
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(SetRequestIdLayer::new(x_request_id, RandomRequestId))
+}
+
+fn changes_state(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Resolves the session, issues the CSRF cookie, and refuses state-changing
+/// requests that do not prove they come from our own pages: forms and htmx
+/// must echo the CSRF token; the API must send JSON (which a cross-site form
+/// cannot) — session cookies are SameSite=Lax besides.
+pub async fn sessions_and_csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    if path.starts_with("/static/") || path == "/healthz" {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let user = match cookie(&parts.headers, SESSION_COOKIE).filter(|t| well_formed_token(t)) {
+        Some(token) => match state.app.session_user(&token).await {
+            Ok(u) => u,
+            Err(e) => return crate::PageError::from(e).into_response(),
+        },
+        None => None,
+    };
+    let existing = cookie(&parts.headers, CSRF_COOKIE).filter(|t| well_formed_token(t));
+    let csrf = existing.clone().unwrap_or_else(guildhall_app::auth::random_token);
+    let is_api = path.starts_with("/api/");
+    let mut body = body;
+
+    if changes_state(&parts.method) {
+        if is_api {
+            let json = parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("application/json"));
+            if !json {
+                return crate::ApiError::with_status(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "send a JSON body with Content-Type: application/json",
+                )
+                .into_response();
+            }
+        } else {
+            let Some(expected) = existing.as_deref() else {
+                return csrf_refused();
+            };
+            let header_ok = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| same_secret(v, expected));
+            if !header_ok {
+                let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
+                    Ok(b) => b,
+                    Err(_) => {
+                        return error_page(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            "Too large",
+                            format!("Requests are limited to {} KiB.", BODY_LIMIT / 1024),
+                        );
+                    }
+                };
+                let field_ok = std::str::from_utf8(&bytes).ok().is_some_and(|s| {
+                    s.split('&').filter_map(|kv| kv.strip_prefix("csrf=")).any(|v| same_secret(v, expected))
+                });
+                if !field_ok {
+                    return csrf_refused();
+                }
+                body = Body::from(bytes);
+            }
+        }
+    }
+
+    parts.extensions.insert(CurrentSession(user));
+    parts.extensions.insert(CsrfToken(csrf.clone()));
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    if existing.is_none()
+        && !response.headers().get_all(header::SET_COOKIE).iter().any(|v| v.as_bytes().starts_with(CSRF_COOKIE.as_bytes()))
+        && let Ok(v) = HeaderValue::from_str(&set_cookie(CSRF_COOKIE, &csrf, 60 * 60 * 24 * 30, state.config.secure_cookies))
+    {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+fn csrf_refused() -> Response {
+    error_page(
+        StatusCode::FORBIDDEN,
+        "Form expired",
+        "This form could not be verified (it may be from an old page or another site). Go back, reload the page and try again.".into(),
+    )
+}
