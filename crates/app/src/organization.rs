@@ -274,8 +274,18 @@ impl App {
             limit: 100,
             ..CommunityFilter::default()
         };
-        let mut communities = self.store.communities(&filter).await?.items;
-        // `my_role` is the reader's; a person page shows the person's own.
+        // Membership lists of closed and private communities are for their
+        // members: show only communities whose content the reader may read.
+        // (`my_role` holds the reader's role here.)
+        let mut communities: Vec<CommunitySummary> = self
+            .store
+            .communities(&filter)
+            .await?
+            .items
+            .into_iter()
+            .filter(|c| c.visibility() == guildhall_domain::Visibility::Open || c.my_role.is_some())
+            .collect();
+        // A person page shows the person's own role.
         for c in &mut communities {
             c.my_role = self.store.standing(c.id, id).await?.role;
         }

@@ -15,10 +15,19 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
 
 #[derive(Parser, Debug)]
-#[command(name = "guildhall", version, about = "Guildhall: cultivate your organization's communities of practice.")]
+#[command(
+    name = "guildhall",
+    version,
+    about = "Guildhall: cultivate your organization's communities of practice."
+)]
 struct Cli {
     /// Database: a SQLite file path, sqlite://PATH, or postgres://USER@HOST/DB.
-    #[arg(long, global = true, env = "GUILDHALL_DATABASE_URL", default_value = "guildhall.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "GUILDHALL_DATABASE_URL",
+        default_value = "guildhall.db"
+    )]
     database: String,
     #[command(subcommand)]
     command: Command,
@@ -101,12 +110,16 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("GUILDHALL_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info")),
+            tracing_subscriber::EnvFilter::try_from_env("GUILDHALL_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info")
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -123,7 +136,9 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn open(database: &str, mode: OpenMode) -> Result<Store> {
-    Store::open(database, mode).await.with_context(|| format!("cannot use the database '{database}'"))
+    Store::open(database, mode)
+        .await
+        .with_context(|| format!("cannot use the database '{database}'"))
 }
 
 /// Application errors in CLI words.
@@ -149,12 +164,22 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Admin(AdminCommand::CreateUser { email, name, role, password_stdin }) => {
+        Command::Admin(AdminCommand::CreateUser {
+            email,
+            name,
+            role,
+            password_stdin,
+        }) => {
             let store = open(&cli.database, OpenMode::MustExist).await?;
             let password = read_password(password_stdin)?;
             let app = App::new(store, Config::default());
             let id = app
-                .create_account(&AccountInput { name, email: email.clone(), password, role })
+                .create_account(&AccountInput {
+                    name,
+                    email: email.clone(),
+                    password,
+                    role,
+                })
                 .await
                 .map_err(explain)?;
             println!("Created {email} (person {id}).");
@@ -165,7 +190,8 @@ async fn run(cli: Cli) -> Result<()> {
             generate_demo(&store, &args).await
         }
         Command::Export(ExportCommand::Activity { format, out }) => {
-            let format = ExportFormat::parse(&format).map_err(|m| anyhow::anyhow!("--format: {m}"))?;
+            let format =
+                ExportFormat::parse(&format).map_err(|m| anyhow::anyhow!("--format: {m}"))?;
             let store = open(&cli.database, OpenMode::MustExist).await?;
             let app = App::new(store, Config::default());
             let n = match out {
@@ -190,11 +216,15 @@ async fn run(cli: Cli) -> Result<()> {
 fn read_password(from_stdin: bool) -> Result<String> {
     let password = if from_stdin || !std::io::stdin().is_terminal() {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
         line.trim_end_matches(['\r', '\n']).to_owned()
     } else {
         let first = rpassword::prompt_password("Password: ").context("cannot read the password")?;
-        let again = rpassword::prompt_password("Repeat it: ").context("cannot read the password")?;
+        let again =
+            rpassword::prompt_password("Repeat it: ").context("cannot read the password")?;
         if first != again {
             bail!("the two passwords differ; run the command again");
         }
@@ -232,7 +262,10 @@ async fn generate_demo(store: &Store, args: &DemoArgs) -> Result<()> {
 }
 
 fn print_demo_accounts() {
-    println!("Sign in with any of these accounts (password: {}):", guildhall_demo::DEMO_PASSWORD);
+    println!(
+        "Sign in with any of these accounts (password: {}):",
+        guildhall_demo::DEMO_PASSWORD
+    );
     for (email, role) in guildhall_demo::DEMO_ACCOUNTS {
         println!("  {email:<36} {role}");
     }
@@ -241,19 +274,43 @@ fn print_demo_accounts() {
 async fn serve(database: &str, args: ServeArgs) -> Result<()> {
     let store = open(database, OpenMode::Create).await?;
     if args.demo {
-        if store.count_people().await.context("cannot read the database")? == 0 {
+        if store
+            .count_people()
+            .await
+            .context("cannot read the database")?
+            == 0
+        {
             println!("Creating the demonstration organization…");
-            generate_demo(&store, &DemoArgs { people: 400, communities: 30, months: 12, seed: 1 }).await?;
+            generate_demo(
+                &store,
+                &DemoArgs {
+                    people: 400,
+                    communities: 30,
+                    months: 12,
+                    seed: 1,
+                },
+            )
+            .await?;
         } else {
             println!("The database already has people; serving it as it is.");
             print_demo_accounts();
         }
     }
     let app = App::new(store.clone(), Config::default());
-    let router = guildhall_web::router(app, guildhall_web::WebConfig { secure_cookies: args.secure_cookies });
+    let router = guildhall_web::router(
+        app,
+        guildhall_web::WebConfig {
+            secure_cookies: args.secure_cookies,
+        },
+    );
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
-        .with_context(|| format!("cannot listen on {}: is another server using it? Try --bind 127.0.0.1:8081", args.bind))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {}: is another server using it? Try --bind 127.0.0.1:8081",
+                args.bind
+            )
+        })?;
     let addr = listener.local_addr().context("no local address")?;
     println!("Guildhall is listening on http://{addr}");
     let _ = std::io::stdout().flush();
@@ -263,13 +320,19 @@ async fn serve(database: &str, args: ServeArgs) -> Result<()> {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            if let Err(e) = sweeper.delete_expired_sessions(guildhall_domain::Timestamp::now().0).await {
+            if let Err(e) = sweeper
+                .delete_expired_sessions(guildhall_domain::Timestamp::now().0)
+                .await
+            {
                 tracing::warn!(error = %e, "could not delete expired sessions");
             }
         }
     });
 
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.context("the server stopped")?;
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server stopped")?;
     store.close().await;
     Ok(())
 }
@@ -280,7 +343,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -308,7 +372,15 @@ mod tests {
         for args in [
             vec!["guildhall", "--database", "x.db", "migrate"],
             vec!["guildhall", "migrate", "--database", "x.db"],
-            vec!["guildhall", "export", "activity", "--database", "x.db", "--format", "jsonl"],
+            vec![
+                "guildhall",
+                "export",
+                "activity",
+                "--database",
+                "x.db",
+                "--format",
+                "jsonl",
+            ],
         ] {
             let cli = Cli::try_parse_from(args).expect("parses");
             assert_eq!(cli.database, "x.db");

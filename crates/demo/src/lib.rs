@@ -518,7 +518,8 @@ async fn write_memberships(
     );
     let mut request_id = 0i64;
     let mut invitation_id = 0i64;
-    let message = |rng: &mut SmallRng| REQUEST_MESSAGES[rng.random_range(0..REQUEST_MESSAGES.len())];
+    let message =
+        |rng: &mut SmallRng| REQUEST_MESSAGES[rng.random_range(0..REQUEST_MESSAGES.len())];
 
     // Everyone admitted to a closed or private community asked or was asked.
     for a in admissions {

@@ -259,7 +259,11 @@ pub fn build(rng: &mut SmallRng, people: u32, history_start: i64) -> (Org, Vec<i
         .collect();
     let cum = rnd::cumulative(&weights);
 
-    let n_random = people.saturating_sub(PLACEMENTS.len());
+    let n_contributors = PLACEMENTS
+        .iter()
+        .filter(|p| matches!(p.kind, Placement::Contributor(..)))
+        .count();
+    let n_random = people.saturating_sub(n_contributors);
     let mut drafts: Vec<Draft> = Vec::with_capacity(people);
     for _ in 0..n_random {
         let site = rnd::pick_cumulative(rng, &cum);

@@ -130,7 +130,11 @@ const TEMPLATES: &[(Visibility, Stage, Profile)] = &[
     (Visibility::Open, Stage::Memory, Profile::Neglected),
     (Visibility::Closed, Stage::Potential, Profile::Healthy),
     (Visibility::Open, Stage::Maturing, Profile::OnePerson),
-    (Visibility::Closed, Stage::Stewardship, Profile::ClosedMinded),
+    (
+        Visibility::Closed,
+        Stage::Stewardship,
+        Profile::ClosedMinded,
+    ),
     (Visibility::Open, Stage::Stewardship, Profile::Overloaded),
     (Visibility::Open, Stage::Coalescing, Profile::Healthy),
     (Visibility::Private, Stage::Maturing, Profile::Healthy),
@@ -221,7 +225,13 @@ fn stage_path(rng: &mut SmallRng, last: Stage) -> Vec<Stage> {
         Coalescing => vec![Coalescing],
         Maturing if r < 50 => vec![Coalescing, Maturing],
         Maturing => vec![Potential, Coalescing, Maturing],
-        Stewardship if r < 15 => vec![Coalescing, Maturing, Stewardship, Transformation, Stewardship],
+        Stewardship if r < 15 => vec![
+            Coalescing,
+            Maturing,
+            Stewardship,
+            Transformation,
+            Stewardship,
+        ],
         Stewardship if r < 60 => vec![Coalescing, Maturing, Stewardship],
         Stewardship => vec![Maturing, Stewardship],
         Transformation if r < 50 => vec![Maturing, Stewardship, Transformation],
@@ -471,9 +481,8 @@ pub fn build(
         };
         let life = (limit - created_at) as f64;
         let decline_at = match profile {
-            Profile::Neglected => {
-                (created_at + (life * 0.35) as i64).max(limit - (180 * DAY).min((life * 0.5) as i64))
-            }
+            Profile::Neglected => (created_at + (life * 0.35) as i64)
+                .max(limit - (180 * DAY).min((life * 0.5) as i64)),
             Profile::Overloaded => limit - (120 * DAY).min((life * 0.35) as i64),
             _ => limit,
         };
@@ -566,12 +575,7 @@ fn assign_members(rng: &mut SmallRng, org: &Org, demo_ids: &[i64], plans: &mut [
         v.shuffle(rng);
         Pool(v)
     };
-    let n_bu = org
-        .departments
-        .iter()
-        .map(|d| d.bu + 1)
-        .max()
-        .unwrap_or(1);
+    let n_bu = org.departments.iter().map(|d| d.bu + 1).max().unwrap_or(1);
     let mut global = slots_of(&|_| true, rng);
     let mut by_bu: Vec<Pool> = (0..n_bu)
         .map(|b| slots_of(&|i| org.sites[org.people[i].site].bu == b, rng))
@@ -592,11 +596,25 @@ fn assign_members(rng: &mut SmallRng, org: &Org, demo_ids: &[i64], plans: &mut [
         .iter()
         .map(|c| rnd::pareto(rng, 1.1).min(60.0) * size_factor(c.stage, c.profile))
         .collect();
-    let wsum: f64 = weights.iter().sum();
-    let max_size = (n_people / 8).clamp(30, 450);
+    let max_size = (n_people / 6).clamp(30, 450) as f64;
+    let budget = total_slots as f64 * 0.97;
+    // Water-filling: what capped communities cannot take goes to the rest.
+    let mut scale = budget / weights.iter().sum::<f64>();
+    for _ in 0..8 {
+        let capped: f64 = weights
+            .iter()
+            .filter(|w| *w * scale >= max_size)
+            .map(|_| max_size)
+            .sum();
+        let free: f64 = weights.iter().filter(|w| *w * scale < max_size).sum();
+        if free <= 0.0 {
+            break;
+        }
+        scale = ((budget - capped) / free).max(scale);
+    }
     let targets: Vec<usize> = weights
         .iter()
-        .map(|w| ((w / wsum * total_slots as f64 * 0.97) as usize).clamp(5, max_size))
+        .map(|w| ((w * scale).min(max_size) as usize).max(5))
         .collect();
 
     // Closed-minded communities first: they need one site's people.

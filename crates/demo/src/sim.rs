@@ -22,7 +22,7 @@ const MINUTE: i64 = 60;
 /// Contributions per member per month in a healthy maturing community;
 /// tuned so that 100,000 people over 36 months make about ten million
 /// events.
-const INTENSITY: f64 = 1.0;
+const INTENSITY: f64 = 2.5;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Ev {
@@ -323,12 +323,12 @@ impl CommunitySim {
         }
 
         if stage != Stage::Potential {
-            let n_new = rnd::poisson(&mut self.rng, base * 0.015);
+            let n_new = rnd::poisson(&mut self.rng, base * 0.03);
             for _ in 0..n_new {
                 let t = self.rng.random_range(lo..hi);
                 self.create_resource(plan, t, &p, ctx);
             }
-            let n_rev = rnd::poisson(&mut self.rng, base * 0.03);
+            let n_rev = rnd::poisson(&mut self.rng, base * 0.06);
             for _ in 0..n_rev {
                 let t = self.rng.random_range(lo..hi);
                 self.revise_resource(plan, t, &p, ctx);
@@ -338,7 +338,7 @@ impl CommunitySim {
             stage,
             Stage::Maturing | Stage::Stewardship | Stage::Transformation
         ) {
-            let n_endorse = rnd::poisson(&mut self.rng, base * 0.006);
+            let n_endorse = rnd::poisson(&mut self.rng, base * 0.012);
             for _ in 0..n_endorse {
                 let t = self.rng.random_range(lo..hi);
                 self.endorse_resource(plan, t, ctx);
@@ -542,9 +542,10 @@ impl CommunitySim {
                 factor *= 0.3;
             }
             let eligible = self.members.iter().filter(|m| m.joined_at < t).count();
-            let want = (eligible as f64 * plan.attendance * factor * self.rng.random_range(0.7..1.3))
-                .round()
-                .clamp(1.0, 80.0) as usize;
+            let want =
+                (eligible as f64 * plan.attendance * factor * self.rng.random_range(0.7..1.3))
+                    .round()
+                    .clamp(1.0, 80.0) as usize;
             let host = self
                 .members
                 .iter()
@@ -600,7 +601,14 @@ impl CommunitySim {
     }
 
     /// A thread and its whole conversation: replies, the solved mark, thanks.
-    fn thread(&mut self, plan: &CommunityPlan, kind: ActivityKind, t: i64, p: &Picker, ctx: &mut Ctx) {
+    fn thread(
+        &mut self,
+        plan: &CommunityPlan,
+        kind: ActivityKind,
+        t: i64,
+        p: &Picker,
+        ctx: &mut Ctx,
+    ) {
         let Some(a) = self.pick(p, t, 0) else { return };
         let author = self.members[a].person;
         let tid = {
@@ -608,7 +616,16 @@ impl CommunitySim {
             ctx.next_thread
         };
         self.touch(a, t);
-        ctx.emit(t, kind, author, self.members[a].unit, plan.id, Some(tid), None, None);
+        ctx.emit(
+            t,
+            kind,
+            author,
+            self.members[a].unit,
+            plan.id,
+            Some(tid),
+            None,
+            None,
+        );
 
         let late = t >= plan.decline_at;
         // (median hours to the first answer, share never answered, share solved)
@@ -637,8 +654,8 @@ impl CommunitySim {
         } else {
             6.0
         };
-        let mut at = t + (rnd::lognormal(&mut self.rng, first_median * HOUR as f64, 1.0) as i64)
-            .max(MINUTE);
+        let mut at =
+            t + (rnd::lognormal(&mut self.rng, first_median * HOUR as f64, 1.0) as i64).max(MINUTE);
         // (member index, reply id, time) of answers by someone else.
         let mut helpers: Vec<(usize, i64, i64)> = Vec::new();
         for k in 0..replies {
@@ -682,7 +699,8 @@ impl CommunitySim {
         } else {
             helpers[self.rng.random_range(0..helpers.len())]
         };
-        let solved_at = hat + (rnd::lognormal(&mut self.rng, 20.0 * HOUR as f64, 1.0) as i64).max(MINUTE);
+        let solved_at =
+            hat + (rnd::lognormal(&mut self.rng, 20.0 * HOUR as f64, 1.0) as i64).max(MINUTE);
         if solved_at >= plan.limit {
             return;
         }

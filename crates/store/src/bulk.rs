@@ -121,3 +121,16 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Like [`Store::execute_trusted`] for statements built by test or
+    /// setup code (e.g. `CREATE SCHEMA` with a generated name); never input.
+    pub async fn execute_trusted_owned(&self, sql: String) -> Result<()> {
+        with_pool!(self, |pool| {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+}

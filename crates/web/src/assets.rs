@@ -9,10 +9,26 @@ use axum::routing::get;
 use crate::AppState;
 
 const FILES: &[(&str, &str, &[u8])] = &[
-    ("htmx.min.js", "text/javascript; charset=utf-8", include_bytes!("../static/htmx.min.js")),
-    ("app.css", "text/css; charset=utf-8", include_bytes!("../static/app.css")),
-    ("app.js", "text/javascript; charset=utf-8", include_bytes!("../static/app.js")),
-    ("favicon.svg", "image/svg+xml", include_bytes!("../static/favicon.svg")),
+    (
+        "htmx.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/htmx.min.js"),
+    ),
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../static/app.css"),
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/app.js"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../static/favicon.svg"),
+    ),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -22,7 +38,10 @@ pub fn routes() -> Router<AppState> {
 async fn serve(Path(file): Path<String>) -> Response {
     match FILES.iter().find(|(name, _, _)| *name == file) {
         Some((_, mime, body)) => (
-            [(header::CONTENT_TYPE, *mime), (header::CACHE_CONTROL, "public, max-age=3600")],
+            [
+                (header::CONTENT_TYPE, *mime),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
             *body,
         )
             .into_response(),

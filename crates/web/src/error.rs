@@ -70,11 +70,21 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn bad_request(message: impl Into<String>) -> Self {
-        ApiError { status: StatusCode::BAD_REQUEST, code: "bad_request", message: message.into(), fields: None }
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_request",
+            message: message.into(),
+            fields: None,
+        }
     }
 
     pub fn with_status(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), fields: None }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            fields: None,
+        }
     }
 }
 
@@ -83,14 +93,22 @@ impl From<AppError> for ApiError {
         let (status, code) = status_of(&e);
         let fields = match &e {
             AppError::Validation(f) => Some(f.clone()),
-            AppError::Conflict { field: Some(field), message } => Some(FieldErrors::single(field, message.clone())),
+            AppError::Conflict {
+                field: Some(field),
+                message,
+            } => Some(FieldErrors::single(field, message.clone())),
             _ => None,
         };
         let message = match &e {
             AppError::Validation(f) => format!("invalid input: {}", f.summary()),
             other => public_message(other),
         };
-        ApiError { status, code, message, fields }
+        ApiError {
+            status,
+            code,
+            message,
+            fields,
+        }
     }
 }
 
@@ -101,7 +119,12 @@ impl IntoResponse for ApiError {
                 code: self.code.into(),
                 message: self.message,
                 fields: self.fields.map(|f| {
-                    f.0.into_iter().map(|e| FieldErrorBody { field: e.field, message: e.message }).collect()
+                    f.0.into_iter()
+                        .map(|e| FieldErrorBody {
+                            field: e.field,
+                            message: e.message,
+                        })
+                        .collect()
                 }),
             },
         };
@@ -134,7 +157,11 @@ impl From<AppError> for PageError {
 }
 
 pub fn error_page(status: StatusCode, title: &str, message: String) -> Response {
-    let page = ErrorPage { status: status.as_u16(), title: title.into(), message };
+    let page = ErrorPage {
+        status: status.as_u16(),
+        title: title.into(),
+        message,
+    };
     (status, page).into_response()
 }
 
@@ -153,7 +180,9 @@ impl IntoResponse for PageError {
                     _ => "Something went wrong",
                 };
                 let message = match &e {
-                    AppError::NotFound(what) => format!("There is no such {what}, or it is not visible to you."),
+                    AppError::NotFound(what) => {
+                        format!("There is no such {what}, or it is not visible to you.")
+                    }
                     AppError::Validation(f) => f.summary(),
                     other => public_message(other),
                 };
@@ -192,6 +221,9 @@ mod tests {
     #[test]
     fn conflicts_name_their_field() {
         let e = ApiError::from(AppError::conflict("slug", "taken"));
-        assert_eq!(e.fields.and_then(|f| f.get("slug").map(str::to_owned)), Some("taken".into()));
+        assert_eq!(
+            e.fields.and_then(|f| f.get("slug").map(str::to_owned)),
+            Some("taken".into())
+        );
     }
 }

@@ -45,15 +45,33 @@ fn badge(u: &SessionUser) -> UserBadge {
     UserBadge {
         id: u.id().0,
         name: u.name.clone(),
-        initials: u.name.split_whitespace().filter_map(|w| w.chars().next()).take(2).collect::<String>().to_uppercase(),
+        initials: u
+            .name
+            .split_whitespace()
+            .filter_map(|w| w.chars().next())
+            .take(2)
+            .collect::<String>()
+            .to_uppercase(),
         role: u.viewer.role,
     }
 }
 
 fn ctx_of(parts: &Parts) -> PageCtx {
-    let user = parts.extensions.get::<CurrentSession>().and_then(|s| s.0.as_ref()).map(badge);
-    let csrf = parts.extensions.get::<CsrfToken>().map(|c| c.0.clone()).unwrap_or_default();
-    PageCtx { user, csrf, nav: "" }
+    let user = parts
+        .extensions
+        .get::<CurrentSession>()
+        .and_then(|s| s.0.as_ref())
+        .map(badge);
+    let csrf = parts
+        .extensions
+        .get::<CsrfToken>()
+        .map(|c| c.0.clone())
+        .unwrap_or_default();
+    PageCtx {
+        user,
+        csrf,
+        nav: "",
+    }
 }
 
 /// Any visitor of a page (sign-in and setup pages).
@@ -65,8 +83,14 @@ pub struct Visitor {
 impl<S: Send + Sync> FromRequestParts<S> for Visitor {
     type Rejection = PageError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let user = parts.extensions.get::<CurrentSession>().and_then(|s| s.0.clone());
-        Ok(Visitor { user, ctx: ctx_of(parts) })
+        let user = parts
+            .extensions
+            .get::<CurrentSession>()
+            .and_then(|s| s.0.clone());
+        Ok(Visitor {
+            user,
+            ctx: ctx_of(parts),
+        })
     }
 }
 
@@ -79,14 +103,28 @@ pub struct PageUser {
 
 impl FromRequestParts<AppState> for PageUser {
     type Rejection = PageError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        match parts.extensions.get::<CurrentSession>().and_then(|s| s.0.clone()) {
-            Some(user) => Ok(PageUser { user, ctx: ctx_of(parts) }),
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match parts
+            .extensions
+            .get::<CurrentSession>()
+            .and_then(|s| s.0.clone())
+        {
+            Some(user) => Ok(PageUser {
+                user,
+                ctx: ctx_of(parts),
+            }),
             None => {
                 if state.app.needs_setup().await? {
                     return Err(PageError::Redirect("/setup".into()));
                 }
-                let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let path = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
                 let next = if parts.method == axum::http::Method::GET && path != "/" {
                     format!("?next={}", encode_component(path))
                 } else {
@@ -109,7 +147,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
             .get::<CurrentSession>()
             .and_then(|s| s.0.clone())
             .map(ApiUser)
-            .ok_or_else(|| AppError::Unauthenticated("sign in first: POST /api/v1/session".into()).into())
+            .ok_or_else(|| {
+                AppError::Unauthenticated("sign in first: POST /api/v1/session".into()).into()
+            })
     }
 }
 
@@ -128,7 +168,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                     return Err(ApiError::with_status(status, "payload_too_large", message));
                 }
                 if status == axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE {
-                    return Err(ApiError::with_status(status, "unsupported_media_type", message));
+                    return Err(ApiError::with_status(
+                        status,
+                        "unsupported_media_type",
+                        message,
+                    ));
                 }
                 // Wrong types or missing fields are a validation problem
                 // (422); unparseable JSON is a bad request (400).
@@ -162,7 +206,10 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequestParts<S> for Page
     type Rejection = PageError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         Ok(PageQuery(
-            axum::extract::Query::<T>::from_request_parts(parts, state).await.map(|q| q.0).unwrap_or_default(),
+            axum::extract::Query::<T>::from_request_parts(parts, state)
+                .await
+                .map(|q| q.0)
+                .unwrap_or_default(),
         ))
     }
 }
@@ -183,7 +230,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
 
 /// Parses an id from a path segment; anything else is "not found".
 pub fn path_id(raw: &str, what: &'static str) -> Result<i64, AppError> {
-    raw.parse::<i64>().ok().filter(|i| *i > 0).ok_or(AppError::NotFound(what))
+    raw.parse::<i64>()
+        .ok()
+        .filter(|i| *i > 0)
+        .ok_or(AppError::NotFound(what))
 }
 
 /// Percent-encodes a URL component (for `next=` links).
@@ -210,11 +260,19 @@ pub struct FormPairs(pub Vec<(String, String)>);
 
 impl FormPairs {
     pub fn get(&self, name: &str) -> String {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
     }
 
     pub fn all(&self, name: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 }
 
@@ -224,6 +282,8 @@ impl<S: Send + Sync> FromRequest<S> for FormPairs {
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|e| PageError::App(AppError::invalid("form", e.body_text())))?;
-        Ok(FormPairs(form_urlencoded::parse(&bytes).into_owned().collect()))
+        Ok(FormPairs(
+            form_urlencoded::parse(&bytes).into_owned().collect(),
+        ))
     }
 }

@@ -42,13 +42,19 @@ pub struct AppState {
 
 /// The whole application as one router.
 pub fn router(app: App, config: WebConfig) -> Router {
-    let state = AppState { app, config: Arc::new(config) };
+    let state = AppState {
+        app,
+        config: Arc::new(config),
+    };
     let router = Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
         .merge(assets::routes())
         .fallback(pages::not_found)
         .with_state(state.clone())
-        .layer(axum::middleware::from_fn_with_state(state, middleware::sessions_and_csrf));
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            middleware::sessions_and_csrf,
+        ));
     middleware::apply_outer(router)
 }

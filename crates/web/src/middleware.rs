@@ -2,7 +2,9 @@
 
 use crate::AppState;
 use crate::error::error_page;
-use crate::session::{CSRF_COOKIE, SESSION_COOKIE, cookie, same_secret, set_cookie, well_formed_token};
+use crate::session::{
+    CSRF_COOKIE, SESSION_COOKIE, cookie, same_secret, set_cookie, well_formed_token,
+};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -12,7 +14,9 @@ use axum::response::{IntoResponse, Response};
 use guildhall_app::SessionUser;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -37,7 +41,9 @@ struct RandomRequestId;
 impl MakeRequestId for RandomRequestId {
     fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
         let n: u64 = rand::random();
-        HeaderValue::from_str(&format!("{n:016x}")).ok().map(RequestId::new)
+        HeaderValue::from_str(&format!("{n:016x}"))
+            .ok()
+            .map(RequestId::new)
     }
 }
 
@@ -72,7 +78,11 @@ fn changes_state(m: &Method) -> bool {
 /// requests that do not prove they come from our own pages: forms and htmx
 /// must echo the CSRF token; the API must send JSON (which a cross-site form
 /// cannot) — session cookies are SameSite=Lax besides.
-pub async fn sessions_and_csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn sessions_and_csrf(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path().to_owned();
     if path.starts_with("/static/") || path == "/healthz" {
         return next.run(req).await;
@@ -86,7 +96,9 @@ pub async fn sessions_and_csrf(State(state): State<AppState>, req: Request, next
         None => None,
     };
     let existing = cookie(&parts.headers, CSRF_COOKIE).filter(|t| well_formed_token(t));
-    let csrf = existing.clone().unwrap_or_else(guildhall_app::auth::random_token);
+    let csrf = existing
+        .clone()
+        .unwrap_or_else(guildhall_app::auth::random_token);
     let is_api = path.starts_with("/api/");
     let mut body = body;
 
@@ -126,7 +138,9 @@ pub async fn sessions_and_csrf(State(state): State<AppState>, req: Request, next
                     }
                 };
                 let field_ok = std::str::from_utf8(&bytes).ok().is_some_and(|s| {
-                    s.split('&').filter_map(|kv| kv.strip_prefix("csrf=")).any(|v| same_secret(v, expected))
+                    s.split('&')
+                        .filter_map(|kv| kv.strip_prefix("csrf="))
+                        .any(|v| same_secret(v, expected))
                 });
                 if !field_ok {
                     return csrf_refused();
@@ -140,8 +154,17 @@ pub async fn sessions_and_csrf(State(state): State<AppState>, req: Request, next
     parts.extensions.insert(CsrfToken(csrf.clone()));
     let mut response = next.run(Request::from_parts(parts, body)).await;
     if existing.is_none()
-        && !response.headers().get_all(header::SET_COOKIE).iter().any(|v| v.as_bytes().starts_with(CSRF_COOKIE.as_bytes()))
-        && let Ok(v) = HeaderValue::from_str(&set_cookie(CSRF_COOKIE, &csrf, 60 * 60 * 24 * 30, state.config.secure_cookies))
+        && !response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| v.as_bytes().starts_with(CSRF_COOKIE.as_bytes()))
+        && let Ok(v) = HeaderValue::from_str(&set_cookie(
+            CSRF_COOKIE,
+            &csrf,
+            60 * 60 * 24 * 30,
+            state.config.secure_cookies,
+        ))
     {
         response.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -27,7 +27,9 @@ pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String
 /// Tokens we issue are URL-safe base64 of 32 bytes; anything else is
 /// ignored (and replaced) rather than trusted.
 pub fn well_formed_token(t: &str) -> bool {
-    t.len() == 43 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    t.len() == 43
+        && t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Compares secrets in time independent of where they differ.

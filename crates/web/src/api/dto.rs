@@ -158,7 +158,14 @@ pub struct Member {
 
 impl From<records::Member> for Member {
     fn from(m: records::Member) -> Self {
-        Member { person_id: m.person_id, name: m.name, title: m.title, unit: m.unit_name, role: m.role, joined_at: time(m.joined_at) }
+        Member {
+            person_id: m.person_id,
+            name: m.name,
+            title: m.title,
+            unit: m.unit_name,
+            role: m.role,
+            joined_at: time(m.joined_at),
+        }
     }
 }
 
@@ -187,7 +194,13 @@ pub struct JoinRequest {
 
 impl From<records::JoinRequest> for JoinRequest {
     fn from(r: records::JoinRequest) -> Self {
-        JoinRequest { id: r.id, person_id: r.person_id, person_name: r.person_name, message: r.message, created_at: time(r.created_at) }
+        JoinRequest {
+            id: r.id,
+            person_id: r.person_id,
+            person_name: r.person_name,
+            message: r.message,
+            created_at: time(r.created_at),
+        }
     }
 }
 
@@ -272,7 +285,12 @@ pub struct Unit {
 
 impl From<records::Unit> for Unit {
     fn from(u: records::Unit) -> Self {
-        Unit { id: u.id, name: u.name, parent_id: u.parent_id, description: u.description }
+        Unit {
+            id: u.id,
+            name: u.name,
+            parent_id: u.parent_id,
+            description: u.description,
+        }
     }
 }
 

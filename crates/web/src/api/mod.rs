@@ -28,7 +28,10 @@ pub fn routes() -> Router<AppState> {
         .route("/session", post(sign_in).delete(sign_out))
         .route("/me", get(me))
         .route("/communities", get(list_communities).post(create_community))
-        .route("/communities/{slug}", get(get_community).patch(update_community))
+        .route(
+            "/communities/{slug}",
+            get(get_community).patch(update_community),
+        )
         .route("/communities/{slug}/join", post(join))
         .route("/communities/{slug}/leave", post(leave))
         .route("/communities/{slug}/members", get(members))
@@ -47,11 +50,38 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Guildhall API", version = "1", description = "Communities of practice: people, units, knowledge domains, communities and membership. Authenticate with POST /api/v1/session (a session cookie); state-changing requests must send JSON."),
+    info(
+        title = "Guildhall API",
+        version = "1",
+        description = "Communities of practice: people, units, knowledge domains, communities and membership. Authenticate with POST /api/v1/session (a session cookie); state-changing requests must send JSON."
+    ),
     paths(
-        sign_in, sign_out, me, list_communities, create_community, get_community, update_community, join, leave,
-        members, set_role, change_stage, requests, decide, invite, list_people, create_person, get_person,
-        update_person, list_units, create_unit, get_unit, update_unit, list_domains, create_domain, get_domain,
+        sign_in,
+        sign_out,
+        me,
+        list_communities,
+        create_community,
+        get_community,
+        update_community,
+        join,
+        leave,
+        members,
+        set_role,
+        change_stage,
+        requests,
+        decide,
+        invite,
+        list_people,
+        create_person,
+        get_person,
+        update_person,
+        list_units,
+        create_unit,
+        get_unit,
+        update_unit,
+        list_domains,
+        create_domain,
+        get_domain,
         update_domain
     ),
     components(schemas(ErrorBody))
@@ -70,7 +100,11 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 // ---- session -------------------------------------------------------------
 
 fn me_of(u: &SessionUser) -> Me {
-    Me { id: u.id().0, name: u.name.clone(), org_role: u.viewer.role.as_str().into() }
+    Me {
+        id: u.id().0,
+        name: u.name.clone(),
+        org_role: u.viewer.role.as_str().into(),
+    }
 }
 
 /// Sign in; sets the session cookie.
@@ -79,12 +113,22 @@ fn me_of(u: &SessionUser) -> Me {
 async fn sign_in(State(s): State<AppState>, ApiJson(b): ApiJson<SignIn>) -> ApiResult<Response> {
     let (person, session) = s.app.sign_in(&b.email, &b.password).await?;
     let p = s.app.person(person.0).await?;
-    let mut r = Json(Me { id: p.id, name: p.name.clone(), org_role: p.org_role.clone() }).into_response();
+    let mut r = Json(Me {
+        id: p.id,
+        name: p.name.clone(),
+        org_role: p.org_role.clone(),
+    })
+    .into_response();
     let secure = s.config.secure_cookies;
     let ttl = s.app.config.session_ttl_secs;
     for c in [
         set_cookie(SESSION_COOKIE, &session.token, ttl, secure),
-        set_cookie(CSRF_COOKIE, &guildhall_app::auth::random_token(), ttl, secure),
+        set_cookie(
+            CSRF_COOKIE,
+            &guildhall_app::auth::random_token(),
+            ttl,
+            secure,
+        ),
     ] {
         if let Ok(v) = HeaderValue::from_str(&c) {
             r.headers_mut().append(header::SET_COOKIE, v);
@@ -98,7 +142,9 @@ async fn sign_in(State(s): State<AppState>, ApiJson(b): ApiJson<SignIn>) -> ApiR
 async fn sign_out(State(s): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Response> {
     s.app.sign_out(&u).await?;
     let mut r = StatusCode::NO_CONTENT.into_response();
-    if let Ok(v) = HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", 0, s.config.secure_cookies)) {
+    if let Ok(v) =
+        HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", 0, s.config.secure_cookies))
+    {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(r)
@@ -131,7 +177,11 @@ struct CommunityParams {
 /// Communities the caller can see.
 #[utoipa::path(get, path = "/api/v1/communities", params(CommunityParams), tag = "communities",
     responses((status = 200, body = CommunityList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list_communities(State(s): State<AppState>, ApiUser(u): ApiUser, ApiQuery(q): ApiQuery<CommunityParams>) -> ApiResult<Json<CommunityList>> {
+async fn list_communities(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiQuery(q): ApiQuery<CommunityParams>,
+) -> ApiResult<Json<CommunityList>> {
     if let Some(pp) = q.per_page
         && !(1..=100).contains(&pp)
     {
@@ -140,9 +190,22 @@ async fn list_communities(State(s): State<AppState>, ApiUser(u): ApiUser, ApiQue
     if q.page.is_some_and(|p| p < 1) {
         return Err(AppError::invalid("page", "must be at least 1").into());
     }
-    let query = CommunityQuery { text: q.q, domain: q.domain, stage: q.stage, unit: q.unit, sort: q.sort, page: q.page, per_page: q.per_page };
+    let query = CommunityQuery {
+        text: q.q,
+        domain: q.domain,
+        stage: q.stage,
+        unit: q.unit,
+        sort: q.sort,
+        page: q.page,
+        per_page: q.per_page,
+    };
     let (found, page, per_page) = s.app.communities(&u, &query).await?;
-    Ok(Json(CommunityList { items: found.items.into_iter().map(Into::into).collect(), total: found.total, page, per_page }))
+    Ok(Json(CommunityList {
+        items: found.items.into_iter().map(Into::into).collect(),
+        total: found.total,
+        page,
+        per_page,
+    }))
 }
 
 async fn community_body(s: &AppState, u: &SessionUser, slug: &str) -> ApiResult<Community> {
@@ -164,14 +227,27 @@ async fn community_body(s: &AppState, u: &SessionUser, slug: &str) -> ApiResult<
         visibility: c.visibility,
         membership_policy: c.membership_policy,
         stage: c.stage,
-        domains: v.domains.into_iter().map(|d| DomainRef { id: d.id, name: d.name }).collect(),
+        domains: v
+            .domains
+            .into_iter()
+            .map(|d| DomainRef {
+                id: d.id,
+                name: d.name,
+            })
+            .collect(),
         member_count: v.member_count,
         my_role: v.standing.role,
         join: join.into(),
         stage_history: v
             .stage_history
             .into_iter()
-            .map(|h| StageMove { from: h.from_stage, to: h.to_stage, reason: h.reason, by: h.changed_by, at: guildhall_domain::Timestamp(h.at).to_rfc3339() })
+            .map(|h| StageMove {
+                from: h.from_stage,
+                to: h.to_stage,
+                reason: h.reason,
+                by: h.changed_by,
+                at: guildhall_domain::Timestamp(h.at).to_rfc3339(),
+            })
             .collect(),
         created_at: guildhall_domain::Timestamp(c.created_at).to_rfc3339(),
         updated_at: guildhall_domain::Timestamp(c.updated_at).to_rfc3339(),
@@ -181,7 +257,11 @@ async fn community_body(s: &AppState, u: &SessionUser, slug: &str) -> ApiResult<
 /// Start a community; the caller becomes its first coordinator.
 #[utoipa::path(post, path = "/api/v1/communities", request_body = CommunityCreate, tag = "communities",
     responses((status = 201, body = Community), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_community(State(s): State<AppState>, ApiUser(u): ApiUser, ApiJson(b): ApiJson<CommunityCreate>) -> ApiResult<(StatusCode, Json<Community>)> {
+async fn create_community(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(b): ApiJson<CommunityCreate>,
+) -> ApiResult<(StatusCode, Json<Community>)> {
     let input = CommunityInput {
         name: b.name,
         slug: b.slug,
@@ -193,20 +273,32 @@ async fn create_community(State(s): State<AppState>, ApiUser(u): ApiUser, ApiJso
         domains: b.domains,
     };
     let c = s.app.create_community(&u, &input).await?;
-    Ok((StatusCode::CREATED, Json(community_body(&s, &u, &c.slug).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(community_body(&s, &u, &c.slug).await?),
+    ))
 }
 
 /// One community (404 if it does not exist or is private to others).
 #[utoipa::path(get, path = "/api/v1/communities/{slug}", tag = "communities",
     responses((status = 200, body = Community), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get_community(State(s): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>) -> ApiResult<Json<Community>> {
+async fn get_community(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<Community>> {
     Ok(Json(community_body(&s, &u, &slug).await?))
 }
 
 /// Update a community's profile (coordinators); omitted fields keep their value.
 #[utoipa::path(patch, path = "/api/v1/communities/{slug}", request_body = CommunityUpdate, tag = "communities",
     responses((status = 200, body = Community), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update_community(State(s): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>, ApiJson(b): ApiJson<CommunityUpdate>) -> ApiResult<Json<Community>> {
+async fn update_community(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(slug): Path<String>,
+    ApiJson(b): ApiJson<CommunityUpdate>,
+) -> ApiResult<Json<Community>> {
     let v = s.app.community_view(&u, &slug).await?;
     let c = v.community;
     let input = CommunityInput {
@@ -217,7 +309,9 @@ async fn update_community(State(s): State<AppState>, ApiUser(u): ApiUser, Path(s
         visibility: b.visibility.unwrap_or(c.visibility),
         membership_policy: b.membership_policy.unwrap_or(c.membership_policy),
         stage: String::new(),
-        domains: b.domains.unwrap_or_else(|| v.domains.iter().map(|d| d.id).collect()),
+        domains: b
+            .domains
+            .unwrap_or_else(|| v.domains.iter().map(|d| d.id).collect()),
     };
     s.app.update_community(&u, &slug, &input).await?;
     Ok(Json(community_body(&s, &u, &slug).await?))
@@ -226,15 +320,31 @@ async fn update_community(State(s): State<AppState>, ApiUser(u): ApiUser, Path(s
 /// Join an open community, ask to join one that takes requests, or accept an invitation.
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/join", request_body = JoinBody, tag = "membership",
     responses((status = 200, body = JoinResult), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn join(State(s): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>, ApiJson(b): ApiJson<JoinBody>) -> ApiResult<Json<JoinResult>> {
+async fn join(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(slug): Path<String>,
+    ApiJson(b): ApiJson<JoinBody>,
+) -> ApiResult<Json<JoinResult>> {
     let outcome = s.app.join(&u, &slug, &b.message).await?;
-    Ok(Json(JoinResult { outcome: if outcome == JoinOutcome::Joined { "joined" } else { "requested" }.into() }))
+    Ok(Json(JoinResult {
+        outcome: if outcome == JoinOutcome::Joined {
+            "joined"
+        } else {
+            "requested"
+        }
+        .into(),
+    }))
 }
 
 /// Leave a community.
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/leave", tag = "membership",
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn leave(State(s): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>) -> ApiResult<StatusCode> {
+async fn leave(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(slug): Path<String>,
+) -> ApiResult<StatusCode> {
     s.app.leave(&u, &slug).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -242,7 +352,11 @@ async fn leave(State(s): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<
 /// Members, by role (all of them for readers of the content; coordinators only otherwise).
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/members", tag = "membership",
     responses((status = 200, body = Vec<Member>), (status = 404, body = ErrorBody)))]
-async fn members(State(s): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>) -> ApiResult<Json<Vec<Member>>> {
+async fn members(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<Vec<Member>>> {
     let v = s.app.community_view(&u, &slug).await?;
     Ok(Json(v.members.into_iter().map(Into::into).collect()))
 }
@@ -250,7 +364,12 @@ async fn members(State(s): State<AppState>, ApiUser(u): ApiUser, Path(slug): Pat
 /// Change a member's role (coordinators).
 #[utoipa::path(put, path = "/api/v1/communities/{slug}/members/{person}", request_body = RoleBody, tag = "membership",
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn set_role(State(s): State<AppState>, ApiUser(u): ApiUser, Path((slug, person)): Path<(String, String)>, ApiJson(b): ApiJson<RoleBody>) -> ApiResult<StatusCode> {
+async fn set_role(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path((slug, person)): Path<(String, String)>,
+    ApiJson(b): ApiJson<RoleBody>,
+) -> ApiResult<StatusCode> {
     let person = path_id(&person, "member")?;
     s.app.set_member_role(&u, &slug, person, &b.role).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -259,7 +378,12 @@ async fn set_role(State(s): State<AppState>, ApiUser(u): ApiUser, Path((slug, pe
 /// Move the community to another stage, with a reason (coordinators).
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/stage", request_body = StageBody, tag = "communities",
     responses((status = 200, body = Community), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn change_stage(State(s): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>, ApiJson(b): ApiJson<StageBody>) -> ApiResult<Json<Community>> {
+async fn change_stage(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(slug): Path<String>,
+    ApiJson(b): ApiJson<StageBody>,
+) -> ApiResult<Json<Community>> {
     s.app.change_stage(&u, &slug, &b.stage, &b.reason).await?;
     Ok(Json(community_body(&s, &u, &slug).await?))
 }
@@ -267,18 +391,32 @@ async fn change_stage(State(s): State<AppState>, ApiUser(u): ApiUser, Path(slug)
 /// Pending requests to join (coordinators).
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/requests", tag = "membership",
     responses((status = 200, body = Vec<JoinRequest>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn requests(State(s): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>) -> ApiResult<Json<Vec<JoinRequest>>> {
+async fn requests(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<Vec<JoinRequest>>> {
     let v = s.app.community_view(&u, &slug).await?;
     if !v.can_manage {
-        return Err(AppError::Forbidden("only the community's coordinators can see its requests".into()).into());
+        return Err(AppError::Forbidden(
+            "only the community's coordinators can see its requests".into(),
+        )
+        .into());
     }
-    Ok(Json(v.pending_requests.into_iter().map(Into::into).collect()))
+    Ok(Json(
+        v.pending_requests.into_iter().map(Into::into).collect(),
+    ))
 }
 
 /// Approve or decline a request to join (coordinators).
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/requests/{id}", request_body = Decision, tag = "membership",
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn decide(State(s): State<AppState>, ApiUser(u): ApiUser, Path((slug, id)): Path<(String, String)>, ApiJson(b): ApiJson<Decision>) -> ApiResult<StatusCode> {
+async fn decide(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path((slug, id)): Path<(String, String)>,
+    ApiJson(b): ApiJson<Decision>,
+) -> ApiResult<StatusCode> {
     let id = path_id(&id, "join request")?;
     s.app.decide_join_request(&u, &slug, id, b.approve).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -287,7 +425,12 @@ async fn decide(State(s): State<AppState>, ApiUser(u): ApiUser, Path((slug, id))
 /// Invite a person by email or id (coordinators).
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/invitations", request_body = InviteBody, tag = "membership",
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn invite(State(s): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>, ApiJson(b): ApiJson<InviteBody>) -> ApiResult<StatusCode> {
+async fn invite(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(slug): Path<String>,
+    ApiJson(b): ApiJson<InviteBody>,
+) -> ApiResult<StatusCode> {
     s.app.invite(&u, &slug, &b.person, &b.role).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -309,7 +452,11 @@ struct PeopleParams {
 /// The people directory.
 #[utoipa::path(get, path = "/api/v1/people", params(PeopleParams), tag = "people",
     responses((status = 200, body = PersonList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-async fn list_people(State(s): State<AppState>, ApiUser(_): ApiUser, ApiQuery(q): ApiQuery<PeopleParams>) -> ApiResult<Json<PersonList>> {
+async fn list_people(
+    State(s): State<AppState>,
+    ApiUser(_): ApiUser,
+    ApiQuery(q): ApiQuery<PeopleParams>,
+) -> ApiResult<Json<PersonList>> {
     if let Some(pp) = q.per_page
         && !(1..=100).contains(&pp)
     {
@@ -318,21 +465,48 @@ async fn list_people(State(s): State<AppState>, ApiUser(_): ApiUser, ApiQuery(q)
     if q.page.is_some_and(|p| p < 1) {
         return Err(AppError::invalid("page", "must be at least 1").into());
     }
-    let query = PeopleQuery { text: q.q, unit: q.unit, expertise: q.expertise, page: q.page, per_page: q.per_page };
+    let query = PeopleQuery {
+        text: q.q,
+        unit: q.unit,
+        expertise: q.expertise,
+        page: q.page,
+        per_page: q.per_page,
+    };
     let (found, page, per_page) = s.app.people(&query).await?;
-    Ok(Json(PersonList { items: found.items.into_iter().map(Into::into).collect(), total: found.total, page, per_page }))
+    Ok(Json(PersonList {
+        items: found.items.into_iter().map(Into::into).collect(),
+        total: found.total,
+        page,
+        per_page,
+    }))
 }
 
 fn person_input(b: PersonBody, current: Option<&guildhall_store::records::Person>) -> PersonInput {
-    let keep = |v: Option<String>, cur: Option<&String>| v.unwrap_or_else(|| cur.cloned().unwrap_or_default());
+    let keep = |v: Option<String>, cur: Option<&String>| {
+        v.unwrap_or_else(|| cur.cloned().unwrap_or_default())
+    };
     PersonInput {
         name: keep(b.name, current.map(|c| &c.name)),
         email: b.email.unwrap_or_default(),
-        unit_id: if b.unit_id.is_some() { b.unit_id } else { current.and_then(|c| c.unit_id) },
+        unit_id: if b.unit_id.is_some() {
+            b.unit_id
+        } else {
+            current.and_then(|c| c.unit_id)
+        },
         title: keep(b.title, current.map(|c| &c.title)),
-        manager_id: if b.manager_id.is_some() { b.manager_id } else { current.and_then(|c| c.manager_id) },
-        expertise: b.expertise.map(|v| v.join(",")).unwrap_or_else(|| current.map(|c| c.expertise.clone()).unwrap_or_default()),
-        interests: b.interests.map(|v| v.join(",")).unwrap_or_else(|| current.map(|c| c.interests.clone()).unwrap_or_default()),
+        manager_id: if b.manager_id.is_some() {
+            b.manager_id
+        } else {
+            current.and_then(|c| c.manager_id)
+        },
+        expertise: b
+            .expertise
+            .map(|v| v.join(","))
+            .unwrap_or_else(|| current.map(|c| c.expertise.clone()).unwrap_or_default()),
+        interests: b
+            .interests
+            .map(|v| v.join(","))
+            .unwrap_or_else(|| current.map(|c| c.interests.clone()).unwrap_or_default()),
         bio: keep(b.bio, current.map(|c| &c.bio)),
         org_role: b.org_role,
     }
@@ -341,14 +515,22 @@ fn person_input(b: PersonBody, current: Option<&guildhall_store::records::Person
 /// Add a person to the directory (HR and administrators).
 #[utoipa::path(post, path = "/api/v1/people", request_body = PersonBody, tag = "people",
     responses((status = 201, body = Person), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_person(State(s): State<AppState>, ApiUser(u): ApiUser, ApiJson(b): ApiJson<PersonBody>) -> ApiResult<(StatusCode, Json<Person>)> {
+async fn create_person(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(b): ApiJson<PersonBody>,
+) -> ApiResult<(StatusCode, Json<Person>)> {
     let p = s.app.create_person(&u, &person_input(b, None)).await?;
     Ok((StatusCode::CREATED, Json(p.into())))
 }
 
 /// One person.
 #[utoipa::path(get, path = "/api/v1/people/{id}", tag = "people", responses((status = 200, body = Person), (status = 404, body = ErrorBody)))]
-async fn get_person(State(s): State<AppState>, ApiUser(_): ApiUser, Path(id): Path<String>) -> ApiResult<Json<Person>> {
+async fn get_person(
+    State(s): State<AppState>,
+    ApiUser(_): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Person>> {
     let id = path_id(&id, "person")?;
     Ok(Json(s.app.person(id).await?.into()))
 }
@@ -356,13 +538,21 @@ async fn get_person(State(s): State<AppState>, ApiUser(_): ApiUser, Path(id): Pa
 /// Update a profile (the person, HR or administrators); omitted fields keep their value.
 #[utoipa::path(patch, path = "/api/v1/people/{id}", request_body = PersonBody, tag = "people",
     responses((status = 200, body = Person), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update_person(State(s): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<String>, ApiJson(b): ApiJson<PersonBody>) -> ApiResult<Json<Person>> {
+async fn update_person(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<PersonBody>,
+) -> ApiResult<Json<Person>> {
     let id = path_id(&id, "person")?;
     if b.email.is_some() {
         return Err(AppError::invalid("email", "cannot be changed").into());
     }
     let current = s.app.person(id).await?;
-    let p = s.app.update_person(&u, id, &person_input(b, Some(&current))).await?;
+    let p = s
+        .app
+        .update_person(&u, id, &person_input(b, Some(&current)))
+        .await?;
     Ok(Json(p.into()))
 }
 
@@ -370,11 +560,21 @@ async fn update_person(State(s): State<AppState>, ApiUser(u): ApiUser, Path(id):
 
 /// All units, as a depth-first tree.
 #[utoipa::path(get, path = "/api/v1/units", tag = "units", responses((status = 200, body = Vec<UnitListItem>)))]
-async fn list_units(State(s): State<AppState>, ApiUser(_): ApiUser) -> ApiResult<Json<Vec<UnitListItem>>> {
+async fn list_units(
+    State(s): State<AppState>,
+    ApiUser(_): ApiUser,
+) -> ApiResult<Json<Vec<UnitListItem>>> {
     let tree = s.app.unit_tree().await?;
     Ok(Json(
         tree.into_iter()
-            .map(|n| UnitListItem { id: n.unit.id, name: n.unit.name, parent_id: n.unit.parent_id, description: n.unit.description, depth: n.depth, people: n.unit.people })
+            .map(|n| UnitListItem {
+                id: n.unit.id,
+                name: n.unit.name,
+                parent_id: n.unit.parent_id,
+                description: n.unit.description,
+                depth: n.depth,
+                people: n.unit.people,
+            })
             .collect(),
     ))
 }
@@ -382,14 +582,30 @@ async fn list_units(State(s): State<AppState>, ApiUser(_): ApiUser) -> ApiResult
 /// Add a unit (administrators).
 #[utoipa::path(post, path = "/api/v1/units", request_body = UnitBody, tag = "units",
     responses((status = 201, body = Unit), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_unit(State(s): State<AppState>, ApiUser(u): ApiUser, ApiJson(b): ApiJson<UnitBody>) -> ApiResult<(StatusCode, Json<Unit>)> {
-    let unit = s.app.create_unit(&u, b.name.as_deref().unwrap_or(""), b.parent_id, b.description.as_deref().unwrap_or("")).await?;
+async fn create_unit(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(b): ApiJson<UnitBody>,
+) -> ApiResult<(StatusCode, Json<Unit>)> {
+    let unit = s
+        .app
+        .create_unit(
+            &u,
+            b.name.as_deref().unwrap_or(""),
+            b.parent_id,
+            b.description.as_deref().unwrap_or(""),
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(unit.into())))
 }
 
 /// One unit.
 #[utoipa::path(get, path = "/api/v1/units/{id}", tag = "units", responses((status = 200, body = Unit), (status = 404, body = ErrorBody)))]
-async fn get_unit(State(s): State<AppState>, ApiUser(_): ApiUser, Path(id): Path<String>) -> ApiResult<Json<Unit>> {
+async fn get_unit(
+    State(s): State<AppState>,
+    ApiUser(_): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Unit>> {
     let id = path_id(&id, "unit")?;
     Ok(Json(s.app.unit(id).await?.into()))
 }
@@ -397,13 +613,28 @@ async fn get_unit(State(s): State<AppState>, ApiUser(_): ApiUser, Path(id): Path
 /// Update a unit (administrators); omitted fields keep their value.
 #[utoipa::path(patch, path = "/api/v1/units/{id}", request_body = UnitBody, tag = "units",
     responses((status = 200, body = Unit), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update_unit(State(s): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<String>, ApiJson(b): ApiJson<UnitBody>) -> ApiResult<Json<Unit>> {
+async fn update_unit(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<UnitBody>,
+) -> ApiResult<Json<Unit>> {
     let id = path_id(&id, "unit")?;
     let cur = s.app.unit(id).await?;
-    let parent = if b.parent_id.is_some() { b.parent_id } else { cur.parent_id };
+    let parent = if b.parent_id.is_some() {
+        b.parent_id
+    } else {
+        cur.parent_id
+    };
     let unit = s
         .app
-        .update_unit(&u, id, b.name.as_deref().unwrap_or(&cur.name), parent, b.description.as_deref().unwrap_or(&cur.description))
+        .update_unit(
+            &u,
+            id,
+            b.name.as_deref().unwrap_or(&cur.name),
+            parent,
+            b.description.as_deref().unwrap_or(&cur.description),
+        )
         .await?;
     Ok(Json(unit.into()))
 }
@@ -412,33 +643,91 @@ async fn update_unit(State(s): State<AppState>, ApiUser(u): ApiUser, Path(id): P
 
 /// All knowledge domains, with how many visible communities steward each.
 #[utoipa::path(get, path = "/api/v1/domains", tag = "domains", responses((status = 200, body = Vec<Domain>)))]
-async fn list_domains(State(s): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Json<Vec<Domain>>> {
+async fn list_domains(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+) -> ApiResult<Json<Vec<Domain>>> {
     let ds = s.app.domains(&u).await?;
-    Ok(Json(ds.into_iter().map(|d| Domain { id: d.id, name: d.name, description: d.description, communities: Some(d.communities) }).collect()))
+    Ok(Json(
+        ds.into_iter()
+            .map(|d| Domain {
+                id: d.id,
+                name: d.name,
+                description: d.description,
+                communities: Some(d.communities),
+            })
+            .collect(),
+    ))
 }
 
 /// Add a knowledge domain (administrators and knowledge strategists).
 #[utoipa::path(post, path = "/api/v1/domains", request_body = DomainBody, tag = "domains",
     responses((status = 201, body = Domain), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_domain(State(s): State<AppState>, ApiUser(u): ApiUser, ApiJson(b): ApiJson<DomainBody>) -> ApiResult<(StatusCode, Json<Domain>)> {
-    let d = s.app.create_domain(&u, b.name.as_deref().unwrap_or(""), b.description.as_deref().unwrap_or("")).await?;
-    Ok((StatusCode::CREATED, Json(Domain { id: d.id, name: d.name, description: d.description, communities: None })))
+async fn create_domain(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(b): ApiJson<DomainBody>,
+) -> ApiResult<(StatusCode, Json<Domain>)> {
+    let d = s
+        .app
+        .create_domain(
+            &u,
+            b.name.as_deref().unwrap_or(""),
+            b.description.as_deref().unwrap_or(""),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Domain {
+            id: d.id,
+            name: d.name,
+            description: d.description,
+            communities: None,
+        }),
+    ))
 }
 
 /// One knowledge domain.
 #[utoipa::path(get, path = "/api/v1/domains/{id}", tag = "domains", responses((status = 200, body = Domain), (status = 404, body = ErrorBody)))]
-async fn get_domain(State(s): State<AppState>, ApiUser(_): ApiUser, Path(id): Path<String>) -> ApiResult<Json<Domain>> {
+async fn get_domain(
+    State(s): State<AppState>,
+    ApiUser(_): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Domain>> {
     let id = path_id(&id, "domain")?;
     let d = s.app.domain(id).await?;
-    Ok(Json(Domain { id: d.id, name: d.name, description: d.description, communities: None }))
+    Ok(Json(Domain {
+        id: d.id,
+        name: d.name,
+        description: d.description,
+        communities: None,
+    }))
 }
 
 /// Update a knowledge domain; omitted fields keep their value.
 #[utoipa::path(patch, path = "/api/v1/domains/{id}", request_body = DomainBody, tag = "domains",
     responses((status = 200, body = Domain), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update_domain(State(s): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<String>, ApiJson(b): ApiJson<DomainBody>) -> ApiResult<Json<Domain>> {
+async fn update_domain(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<DomainBody>,
+) -> ApiResult<Json<Domain>> {
     let id = path_id(&id, "domain")?;
     let cur = s.app.domain(id).await?;
-    let d = s.app.update_domain(&u, id, b.name.as_deref().unwrap_or(&cur.name), b.description.as_deref().unwrap_or(&cur.description)).await?;
-    Ok(Json(Domain { id: d.id, name: d.name, description: d.description, communities: None }))
+    let d = s
+        .app
+        .update_domain(
+            &u,
+            id,
+            b.name.as_deref().unwrap_or(&cur.name),
+            b.description.as_deref().unwrap_or(&cur.description),
+        )
+        .await?;
+    Ok(Json(Domain {
+        id: d.id,
+        name: d.name,
+        description: d.description,
+        communities: None,
+    }))
 }

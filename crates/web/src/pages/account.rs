@@ -22,7 +22,10 @@ pub fn routes() -> Router<AppState> {
         .route("/setup", get(setup_page).post(setup))
         .route("/signin", get(signin_page).post(signin))
         .route("/signout", axum::routing::post(signout))
-        .route("/account/password", get(password_page).post(change_password))
+        .route(
+            "/account/password",
+            get(password_page).post(change_password),
+        )
         .route("/healthz", get(healthz))
 }
 
@@ -47,19 +50,44 @@ async fn setup_page(State(s): State<AppState>, v: Visitor) -> PageResult {
     if !s.app.needs_setup().await? {
         return Ok(Redirect::to("/").into_response());
     }
-    Ok(SetupPage { ctx: v.ctx, name: String::new(), email: String::new(), errors: FieldErrors::new() }.into_response())
+    Ok(SetupPage {
+        ctx: v.ctx,
+        name: String::new(),
+        email: String::new(),
+        errors: FieldErrors::new(),
+    }
+    .into_response())
 }
 
-async fn setup(State(s): State<AppState>, v: Visitor, PageForm(f): PageForm<SetupForm>) -> PageResult {
+async fn setup(
+    State(s): State<AppState>,
+    v: Visitor,
+    PageForm(f): PageForm<SetupForm>,
+) -> PageResult {
     if !s.app.needs_setup().await? {
         return Ok(Redirect::to("/signin").into_response());
     }
-    let input = AccountInput { name: f.name.clone(), email: f.email.clone(), password: f.password.clone(), role: String::new() };
+    let input = AccountInput {
+        name: f.name.clone(),
+        email: f.email.clone(),
+        password: f.password.clone(),
+        role: String::new(),
+    };
     if let Err(e) = s.app.set_up(input).await {
-        return form_error(e, |errors| SetupPage { ctx: v.ctx, name: f.name, email: f.email, errors });
+        return form_error(e, |errors| SetupPage {
+            ctx: v.ctx,
+            name: f.name,
+            email: f.email,
+            errors,
+        });
     }
     match s.app.sign_in(&f.email, &f.password).await {
-        Ok((_, session)) => Ok(signed_in(&s, &session.token, s.app.config.session_ttl_secs, "/")),
+        Ok((_, session)) => Ok(signed_in(
+            &s,
+            &session.token,
+            s.app.config.session_ttl_secs,
+            "/",
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -89,14 +117,22 @@ struct SigninForm {
 
 /// Only local paths are followed after sign-in, never another site.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.starts_with("/signin") {
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.starts_with("/signin")
+    {
         next.to_owned()
     } else {
         "/".to_owned()
     }
 }
 
-async fn signin_page(State(s): State<AppState>, v: Visitor, PageQuery(q): PageQuery<SigninQuery>) -> PageResult {
+async fn signin_page(
+    State(s): State<AppState>,
+    v: Visitor,
+    PageQuery(q): PageQuery<SigninQuery>,
+) -> PageResult {
     if s.app.needs_setup().await? {
         return Ok(Redirect::to("/setup").into_response());
     }
@@ -104,7 +140,13 @@ async fn signin_page(State(s): State<AppState>, v: Visitor, PageQuery(q): PageQu
         return Ok(Redirect::to("/").into_response());
     }
     let next = safe_next(q.next.as_deref().unwrap_or("/"));
-    Ok(SigninPage { ctx: v.ctx, email: String::new(), next, message: None }.into_response())
+    Ok(SigninPage {
+        ctx: v.ctx,
+        email: String::new(),
+        next,
+        message: None,
+    }
+    .into_response())
 }
 
 /// Starts a session: new session cookie, and a fresh CSRF token so one
@@ -112,7 +154,10 @@ async fn signin_page(State(s): State<AppState>, v: Visitor, PageQuery(q): PageQu
 fn signed_in(s: &AppState, token: &str, ttl: i64, to: &str) -> Response {
     let secure = s.config.secure_cookies;
     let mut r = Redirect::to(to).into_response();
-    for c in [set_cookie(SESSION_COOKIE, token, ttl, secure), set_cookie(CSRF_COOKIE, &random_token(), ttl, secure)] {
+    for c in [
+        set_cookie(SESSION_COOKIE, token, ttl, secure),
+        set_cookie(CSRF_COOKIE, &random_token(), ttl, secure),
+    ] {
         if let Ok(v) = HeaderValue::from_str(&c) {
             r.headers_mut().append(header::SET_COOKIE, v);
         }
@@ -120,12 +165,26 @@ fn signed_in(s: &AppState, token: &str, ttl: i64, to: &str) -> Response {
     r
 }
 
-async fn signin(State(s): State<AppState>, v: Visitor, PageForm(f): PageForm<SigninForm>) -> PageResult {
+async fn signin(
+    State(s): State<AppState>,
+    v: Visitor,
+    PageForm(f): PageForm<SigninForm>,
+) -> PageResult {
     match s.app.sign_in(&f.email, &f.password).await {
-        Ok((_, session)) => Ok(signed_in(&s, &session.token, s.app.config.session_ttl_secs, &safe_next(&f.next))),
+        Ok((_, session)) => Ok(signed_in(
+            &s,
+            &session.token,
+            s.app.config.session_ttl_secs,
+            &safe_next(&f.next),
+        )),
         Err(AppError::Unauthenticated(m)) => Ok((
             StatusCode::UNAUTHORIZED,
-            SigninPage { ctx: v.ctx, email: f.email, next: safe_next(&f.next), message: Some(m) },
+            SigninPage {
+                ctx: v.ctx,
+                email: f.email,
+                next: safe_next(&f.next),
+                message: Some(m),
+            },
         )
             .into_response()),
         Err(e) => Err(e.into()),
@@ -137,7 +196,9 @@ async fn signout(State(s): State<AppState>, v: Visitor) -> PageResult {
         s.app.sign_out(u).await?;
     }
     let mut r = Redirect::to("/signin").into_response();
-    if let Ok(c) = HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", 0, s.config.secure_cookies)) {
+    if let Ok(c) =
+        HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", 0, s.config.secure_cookies))
+    {
         r.headers_mut().append(header::SET_COOKIE, c);
     }
     Ok(r)
@@ -160,18 +221,49 @@ struct PasswordForm {
 }
 
 async fn password_page(p: PageUser) -> PageResult {
-    Ok(PasswordPage { ctx: p.ctx, errors: FieldErrors::new(), done: false }.into_response())
+    Ok(PasswordPage {
+        ctx: p.ctx,
+        errors: FieldErrors::new(),
+        done: false,
+    }
+    .into_response())
 }
 
-async fn change_password(State(s): State<AppState>, p: PageUser, PageForm(f): PageForm<PasswordForm>) -> PageResult {
-    match s.app.change_password(&p.user, &f.current_password, &f.new_password, &f.confirm_password).await {
-        Ok(()) => Ok(PasswordPage { ctx: p.ctx, errors: FieldErrors::new(), done: true }.into_response()),
-        Err(e) => form_error(e, |errors| PasswordPage { ctx: p.ctx, errors, done: false }),
+async fn change_password(
+    State(s): State<AppState>,
+    p: PageUser,
+    PageForm(f): PageForm<PasswordForm>,
+) -> PageResult {
+    match s
+        .app
+        .change_password(
+            &p.user,
+            &f.current_password,
+            &f.new_password,
+            &f.confirm_password,
+        )
+        .await
+    {
+        Ok(()) => Ok(PasswordPage {
+            ctx: p.ctx,
+            errors: FieldErrors::new(),
+            done: true,
+        }
+        .into_response()),
+        Err(e) => form_error(e, |errors| PasswordPage {
+            ctx: p.ctx,
+            errors,
+            done: false,
+        }),
     }
 }
 
 async fn healthz(State(s): State<AppState>) -> Result<Json<serde_json::Value>, PageError> {
-    s.app.store.ping().await.map_err(|e| PageError::App(e.into()))?;
+    s.app
+        .store
+        .ping()
+        .await
+        .map_err(|e| PageError::App(e.into()))?;
     Ok(Json(serde_json::json!({ "status": "ok" })))
 }
 

@@ -28,10 +28,16 @@ pub fn routes() -> Router<AppState> {
         .route("/communities/{slug}/join", post(join))
         .route("/communities/{slug}/leave", post(leave))
         .route("/communities/{slug}/members", get(members_page))
-        .route("/communities/{slug}/requests/{id}/{decision}", post(decide_request))
+        .route(
+            "/communities/{slug}/requests/{id}/{decision}",
+            post(decide_request),
+        )
         .route("/communities/{slug}/invitations", post(invite))
         .route("/communities/{slug}/members/{person}/role", post(set_role))
-        .route("/communities/{slug}/stage", get(stage_page).post(change_stage))
+        .route(
+            "/communities/{slug}/stage",
+            get(stage_page).post(change_stage),
+        )
         .route("/invitations/{id}/decline", post(decline_invitation))
 }
 
@@ -76,9 +82,21 @@ impl ListPage {
     }
 }
 
-async fn list(State(s): State<AppState>, p: PageUser, PageQuery(q): PageQuery<ListQuery>) -> PageResult {
-    let stage = q.stage.clone().filter(|s| Stage::parse(s).is_ok()).unwrap_or_default();
-    let sort = q.sort.clone().filter(|s| ["name", "members", "recent"].contains(&s.as_str())).unwrap_or_default();
+async fn list(
+    State(s): State<AppState>,
+    p: PageUser,
+    PageQuery(q): PageQuery<ListQuery>,
+) -> PageResult {
+    let stage = q
+        .stage
+        .clone()
+        .filter(|s| Stage::parse(s).is_ok())
+        .unwrap_or_default();
+    let sort = q
+        .sort
+        .clone()
+        .filter(|s| ["name", "members", "recent"].contains(&s.as_str()))
+        .unwrap_or_default();
     let query = CommunityQuery {
         text: q.q.clone(),
         domain: opt_id(&q.domain),
@@ -91,9 +109,15 @@ async fn list(State(s): State<AppState>, p: PageUser, PageQuery(q): PageQuery<Li
     let (items, page, per_page) = s.app.communities(&p.user, &query).await?;
     let query_without_page = super::query_string(&[
         ("q", q.q.clone().unwrap_or_default()),
-        ("domain", query.domain.map(|d| d.to_string()).unwrap_or_default()),
+        (
+            "domain",
+            query.domain.map(|d| d.to_string()).unwrap_or_default(),
+        ),
         ("stage", stage.clone()),
-        ("unit", query.unit.map(|d| d.to_string()).unwrap_or_default()),
+        (
+            "unit",
+            query.unit.map(|d| d.to_string()).unwrap_or_default(),
+        ),
         ("sort", sort.clone()),
     ]);
     Ok(ListPage {
@@ -127,7 +151,11 @@ struct ShowPage {
 
 impl ShowPage {
     fn members_with(&self, role: &CommunityRole) -> Vec<&guildhall_store::records::Member> {
-        self.v.members.iter().filter(|m| m.role() == *role).collect()
+        self.v
+            .members
+            .iter()
+            .filter(|m| m.role() == *role)
+            .collect()
     }
 
     fn roles(&self) -> &'static [CommunityRole] {
@@ -182,7 +210,12 @@ async fn show(
     PageQuery(q): PageQuery<NoticeQuery>,
 ) -> PageResult {
     let v = s.app.community_view(&p.user, &slug).await?;
-    Ok(ShowPage { ctx: p.ctx.with_nav("communities"), v, notice: notice(q.notice.as_deref()) }.into_response())
+    Ok(ShowPage {
+        ctx: p.ctx.with_nav("communities"),
+        v,
+        notice: notice(q.notice.as_deref()),
+    }
+    .into_response())
 }
 
 // ---- create and edit --------------------------------------------------
@@ -216,11 +249,22 @@ fn input_from(f: &FormPairs) -> CommunityInput {
         visibility: f.get("visibility"),
         membership_policy: f.get("membership_policy"),
         stage: f.get("stage"),
-        domains: f.all("domains").iter().filter_map(|d| d.parse().ok()).collect(),
+        domains: f
+            .all("domains")
+            .iter()
+            .filter_map(|d| d.parse().ok())
+            .collect(),
     }
 }
 
-async fn form_page(s: &AppState, p: PageUser, creating: bool, slug_path: String, input: CommunityInput, errors: FieldErrors) -> Result<FormPage, AppError> {
+async fn form_page(
+    s: &AppState,
+    p: PageUser,
+    creating: bool,
+    slug_path: String,
+    input: CommunityInput,
+    errors: FieldErrors,
+) -> Result<FormPage, AppError> {
     Ok(FormPage {
         domains: s.app.domains(&p.user).await?,
         ctx: p.ctx.with_nav("communities"),
@@ -241,13 +285,19 @@ async fn new_page(State(s): State<AppState>, p: PageUser) -> PageResult {
         stage: "potential".into(),
         ..CommunityInput::default()
     };
-    Ok(form_page(&s, p, true, String::new(), input, FieldErrors::new()).await?.into_response())
+    Ok(
+        form_page(&s, p, true, String::new(), input, FieldErrors::new())
+            .await?
+            .into_response(),
+    )
 }
 
 async fn create(State(s): State<AppState>, p: PageUser, f: FormPairs) -> PageResult {
     let input = input_from(&f);
     match s.app.create_community(&p.user, &input).await {
-        Ok(c) => Ok(Redirect::to(&format!("/communities/{}?notice=created", c.slug)).into_response()),
+        Ok(c) => {
+            Ok(Redirect::to(&format!("/communities/{}?notice=created", c.slug)).into_response())
+        }
         Err(e) => {
             let page = form_page(&s, p, true, String::new(), input, FieldErrors::new()).await?;
             form_error(e, |errors| FormPage { errors, ..page })
@@ -258,7 +308,9 @@ async fn create(State(s): State<AppState>, p: PageUser, f: FormPairs) -> PageRes
 async fn edit_page(State(s): State<AppState>, p: PageUser, Path(slug): Path<String>) -> PageResult {
     let v = s.app.community_view(&p.user, &slug).await?;
     if !v.can_edit {
-        return Err(AppError::Forbidden("only the community's coordinators can edit it".into()).into());
+        return Err(
+            AppError::Forbidden("only the community's coordinators can edit it".into()).into(),
+        );
     }
     let c = &v.community;
     let input = CommunityInput {
@@ -271,14 +323,23 @@ async fn edit_page(State(s): State<AppState>, p: PageUser, Path(slug): Path<Stri
         stage: c.stage.clone(),
         domains: v.domains.iter().map(|d| d.id).collect(),
     };
-    Ok(form_page(&s, p, false, slug, input, FieldErrors::new()).await?.into_response())
+    Ok(form_page(&s, p, false, slug, input, FieldErrors::new())
+        .await?
+        .into_response())
 }
 
-async fn update(State(s): State<AppState>, p: PageUser, Path(slug): Path<String>, f: FormPairs) -> PageResult {
+async fn update(
+    State(s): State<AppState>,
+    p: PageUser,
+    Path(slug): Path<String>,
+    f: FormPairs,
+) -> PageResult {
     let mut input = input_from(&f);
     input.slug = slug.clone();
     match s.app.update_community(&p.user, &slug, &input).await {
-        Ok(c) => Ok(Redirect::to(&format!("/communities/{}?notice=updated", c.slug)).into_response()),
+        Ok(c) => {
+            Ok(Redirect::to(&format!("/communities/{}?notice=updated", c.slug)).into_response())
+        }
         Err(e) => {
             let page = form_page(&s, p, false, slug, input, FieldErrors::new()).await?;
             form_error(e, |errors| FormPage { errors, ..page })
@@ -294,9 +355,18 @@ struct JoinForm {
     message: String,
 }
 
-async fn join(State(s): State<AppState>, p: PageUser, Path(slug): Path<String>, PageForm(f): PageForm<JoinForm>) -> PageResult {
+async fn join(
+    State(s): State<AppState>,
+    p: PageUser,
+    Path(slug): Path<String>,
+    PageForm(f): PageForm<JoinForm>,
+) -> PageResult {
     let outcome = s.app.join(&p.user, &slug, &f.message).await?;
-    let n = if outcome == JoinOutcome::Joined { "joined" } else { "requested" };
+    let n = if outcome == JoinOutcome::Joined {
+        "joined"
+    } else {
+        "requested"
+    };
     Ok(Redirect::to(&format!("/communities/{slug}?notice={n}")).into_response())
 }
 
@@ -325,7 +395,10 @@ async fn members_page(
 ) -> PageResult {
     let v = s.app.community_view(&p.user, &slug).await?;
     if !v.can_manage {
-        return Err(AppError::Forbidden("only the community's coordinators can manage its members".into()).into());
+        return Err(AppError::Forbidden(
+            "only the community's coordinators can manage its members".into(),
+        )
+        .into());
     }
     let notice = match q.notice.as_deref() {
         Some("invited") => Some("The invitation is sent."),
@@ -357,7 +430,9 @@ async fn decide_request(
         "decline" => false,
         _ => return Err(AppError::NotFound("page").into()),
     };
-    s.app.decide_join_request(&p.user, &slug, id, approve).await?;
+    s.app
+        .decide_join_request(&p.user, &slug, id, approve)
+        .await?;
     let n = if approve { "approved" } else { "declined" };
     Ok(Redirect::to(&format!("/communities/{slug}/members?notice={n}")).into_response())
 }
@@ -369,9 +444,16 @@ struct InviteForm {
     role: String,
 }
 
-async fn invite(State(s): State<AppState>, p: PageUser, Path(slug): Path<String>, PageForm(f): PageForm<InviteForm>) -> PageResult {
+async fn invite(
+    State(s): State<AppState>,
+    p: PageUser,
+    Path(slug): Path<String>,
+    PageForm(f): PageForm<InviteForm>,
+) -> PageResult {
     match s.app.invite(&p.user, &slug, &f.person, &f.role).await {
-        Ok(()) => Ok(Redirect::to(&format!("/communities/{slug}/members?notice=invited")).into_response()),
+        Ok(()) => Ok(
+            Redirect::to(&format!("/communities/{slug}/members?notice=invited")).into_response(),
+        ),
         Err(e) => {
             let v = s.app.community_view(&p.user, &slug).await?;
             let ctx = p.ctx.with_nav("communities");
@@ -401,11 +483,17 @@ async fn set_role(
     PageForm(f): PageForm<RoleForm>,
 ) -> PageResult {
     let person = path_id(&person, "member")?;
-    s.app.set_member_role(&p.user, &slug, person, &f.role).await?;
+    s.app
+        .set_member_role(&p.user, &slug, person, &f.role)
+        .await?;
     Ok(Redirect::to(&format!("/communities/{slug}/members?notice=role")).into_response())
 }
 
-async fn decline_invitation(State(s): State<AppState>, p: PageUser, Path(id): Path<String>) -> PageResult {
+async fn decline_invitation(
+    State(s): State<AppState>,
+    p: PageUser,
+    Path(id): Path<String>,
+) -> PageResult {
     let id = path_id(&id, "invitation")?;
     s.app.decline_invitation(&p.user, id).await?;
     Ok(Redirect::to("/").into_response())
@@ -431,22 +519,52 @@ struct StageForm {
     reason: String,
 }
 
-async fn stage_page(State(s): State<AppState>, p: PageUser, Path(slug): Path<String>) -> PageResult {
+async fn stage_page(
+    State(s): State<AppState>,
+    p: PageUser,
+    Path(slug): Path<String>,
+) -> PageResult {
     let v = s.app.community_view(&p.user, &slug).await?;
     if !v.can_manage {
-        return Err(AppError::Forbidden("only the community's coordinators can change its stage".into()).into());
+        return Err(AppError::Forbidden(
+            "only the community's coordinators can change its stage".into(),
+        )
+        .into());
     }
-    Ok(StagePage { ctx: p.ctx.with_nav("communities"), v, stages: Stage::ALL, to: String::new(), reason: String::new(), errors: FieldErrors::new() }
-        .into_response())
+    Ok(StagePage {
+        ctx: p.ctx.with_nav("communities"),
+        v,
+        stages: Stage::ALL,
+        to: String::new(),
+        reason: String::new(),
+        errors: FieldErrors::new(),
+    }
+    .into_response())
 }
 
-async fn change_stage(State(s): State<AppState>, p: PageUser, Path(slug): Path<String>, PageForm(f): PageForm<StageForm>) -> PageResult {
-    match s.app.change_stage(&p.user, &slug, &f.stage, &f.reason).await {
+async fn change_stage(
+    State(s): State<AppState>,
+    p: PageUser,
+    Path(slug): Path<String>,
+    PageForm(f): PageForm<StageForm>,
+) -> PageResult {
+    match s
+        .app
+        .change_stage(&p.user, &slug, &f.stage, &f.reason)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/communities/{slug}?notice=stage")).into_response()),
         Err(e) => {
             let v = s.app.community_view(&p.user, &slug).await?;
             let ctx = p.ctx.with_nav("communities");
-            form_error(e, |errors| StagePage { ctx, v, stages: Stage::ALL, to: f.stage, reason: f.reason, errors })
+            form_error(e, |errors| StagePage {
+                ctx,
+                v,
+                stages: Stage::ALL,
+                to: f.stage,
+                reason: f.reason,
+                errors,
+            })
         }
     }
 }

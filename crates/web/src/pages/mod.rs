@@ -31,17 +31,28 @@ pub async fn not_found(uri: axum::http::Uri) -> Response {
     crate::error::error_page(
         StatusCode::NOT_FOUND,
         "Not found",
-        "There is no page at this address. It may have moved, or it may not be visible to you.".into(),
+        "There is no page at this address. It may have moved, or it may not be visible to you."
+            .into(),
     )
 }
 
 /// Re-renders a form with its errors, or turns other errors into pages.
-pub fn form_error<T: IntoResponse>(e: AppError, rerender: impl FnOnce(guildhall_domain::FieldErrors) -> T) -> PageResult {
+pub fn form_error<T: IntoResponse>(
+    e: AppError,
+    rerender: impl FnOnce(guildhall_domain::FieldErrors) -> T,
+) -> PageResult {
     match e {
-        AppError::Validation(errors) => Ok((StatusCode::UNPROCESSABLE_ENTITY, rerender(errors)).into_response()),
-        AppError::Conflict { field: Some(field), message } => {
-            Ok((StatusCode::CONFLICT, rerender(guildhall_domain::FieldErrors::single(&field, message))).into_response())
+        AppError::Validation(errors) => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, rerender(errors)).into_response())
         }
+        AppError::Conflict {
+            field: Some(field),
+            message,
+        } => Ok((
+            StatusCode::CONFLICT,
+            rerender(guildhall_domain::FieldErrors::single(&field, message)),
+        )
+            .into_response()),
         other => Err(other.into()),
     }
 }
@@ -86,6 +97,10 @@ pub mod fmt {
 
     pub fn plural(n: impl Int, one: &str, many: &str) -> String {
         let n = n.int();
-        if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
     }
 }

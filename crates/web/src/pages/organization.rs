@@ -23,13 +23,19 @@ pub fn routes() -> Router<AppState> {
         .route("/people", get(people))
         .route("/people/new", get(new_person_page).post(create_person))
         .route("/people/{id}", get(person))
-        .route("/people/{id}/edit", get(edit_person_page).post(update_person))
+        .route(
+            "/people/{id}/edit",
+            get(edit_person_page).post(update_person),
+        )
         .route("/units", get(units).post(create_unit))
         .route("/units/{id}", get(unit))
         .route("/units/{id}/edit", get(edit_unit_page).post(update_unit))
         .route("/domains", get(domains).post(create_domain))
         .route("/domains/{id}", get(domain))
-        .route("/domains/{id}/edit", get(edit_domain_page).post(update_domain))
+        .route(
+            "/domains/{id}/edit",
+            get(edit_domain_page).post(update_domain),
+        )
 }
 
 // ---- people --------------------------------------------------------------
@@ -64,7 +70,11 @@ impl PeoplePage {
     }
 }
 
-async fn people(State(s): State<AppState>, p: PageUser, PageQuery(q): PageQuery<PeopleParams>) -> PageResult {
+async fn people(
+    State(s): State<AppState>,
+    p: PageUser,
+    PageQuery(q): PageQuery<PeopleParams>,
+) -> PageResult {
     let query = PeopleQuery {
         text: q.q.clone(),
         unit: opt_id(&q.unit),
@@ -75,12 +85,22 @@ async fn people(State(s): State<AppState>, p: PageUser, PageQuery(q): PageQuery<
     let (found, page, per_page) = match s.app.people(&query).await {
         Ok(r) => r,
         // An over-long filter is shown as no result rather than an error page.
-        Err(AppError::Validation(_)) => (guildhall_store::Page { items: Vec::new(), total: 0 }, 1, 30),
+        Err(AppError::Validation(_)) => (
+            guildhall_store::Page {
+                items: Vec::new(),
+                total: 0,
+            },
+            1,
+            30,
+        ),
         Err(e) => return Err(e.into()),
     };
     let query_without_page = super::query_string(&[
         ("q", q.q.clone().unwrap_or_default()),
-        ("unit", query.unit.map(|u| u.to_string()).unwrap_or_default()),
+        (
+            "unit",
+            query.unit.map(|u| u.to_string()).unwrap_or_default(),
+        ),
         ("expertise", q.expertise.clone().unwrap_or_default()),
     ]);
     Ok(PeoplePage {
@@ -108,7 +128,11 @@ struct PersonPage {
 async fn person(State(s): State<AppState>, p: PageUser, Path(id): Path<String>) -> PageResult {
     let id = path_id(&id, "person")?;
     let v = s.app.person_view(&p.user, id).await?;
-    Ok(PersonPage { ctx: p.ctx.with_nav("people"), v }.into_response())
+    Ok(PersonPage {
+        ctx: p.ctx.with_nav("people"),
+        v,
+    }
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -180,12 +204,22 @@ impl PersonFields {
             expertise: self.expertise.clone(),
             interests: self.interests.clone(),
             bio: self.bio.clone(),
-            org_role: if self.org_role.is_empty() { None } else { Some(self.org_role.clone()) },
+            org_role: if self.org_role.is_empty() {
+                None
+            } else {
+                Some(self.org_role.clone())
+            },
         })
     }
 }
 
-async fn person_form(s: &AppState, p: PageUser, id: Option<i64>, f: PersonFields, errors: FieldErrors) -> Result<PersonFormPage, AppError> {
+async fn person_form(
+    s: &AppState,
+    p: PageUser,
+    id: Option<i64>,
+    f: PersonFields,
+    errors: FieldErrors,
+) -> Result<PersonFormPage, AppError> {
     Ok(PersonFormPage {
         units: s.app.unit_tree().await?,
         roles: OrgRole::ALL,
@@ -200,11 +234,20 @@ async fn person_form(s: &AppState, p: PageUser, id: Option<i64>, f: PersonFields
 
 async fn new_person_page(State(s): State<AppState>, p: PageUser) -> PageResult {
     AppError::from_access(policy::can_manage_people(&p.user.viewer), "person")?;
-    let f = PersonFields { org_role: "member".into(), ..PersonFields::default() };
-    Ok(person_form(&s, p, None, f, FieldErrors::new()).await?.into_response())
+    let f = PersonFields {
+        org_role: "member".into(),
+        ..PersonFields::default()
+    };
+    Ok(person_form(&s, p, None, f, FieldErrors::new())
+        .await?
+        .into_response())
 }
 
-async fn create_person(State(s): State<AppState>, p: PageUser, PageForm(f): PageForm<PersonFields>) -> PageResult {
+async fn create_person(
+    State(s): State<AppState>,
+    p: PageUser,
+    PageForm(f): PageForm<PersonFields>,
+) -> PageResult {
     let result = match f.input() {
         Ok(input) => s.app.create_person(&p.user, &input).await,
         Err(e) => Err(e),
@@ -218,14 +261,34 @@ async fn create_person(State(s): State<AppState>, p: PageUser, PageForm(f): Page
     }
 }
 
-async fn edit_person_page(State(s): State<AppState>, p: PageUser, Path(id): Path<String>) -> PageResult {
+async fn edit_person_page(
+    State(s): State<AppState>,
+    p: PageUser,
+    Path(id): Path<String>,
+) -> PageResult {
     let id = path_id(&id, "person")?;
     let person = s.app.person(id).await?;
-    AppError::from_access(policy::can_edit_person(&p.user.viewer, guildhall_domain::PersonId(id)), "person")?;
-    Ok(person_form(&s, p, Some(id), PersonFields::from_person(&person), FieldErrors::new()).await?.into_response())
+    AppError::from_access(
+        policy::can_edit_person(&p.user.viewer, guildhall_domain::PersonId(id)),
+        "person",
+    )?;
+    Ok(person_form(
+        &s,
+        p,
+        Some(id),
+        PersonFields::from_person(&person),
+        FieldErrors::new(),
+    )
+    .await?
+    .into_response())
 }
 
-async fn update_person(State(s): State<AppState>, p: PageUser, Path(id): Path<String>, PageForm(f): PageForm<PersonFields>) -> PageResult {
+async fn update_person(
+    State(s): State<AppState>,
+    p: PageUser,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<PersonFields>,
+) -> PageResult {
     let id = path_id(&id, "person")?;
     let result = match f.input() {
         Ok(input) => s.app.update_person(&p.user, id, &input).await,
@@ -256,7 +319,9 @@ impl UnitFields {
         if s.is_empty() {
             return Ok(None);
         }
-        s.parse().map(Some).map_err(|_| AppError::invalid("parent_id", "must be a unit"))
+        s.parse()
+            .map(Some)
+            .map_err(|_| AppError::invalid("parent_id", "must be a unit"))
     }
 }
 
@@ -270,7 +335,12 @@ struct UnitsPage {
     can_manage: bool,
 }
 
-async fn units_page(s: &AppState, p: PageUser, f: UnitFields, errors: FieldErrors) -> Result<UnitsPage, AppError> {
+async fn units_page(
+    s: &AppState,
+    p: PageUser,
+    f: UnitFields,
+    errors: FieldErrors,
+) -> Result<UnitsPage, AppError> {
     Ok(UnitsPage {
         units: s.app.unit_tree().await?,
         can_manage: policy::can_manage_units(&p.user.viewer).is_allowed(),
@@ -281,12 +351,22 @@ async fn units_page(s: &AppState, p: PageUser, f: UnitFields, errors: FieldError
 }
 
 async fn units(State(s): State<AppState>, p: PageUser) -> PageResult {
-    Ok(units_page(&s, p, UnitFields::default(), FieldErrors::new()).await?.into_response())
+    Ok(units_page(&s, p, UnitFields::default(), FieldErrors::new())
+        .await?
+        .into_response())
 }
 
-async fn create_unit(State(s): State<AppState>, p: PageUser, PageForm(f): PageForm<UnitFields>) -> PageResult {
+async fn create_unit(
+    State(s): State<AppState>,
+    p: PageUser,
+    PageForm(f): PageForm<UnitFields>,
+) -> PageResult {
     let result = match f.parent() {
-        Ok(parent) => s.app.create_unit(&p.user, &f.name, parent, &f.description).await,
+        Ok(parent) => {
+            s.app
+                .create_unit(&p.user, &f.name, parent, &f.description)
+                .await
+        }
         Err(e) => Err(e),
     };
     match result {
@@ -318,8 +398,21 @@ async fn unit(State(s): State<AppState>, p: PageUser, Path(id): Path<String>) ->
         Some(pid) => Some(s.app.unit(pid).await?),
         None => None,
     };
-    let children = s.app.unit_tree().await?.into_iter().filter(|n| n.unit.parent_id == Some(id)).collect();
-    let (people, _, _) = s.app.people(&PeopleQuery { unit: Some(id), per_page: Some(50), ..PeopleQuery::default() }).await?;
+    let children = s
+        .app
+        .unit_tree()
+        .await?
+        .into_iter()
+        .filter(|n| n.unit.parent_id == Some(id))
+        .collect();
+    let (people, _, _) = s
+        .app
+        .people(&PeopleQuery {
+            unit: Some(id),
+            per_page: Some(50),
+            ..PeopleQuery::default()
+        })
+        .await?;
     let query = guildhall_app::communities::CommunityQuery {
         unit: Some(id),
         sort: Some("members".into()),
@@ -350,18 +443,42 @@ struct UnitFormPage {
     errors: FieldErrors,
 }
 
-async fn edit_unit_page(State(s): State<AppState>, p: PageUser, Path(id): Path<String>) -> PageResult {
+async fn edit_unit_page(
+    State(s): State<AppState>,
+    p: PageUser,
+    Path(id): Path<String>,
+) -> PageResult {
     let id = path_id(&id, "unit")?;
     AppError::from_access(policy::can_manage_units(&p.user.viewer), "unit")?;
     let u = s.app.unit(id).await?;
-    let f = UnitFields { name: u.name, parent_id: u.parent_id.map(|p| p.to_string()).unwrap_or_default(), description: u.description };
-    Ok(UnitFormPage { units: s.app.unit_tree().await?, ctx: p.ctx.with_nav("units"), id, f, errors: FieldErrors::new() }.into_response())
+    let f = UnitFields {
+        name: u.name,
+        parent_id: u.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+        description: u.description,
+    };
+    Ok(UnitFormPage {
+        units: s.app.unit_tree().await?,
+        ctx: p.ctx.with_nav("units"),
+        id,
+        f,
+        errors: FieldErrors::new(),
+    }
+    .into_response())
 }
 
-async fn update_unit(State(s): State<AppState>, p: PageUser, Path(id): Path<String>, PageForm(f): PageForm<UnitFields>) -> PageResult {
+async fn update_unit(
+    State(s): State<AppState>,
+    p: PageUser,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<UnitFields>,
+) -> PageResult {
     let id = path_id(&id, "unit")?;
     let result = match f.parent() {
-        Ok(parent) => s.app.update_unit(&p.user, id, &f.name, parent, &f.description).await,
+        Ok(parent) => {
+            s.app
+                .update_unit(&p.user, id, &f.name, parent, &f.description)
+                .await
+        }
         Err(e) => Err(e),
     };
     match result {
@@ -369,7 +486,13 @@ async fn update_unit(State(s): State<AppState>, p: PageUser, Path(id): Path<Stri
         Err(e) => {
             let units = s.app.unit_tree().await?;
             let ctx = p.ctx.with_nav("units");
-            form_error(e, |errors| UnitFormPage { ctx, id, f, units, errors })
+            form_error(e, |errors| UnitFormPage {
+                ctx,
+                id,
+                f,
+                units,
+                errors,
+            })
         }
     }
 }
@@ -393,7 +516,12 @@ struct DomainsPage {
     can_manage: bool,
 }
 
-async fn domains_page(s: &AppState, p: PageUser, f: DomainFields, errors: FieldErrors) -> Result<DomainsPage, AppError> {
+async fn domains_page(
+    s: &AppState,
+    p: PageUser,
+    f: DomainFields,
+    errors: FieldErrors,
+) -> Result<DomainsPage, AppError> {
     Ok(DomainsPage {
         domains: s.app.domains(&p.user).await?,
         can_manage: policy::can_manage_domains(&p.user.viewer).is_allowed(),
@@ -404,10 +532,18 @@ async fn domains_page(s: &AppState, p: PageUser, f: DomainFields, errors: FieldE
 }
 
 async fn domains(State(s): State<AppState>, p: PageUser) -> PageResult {
-    Ok(domains_page(&s, p, DomainFields::default(), FieldErrors::new()).await?.into_response())
+    Ok(
+        domains_page(&s, p, DomainFields::default(), FieldErrors::new())
+            .await?
+            .into_response(),
+    )
 }
 
-async fn create_domain(State(s): State<AppState>, p: PageUser, PageForm(f): PageForm<DomainFields>) -> PageResult {
+async fn create_domain(
+    State(s): State<AppState>,
+    p: PageUser,
+    PageForm(f): PageForm<DomainFields>,
+) -> PageResult {
     match s.app.create_domain(&p.user, &f.name, &f.description).await {
         Ok(d) => Ok(Redirect::to(&format!("/domains/{}", d.id)).into_response()),
         Err(e) => {
@@ -432,7 +568,11 @@ async fn domain(State(s): State<AppState>, p: PageUser, Path(id): Path<String>) 
     let domain = s.app.domain(id).await?;
     let (experts, _, _) = s
         .app
-        .people(&PeopleQuery { expertise: Some(domain.name.clone()), per_page: Some(12), ..PeopleQuery::default() })
+        .people(&PeopleQuery {
+            expertise: Some(domain.name.clone()),
+            per_page: Some(12),
+            ..PeopleQuery::default()
+        })
         .await?;
     Ok(DomainPage {
         communities: s.app.domain_communities(&p.user, id).await?,
@@ -453,17 +593,38 @@ struct DomainFormPage {
     errors: FieldErrors,
 }
 
-async fn edit_domain_page(State(s): State<AppState>, p: PageUser, Path(id): Path<String>) -> PageResult {
+async fn edit_domain_page(
+    State(s): State<AppState>,
+    p: PageUser,
+    Path(id): Path<String>,
+) -> PageResult {
     let id = path_id(&id, "domain")?;
     AppError::from_access(policy::can_manage_domains(&p.user.viewer), "domain")?;
     let d = s.app.domain(id).await?;
-    Ok(DomainFormPage { ctx: p.ctx.with_nav("domains"), id, f: DomainFields { name: d.name, description: d.description }, errors: FieldErrors::new() }
-        .into_response())
+    Ok(DomainFormPage {
+        ctx: p.ctx.with_nav("domains"),
+        id,
+        f: DomainFields {
+            name: d.name,
+            description: d.description,
+        },
+        errors: FieldErrors::new(),
+    }
+    .into_response())
 }
 
-async fn update_domain(State(s): State<AppState>, p: PageUser, Path(id): Path<String>, PageForm(f): PageForm<DomainFields>) -> PageResult {
+async fn update_domain(
+    State(s): State<AppState>,
+    p: PageUser,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<DomainFields>,
+) -> PageResult {
     let id = path_id(&id, "domain")?;
-    match s.app.update_domain(&p.user, id, &f.name, &f.description).await {
+    match s
+        .app
+        .update_domain(&p.user, id, &f.name, &f.description)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/domains/{id}")).into_response()),
         Err(e) => {
             let ctx = p.ctx.with_nav("domains");

@@ -1,0 +1,9 @@
+//! The web application driven in process through its real router, on a
+//! fresh database per test (SQLite in memory, or PostgreSQL when
+//! GUILDHALL_TEST_DATABASE_URL is set).
+
+mod accounts;
+mod api;
+mod communities;
+mod organization;
+mod privacy;

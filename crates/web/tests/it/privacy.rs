@@ -1,0 +1,149 @@
+//! A private community and its content are invisible to outsiders through
+//! every channel: pages, lists, counts, feeds, the API — even to
+//! administrators who are not members.
+
+use axum::http::{Method, StatusCode};
+use guildhall_testkit::TestApp;
+use serde_json::json;
+
+#[tokio::test]
+async fn private_community_is_invisible_to_outsiders_everywhere() {
+    let t = TestApp::new().await;
+    let insider = t.user("Iris Insider", "member").await;
+    let outsider = t.user("Otto Outsider", "member").await;
+    let admin = t.user("Ada Admin", "administrator").await;
+    let d = t
+        .api_post("/api/v1/domains", &admin, json!({"name": "Mergers"}))
+        .await;
+    let domain = d.json()["id"].as_i64().expect("id");
+    let created = t
+        .api_post("/api/v1/communities", &insider, json!({"name": "Project Nightingale", "visibility": "private", "membership_policy": "invitation", "purpose": "codename work", "domains": [domain]}))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+
+    for who in [&outsider, &admin] {
+        for path in [
+            "/communities",
+            "/communities?q=nightingale",
+            "/",
+            &format!("/domains/{domain}"),
+            &format!("/people/{}", insider.id.0),
+            "/domains",
+        ] {
+            let page = t.get(path, Some(who)).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}");
+            assert!(
+                !page.body.contains("Nightingale") && !page.body.contains("codename"),
+                "leak on {path}"
+            );
+        }
+        assert_eq!(
+            t.get("/communities/project-nightingale", Some(who))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            t.get("/communities/project-nightingale/members", Some(who))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let api = t
+            .api(
+                Method::GET,
+                "/api/v1/communities/project-nightingale",
+                Some(who),
+                None,
+            )
+            .await;
+        assert_eq!(api.status, StatusCode::NOT_FOUND);
+        assert!(!api.body.contains("Nightingale"));
+        let list = t
+            .api(
+                Method::GET,
+                "/api/v1/communities?q=nightingale",
+                Some(who),
+                None,
+            )
+            .await;
+        assert_eq!(list.json()["total"], 0);
+        let domains = t.api(Method::GET, "/api/v1/domains", Some(who), None).await;
+        assert_eq!(domains.json()[0]["communities"], 0, "counts exclude it too");
+        let join = t
+            .api_post(
+                "/api/v1/communities/project-nightingale/join",
+                who,
+                json!({}),
+            )
+            .await;
+        assert_eq!(join.status, StatusCode::NOT_FOUND);
+        let stage = t
+            .api_post(
+                "/api/v1/communities/project-nightingale/stage",
+                who,
+                json!({"stage": "memory", "reason": "x"}),
+            )
+            .await;
+        assert_eq!(stage.status, StatusCode::NOT_FOUND);
+    }
+    // The member sees it everywhere.
+    let list = t
+        .api(
+            Method::GET,
+            "/api/v1/communities?q=nightingale",
+            Some(&insider),
+            None,
+        )
+        .await;
+    assert_eq!(list.json()["total"], 1);
+    let person = t
+        .get(&format!("/people/{}", insider.id.0), Some(&insider))
+        .await;
+    assert!(person.body.contains("Project Nightingale"));
+}
+
+#[tokio::test]
+async fn closed_community_shows_itself_but_not_its_members_or_activity() {
+    let t = TestApp::new().await;
+    let coord = t.user("Cleo Coord", "member").await;
+    let member = t.user("Quiet Member", "member").await;
+    let outsider = t.user("Olly Out", "member").await;
+    t.api_post(
+        "/api/v1/communities",
+        &coord,
+        json!({"name": "Closed Shop", "visibility": "closed", "membership_policy": "invitation"}),
+    )
+    .await;
+    t.api_post(
+        "/api/v1/communities/closed-shop/invitations",
+        &coord,
+        json!({"person": member.email}),
+    )
+    .await;
+    t.api_post("/api/v1/communities/closed-shop/join", &member, json!({}))
+        .await;
+    let page = t.get("/communities/closed-shop", Some(&outsider)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Cleo Coord"),
+        "coordinators are shown so outsiders know whom to ask"
+    );
+    assert!(!page.body.contains("Quiet Member"));
+    let members = t
+        .api(
+            Method::GET,
+            "/api/v1/communities/closed-shop/members",
+            Some(&outsider),
+            None,
+        )
+        .await;
+    assert_eq!(members.json().as_array().map(Vec::len), Some(1));
+    let feed = t
+        .get(&format!("/people/{}", member.id.0), Some(&outsider))
+        .await;
+    assert!(
+        !feed.body.contains("Closed Shop"),
+        "activity in a closed community stays inside"
+    );
+}
