@@ -324,12 +324,7 @@ impl App {
         let text = q
             .text
             .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned);
-        if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
-            e.add("q", "must be at most 200 characters");
-        }
+            .and_then(guildhall_domain::text::search_text);
         e.into_result()?;
         let filter = CommunityFilter {
             visible_to: user.id().0,

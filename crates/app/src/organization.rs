@@ -5,7 +5,7 @@ use crate::{App, AppError, Result, SessionUser};
 use guildhall_domain::policy;
 use guildhall_domain::text::{
     LONG_TEXT_MAX, NAME_MAX, SHORT_TEXT_MAX, TITLE_MAX, optional_line, optional_text,
-    required_line, tag_list,
+    required_line, search_text, tag_list,
 };
 use guildhall_domain::{Email, FieldErrors, OrgRole, PersonId};
 use guildhall_store::records::{
@@ -56,13 +56,6 @@ pub struct PersonView {
     pub activity: Vec<FeedItem>,
     pub can_edit: bool,
     pub can_manage: bool,
-}
-
-fn trimmed(s: &Option<String>) -> Option<String> {
-    s.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
 }
 
 impl App {
@@ -240,16 +233,8 @@ impl App {
 
     pub async fn people(&self, q: &PeopleQuery) -> Result<(Page<Person>, i64, i64)> {
         let (page, per_page, offset) = crate::paginate(q.page, q.per_page);
-        let text = trimmed(&q.text);
-        let expertise = trimmed(&q.expertise);
-        let mut e = FieldErrors::new();
-        if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
-            e.add("q", "must be at most 200 characters");
-        }
-        if expertise.as_ref().is_some_and(|t| t.chars().count() > 200) {
-            e.add("expertise", "must be at most 200 characters");
-        }
-        e.into_result()?;
+        let text = q.text.as_deref().and_then(search_text);
+        let expertise = q.expertise.as_deref().and_then(search_text);
         let filter = PeopleFilter {
             unit: q.unit,
             expertise,

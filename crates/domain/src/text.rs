@@ -86,7 +86,10 @@ impl Email {
             && host
                 .chars()
                 .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
-        if local.is_empty() || !host_ok || s.chars().any(char::is_whitespace) || host.contains('@')
+        if local.is_empty()
+            || !host_ok
+            || s.chars().any(|c| c.is_whitespace() || c.is_control())
+            || host.contains('@')
         {
             return Err("must look like name@example.org".into());
         }
@@ -139,6 +142,15 @@ pub fn optional_text(s: &str, max: usize) -> Result<String, String> {
         return Err("must not contain control characters".into());
     }
     Ok(s.replace("\r\n", "\n"))
+}
+
+/// Text typed into a search or filter box: trimmed, control characters
+/// (which no stored text contains, and PostgreSQL refuses) removed, at most
+/// 200 characters. `None` when nothing is left.
+pub fn search_text(s: &str) -> Option<String> {
+    let cleaned: String = s.chars().filter(|c| !c.is_control()).take(200).collect();
+    let cleaned = cleaned.trim();
+    (!cleaned.is_empty()).then(|| cleaned.to_owned())
 }
 
 /// A comma-separated list of short tags ("rust, databases") → normalized,
@@ -197,6 +209,7 @@ mod tests {
         assert!(Email::parse("ada@example").is_err());
         assert!(Email::parse("a b@example.org").is_err());
         assert!(Email::parse("").is_err());
+        assert!(Email::parse("a\0b@example.org").is_err());
     }
 
     #[test]
@@ -208,6 +221,13 @@ mod tests {
         assert!(tag_list(&"x,".repeat(30)).is_ok());
         let many: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
         assert!(tag_list(&many.join(",")).is_err());
+    }
+
+    #[test]
+    fn search_text_drops_what_databases_refuse() {
+        assert_eq!(search_text(" a\0b "), Some("ab".into()));
+        assert_eq!(search_text("\0"), None);
+        assert_eq!(search_text(&"x".repeat(500)).map(|s| s.len()), Some(200));
     }
 
     #[test]

@@ -82,19 +82,7 @@ async fn people(
         page: opt_id(&q.page),
         per_page: Some(30),
     };
-    let (found, page, per_page) = match s.app.people(&query).await {
-        Ok(r) => r,
-        // An over-long filter is shown as no result rather than an error page.
-        Err(AppError::Validation(_)) => (
-            guildhall_store::Page {
-                items: Vec::new(),
-                total: 0,
-            },
-            1,
-            30,
-        ),
-        Err(e) => return Err(e.into()),
-    };
+    let (found, page, per_page) = s.app.people(&query).await?;
     let query_without_page = super::query_string(&[
         ("q", q.q.clone().unwrap_or_default()),
         (

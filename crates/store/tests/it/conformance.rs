@@ -1,0 +1,226 @@
+use guildhall_domain::{ActivityKind, NewActivity, PersonId, Timestamp};
+use guildhall_store::{CommunityFilter, NewCommunity, NewPerson, Store, StoreError};
+
+pub fn person(name: &str) -> NewPerson {
+    NewPerson {
+        name: name.into(),
+        email: format!("{}@example.org", name.to_lowercase()),
+        unit_id: None,
+        title: String::new(),
+        manager_id: None,
+        expertise: String::new(),
+        interests: String::new(),
+        bio: String::new(),
+        org_role: "member".into(),
+        password_hash: None,
+    }
+}
+
+pub fn community(slug: &str, visibility: &str, policy: &str) -> NewCommunity {
+    NewCommunity {
+        slug: slug.into(),
+        name: slug.into(),
+        domain_statement: String::new(),
+        purpose: String::new(),
+        visibility: visibility.into(),
+        membership_policy: policy.into(),
+        stage: "potential".into(),
+        domains: Vec::new(),
+    }
+}
+
+pub fn joined(who: i64) -> NewActivity {
+    NewActivity::new(
+        Timestamp::now(),
+        ActivityKind::MemberJoined,
+        PersonId(who),
+        None,
+    )
+}
+
+pub async fn setup() -> Store {
+    guildhall_testkit::fresh_store().await
+}
+
+#[tokio::test]
+async fn a_community_story() {
+    let store = setup().await;
+    let unit = store
+        .create_unit("Engineering", None, "")
+        .await
+        .expect("unit");
+    let mut ada = person("Ada");
+    ada.unit_id = Some(unit.id);
+    let ada = store.create_person(&ada).await.expect("ada");
+    let bob = store.create_person(&person("Bob")).await.expect("bob");
+    assert!(matches!(
+        store.create_person(&person("Ada")).await,
+        Err(StoreError::Conflict("email"))
+    ));
+
+    let domain = store.create_domain("Databases", "").await.expect("domain");
+    let mut new = community("db-guild", "open", "open");
+    new.domains = vec![domain.id];
+    let id = store
+        .create_community(&new, ada, "created", &[joined(ada)])
+        .await
+        .expect("community");
+    assert!(matches!(
+        store
+            .create_community(&new, ada, "created", &[joined(ada)])
+            .await,
+        Err(StoreError::Conflict("slug"))
+    ));
+
+    // The creator is coordinator; the join is logged in the new community.
+    let members = store.members(id).await.expect("members");
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0].role, "coordinator");
+    assert_eq!(members[0].unit_name.as_deref(), Some("Engineering"));
+    let log = store.activity_after(0, 10).await.expect("log");
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].community_id, Some(id));
+
+    let ev = NewActivity::new(
+        Timestamp::now(),
+        ActivityKind::MemberJoined,
+        PersonId(bob),
+        None,
+    )
+    .in_community(guildhall_domain::CommunityId(id));
+    store
+        .add_member(id, bob, "member", &ev)
+        .await
+        .expect("join");
+    assert!(matches!(
+        store.add_member(id, bob, "member", &ev).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.activity_after(0, 10).await.expect("log").len(),
+        2,
+        "a refused join logs nothing"
+    );
+
+    let stage_ev = NewActivity::new(
+        Timestamp::now(),
+        ActivityKind::StageChanged,
+        PersonId(ada),
+        None,
+    )
+    .in_community(guildhall_domain::CommunityId(id));
+    store
+        .change_stage(id, "coalescing", "first meetup", &stage_ev)
+        .await
+        .expect("stage");
+    let history = store.stage_history(id).await.expect("history");
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].from_stage.as_deref(), Some("potential"));
+    assert_eq!(history[0].to_stage, "coalescing");
+
+    let listed = store
+        .communities(&CommunityFilter {
+            visible_to: bob,
+            domain: Some(domain.id),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(listed.total, 1);
+    assert_eq!(listed.items[0].members, 2);
+    assert_eq!(listed.items[0].my_role.as_deref(), Some("member"));
+
+    let leave = NewActivity::new(
+        Timestamp::now(),
+        ActivityKind::MemberLeft,
+        PersonId(bob),
+        None,
+    );
+    store.remove_member(id, bob, &leave).await.expect("leave");
+    assert!(matches!(
+        store.remove_member(id, bob, &leave).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.activity_after(0, 10).await.expect("log").len(), 4);
+}
+
+#[tokio::test]
+async fn a_failed_change_leaves_nothing_behind() {
+    let store = setup().await;
+    let ada = store.create_person(&person("Ada")).await.expect("ada");
+    let mut bad = community("broken", "open", "open");
+    bad.domains = vec![999_999]; // no such domain: the foreign key fails mid-transaction
+    assert!(
+        store
+            .create_community(&bad, ada, "created", &[joined(ada)])
+            .await
+            .is_err()
+    );
+    assert!(matches!(
+        store.community_by_slug("broken").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.activity_after(0, 10).await.expect("log").is_empty());
+}
+
+#[tokio::test]
+async fn sessions_expire_and_die_with_a_password_change() {
+    let store = setup().await;
+    let ada = store.create_person(&person("Ada")).await.expect("ada");
+    store.create_session("h1", ada, 0, 100).await.expect("s1");
+    store
+        .create_session("h2", ada, 0, 10_000)
+        .await
+        .expect("s2");
+    assert!(
+        store.session_person("h1", 200).await.expect("q").is_none(),
+        "expired"
+    );
+    assert_eq!(
+        store
+            .session_person("h2", 200)
+            .await
+            .expect("q")
+            .map(|s| s.person_id),
+        Some(ada)
+    );
+    store
+        .create_session("h3", ada, 0, 10_000)
+        .await
+        .expect("s3");
+    store
+        .set_password_hash(ada, "hash", Some("h3"))
+        .await
+        .expect("set");
+    assert!(store.session_person("h2", 200).await.expect("q").is_none());
+    assert!(store.session_person("h3", 200).await.expect("q").is_some());
+    // h1 went with the password change; only h3 is left to expire.
+    assert_eq!(
+        store.delete_expired_sessions(20_000).await.expect("sweep"),
+        1
+    );
+}
+
+#[tokio::test]
+async fn like_wildcards_in_filters_are_literal() {
+    let store = setup().await;
+    store.create_person(&person("Percent")).await.expect("p");
+    let mut odd = person("Odd");
+    odd.title = "100% remote".into();
+    store.create_person(&odd).await.expect("odd");
+    let f = guildhall_store::PeopleFilter {
+        text: Some("0%".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    let found = store.people(&f).await.expect("people");
+    assert_eq!(found.total, 1);
+    assert_eq!(found.items[0].name, "Odd");
+    let f = guildhall_store::PeopleFilter {
+        text: Some("_".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(store.people(&f).await.expect("people").total, 0);
+}

@@ -1,0 +1,6 @@
+//! The store's contract, run on SQLite and (with GUILDHALL_TEST_DATABASE_URL)
+//! on PostgreSQL: the same story must hold on both.
+
+mod conformance;
+mod migrations;
+mod visibility;
