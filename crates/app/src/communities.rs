@@ -230,9 +230,12 @@ impl App {
         user: &SessionUser,
         slug: &str,
     ) -> Result<(Community, Standing, CommunityContext)> {
+        // A string that cannot be a slug names no community (and never
+        // reaches the database, which may refuse some bytes outright).
+        let slug = Slug::parse(slug).map_err(|_| AppError::NotFound("community"))?;
         let c = self
             .store
-            .community_by_slug(slug)
+            .community_by_slug(slug.as_str())
             .await
             .or_not_found("community")?;
         let s = self.store.standing(c.id, user.id().0).await?;

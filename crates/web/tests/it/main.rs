@@ -5,5 +5,6 @@
 mod accounts;
 mod api;
 mod communities;
+mod hostile;
 mod organization;
 mod privacy;

@@ -1,0 +1,259 @@
+//! No user input may produce a server error: every form and API endpoint is
+//! fed hostile values, and none may answer 5xx.
+
+use axum::http::{Method, StatusCode};
+use guildhall_testkit::TestApp;
+use serde_json::json;
+
+const NASTY: &[&str] = &[
+    "",
+    " ",
+    "\0",
+    "a\0b",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "\" ) ; DROP TABLE people; --",
+    "%_\\",
+    "-1",
+    "0",
+    "99999999999999999999999",
+    "NaN",
+    "🦀 ünïcödé ✓",
+    "\u{202e}reversed",
+    "line\nbreak\r\n",
+];
+
+#[tokio::test]
+async fn every_form_survives_hostile_values() {
+    let t = TestApp::new().await;
+    let admin = t.user("Hostile Admin", "administrator").await;
+    let created = t
+        .api_post(
+            "/api/v1/communities",
+            &admin,
+            json!({"name": "Target", "visibility": "open", "membership_policy": "open"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let unit = t
+        .api_post("/api/v1/units", &admin, json!({"name": "U"}))
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("unit");
+    let domain = t
+        .api_post("/api/v1/domains", &admin, json!({"name": "D"}))
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("domain");
+    let me = admin.id.0;
+    let forms: Vec<(String, Vec<&str>)> = vec![
+        (
+            "/communities/new".into(),
+            vec![
+                "name",
+                "slug",
+                "purpose",
+                "domain_statement",
+                "visibility",
+                "membership_policy",
+                "stage",
+                "domains",
+            ],
+        ),
+        (
+            "/communities/target/edit".into(),
+            vec![
+                "name",
+                "purpose",
+                "domain_statement",
+                "visibility",
+                "membership_policy",
+                "domains",
+            ],
+        ),
+        ("/communities/target/stage".into(), vec!["stage", "reason"]),
+        (
+            "/communities/target/invitations".into(),
+            vec!["person", "role"],
+        ),
+        (
+            format!("/communities/target/members/{me}/role"),
+            vec!["role"],
+        ),
+        ("/communities/target/requests/1/approve".into(), vec![]),
+        ("/communities/target/join".into(), vec!["message"]),
+        (
+            "/people/new".into(),
+            vec![
+                "name",
+                "email",
+                "unit_id",
+                "manager_id",
+                "title",
+                "expertise",
+                "interests",
+                "bio",
+                "org_role",
+            ],
+        ),
+        (
+            format!("/people/{me}/edit"),
+            vec![
+                "name",
+                "unit_id",
+                "manager_id",
+                "title",
+                "expertise",
+                "interests",
+                "bio",
+                "org_role",
+            ],
+        ),
+        ("/units".into(), vec!["name", "parent_id", "description"]),
+        (
+            format!("/units/{unit}/edit"),
+            vec!["name", "parent_id", "description"],
+        ),
+        ("/domains".into(), vec!["name", "description"]),
+        (
+            format!("/domains/{domain}/edit"),
+            vec!["name", "description"],
+        ),
+        (
+            "/account/password".into(),
+            vec!["current_password", "new_password", "confirm_password"],
+        ),
+        ("/signin".into(), vec!["email", "password", "next"]),
+        ("/invitations/abc/decline".into(), vec![]),
+    ];
+    for (path, fields) in &forms {
+        for value in NASTY {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|f| (*f, *value)).collect();
+            let res = t.post_form(path, Some(&admin), &pairs).await;
+            assert!(
+                res.status.as_u16() < 500,
+                "{path} with {value:?} gave {}: {}",
+                res.status,
+                res.body
+            );
+        }
+    }
+    // The admin's session survived: sign-in posts with garbage did not log them out.
+    assert_eq!(t.get("/", Some(&admin)).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn every_query_string_survives_hostile_values() {
+    let t = TestApp::new().await;
+    let who = t.user("Query User", "member").await;
+    for value in NASTY {
+        let v = form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>();
+        for path in [
+            "/communities",
+            "/people",
+            "/api/v1/communities",
+            "/api/v1/people",
+        ] {
+            for key in [
+                "q",
+                "domain",
+                "stage",
+                "unit",
+                "sort",
+                "page",
+                "per_page",
+                "expertise",
+            ] {
+                let url = format!("{path}?{key}={v}");
+                let res = if path.starts_with("/api") {
+                    t.api(Method::GET, &url, Some(&who), None).await
+                } else {
+                    t.get(&url, Some(&who)).await
+                };
+                assert!(res.status.as_u16() < 500, "{url} gave {}", res.status);
+            }
+        }
+        for path in [
+            "/communities/",
+            "/people/",
+            "/units/",
+            "/domains/",
+            "/api/v1/communities/",
+            "/api/v1/people/",
+        ] {
+            let url = format!("{path}{v}");
+            let res = t.get(&url, Some(&who)).await;
+            assert!(res.status.as_u16() < 500, "{url} gave {}", res.status);
+        }
+    }
+}
+
+#[tokio::test]
+async fn api_bodies_of_the_wrong_shape_are_4xx() {
+    let t = TestApp::new().await;
+    let admin = t.user("Shape Admin", "administrator").await;
+    t.api_post(
+        "/api/v1/communities",
+        &admin,
+        json!({"name": "Shape", "visibility": "open", "membership_policy": "open"}),
+    )
+    .await;
+    let bodies = [
+        json!(null),
+        json!([]),
+        json!("text"),
+        json!(42),
+        json!({"name": 5}),
+        json!({"name": "x".repeat(100_000)}),
+        json!({"domains": ["a"]}),
+        json!({"approve": "yes"}),
+    ];
+    let endpoints = [
+        (Method::POST, "/api/v1/communities"),
+        (Method::PATCH, "/api/v1/communities/shape"),
+        (Method::POST, "/api/v1/communities/shape/join"),
+        (Method::POST, "/api/v1/communities/shape/stage"),
+        (Method::POST, "/api/v1/communities/shape/invitations"),
+        (Method::POST, "/api/v1/communities/shape/requests/1"),
+        (Method::PUT, "/api/v1/communities/shape/members/1"),
+        (Method::POST, "/api/v1/people"),
+        (Method::PATCH, "/api/v1/people/1"),
+        (Method::POST, "/api/v1/units"),
+        (Method::PATCH, "/api/v1/units/1"),
+        (Method::POST, "/api/v1/domains"),
+        (Method::PATCH, "/api/v1/domains/1"),
+        (Method::POST, "/api/v1/session"),
+    ];
+    for (method, path) in &endpoints {
+        for body in &bodies {
+            let res = t
+                .api(method.clone(), path, Some(&admin), Some(body.clone()))
+                .await;
+            assert!(
+                res.status.is_client_error() || res.status.is_success(),
+                "{method} {path} {body} gave {}",
+                res.status
+            );
+            if res.status.is_client_error() {
+                assert!(
+                    res.json()["error"]["code"].is_string(),
+                    "{method} {path}: {}",
+                    res.body
+                );
+            }
+        }
+    }
+    // Oversized bodies are refused with 413.
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let res = t
+        .api(
+            Method::POST,
+            "/api/v1/domains",
+            Some(&admin),
+            Some(json!({ "name": huge })),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
