@@ -30,8 +30,15 @@ export async function startServer({ demo = true, timeoutMs = 120_000 } = {}) {
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Never leave the server behind, even when the test process is stopped.
   const killOnExit = () => child.kill('SIGKILL');
+  const killOnSignal = (signal) => {
+    child.kill('SIGKILL');
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
   process.on('exit', killOnExit);
+  process.once('SIGINT', killOnSignal);
+  process.once('SIGTERM', killOnSignal);
 
   let output = '';
   const exited = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
@@ -75,6 +82,8 @@ export async function startServer({ demo = true, timeoutMs = 120_000 } = {}) {
 
   async function stop() {
     process.off('exit', killOnExit);
+    process.off('SIGINT', killOnSignal);
+    process.off('SIGTERM', killOnSignal);
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
