@@ -15,6 +15,7 @@ pub mod community;
 pub mod ids;
 pub mod person;
 pub mod policy;
+pub mod pulse;
 pub mod text;
 pub mod time;
 pub mod validation;
