@@ -14,6 +14,7 @@ pub mod communities;
 mod error;
 pub mod export;
 pub mod organization;
+pub mod pulse;
 
 pub use auth::SessionUser;
 pub use error::AppError;

@@ -27,6 +27,36 @@ word_enum!(
 );
 
 impl ActivityKind {
+    /// A small stable number for the kind: its position in [`Self::ALL`].
+    /// New kinds are only ever appended, so codes never change meaning.
+    pub fn code(self) -> i64 {
+        Self::ALL
+            .iter()
+            .position(|k| *k == self)
+            .map_or(-1, |i| i as i64)
+    }
+
+    pub fn from_code(code: i64) -> Option<Self> {
+        usize::try_from(code)
+            .ok()
+            .and_then(|i| Self::ALL.get(i))
+            .copied()
+    }
+
+    /// Kinds whose events before the previous window can still change a
+    /// pulse: membership, help requests (their replies may come later) and
+    /// reviews.
+    pub fn matters_before_window(self) -> bool {
+        matches!(
+            self,
+            ActivityKind::MemberJoined
+                | ActivityKind::MemberLeft
+                | ActivityKind::ThreadHelp
+                | ActivityKind::CharterReviewed
+                | ActivityKind::StageChanged
+        )
+    }
+
     /// Kinds that count as contributions in the health pulse.
     pub fn is_contribution(self) -> bool {
         matches!(
@@ -93,5 +123,19 @@ impl NewActivity {
     pub fn other(mut self, p: PersonId) -> Self {
         self.other = Some(p);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ActivityKind;
+
+    #[test]
+    fn codes_round_trip() {
+        for k in ActivityKind::ALL {
+            assert_eq!(ActivityKind::from_code(k.code()), Some(*k));
+        }
+        assert_eq!(ActivityKind::from_code(-1), None);
+        assert_eq!(ActivityKind::from_code(999), None);
     }
 }

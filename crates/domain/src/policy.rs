@@ -149,6 +149,27 @@ pub fn can_leave(c: &CommunityContext, coordinators: usize) -> Access {
     }
 }
 
+/// The health pulse: aggregate figures, not content. Readers of the content
+/// see it; so do the organization's stewards of its knowledge
+/// (administrators, knowledge strategists, executives) for communities
+/// they may know about.
+pub fn can_see_pulse(viewer: &Viewer, c: &CommunityContext) -> Access {
+    if !can_see_community(c) {
+        return Access::Hidden;
+    }
+    let steward = matches!(
+        viewer.role,
+        OrgRole::Administrator | OrgRole::KnowledgeStrategist | OrgRole::Executive
+    );
+    if can_read_content(c) || steward {
+        Access::Allowed
+    } else {
+        Access::Forbidden(
+            "the pulse of a closed community is for its members and the organization's sponsors",
+        )
+    }
+}
+
 /// Starting a community is open to everyone: communities form themselves.
 pub fn can_create_community(_viewer: &Viewer) -> Access {
     Access::Allowed

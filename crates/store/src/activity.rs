@@ -2,7 +2,7 @@
 
 use crate::records::FeedItem;
 use crate::{Result, Store, append_activity, with_pool, write_tx};
-use guildhall_domain::NewActivity;
+use guildhall_domain::{ActivityKind, NewActivity};
 use serde::Serialize;
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
@@ -104,5 +104,62 @@ impl Store {
         )
         .fetch_one(pool)
         .await?))
+    }
+}
+
+/// One event as the health pulse reads it: the kind as its numeric code
+/// (decoded without allocating), only the columns the pulse uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct PulseRow {
+    pub community_id: i64,
+    pub at: i64,
+    pub kind: i64,
+    pub actor_id: i64,
+    pub actor_unit: Option<i64>,
+    pub subject_id: Option<i64>,
+    pub parent_id: Option<i64>,
+}
+
+/// `CASE kind WHEN 'member.joined' THEN 0 … ELSE -1 END`, from the domain's codes.
+fn kind_code_sql() -> String {
+    let mut s = String::from("CASE kind");
+    for k in ActivityKind::ALL {
+        s.push_str(&format!(" WHEN '{}' THEN {}", k.as_str(), k.code()));
+    }
+    s.push_str(" ELSE -1 END");
+    s
+}
+
+impl Store {
+    /// Events a pulse as of `before` needs: every event of the community
+    /// (or of all communities) earlier than `before` and not earlier than
+    /// `full_since`, plus earlier events of the kinds that can still matter
+    /// (see `ActivityKind::matters_before_window`). Pass `i64::MIN` as
+    /// `full_since` for everything.
+    pub async fn pulse_rows(
+        &self,
+        community: Option<i64>,
+        before: i64,
+        full_since: i64,
+    ) -> Result<Vec<PulseRow>> {
+        let old_kinds: Vec<String> = ActivityKind::ALL
+            .iter()
+            .filter(|k| k.matters_before_window())
+            .map(|k| format!("'{}'", k.as_str()))
+            .collect();
+        Ok(with_pool!(self, |pool| {
+            let mut qb = sqlx::QueryBuilder::new(format!(
+                "SELECT community_id, at, {} AS kind, actor_id, actor_unit, subject_id, parent_id FROM activity \
+                 WHERE community_id IS NOT NULL AND at < ",
+                kind_code_sql()
+            ));
+            qb.push_bind(before);
+            qb.push(" AND (at >= ").push_bind(full_since);
+            qb.push(format!(" OR kind IN ({}))", old_kinds.join(", ")));
+            if let Some(c) = community {
+                qb.push(" AND community_id = ").push_bind(c);
+            }
+            qb.build_query_as::<PulseRow>().fetch_all(pool).await?
+        }))
     }
 }

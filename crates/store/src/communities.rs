@@ -614,3 +614,17 @@ impl Store {
         }
     }
 }
+
+impl Store {
+    /// Every community, by id (for the operator's pulse of all communities).
+    pub async fn all_communities(&self) -> Result<Vec<Community>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::QueryBuilder::new(format!(
+                "SELECT {COMMUNITY_COLUMNS} FROM communities c ORDER BY c.id"
+            ))
+            .build_query_as::<Community>()
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+}

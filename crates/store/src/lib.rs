@@ -26,7 +26,7 @@ mod organization;
 pub mod records;
 mod sessions;
 
-pub use activity::{ActivityRow, FeedScope};
+pub use activity::{ActivityRow, FeedScope, PulseRow};
 pub use bulk::{BulkWriter, Value};
 pub use communities::{CommunityFilter, CommunitySort, NewCommunity, UpdateCommunity};
 pub use error::StoreError;

@@ -1,0 +1,194 @@
+//! The health pulse: one community's (for its page and the API) or every
+//! community's (for `guildhall pulse` and the organization overview), all
+//! computed by `guildhall_domain::pulse::compute` from the activity log.
+
+use crate::{App, AppError, Result, SessionUser};
+use guildhall_domain::policy;
+use guildhall_domain::pulse::{self, Alerts, Figures, Pulse, PulseEvent};
+use guildhall_domain::{ActivityKind, FieldErrors, Timestamp};
+use guildhall_store::PulseRow;
+use guildhall_store::records::Community;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// When and over how long a pulse is taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PulseWindow {
+    pub as_of: Timestamp,
+    pub days: i64,
+}
+
+impl PulseWindow {
+    /// Parses what a person typed: `as_of` in RFC 3339 (default now),
+    /// `window` in days (default 90). Errors name the parameter.
+    pub fn parse(as_of: Option<&str>, window: Option<&str>) -> Result<Self> {
+        let mut e = FieldErrors::new();
+        let as_of = match as_of.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => e.check("as_of", Timestamp::parse_rfc3339(s)),
+            None => Some(Timestamp::now()),
+        };
+        let days = match window.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => match s.parse::<i64>() {
+                Ok(d) => e.check("window", pulse::check_window(d)),
+                Err(_) => {
+                    e.add("window", format!("'{s}' is not a whole number of days"));
+                    None
+                }
+            },
+            None => Some(pulse::DEFAULT_WINDOW_DAYS),
+        };
+        e.into_result()?;
+        match (as_of, days) {
+            (Some(as_of), Some(days)) => Ok(PulseWindow { as_of, days }),
+            _ => Err(AppError::Internal("validated values missing".into())),
+        }
+    }
+}
+
+/// The pulse of one community as METRICS.md's interfaces print it:
+/// `community`, `slug`, every figure by name, and `alerts`.
+#[derive(Clone, Debug, Serialize)]
+pub struct PulseRecord {
+    pub community: i64,
+    pub slug: String,
+    pub as_of: String,
+    pub window_days: i64,
+    #[serde(flatten)]
+    pub figures: Figures,
+    pub alerts: Alerts,
+}
+
+/// A community's pulse with what pages need besides the record.
+#[derive(Clone, Debug)]
+pub struct PulseReport {
+    pub community: Community,
+    pub window: PulseWindow,
+    pub pulse: Pulse,
+}
+
+impl PulseReport {
+    pub fn record(&self) -> PulseRecord {
+        PulseRecord {
+            community: self.community.id,
+            slug: self.community.slug.clone(),
+            as_of: self.window.as_of.to_rfc3339(),
+            window_days: self.window.days,
+            figures: self.pulse.figures.clone(),
+            alerts: self.pulse.alerts,
+        }
+    }
+}
+
+fn event(r: &PulseRow) -> PulseEvent {
+    PulseEvent {
+        at: r.at,
+        kind: ActivityKind::from_code(r.kind),
+        actor: r.actor_id,
+        actor_unit: r.actor_unit,
+        subject: r.subject_id,
+        parent: r.parent_id,
+    }
+}
+
+impl App {
+    /// One community's pulse, for those the policy lets see it.
+    pub async fn community_pulse(
+        &self,
+        user: &SessionUser,
+        slug: &str,
+        window: PulseWindow,
+    ) -> Result<PulseReport> {
+        let view = self.community_view(user, slug).await?;
+        AppError::from_access(
+            policy::can_see_pulse(&user.viewer, &view.context),
+            "community",
+        )?;
+        self.pulse_of(view.community, window).await
+    }
+
+    /// One community's pulse, computed from every event of it before T.
+    pub async fn pulse_of(&self, community: Community, window: PulseWindow) -> Result<PulseReport> {
+        let rows = self
+            .store
+            .pulse_rows(Some(community.id), window.as_of.0, i64::MIN)
+            .await?;
+        let events: Vec<PulseEvent> = rows.iter().map(event).collect();
+        let pulse = pulse::compute(&events, window.as_of.0, window.days);
+        Ok(PulseReport {
+            community,
+            window,
+            pulse,
+        })
+    }
+
+    /// Every community's pulse (or one's, by slug), ordered by id. For the
+    /// operator's CLI: no permission filter. Reads the whole log before
+    /// the previous window only for the kinds that can still matter.
+    pub async fn all_pulses(
+        &self,
+        slug: Option<&str>,
+        window: PulseWindow,
+    ) -> Result<Vec<PulseReport>> {
+        let communities: Vec<Community> = match slug {
+            Some(s) => vec![self.store.community_by_slug(s).await.map_err(|_| {
+                AppError::invalid("community", format!("there is no community '{s}'"))
+            })?],
+            None => self.store.all_communities().await?,
+        };
+        let only = if communities.len() == 1 {
+            communities.first().map(|c| c.id)
+        } else {
+            None
+        };
+        let full_since = window.as_of.0 - 2 * window.days * guildhall_domain::time::DAY;
+        let rows = self
+            .store
+            .pulse_rows(only, window.as_of.0, full_since)
+            .await?;
+        let mut by_community: HashMap<i64, Vec<PulseEvent>> = HashMap::new();
+        for r in &rows {
+            by_community
+                .entry(r.community_id)
+                .or_default()
+                .push(event(r));
+        }
+        drop(rows);
+        let t = window.as_of.0;
+        let days = window.days;
+        // Pure computation: split across the machine's cores.
+        let reports = tokio::task::spawn_blocking(move || {
+            let threads = std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .max(1);
+            let chunk = communities.len().div_ceil(threads).max(1);
+            let by_community = &by_community;
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = communities
+                    .chunks(chunk)
+                    .map(|part| {
+                        scope.spawn(move || {
+                            part.iter()
+                                .map(|c| {
+                                    let events =
+                                        by_community.get(&c.id).map_or(&[][..], Vec::as_slice);
+                                    PulseReport {
+                                        community: c.clone(),
+                                        window,
+                                        pulse: pulse::compute(events, t, days),
+                                    }
+                                })
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect::<Vec<_>>()
+            })
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(reports)
+    }
+}
