@@ -4,7 +4,7 @@
 
 use crate::{App, AppError, Result, SessionUser};
 use guildhall_domain::policy;
-use guildhall_domain::pulse::{self, Alerts, Figures, Pulse, PulseEvent};
+use guildhall_domain::pulse::{self, Alerts, AsOf, Figures, Pulse, PulseEvent};
 use guildhall_domain::{ActivityKind, FieldErrors, Timestamp};
 use guildhall_store::PulseRow;
 use guildhall_store::records::Community;
@@ -14,7 +14,7 @@ use std::collections::HashMap;
 /// When and over how long a pulse is taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PulseWindow {
-    pub as_of: Timestamp,
+    pub as_of: AsOf,
     pub days: i64,
 }
 
@@ -24,8 +24,10 @@ impl PulseWindow {
     pub fn parse(as_of: Option<&str>, window: Option<&str>) -> Result<Self> {
         let mut e = FieldErrors::new();
         let as_of = match as_of.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => e.check("as_of", Timestamp::parse_rfc3339(s)),
-            None => Some(Timestamp::now()),
+            Some(s) => e
+                .check("as_of", Timestamp::parse_rfc3339_precise(s))
+                .map(|(secs, nanos)| AsOf { secs, nanos }),
+            None => Some(AsOf::from(Timestamp::now().0)),
         };
         let days = match window.map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => match s.parse::<i64>() {
@@ -110,10 +112,10 @@ impl App {
     pub async fn pulse_of(&self, community: Community, window: PulseWindow) -> Result<PulseReport> {
         let rows = self
             .store
-            .pulse_rows(Some(community.id), window.as_of.0, i64::MIN)
+            .pulse_rows(Some(community.id), window.as_of.cutoff(), i64::MIN)
             .await?;
         let events: Vec<PulseEvent> = rows.iter().map(event).collect();
-        let pulse = pulse::compute(&events, window.as_of.0, window.days);
+        let pulse = pulse::compute(&events, window.as_of, window.days);
         Ok(PulseReport {
             community,
             window,
@@ -140,10 +142,10 @@ impl App {
         } else {
             None
         };
-        let full_since = window.as_of.0 - 2 * window.days * guildhall_domain::time::DAY;
+        let full_since = window.as_of.cutoff() - 2 * window.days * guildhall_domain::time::DAY;
         let rows = self
             .store
-            .pulse_rows(only, window.as_of.0, full_since)
+            .pulse_rows(only, window.as_of.cutoff(), full_since)
             .await?;
         let mut by_community: HashMap<i64, Vec<PulseEvent>> = HashMap::new();
         for r in &rows {
@@ -153,7 +155,7 @@ impl App {
                 .push(event(r));
         }
         drop(rows);
-        let t = window.as_of.0;
+        let t = window.as_of;
         let days = window.days;
         // Pure computation: split across the machine's cores.
         let reports = tokio::task::spawn_blocking(move || {

@@ -23,6 +23,49 @@ pub struct PulseEvent {
     pub parent: Option<i64>,
 }
 
+/// The instant of a pulse. Events are whole seconds, but a pulse may be
+/// asked for at any instant, e.g. `2026-07-29T14:04:26.5Z`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AsOf {
+    pub secs: i64,
+    /// 0 ..= 999_999_999
+    pub nanos: u32,
+}
+
+impl AsOf {
+    /// The first whole second not before the instant: for whole-second
+    /// events, `at < T` exactly when `at < cutoff`, and `at ≥ T − W` exactly
+    /// when `at ≥ cutoff − W` (W is whole seconds).
+    pub fn cutoff(self) -> i64 {
+        self.secs + i64::from(self.nanos > 0)
+    }
+
+    /// Seconds from `at` to the instant, with the fraction.
+    pub fn seconds_since(self, at: i64) -> f64 {
+        (self.secs - at) as f64 + f64::from(self.nanos) / 1e9
+    }
+
+    /// RFC 3339 in UTC, with the fraction when there is one.
+    pub fn to_rfc3339(self) -> String {
+        let whole = crate::time::Timestamp(self.secs).to_rfc3339();
+        if self.nanos == 0 {
+            return whole;
+        }
+        let frac = format!("{:09}", self.nanos);
+        format!(
+            "{}.{}Z",
+            whole.trim_end_matches('Z'),
+            frac.trim_end_matches('0')
+        )
+    }
+}
+
+impl From<i64> for AsOf {
+    fn from(secs: i64) -> Self {
+        AsOf { secs, nanos: 0 }
+    }
+}
+
 /// Default window length in days.
 pub const DEFAULT_WINDOW_DAYS: i64 = 90;
 /// The longest window accepted: ten years.
@@ -108,6 +151,12 @@ pub struct Pulse {
     /// Each person of the population with their contribution count and
     /// level, for participation charts.
     pub levels: Vec<(i64, i64, Level)>,
+    /// For each help request of the window, hours to the first reply by
+    /// someone else before T (`None`: no such reply yet).
+    pub first_response_hours: Vec<Option<f64>>,
+    /// Contributions of the window per actor unit (`None`: no unit),
+    /// most first.
+    pub unit_contributions: Vec<(Option<i64>, i64)>,
 }
 
 /// A person's participation level in a window.
@@ -186,9 +235,11 @@ fn rhythm_cv(mut times: Vec<i64>) -> Option<f64> {
     Some(var.sqrt() / mean)
 }
 
-/// Computes the pulse as of `t` (Unix seconds) over a window of `w` days.
-pub fn compute(events: &[PulseEvent], t: i64, window_days: i64) -> Pulse {
+/// Computes the pulse as of an instant over a window of `window_days` days.
+pub fn compute(events: &[PulseEvent], as_of: impl Into<AsOf>, window_days: i64) -> Pulse {
     use ActivityKind as K;
+    let as_of = as_of.into();
+    let t = as_of.cutoff();
     let w = window_days * DAY;
     let (start, prev_start) = (t - w, t - 2 * w);
     let in_window = |at: i64| at >= start && at < t;
@@ -223,6 +274,7 @@ pub fn compute(events: &[PulseEvent], t: i64, window_days: i64) -> Pulse {
     let mut prev_contributions = 0i64;
     let mut prev_contributors: HashSet<i64> = HashSet::new();
     let mut units: HashSet<i64> = HashSet::new();
+    let mut per_unit: HashMap<Option<i64>, i64> = HashMap::new();
     // Help.
     let mut requests: Vec<&PulseEvent> = Vec::new();
     let mut request_unit: HashMap<i64, Option<i64>> = HashMap::new();
@@ -304,6 +356,7 @@ pub fn compute(events: &[PulseEvent], t: i64, window_days: i64) -> Pulse {
                 if let Some(u) = e.actor_unit {
                     units.insert(u);
                 }
+                *per_unit.entry(e.actor_unit).or_default() += 1;
             } else if in_prev(e.at) {
                 prev_contributions += 1;
                 prev_contributors.insert(e.actor);
@@ -353,6 +406,7 @@ pub fn compute(events: &[PulseEvent], t: i64, window_days: i64) -> Pulse {
     let mut answered = 0i64;
     let mut solved_count = 0i64;
     let mut first_responses = Vec::new();
+    let mut first_response_hours = Vec::with_capacity(requests.len());
     for r in &requests {
         let Some(thread) = r.subject else { continue };
         let others: Vec<i64> = replies
@@ -368,9 +422,14 @@ pub fn compute(events: &[PulseEvent], t: i64, window_days: i64) -> Pulse {
         if others.iter().any(|at| *at < deadline) {
             answered += 1;
         }
-        if let Some(first) = others.iter().min() {
-            first_responses.push((first - r.at) as f64 / 3600.0);
+        let first = others
+            .iter()
+            .min()
+            .map(|first| (first - r.at) as f64 / 3600.0);
+        if let Some(h) = first {
+            first_responses.push(h);
         }
+        first_response_hours.push(first);
         if solved.contains(&thread) {
             solved_count += 1;
         }
@@ -420,9 +479,11 @@ pub fn compute(events: &[PulseEvent], t: i64, window_days: i64) -> Pulse {
         attendance_per_event: ratio(attended, events_held),
         rhythm_cv: rhythm_cv(held),
         activity_trend: ratio(contributions, prev_contributions),
-        days_since_review: last_review.map(|r| (t - r) as f64 / DAY as f64),
+        days_since_review: last_review.map(|r| as_of.seconds_since(r) / DAY as f64),
     };
     let previous_attendance_per_event = ratio(prev_attended, prev_held);
+    let mut unit_contributions: Vec<(Option<i64>, i64)> = per_unit.into_iter().collect();
+    unit_contributions.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let alerts = alerts(
         &figures,
         resource_changes,
@@ -437,7 +498,50 @@ pub fn compute(events: &[PulseEvent], t: i64, window_days: i64) -> Pulse {
         previous_contributions: prev_contributions,
         resource_changes,
         levels,
+        first_response_hours,
+        unit_contributions,
     }
+}
+
+/// Contributions per week for the `weeks` weeks before T, oldest first
+/// (week k covers [T − (weeks−k)·7d, T − (weeks−k−1)·7d)).
+pub fn weekly_contributions(events: &[PulseEvent], t: i64, weeks: usize) -> Vec<i64> {
+    let mut out = vec![0i64; weeks];
+    let span = weeks as i64 * 7 * DAY;
+    for e in events {
+        if e.kind.is_some_and(ActivityKind::is_contribution) && e.at < t && e.at >= t - span {
+            let k = ((e.at - (t - span)) / (7 * DAY)) as usize;
+            if let Some(slot) = out.get_mut(k) {
+                *slot += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Each person's level in successive windows ending at `t − k·step` for
+/// k = steps−1 … 0 (oldest first): the participation trajectories.
+pub fn level_history(
+    events: &[PulseEvent],
+    t: i64,
+    window_days: i64,
+    steps: usize,
+    step_days: i64,
+) -> Vec<(i64, Vec<(i64, Level)>)> {
+    (0..steps)
+        .rev()
+        .map(|k| {
+            let at = t - k as i64 * step_days * DAY;
+            let p = compute(events, at, window_days);
+            (
+                at,
+                p.levels
+                    .into_iter()
+                    .map(|(person, _, level)| (person, level))
+                    .collect(),
+            )
+        })
+        .collect()
 }
 
 fn alerts(

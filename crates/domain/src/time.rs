@@ -25,6 +25,13 @@ impl Timestamp {
             .map_err(|_| format!("'{s}' is not an RFC 3339 time such as 2026-03-01T09:30:00Z"))
     }
 
+    /// Parses RFC 3339 keeping the fraction of a second: (seconds, nanoseconds).
+    pub fn parse_rfc3339_precise(s: &str) -> Result<(i64, u32), String> {
+        OffsetDateTime::parse(s.trim(), &Rfc3339)
+            .map(|t| (t.unix_timestamp(), t.nanosecond()))
+            .map_err(|_| format!("'{s}' is not an RFC 3339 time such as 2026-03-01T09:30:00Z"))
+    }
+
     /// RFC 3339 in UTC with a `Z`, as METRICS.md writes `at`.
     pub fn to_rfc3339(self) -> String {
         match OffsetDateTime::from_unix_timestamp(self.0) {

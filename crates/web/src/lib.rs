@@ -12,6 +12,7 @@
 
 mod api;
 mod assets;
+mod charts;
 mod error;
 mod extract;
 mod middleware;

@@ -329,3 +329,47 @@ fn window_lengths_are_checked() {
     assert!(check_window(MAX_WINDOW_DAYS + 1).is_err());
     assert_eq!(check_window(30), Ok(30));
 }
+
+#[test]
+fn series_and_histories() {
+    let events = [
+        ev(-days(1), K::ThreadStory, 1, Some(1)),
+        ev(-days(8), K::ThreadStory, 1, Some(1)),
+        ev(-days(8), K::MemberJoined, 2, None), // not a contribution
+        ev(-days(7), K::ReplyCreated, 2, None), // exactly one week back: starts the last week
+    ];
+    assert_eq!(weekly_contributions(&events, T, 3), vec![0, 1, 2]);
+    let p = compute(&events, T, W);
+    assert_eq!(p.unit_contributions, vec![(Some(1), 2), (None, 1)]);
+    let h = level_history(&events, T, 30, 3, 30);
+    assert_eq!(h.len(), 3);
+    assert_eq!(h[2].0, T);
+    assert_eq!(h[0].0, T - days(60));
+    assert!(
+        h[0].1.iter().all(|(p, _)| *p == 2),
+        "60 days ago only 2 had joined"
+    );
+}
+
+#[test]
+fn a_fraction_of_a_second_counts() {
+    // An event at a whole second is before T = that second + 0.5 s.
+    let events = [
+        ev(-days(10), K::MemberJoined, 1, None),
+        ev(0, K::MemberJoined, 2, None),
+        ev(0, K::CharterReviewed, 1, None),
+    ];
+    let half = AsOf {
+        secs: T,
+        nanos: 500_000_000,
+    };
+    let f = compute(&events, half, W).figures;
+    assert_eq!(f.members, 2);
+    assert!(close(f.days_since_review, 0.5 / 86_400.0));
+    assert_eq!(compute(&events, T, W).figures.members, 1);
+    assert_eq!(half.to_rfc3339().ends_with(".5Z"), true);
+    // A window start T − W with a fraction excludes the whole second before it.
+    let start = [ev(-days(W), K::ThreadStory, 1, None)];
+    assert_eq!(compute(&start, half, W).figures.contributions, 0);
+    assert_eq!(compute(&start, T, W).figures.contributions, 1);
+}

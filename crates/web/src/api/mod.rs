@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/communities/{slug}/requests", get(requests))
         .route("/communities/{slug}/requests/{id}", post(decide))
         .route("/communities/{slug}/invitations", post(invite))
+        .route("/communities/{slug}/pulse", get(pulse))
         .route("/people", get(list_people).post(create_person))
         .route("/people/{id}", get(get_person).patch(update_person))
         .route("/units", get(list_units).post(create_unit))
@@ -433,6 +434,33 @@ async fn invite(
 ) -> ApiResult<StatusCode> {
     s.app.invite(&u, &slug, &b.person, &b.role).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(deny_unknown_fields)]
+struct PulseParams {
+    /// The instant of the pulse, RFC 3339 (default: now).
+    as_of: Option<String>,
+    /// Window length in days, 1 to 3650 (default 90).
+    window: Option<String>,
+}
+
+/// The community's health pulse: every figure and alert of the metrics
+/// contract, computed from the activity log.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/pulse", params(PulseParams), tag = "pulse",
+    responses(
+        (status = 200, description = "`community`, `slug`, `as_of`, `window_days`, every figure by name (number or null) and `alerts` (booleans)", content_type = "application/json"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn pulse(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(slug): Path<String>,
+    ApiQuery(q): ApiQuery<PulseParams>,
+) -> ApiResult<Json<guildhall_app::pulse::PulseRecord>> {
+    let window = guildhall_app::pulse::PulseWindow::parse(q.as_of.as_deref(), q.window.as_deref())?;
+    Ok(Json(
+        s.app.community_pulse(&u, &slug, window).await?.record(),
+    ))
 }
 
 // ---- people ----------------------------------------------------------------
