@@ -108,19 +108,17 @@ impl App {
         self.pulse_of(view.community, window).await
     }
 
+    /// Every event of one community before the pulse's instant.
+    pub async fn pulse_events(&self, community: i64, window: PulseWindow) -> Result<Vec<PulseEvent>> {
+        let rows = self.store.pulse_rows(Some(community), window.as_of.cutoff(), i64::MIN).await?;
+        Ok(rows.iter().map(event).collect())
+    }
+
     /// One community's pulse, computed from every event of it before T.
     pub async fn pulse_of(&self, community: Community, window: PulseWindow) -> Result<PulseReport> {
-        let rows = self
-            .store
-            .pulse_rows(Some(community.id), window.as_of.cutoff(), i64::MIN)
-            .await?;
-        let events: Vec<PulseEvent> = rows.iter().map(event).collect();
+        let events = self.pulse_events(community.id, window).await?;
         let pulse = pulse::compute(&events, window.as_of, window.days);
-        Ok(PulseReport {
-            community,
-            window,
-            pulse,
-        })
+        Ok(PulseReport { community, window, pulse })
     }
 
     /// Every community's pulse (or one's, by slug), ordered by id. For the

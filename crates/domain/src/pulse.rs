@@ -570,3 +570,41 @@ fn alerts(
 
 #[cfg(test)]
 mod tests;
+
+/// What an alert means, in words for coordinators and sponsors, and one
+/// action the essay suggests. (title, meaning, suggested action)
+pub fn alert_guidance(name: &str) -> (&'static str, &'static str, &'static str) {
+    match name {
+        "neglect" => (
+            "Neglect",
+            "Activity fell to less than half of the previous window, or the community has members but nobody contributed. Communities die “out of neglect” when nobody tends them.",
+            "Give people a reason to meet: a coordinator calls a few core members, hosts a short session on a burning question, and asks a sponsor to make room in members' time.",
+        ),
+        "closed" => (
+            "Closed-mindedness",
+            "No newcomers joined in the window, and help rarely crosses unit lines. A community can turn inward and stop learning from outside.",
+            "Open the doors: hold a session open to other units, pair newcomers with core members, and invite someone from a neighbouring community to bring a question.",
+        ),
+        "no_challenge" => (
+            "Lack of challenge",
+            "Nobody asked for help and no resource was created or revised in the window. Without challenges a community loses its edge.",
+            "Bring a hard problem, a debate, or a competitor's product to inspect together — or take on writing a standard.",
+        ),
+        "competing_demands" => (
+            "Competition from other demands",
+            "Attendance per event fell below half of the previous window's. Members' time is being pulled elsewhere.",
+            "Talk with sponsors and managers about legitimized time, move events to a better slot, and make them shorter and more focused.",
+        ),
+        "stale" => (
+            "Inability to adapt",
+            "The charter has not been reviewed and the stage has not moved in over a year.",
+            "Hold a renewal conversation: review the charter, ask whether the domain still matters as it is, and decide the next stage.",
+        ),
+        "one_person" => (
+            "Dependence on one person",
+            "More than half of the contributions come from one person. The community lives on the energy of one member.",
+            "Share the load: ask core members to take roles — facilitator, librarian, event host — and make room for others to lead.",
+        ),
+        _ => ("", "", ""),
+    }
+}

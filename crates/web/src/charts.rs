@@ -78,7 +78,7 @@ pub fn area(label: &str, x_labels: &[String], values: &[f64], width: u32, height
 /// Horizontal bars, one per labelled value, e.g. a participation pyramid.
 pub fn hbars(label: &str, bars: &[(String, f64, RGBColor)], width: u32) -> String {
     let mut svg = String::new();
-    let height = 30 + 30 * bars.len().max(1) as u32;
+    let height = 34 + 32 * bars.len().max(1) as u32;
     let result = (|| -> Result<(), Box<dyn std::error::Error + '_>> {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         let max = nice_max(bars.iter().map(|b| b.1).fold(0.0, f64::max));
@@ -86,7 +86,7 @@ pub fn hbars(label: &str, bars: &[(String, f64, RGBColor)], width: u32) -> Strin
         let mut chart = ChartBuilder::on(&root)
             .margin(8)
             .x_label_area_size(22)
-            .y_label_area_size(120)
+            .y_label_area_size(190)
             .build_cartesian_2d(0f64..max, (0..n as i32).into_segmented())?;
         chart
             .configure_mesh()
@@ -94,7 +94,7 @@ pub fn hbars(label: &str, bars: &[(String, f64, RGBColor)], width: u32) -> Strin
             .light_line_style(GRID.mix(0.4))
             .bold_line_style(GRID)
             .axis_style(MUTED)
-            .label_style(("sans-serif", 12).into_font().color(&MUTED))
+            .label_style(("sans-serif", 14).into_font().color(&INK))
             .y_labels(n)
             .y_label_formatter(&|y| match y {
                 // Bars are listed top to bottom; the axis counts upwards.

@@ -6,6 +6,7 @@ mod account;
 mod communities;
 mod home;
 mod organization;
+mod pulse;
 
 use crate::AppState;
 use crate::error::PageError;
@@ -22,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .merge(home::routes())
         .merge(communities::routes())
         .merge(organization::routes())
+        .merge(pulse::routes())
 }
 
 pub async fn not_found(uri: axum::http::Uri) -> Response {

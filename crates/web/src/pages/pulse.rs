@@ -1,0 +1,271 @@
+//! The health pulse of a community, and the organization overview of all
+//! communities' pulses.
+
+use super::PageResult;
+use crate::AppState;
+use crate::charts;
+use crate::extract::{PageCtx, PageQuery, PageUser};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use guildhall_app::AppError;
+use guildhall_app::pulse::{PulseReport, PulseWindow};
+use guildhall_domain::pulse::{Level, alert_guidance, level_history, weekly_contributions};
+use guildhall_domain::time::DAY;
+use guildhall_domain::{FieldErrors, Timestamp};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/communities/{slug}/pulse", get(pulse_page))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct WindowQuery {
+    as_of: Option<String>,
+    window: Option<String>,
+}
+
+/// One figure as shown: name, value in words, what it means.
+struct Shown {
+    name: &'static str,
+    value: String,
+    hint: &'static str,
+}
+
+struct AlertShown {
+    title: &'static str,
+    meaning: &'static str,
+    action: &'static str,
+    evidence: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pulse.html")]
+struct PulsePage {
+    ctx: PageCtx,
+    slug: String,
+    name: String,
+    stage: String,
+    as_of_label: String,
+    as_of_input: String,
+    window: i64,
+    windows: &'static [i64],
+    errors: FieldErrors,
+    alerts: Vec<AlertShown>,
+    groups: Vec<(&'static str, Vec<Shown>)>,
+    activity_chart: String,
+    pyramid_chart: String,
+    response_chart: String,
+    units_chart: String,
+    levels_chart: String,
+    moves: Vec<(String, String, i64)>,
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("—".into(), |v| format!("{:.0}%", v * 100.0))
+}
+
+fn num(v: Option<f64>, digits: usize) -> String {
+    v.map_or("—".into(), |v| format!("{v:.digits$}"))
+}
+
+fn hours(v: Option<f64>) -> String {
+    match v {
+        None => "—".into(),
+        Some(h) if h < 1.0 => format!("{:.0} min", h * 60.0),
+        Some(h) if h < 48.0 => format!("{h:.1} h"),
+        Some(h) => format!("{:.1} days", h / 24.0),
+    }
+}
+
+fn figure_groups(r: &PulseReport) -> Vec<(&'static str, Vec<Shown>)> {
+    let f = &r.pulse.figures;
+    let s = |name, value: String, hint| Shown { name, value, hint };
+    vec![
+        (
+            "Participation",
+            vec![
+                s("Members", f.members.to_string(), "People who are members at the end of the window."),
+                s("Active members", f.active_members.to_string(), "Distinct people who contributed in the window."),
+                s("Core / active / peripheral", format!("{} / {} / {}", f.core, f.active, f.peripheral), "Core: 10+ contributions spread over at least two thirds of the window. Active: 3+."),
+                s("Contributions", f.contributions.to_string(), "Threads, replies, resources created or revised, and event attendance."),
+                s("Trend", num(f.activity_trend, 2), "Contributions in this window divided by the previous one."),
+                s("Newcomers", f.newcomers.to_string(), "People who joined in the window."),
+                s("Newcomer retention", pct(f.newcomer_retention), "Of those who first joined in the previous window, the share who contributed in this one."),
+            ],
+        ),
+        (
+            "Helping each other",
+            vec![
+                s("Help requests", f.help_requests.to_string(), "Requests for help opened in the window."),
+                s("Answered within 7 days", pct(f.help_answered_share), "Requests with a reply by someone else within a week."),
+                s("Median first response", hours(f.median_first_response_hours), "Time from the request to the first reply by someone else."),
+                s("Solved", pct(f.help_solved_share), "Requests marked solved by the answer that helped."),
+                s("Cross-unit replies", pct(f.cross_unit_reply_share), "Replies to help requests from someone of another unit than the asker."),
+                s("Units reached", f.units_reached.to_string(), "Organization units of the people who contributed."),
+            ],
+        ),
+        (
+            "Concentration",
+            vec![
+                s("Top contributor share", pct(f.top_contributor_share), "The share of contributions made by the most active person."),
+                s("Contribution Gini", num(f.contribution_gini, 2), "0: everyone contributes equally; towards 1: a few do everything."),
+            ],
+        ),
+        (
+            "Rhythm",
+            vec![
+                s("Events held", f.events_held.to_string(), "Meetings and workshops held in the window."),
+                s("Attendance per event", num(f.attendance_per_event, 1), "Attendances recorded per event held."),
+                s("Rhythm regularity", num(f.rhythm_cv, 2), "Variation of the gaps between events (lower is steadier)."),
+                s("Days since review", num(f.days_since_review, 0), "Since the charter was last reviewed or the stage last moved."),
+            ],
+        ),
+    ]
+}
+
+fn alert_evidence(name: &str, r: &PulseReport) -> String {
+    let f = &r.pulse.figures;
+    let p = &r.pulse;
+    match name {
+        "neglect" => format!(
+            "{} contributions this window, {} in the previous one (trend {}); {} members.",
+            f.contributions, p.previous_contributions, num(f.activity_trend, 2), f.members
+        ),
+        "closed" => format!("{} members, {} newcomers, cross-unit replies {}.", f.members, f.newcomers, pct(f.cross_unit_reply_share)),
+        "no_challenge" => format!("{} members, {} help requests, {} resources created or revised.", f.members, f.help_requests, p.resource_changes),
+        "competing_demands" => format!(
+            "{} attendances per event over {} events, against {} over {} events in the previous window.",
+            num(f.attendance_per_event, 1), f.events_held, num(p.previous_attendance_per_event, 1), p.previous_events_held
+        ),
+        "stale" => format!("{} members; last review {} days ago.", f.members, num(f.days_since_review, 0)),
+        "one_person" => format!("{} of {} contributions ({}) by one person.", (f.top_contributor_share.unwrap_or(0.0) * f.contributions as f64).round(), f.contributions, pct(f.top_contributor_share)),
+        _ => String::new(),
+    }
+}
+
+async fn pulse_page(State(s): State<AppState>, p: PageUser, Path(slug): Path<String>, PageQuery(q): PageQuery<WindowQuery>) -> PageResult {
+    // A date from the form's date field means the end of that day.
+    let as_of_raw = q.as_of.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| {
+        if v.len() == 10 { format!("{v}T23:59:59Z") } else { v.to_owned() }
+    });
+    let (window, errors) = match PulseWindow::parse(as_of_raw.as_deref(), q.window.as_deref()) {
+        Ok(w) => (w, FieldErrors::new()),
+        Err(AppError::Validation(e)) => (PulseWindow::parse(None, None)?, e),
+        Err(e) => return Err(e.into()),
+    };
+    let report = s.app.community_pulse(&p.user, &slug, window).await?;
+    let events = s.app.pulse_events(report.community.id, window).await?;
+    let t = window.as_of.cutoff();
+
+    let weeks = 52;
+    let weekly = weekly_contributions(&events, t, weeks);
+    let week_labels: Vec<String> = (0..weeks).map(|k| Timestamp(t - (weeks - k) as i64 * 7 * DAY).date()).collect();
+    let activity_chart = charts::area(
+        "Contributions per week over the last year",
+        &week_labels,
+        &weekly.iter().map(|v| *v as f64).collect::<Vec<_>>(),
+        760,
+        220,
+    );
+    let f = &report.pulse.figures;
+    let pyramid_chart = charts::hbars(
+        "Participation levels in the window",
+        &[
+            ("Core".into(), f.core as f64, charts::BRAND),
+            ("Active".into(), f.active as f64, charts::SOFT),
+            ("Peripheral".into(), f.peripheral as f64, charts::PALE),
+        ],
+        440,
+    );
+    let buckets: [(&str, f64); 6] = [("< 1 h", 1.0), ("1–4 h", 4.0), ("4–24 h", 24.0), ("1–3 days", 72.0), ("3–7 days", 168.0), ("> 7 days", f64::INFINITY)];
+    let mut counts = vec![0f64; buckets.len() + 1];
+    for h in &report.pulse.first_response_hours {
+        match h {
+            Some(h) => {
+                let i = buckets.iter().position(|(_, lim)| *h < *lim).unwrap_or(buckets.len() - 1);
+                counts[i] += 1.0;
+            }
+            None => counts[buckets.len()] += 1.0,
+        }
+    }
+    let mut response_bars: Vec<(String, f64, _)> = buckets.iter().zip(&counts).map(|((l, _), c)| ((*l).to_owned(), *c, charts::BRAND)).collect();
+    response_bars.push(("No reply yet".into(), counts[buckets.len()], charts::ACCENT));
+    let response_chart = charts::hbars("First response time to help requests in the window", &response_bars, 440);
+
+    let unit_names: HashMap<i64, String> = s.app.unit_tree().await?.into_iter().map(|n| (n.unit.id, n.unit.name)).collect();
+    let unit_bars: Vec<(String, f64, _)> = report
+        .pulse
+        .unit_contributions
+        .iter()
+        .take(8)
+        .map(|(u, n)| (u.and_then(|u| unit_names.get(&u).cloned()).unwrap_or_else(|| "No unit".into()), *n as f64, charts::SOFT))
+        .collect();
+    let units_chart = charts::hbars("Contributions by organization unit", &unit_bars, 440);
+
+    // Levels at the end of each of the last 12 months (window as chosen).
+    let history = level_history(&events, t, window.days, 12, 30);
+    let month_labels: Vec<String> = history.iter().map(|(at, _)| Timestamp(*at).month_label()).collect();
+    let count = |lvl: Level| history.iter().map(|(_, ls)| ls.iter().filter(|(_, l)| *l == lvl).count() as f64).collect::<Vec<_>>();
+    let levels_chart = charts::stacked(
+        "Participation levels at the end of each month",
+        &month_labels,
+        &[("core", charts::BRAND, count(Level::Core)), ("active", charts::SOFT, count(Level::Active)), ("peripheral", charts::PALE, count(Level::Peripheral))],
+        760,
+        260,
+    );
+    // How people moved between levels from a year ago to now.
+    let mut moves: HashMap<(String, String), i64> = HashMap::new();
+    if let (Some((_, first)), Some((_, last))) = (history.first(), history.last()) {
+        let before: HashMap<i64, Level> = first.iter().copied().collect();
+        for (person, now) in last {
+            let was = before.get(person).map_or("not there", |l| l.as_str());
+            *moves.entry((was.to_owned(), now.as_str().to_owned())).or_default() += 1;
+        }
+        let now_set: HashMap<i64, Level> = last.iter().copied().collect();
+        for (person, was) in first {
+            if !now_set.contains_key(person) {
+                *moves.entry((was.as_str().to_owned(), "gone".to_owned())).or_default() += 1;
+            }
+        }
+    }
+    let mut moves: Vec<(String, String, i64)> = moves.into_iter().map(|((a, b), n)| (a, b, n)).filter(|(a, b, _)| a != b).collect();
+    moves.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+
+    let alerts = report
+        .pulse
+        .alerts
+        .list()
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(name, _)| {
+            let (title, meaning, action) = alert_guidance(name);
+            AlertShown { title, meaning, action, evidence: alert_evidence(name, &report) }
+        })
+        .collect();
+    Ok(PulsePage {
+        ctx: p.ctx.with_nav("communities"),
+        slug: report.community.slug.clone(),
+        name: report.community.name.clone(),
+        stage: report.community.stage.clone(),
+        as_of_label: Timestamp(window.as_of.secs).date(),
+        as_of_input: q.as_of.clone().unwrap_or_default(),
+        window: window.days,
+        windows: &[30, 90, 180, 365],
+        errors,
+        alerts,
+        groups: figure_groups(&report),
+        activity_chart,
+        pyramid_chart,
+        response_chart,
+        units_chart,
+        levels_chart,
+        moves,
+    }
+    .into_response())
+}
