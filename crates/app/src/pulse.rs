@@ -109,8 +109,15 @@ impl App {
     }
 
     /// Every event of one community before the pulse's instant.
-    pub async fn pulse_events(&self, community: i64, window: PulseWindow) -> Result<Vec<PulseEvent>> {
-        let rows = self.store.pulse_rows(Some(community), window.as_of.cutoff(), i64::MIN).await?;
+    pub async fn pulse_events(
+        &self,
+        community: i64,
+        window: PulseWindow,
+    ) -> Result<Vec<PulseEvent>> {
+        let rows = self
+            .store
+            .pulse_rows(Some(community), window.as_of.cutoff(), i64::MIN)
+            .await?;
         Ok(rows.iter().map(event).collect())
     }
 
@@ -118,7 +125,51 @@ impl App {
     pub async fn pulse_of(&self, community: Community, window: PulseWindow) -> Result<PulseReport> {
         let events = self.pulse_events(community.id, window).await?;
         let pulse = pulse::compute(&events, window.as_of, window.days);
-        Ok(PulseReport { community, window, pulse })
+        Ok(PulseReport {
+            community,
+            window,
+            pulse,
+        })
+    }
+
+    /// The organization overview: the pulse of every community the user may
+    /// see the pulse of, ordered by name.
+    pub async fn overview(
+        &self,
+        user: &SessionUser,
+        window: PulseWindow,
+    ) -> Result<Vec<PulseReport>> {
+        let visible = self
+            .store
+            .communities(&guildhall_store::CommunityFilter {
+                visible_to: user.id().0,
+                limit: 100_000,
+                ..Default::default()
+            })
+            .await?
+            .items;
+        let allowed: std::collections::HashSet<i64> = visible
+            .iter()
+            .filter(|c| {
+                let ctx = policy::CommunityContext {
+                    visibility: c.visibility(),
+                    policy: c.policy(),
+                    stage: c.stage(),
+                    role: c.role(),
+                    invited: false,
+                };
+                policy::can_see_pulse(&user.viewer, &ctx).is_allowed()
+            })
+            .map(|c| c.id)
+            .collect();
+        let mut reports: Vec<PulseReport> = self
+            .all_pulses(None, window)
+            .await?
+            .into_iter()
+            .filter(|r| allowed.contains(&r.community.id))
+            .collect();
+        reports.sort_by(|a, b| a.community.name.cmp(&b.community.name));
+        Ok(reports)
     }
 
     /// Every community's pulse (or one's, by slug), ordered by id. For the

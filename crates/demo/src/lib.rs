@@ -193,8 +193,28 @@ pub async fn generate(
             "other_id",
         ],
     );
+    if std::env::var("DEMO_NOIDX").is_ok() {
+        if std::env::var("DEMO_NOIDX").unwrap() == "actor" {
+            store.execute_trusted("DROP INDEX activity_actor").await?;
+        } else {
+            store
+                .execute_trusted("DROP INDEX activity_community; DROP INDEX activity_actor")
+                .await?;
+        }
+    }
     let mut next_id = 0i64;
-    while let Some(batch) = sim.next_month() {
+    let mut gen_t = std::time::Duration::ZERO;
+    let mut write_t = std::time::Duration::ZERO;
+    let dry = std::env::var("DEMO_DRY").is_ok();
+    loop {
+        let t0 = Instant::now();
+        let Some(batch) = sim.next_month() else { break };
+        gen_t += t0.elapsed();
+        let t1 = Instant::now();
+        if dry {
+            next_id += batch.len() as i64;
+            continue;
+        }
         for e in batch {
             next_id += 1;
             activity
@@ -214,8 +234,26 @@ pub async fn generate(
                 )
                 .await?;
         }
+        write_t += t1.elapsed();
     }
     activity.flush(store).await?;
+    if std::env::var("DEMO_NOIDX").is_ok() && std::env::var("DEMO_SKIPCREATE").is_err() {
+        let t = Instant::now();
+        if std::env::var("DEMO_NOIDX").unwrap() == "actor" {
+            store
+                .execute_trusted(
+                    "PRAGMA threads=2; CREATE INDEX activity_actor ON activity(actor_id, at)",
+                )
+                .await?;
+        } else {
+            store.execute_trusted("PRAGMA threads=2; PRAGMA temp_store=FILE; CREATE INDEX activity_community ON activity(community_id, at); CREATE INDEX activity_actor ON activity(actor_id, at); PRAGMA temp_store=MEMORY").await?;
+        }
+        eprintln!("index {:?}", t.elapsed());
+    }
+    eprintln!(
+        "gen {gen_t:?} write {write_t:?} n {next_id} total {:?}",
+        started.elapsed()
+    );
     summary.events = activity.written;
     tracing::info!(elapsed = ?started.elapsed(), events = summary.events, "demo activity written");
 

@@ -64,7 +64,11 @@ impl Timestamp {
     /// A short month label for charts, e.g. `Mar '26`.
     pub fn month_label(self) -> String {
         match OffsetDateTime::from_unix_timestamp(self.0) {
-            Ok(t) => format!("{} '{:02}", short_month(u8::from(t.month())), t.year().rem_euclid(100)),
+            Ok(t) => format!(
+                "{} '{:02}",
+                short_month(u8::from(t.month())),
+                t.year().rem_euclid(100)
+            ),
             Err(_) => String::new(),
         }
     }

@@ -3,6 +3,7 @@
 //! column names come from the caller's code, never from input.
 
 use crate::{Result, Store, with_pool, write_tx};
+use std::sync::Arc;
 
 /// A value in a bulk row.
 #[derive(Clone, Debug)]
@@ -37,23 +38,29 @@ impl From<String> for Value {
 pub struct BulkWriter {
     table: &'static str,
     columns: &'static [&'static str],
-    rows: Vec<Vec<Value>>,
+    /// Queued rows, row after row: one allocation for the whole batch.
+    values: Vec<Value>,
     /// Rows per batch transaction.
     batch: usize,
+    /// Statement text by number of rows, built once: formatting thousands
+    /// of placeholders per statement cost more than executing it.
+    statements: Vec<(usize, Arc<str>)>,
     pub written: u64,
 }
 
-/// Rows per INSERT statement: keeps the bind count well under both
-/// databases' limits (SQLite 32766, PostgreSQL 65535).
-const ROWS_PER_STATEMENT: usize = 400;
+/// Bind parameters per INSERT statement: under both databases' limits
+/// (SQLite 32766, PostgreSQL 65535), large enough that per-statement
+/// overhead is negligible.
+const BINDS_PER_STATEMENT: usize = 32_000;
 
 impl BulkWriter {
     pub fn new(table: &'static str, columns: &'static [&'static str]) -> Self {
         BulkWriter {
             table,
             columns,
-            rows: Vec::new(),
+            values: Vec::new(),
             batch: 40_000,
+            statements: Vec::new(),
             written: 0,
         }
     }
@@ -61,35 +68,78 @@ impl BulkWriter {
     /// Queues a row; writes a batch when enough are queued.
     pub async fn push(&mut self, store: &Store, row: Vec<Value>) -> Result<()> {
         debug_assert_eq!(row.len(), self.columns.len());
-        self.rows.push(row);
-        if self.rows.len() >= self.batch {
+        self.values.extend(row);
+        if self.values.len() >= self.batch * self.columns.len() {
             self.flush(store).await?;
         }
         Ok(())
     }
 
+    /// `INSERT … VALUES (…), (…)` for `rows` rows, numbered placeholders for
+    /// PostgreSQL, anonymous ones for SQLite (which then binds in order
+    /// without looking up each parameter's name).
+    fn statement(&mut self, rows: usize, postgres: bool) -> Arc<str> {
+        if let Some((_, sql)) = self.statements.iter().find(|(n, _)| *n == rows) {
+            return sql.clone();
+        }
+        let cols = self.columns.len();
+        let mut sql = format!(
+            "INSERT INTO {} ({}) VALUES ",
+            self.table,
+            self.columns.join(", ")
+        );
+        let mut n = 0;
+        for r in 0..rows {
+            sql.push_str(if r == 0 { "(" } else { ", (" });
+            for c in 0..cols {
+                if c > 0 {
+                    sql.push_str(", ");
+                }
+                n += 1;
+                if postgres {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                } else {
+                    sql.push('?');
+                }
+            }
+            sql.push(')');
+        }
+        let sql: Arc<str> = sql.into();
+        self.statements.push((rows, sql.clone()));
+        sql
+    }
+
     pub async fn flush(&mut self, store: &Store) -> Result<()> {
-        if self.rows.is_empty() {
+        let cols = self.columns.len();
+        if self.values.is_empty() || cols == 0 {
             return Ok(());
         }
-        let rows = std::mem::take(&mut self.rows);
-        let head = format!("INSERT INTO {} ({}) ", self.table, self.columns.join(", "));
+        let values = std::mem::take(&mut self.values);
+        let total_rows = values.len() / cols;
+        let per_statement = (BINDS_PER_STATEMENT / cols).max(1);
+        let mut plan = Vec::new();
+        let mut left = total_rows;
+        while left > 0 {
+            let n = left.min(per_statement);
+            plan.push((n * cols, self.statement(n, store.is_postgres())));
+            left -= n;
+        }
         write_tx!(store, |tx| {
-            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-                let mut qb = sqlx::QueryBuilder::new(head.clone());
-                qb.push_values(chunk, |mut b, row| {
-                    for v in row {
-                        match v {
-                            Value::Int(i) => b.push_bind(*i),
-                            Value::Text(s) => b.push_bind(s.clone()),
-                            Value::Null => b.push_bind(None::<i64>),
-                        };
-                    }
-                });
-                qb.build().execute(&mut *tx).await?;
+            let mut values = values.into_iter();
+            for (binds, sql) in &plan {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+                for v in values.by_ref().take(*binds) {
+                    q = match v {
+                        Value::Int(i) => q.bind(i),
+                        Value::Text(s) => q.bind(s),
+                        Value::Null => q.bind(None::<i64>),
+                    };
+                }
+                q.execute(&mut *tx).await?;
             }
         });
-        self.written += rows.len() as u64;
+        self.written += total_rows as u64;
         Ok(())
     }
 }

@@ -20,7 +20,9 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/communities/{slug}/pulse", get(pulse_page))
+    Router::new()
+        .route("/communities/{slug}/pulse", get(pulse_page))
+        .route("/overview", get(overview))
 }
 
 #[derive(Deserialize, Default)]
@@ -90,40 +92,116 @@ fn figure_groups(r: &PulseReport) -> Vec<(&'static str, Vec<Shown>)> {
         (
             "Participation",
             vec![
-                s("Members", f.members.to_string(), "People who are members at the end of the window."),
-                s("Active members", f.active_members.to_string(), "Distinct people who contributed in the window."),
-                s("Core / active / peripheral", format!("{} / {} / {}", f.core, f.active, f.peripheral), "Core: 10+ contributions spread over at least two thirds of the window. Active: 3+."),
-                s("Contributions", f.contributions.to_string(), "Threads, replies, resources created or revised, and event attendance."),
-                s("Trend", num(f.activity_trend, 2), "Contributions in this window divided by the previous one."),
-                s("Newcomers", f.newcomers.to_string(), "People who joined in the window."),
-                s("Newcomer retention", pct(f.newcomer_retention), "Of those who first joined in the previous window, the share who contributed in this one."),
+                s(
+                    "Members",
+                    f.members.to_string(),
+                    "People who are members at the end of the window.",
+                ),
+                s(
+                    "Active members",
+                    f.active_members.to_string(),
+                    "Distinct people who contributed in the window.",
+                ),
+                s(
+                    "Core / active / peripheral",
+                    format!("{} / {} / {}", f.core, f.active, f.peripheral),
+                    "Core: 10+ contributions spread over at least two thirds of the window. Active: 3+.",
+                ),
+                s(
+                    "Contributions",
+                    f.contributions.to_string(),
+                    "Threads, replies, resources created or revised, and event attendance.",
+                ),
+                s(
+                    "Trend",
+                    num(f.activity_trend, 2),
+                    "Contributions in this window divided by the previous one.",
+                ),
+                s(
+                    "Newcomers",
+                    f.newcomers.to_string(),
+                    "People who joined in the window.",
+                ),
+                s(
+                    "Newcomer retention",
+                    pct(f.newcomer_retention),
+                    "Of those who first joined in the previous window, the share who contributed in this one.",
+                ),
             ],
         ),
         (
             "Helping each other",
             vec![
-                s("Help requests", f.help_requests.to_string(), "Requests for help opened in the window."),
-                s("Answered within 7 days", pct(f.help_answered_share), "Requests with a reply by someone else within a week."),
-                s("Median first response", hours(f.median_first_response_hours), "Time from the request to the first reply by someone else."),
-                s("Solved", pct(f.help_solved_share), "Requests marked solved by the answer that helped."),
-                s("Cross-unit replies", pct(f.cross_unit_reply_share), "Replies to help requests from someone of another unit than the asker."),
-                s("Units reached", f.units_reached.to_string(), "Organization units of the people who contributed."),
+                s(
+                    "Help requests",
+                    f.help_requests.to_string(),
+                    "Requests for help opened in the window.",
+                ),
+                s(
+                    "Answered within 7 days",
+                    pct(f.help_answered_share),
+                    "Requests with a reply by someone else within a week.",
+                ),
+                s(
+                    "Median first response",
+                    hours(f.median_first_response_hours),
+                    "Time from the request to the first reply by someone else.",
+                ),
+                s(
+                    "Solved",
+                    pct(f.help_solved_share),
+                    "Requests marked solved by the answer that helped.",
+                ),
+                s(
+                    "Cross-unit replies",
+                    pct(f.cross_unit_reply_share),
+                    "Replies to help requests from someone of another unit than the asker.",
+                ),
+                s(
+                    "Units reached",
+                    f.units_reached.to_string(),
+                    "Organization units of the people who contributed.",
+                ),
             ],
         ),
         (
             "Concentration",
             vec![
-                s("Top contributor share", pct(f.top_contributor_share), "The share of contributions made by the most active person."),
-                s("Contribution Gini", num(f.contribution_gini, 2), "0: everyone contributes equally; towards 1: a few do everything."),
+                s(
+                    "Top contributor share",
+                    pct(f.top_contributor_share),
+                    "The share of contributions made by the most active person.",
+                ),
+                s(
+                    "Contribution Gini",
+                    num(f.contribution_gini, 2),
+                    "0: everyone contributes equally; towards 1: a few do everything.",
+                ),
             ],
         ),
         (
             "Rhythm",
             vec![
-                s("Events held", f.events_held.to_string(), "Meetings and workshops held in the window."),
-                s("Attendance per event", num(f.attendance_per_event, 1), "Attendances recorded per event held."),
-                s("Rhythm regularity", num(f.rhythm_cv, 2), "Variation of the gaps between events (lower is steadier)."),
-                s("Days since review", num(f.days_since_review, 0), "Since the charter was last reviewed or the stage last moved."),
+                s(
+                    "Events held",
+                    f.events_held.to_string(),
+                    "Meetings and workshops held in the window.",
+                ),
+                s(
+                    "Attendance per event",
+                    num(f.attendance_per_event, 1),
+                    "Attendances recorded per event held.",
+                ),
+                s(
+                    "Rhythm regularity",
+                    num(f.rhythm_cv, 2),
+                    "Variation of the gaps between events (lower is steadier).",
+                ),
+                s(
+                    "Days since review",
+                    num(f.days_since_review, 0),
+                    "Since the charter was last reviewed or the stage last moved.",
+                ),
             ],
         ),
     ]
@@ -135,25 +213,62 @@ fn alert_evidence(name: &str, r: &PulseReport) -> String {
     match name {
         "neglect" => format!(
             "{} contributions this window, {} in the previous one (trend {}); {} members.",
-            f.contributions, p.previous_contributions, num(f.activity_trend, 2), f.members
+            f.contributions,
+            p.previous_contributions,
+            num(f.activity_trend, 2),
+            f.members
         ),
-        "closed" => format!("{} members, {} newcomers, cross-unit replies {}.", f.members, f.newcomers, pct(f.cross_unit_reply_share)),
-        "no_challenge" => format!("{} members, {} help requests, {} resources created or revised.", f.members, f.help_requests, p.resource_changes),
+        "closed" => format!(
+            "{} members, {} newcomers, cross-unit replies {}.",
+            f.members,
+            f.newcomers,
+            pct(f.cross_unit_reply_share)
+        ),
+        "no_challenge" => format!(
+            "{} members, {} help requests, {} resources created or revised.",
+            f.members, f.help_requests, p.resource_changes
+        ),
         "competing_demands" => format!(
             "{} attendances per event over {} events, against {} over {} events in the previous window.",
-            num(f.attendance_per_event, 1), f.events_held, num(p.previous_attendance_per_event, 1), p.previous_events_held
+            num(f.attendance_per_event, 1),
+            f.events_held,
+            num(p.previous_attendance_per_event, 1),
+            p.previous_events_held
         ),
-        "stale" => format!("{} members; last review {} days ago.", f.members, num(f.days_since_review, 0)),
-        "one_person" => format!("{} of {} contributions ({}) by one person.", (f.top_contributor_share.unwrap_or(0.0) * f.contributions as f64).round(), f.contributions, pct(f.top_contributor_share)),
+        "stale" => format!(
+            "{} members; last review {} days ago.",
+            f.members,
+            num(f.days_since_review, 0)
+        ),
+        "one_person" => format!(
+            "{} of {} contributions ({}) by one person.",
+            (f.top_contributor_share.unwrap_or(0.0) * f.contributions as f64).round(),
+            f.contributions,
+            pct(f.top_contributor_share)
+        ),
         _ => String::new(),
     }
 }
 
-async fn pulse_page(State(s): State<AppState>, p: PageUser, Path(slug): Path<String>, PageQuery(q): PageQuery<WindowQuery>) -> PageResult {
+async fn pulse_page(
+    State(s): State<AppState>,
+    p: PageUser,
+    Path(slug): Path<String>,
+    PageQuery(q): PageQuery<WindowQuery>,
+) -> PageResult {
     // A date from the form's date field means the end of that day.
-    let as_of_raw = q.as_of.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| {
-        if v.len() == 10 { format!("{v}T23:59:59Z") } else { v.to_owned() }
-    });
+    let as_of_raw = q
+        .as_of
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            if v.len() == 10 {
+                format!("{v}T23:59:59Z")
+            } else {
+                v.to_owned()
+            }
+        });
     let (window, errors) = match PulseWindow::parse(as_of_raw.as_deref(), q.window.as_deref()) {
         Ok(w) => (w, FieldErrors::new()),
         Err(AppError::Validation(e)) => (PulseWindow::parse(None, None)?, e),
@@ -165,7 +280,9 @@ async fn pulse_page(State(s): State<AppState>, p: PageUser, Path(slug): Path<Str
 
     let weeks = 52;
     let weekly = weekly_contributions(&events, t, weeks);
-    let week_labels: Vec<String> = (0..weeks).map(|k| Timestamp(t - (weeks - k) as i64 * 7 * DAY).date()).collect();
+    let week_labels: Vec<String> = (0..weeks)
+        .map(|k| Timestamp(t - (weeks - k) as i64 * 7 * DAY).date())
+        .collect();
     let activity_chart = charts::area(
         "Contributions per week over the last year",
         &week_labels,
@@ -183,39 +300,82 @@ async fn pulse_page(State(s): State<AppState>, p: PageUser, Path(slug): Path<Str
         ],
         440,
     );
-    let buckets: [(&str, f64); 6] = [("< 1 h", 1.0), ("1–4 h", 4.0), ("4–24 h", 24.0), ("1–3 days", 72.0), ("3–7 days", 168.0), ("> 7 days", f64::INFINITY)];
+    let buckets: [(&str, f64); 6] = [
+        ("< 1 h", 1.0),
+        ("1–4 h", 4.0),
+        ("4–24 h", 24.0),
+        ("1–3 days", 72.0),
+        ("3–7 days", 168.0),
+        ("> 7 days", f64::INFINITY),
+    ];
     let mut counts = vec![0f64; buckets.len() + 1];
     for h in &report.pulse.first_response_hours {
         match h {
             Some(h) => {
-                let i = buckets.iter().position(|(_, lim)| *h < *lim).unwrap_or(buckets.len() - 1);
+                let i = buckets
+                    .iter()
+                    .position(|(_, lim)| *h < *lim)
+                    .unwrap_or(buckets.len() - 1);
                 counts[i] += 1.0;
             }
             None => counts[buckets.len()] += 1.0,
         }
     }
-    let mut response_bars: Vec<(String, f64, _)> = buckets.iter().zip(&counts).map(|((l, _), c)| ((*l).to_owned(), *c, charts::BRAND)).collect();
+    let mut response_bars: Vec<(String, f64, _)> = buckets
+        .iter()
+        .zip(&counts)
+        .map(|((l, _), c)| ((*l).to_owned(), *c, charts::BRAND))
+        .collect();
     response_bars.push(("No reply yet".into(), counts[buckets.len()], charts::ACCENT));
-    let response_chart = charts::hbars("First response time to help requests in the window", &response_bars, 440);
+    let response_chart = charts::hbars(
+        "First response time to help requests in the window",
+        &response_bars,
+        440,
+    );
 
-    let unit_names: HashMap<i64, String> = s.app.unit_tree().await?.into_iter().map(|n| (n.unit.id, n.unit.name)).collect();
+    let unit_names: HashMap<i64, String> = s
+        .app
+        .unit_tree()
+        .await?
+        .into_iter()
+        .map(|n| (n.unit.id, n.unit.name))
+        .collect();
     let unit_bars: Vec<(String, f64, _)> = report
         .pulse
         .unit_contributions
         .iter()
         .take(8)
-        .map(|(u, n)| (u.and_then(|u| unit_names.get(&u).cloned()).unwrap_or_else(|| "No unit".into()), *n as f64, charts::SOFT))
+        .map(|(u, n)| {
+            (
+                u.and_then(|u| unit_names.get(&u).cloned())
+                    .unwrap_or_else(|| "No unit".into()),
+                *n as f64,
+                charts::SOFT,
+            )
+        })
         .collect();
     let units_chart = charts::hbars("Contributions by organization unit", &unit_bars, 440);
 
     // Levels at the end of each of the last 12 months (window as chosen).
     let history = level_history(&events, t, window.days, 12, 30);
-    let month_labels: Vec<String> = history.iter().map(|(at, _)| Timestamp(*at).month_label()).collect();
-    let count = |lvl: Level| history.iter().map(|(_, ls)| ls.iter().filter(|(_, l)| *l == lvl).count() as f64).collect::<Vec<_>>();
+    let month_labels: Vec<String> = history
+        .iter()
+        .map(|(at, _)| Timestamp(*at).month_label())
+        .collect();
+    let count = |lvl: Level| {
+        history
+            .iter()
+            .map(|(_, ls)| ls.iter().filter(|(_, l)| *l == lvl).count() as f64)
+            .collect::<Vec<_>>()
+    };
     let levels_chart = charts::stacked(
         "Participation levels at the end of each month",
         &month_labels,
-        &[("core", charts::BRAND, count(Level::Core)), ("active", charts::SOFT, count(Level::Active)), ("peripheral", charts::PALE, count(Level::Peripheral))],
+        &[
+            ("core", charts::BRAND, count(Level::Core)),
+            ("active", charts::SOFT, count(Level::Active)),
+            ("peripheral", charts::PALE, count(Level::Peripheral)),
+        ],
         760,
         260,
     );
@@ -225,16 +385,24 @@ async fn pulse_page(State(s): State<AppState>, p: PageUser, Path(slug): Path<Str
         let before: HashMap<i64, Level> = first.iter().copied().collect();
         for (person, now) in last {
             let was = before.get(person).map_or("not there", |l| l.as_str());
-            *moves.entry((was.to_owned(), now.as_str().to_owned())).or_default() += 1;
+            *moves
+                .entry((was.to_owned(), now.as_str().to_owned()))
+                .or_default() += 1;
         }
         let now_set: HashMap<i64, Level> = last.iter().copied().collect();
         for (person, was) in first {
             if !now_set.contains_key(person) {
-                *moves.entry((was.as_str().to_owned(), "gone".to_owned())).or_default() += 1;
+                *moves
+                    .entry((was.as_str().to_owned(), "gone".to_owned()))
+                    .or_default() += 1;
             }
         }
     }
-    let mut moves: Vec<(String, String, i64)> = moves.into_iter().map(|((a, b), n)| (a, b, n)).filter(|(a, b, _)| a != b).collect();
+    let mut moves: Vec<(String, String, i64)> = moves
+        .into_iter()
+        .map(|((a, b), n)| (a, b, n))
+        .filter(|(a, b, _)| a != b)
+        .collect();
     moves.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
 
     let alerts = report
@@ -245,7 +413,12 @@ async fn pulse_page(State(s): State<AppState>, p: PageUser, Path(slug): Path<Str
         .filter(|(_, on)| *on)
         .map(|(name, _)| {
             let (title, meaning, action) = alert_guidance(name);
-            AlertShown { title, meaning, action, evidence: alert_evidence(name, &report) }
+            AlertShown {
+                title,
+                meaning,
+                action,
+                evidence: alert_evidence(name, &report),
+            }
         })
         .collect();
     Ok(PulsePage {
@@ -266,6 +439,181 @@ async fn pulse_page(State(s): State<AppState>, p: PageUser, Path(slug): Path<Str
         units_chart,
         levels_chart,
         moves,
+    }
+    .into_response())
+}
+
+// ---- organization overview ------------------------------------------------
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OverviewQuery {
+    q: Option<String>,
+    stage: Option<String>,
+    alert: Option<String>,
+    window: Option<String>,
+    sort: Option<String>,
+}
+
+struct OverviewRow {
+    slug: String,
+    name: String,
+    stage: String,
+    members: i64,
+    active: i64,
+    contributions: i64,
+    trend: String,
+    trend_value: Option<f64>,
+    trend_low: bool,
+    alerts: Vec<&'static str>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    ctx: PageCtx,
+    rows: Vec<OverviewRow>,
+    with_alerts: usize,
+    q: String,
+    stage: String,
+    alert: String,
+    window: i64,
+    windows: &'static [i64],
+    sort: String,
+    query: String,
+    stages: &'static [guildhall_domain::Stage],
+    alert_names: Vec<(&'static str, &'static str)>,
+    columns: &'static [(&'static str, &'static str)],
+}
+
+const COLUMNS: &[(&str, &str)] = &[
+    ("name", "Community"),
+    ("stage", "Stage"),
+    ("members", "Members"),
+    ("active", "Active"),
+    ("contributions", "Contributions"),
+    ("trend", "Trend"),
+];
+
+async fn overview(
+    State(s): State<AppState>,
+    p: PageUser,
+    PageQuery(q): PageQuery<OverviewQuery>,
+) -> PageResult {
+    let window = PulseWindow::parse(None, q.window.as_deref())
+        .or_else(|_| PulseWindow::parse(None, None))?;
+    let reports = s.app.overview(&p.user, window).await?;
+    let text =
+        q.q.as_deref()
+            .and_then(guildhall_domain::text::search_text)
+            .map(|t| t.to_lowercase());
+    let stage = q
+        .stage
+        .clone()
+        .filter(|st| guildhall_domain::Stage::parse(st).is_ok())
+        .unwrap_or_default();
+    let names = [
+        "neglect",
+        "closed",
+        "no_challenge",
+        "competing_demands",
+        "stale",
+        "one_person",
+    ];
+    let alert = q
+        .alert
+        .clone()
+        .filter(|a| names.contains(&a.as_str()))
+        .unwrap_or_default();
+    let mut rows: Vec<OverviewRow> = reports
+        .iter()
+        .filter(|r| {
+            text.as_ref()
+                .is_none_or(|t| r.community.name.to_lowercase().contains(t.as_str()))
+        })
+        .filter(|r| stage.is_empty() || r.community.stage == stage)
+        .filter(|r| {
+            alert.is_empty()
+                || r.pulse
+                    .alerts
+                    .list()
+                    .iter()
+                    .any(|(n, on)| *on && *n == alert)
+        })
+        .map(|r| {
+            let f = &r.pulse.figures;
+            OverviewRow {
+                slug: r.community.slug.clone(),
+                name: r.community.name.clone(),
+                stage: r.community.stage.clone(),
+                members: f.members,
+                active: f.active_members,
+                contributions: f.contributions,
+                trend: num(f.activity_trend, 2),
+                trend_value: f.activity_trend,
+                trend_low: f.activity_trend.is_some_and(|t| t < 0.5),
+                alerts: r
+                    .pulse
+                    .alerts
+                    .list()
+                    .iter()
+                    .filter(|(_, on)| *on)
+                    .map(|(n, _)| alert_guidance(n).0)
+                    .collect(),
+            }
+        })
+        .collect();
+    let sort = q
+        .sort
+        .clone()
+        .filter(|k| COLUMNS.iter().any(|(c, _)| *c == k.trim_start_matches('-')))
+        .unwrap_or_else(|| "name".into());
+    let key = sort.trim_start_matches('-');
+    let stage_rank = |st: &str| {
+        guildhall_domain::Stage::ALL
+            .iter()
+            .position(|x| x.as_str() == st)
+            .unwrap_or(99)
+    };
+    rows.sort_by(|a, b| {
+        let o = match key {
+            "stage" => stage_rank(&a.stage).cmp(&stage_rank(&b.stage)),
+            "members" => a.members.cmp(&b.members),
+            "active" => a.active.cmp(&b.active),
+            "contributions" => a.contributions.cmp(&b.contributions),
+            "trend" => a
+                .trend_value
+                .unwrap_or(f64::INFINITY)
+                .total_cmp(&b.trend_value.unwrap_or(f64::INFINITY)),
+            _ => std::cmp::Ordering::Equal,
+        };
+        let o = o.then_with(|| a.name.cmp(&b.name));
+        if sort.starts_with('-') {
+            o.reverse()
+        } else {
+            o
+        }
+    });
+    let query = super::query_string(&[
+        ("q", q.q.clone().unwrap_or_default()),
+        ("stage", stage.clone()),
+        ("alert", alert.clone()),
+        ("window", window.days.to_string()),
+    ]);
+    Ok(OverviewPage {
+        ctx: p.ctx.with_nav("overview"),
+        with_alerts: rows.iter().filter(|r| !r.alerts.is_empty()).count(),
+        rows,
+        q: q.q.unwrap_or_default(),
+        stage,
+        alert,
+        window: window.days,
+        windows: &[30, 90, 180, 365],
+        sort,
+        query,
+        stages: guildhall_domain::Stage::ALL,
+        alert_names: names.iter().map(|n| (*n, alert_guidance(n).0)).collect(),
+        columns: COLUMNS,
     }
     .into_response())
 }

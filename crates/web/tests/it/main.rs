@@ -8,3 +8,4 @@ mod communities;
 mod hostile;
 mod organization;
 mod privacy;
+mod pulse;
