@@ -45,11 +45,12 @@ async function check(page, name) {
   const results = await new AxeBuilder({ page }).analyze();
   await writeFile(`${ARTIFACTS}axe-${name}.json`, JSON.stringify(results.violations, null, 2));
   const blocking = results.violations.filter((v) => BLOCKING.has(v.impact));
-  const describe = (v) =>
+  const explain = (v) =>
     `  [${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})\n` +
-    v.nodes.map((n) => `      ${n.target.join(' ')}${n.failureSummary ? ` — ${n.failureSummary.split('\n').slice(1).join('; ').trim()}` : ''}`).join('\n');
+    v.nodes.map((n) => `      ${n.target.join(' ')}  ${n.html.slice(0, 120)}\n` +
+      `        ${(n.failureSummary ?? '').split('\n').slice(1).join('; ').trim()}`).join('\n');
   assert.equal(blocking.length, 0,
-    `${name} (${page.url()}) has serious/critical accessibility violations:\n${blocking.map(describe).join('\n')}`);
+    `${name} (${page.url()}) has serious/critical accessibility violations:\n${blocking.map(explain).join('\n')}`);
 }
 
 describe('main pages (screenshots and accessibility)', () => {

@@ -179,82 +179,13 @@ pub async fn generate(
         history_start,
         opts.months,
     );
-    let mut activity = BulkWriter::new(
-        "activity",
-        &[
-            "id",
-            "at",
-            "kind",
-            "actor_id",
-            "actor_unit",
-            "community_id",
-            "subject_id",
-            "parent_id",
-            "other_id",
-        ],
-    );
-    if std::env::var("DEMO_NOIDX").is_ok() {
-        if std::env::var("DEMO_NOIDX").unwrap() == "actor" {
-            store.execute_trusted("DROP INDEX activity_actor").await?;
-        } else {
-            store
-                .execute_trusted("DROP INDEX activity_community; DROP INDEX activity_actor")
-                .await?;
-        }
-    }
-    let mut next_id = 0i64;
-    let mut gen_t = std::time::Duration::ZERO;
-    let mut write_t = std::time::Duration::ZERO;
-    let dry = std::env::var("DEMO_DRY").is_ok();
-    loop {
-        let t0 = Instant::now();
-        let Some(batch) = sim.next_month() else { break };
-        gen_t += t0.elapsed();
-        let t1 = Instant::now();
-        if dry {
-            next_id += batch.len() as i64;
-            continue;
-        }
-        for e in batch {
-            next_id += 1;
-            activity
-                .push(
-                    store,
-                    vec![
-                        Value::Int(next_id),
-                        Value::Int(e.at),
-                        Value::from(e.kind.as_str()),
-                        Value::Int(e.actor),
-                        Value::from(e.unit),
-                        Value::Int(e.community),
-                        Value::from(e.subject),
-                        Value::from(e.parent),
-                        Value::from(e.other),
-                    ],
-                )
-                .await?;
-        }
-        write_t += t1.elapsed();
-    }
-    activity.flush(store).await?;
-    if std::env::var("DEMO_NOIDX").is_ok() && std::env::var("DEMO_SKIPCREATE").is_err() {
-        let t = Instant::now();
-        if std::env::var("DEMO_NOIDX").unwrap() == "actor" {
-            store
-                .execute_trusted(
-                    "PRAGMA threads=2; CREATE INDEX activity_actor ON activity(actor_id, at)",
-                )
-                .await?;
-        } else {
-            store.execute_trusted("PRAGMA threads=2; PRAGMA temp_store=FILE; CREATE INDEX activity_community ON activity(community_id, at); CREATE INDEX activity_actor ON activity(actor_id, at); PRAGMA temp_store=MEMORY").await?;
-        }
-        eprintln!("index {:?}", t.elapsed());
-    }
-    eprintln!(
-        "gen {gen_t:?} write {write_t:?} n {next_id} total {:?}",
-        started.elapsed()
-    );
-    summary.events = activity.written;
+    // Maintaining the log's indexes row by row costs several times more
+    // than building them once at the end.
+    let indexes = store.suspend_indexes("activity").await?;
+    let loaded = write_activity(store, &mut sim).await;
+    let restored = store.restore_indexes(indexes).await;
+    summary.events = loaded?;
+    restored?;
     tracing::info!(elapsed = ?started.elapsed(), events = summary.events, "demo activity written");
 
     let (members, admissions, ever) = sim.finish();
@@ -284,6 +215,48 @@ pub async fn generate(
         .await?;
     tracing::info!(elapsed = ?started.elapsed(), "demo organization complete");
     Ok(summary)
+}
+
+/// Writes the simulated history with ids in time order.
+async fn write_activity(store: &Store, sim: &mut sim::Sim<'_>) -> Result<u64, DemoError> {
+    let mut activity = BulkWriter::new(
+        "activity",
+        &[
+            "id",
+            "at",
+            "kind",
+            "actor_id",
+            "actor_unit",
+            "community_id",
+            "subject_id",
+            "parent_id",
+            "other_id",
+        ],
+    );
+    let mut next_id = 0i64;
+    while let Some(batch) = sim.next_month() {
+        for e in batch {
+            next_id += 1;
+            activity
+                .push(
+                    store,
+                    vec![
+                        Value::Int(next_id),
+                        Value::Int(e.at),
+                        Value::from(e.kind.as_str()),
+                        Value::Int(e.actor),
+                        Value::from(e.unit),
+                        Value::Int(e.community),
+                        Value::from(e.subject),
+                        Value::from(e.parent),
+                        Value::from(e.other),
+                    ],
+                )
+                .await?;
+        }
+    }
+    activity.flush(store).await?;
+    Ok(activity.written)
 }
 
 fn tags(domains: &[usize]) -> String {

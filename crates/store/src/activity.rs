@@ -122,11 +122,12 @@ pub struct PulseRow {
 
 /// `CASE kind WHEN 'member.joined' THEN 0 … ELSE -1 END`, from the domain's codes.
 fn kind_code_sql() -> String {
-    let mut s = String::from("CASE kind");
+    // CAST: PostgreSQL types the literals as 4-byte integers otherwise.
+    let mut s = String::from("CAST(CASE kind");
     for k in ActivityKind::ALL {
         s.push_str(&format!(" WHEN '{}' THEN {}", k.as_str(), k.code()));
     }
-    s.push_str(" ELSE -1 END");
+    s.push_str(" ELSE -1 END AS BIGINT)");
     s
 }
 

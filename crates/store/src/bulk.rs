@@ -2,7 +2,7 @@
 //! transaction per batch, with explicit ids chosen by the caller. Table and
 //! column names come from the caller's code, never from input.
 
-use crate::{Result, Store, with_pool, write_tx};
+use crate::{Backend, Result, Store, with_pool, write_tx};
 use std::sync::Arc;
 
 /// A value in a bulk row.
@@ -32,6 +32,14 @@ impl From<String> for Value {
     fn from(v: String) -> Self {
         Value::Text(v)
     }
+}
+
+/// Index definitions set aside during a bulk load; give them back to
+/// [`Store::restore_indexes`].
+#[must_use = "suspended indexes must be restored"]
+#[derive(Debug)]
+pub struct SuspendedIndexes {
+    statements: Vec<String>,
 }
 
 /// Rows for one table, flushed in batches.
@@ -159,6 +167,83 @@ impl Store {
                 sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?;
             }
         });
+        Ok(())
+    }
+
+    /// Drops `table`'s non-unique secondary indexes before a bulk load, so
+    /// that rows are not inserted into them one by one (for a large log,
+    /// rebuilding an index once is several times faster than maintaining
+    /// it). Unique indexes stay: they guard data. Rebuild with
+    /// [`Store::restore_indexes`], also when the load fails. The
+    /// definitions come from the database's own catalogue, so they cannot
+    /// drift from the migrations.
+    pub async fn suspend_indexes(&self, table: &'static str) -> Result<SuspendedIndexes> {
+        let indexes: Vec<(String, String)> = match self.backend() {
+            Backend::Sqlite(pool) => {
+                sqlx::query_as(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 \
+                     AND sql IS NOT NULL AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
+                )
+                .bind(table)
+                .fetch_all(pool)
+                .await?
+            }
+            Backend::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+                     AND tablename = $1 AND upper(indexdef) NOT LIKE 'CREATE UNIQUE%' ORDER BY indexname",
+                )
+                .bind(table)
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        with_pool!(self, |pool| {
+            for (name, _) in &indexes {
+                let sql = format!("DROP INDEX {name}");
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?;
+            }
+        });
+        Ok(SuspendedIndexes {
+            statements: indexes.into_iter().map(|(_, sql)| sql).collect(),
+        })
+    }
+
+    /// Rebuilds indexes dropped by [`Store::suspend_indexes`].
+    pub async fn restore_indexes(&self, suspended: SuspendedIndexes) -> Result<()> {
+        match self.backend() {
+            Backend::Sqlite(pool) => {
+                // One connection for the whole rebuild: SQLite may sort with
+                // a helper thread, and spills the sort to a temporary file
+                // rather than holding every key in memory.
+                let mut conn = pool.acquire().await?;
+                sqlx::raw_sql("PRAGMA threads = 2; PRAGMA temp_store = FILE")
+                    .execute(&mut *conn)
+                    .await?;
+                let mut outcome = Ok(());
+                for sql in &suspended.statements {
+                    outcome = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                        .execute(&mut *conn)
+                        .await
+                        .map(|_| ());
+                    if outcome.is_err() {
+                        break;
+                    }
+                }
+                // Back to how the connection was opened (see open.rs).
+                sqlx::raw_sql("PRAGMA threads = 0; PRAGMA temp_store = MEMORY")
+                    .execute(&mut *conn)
+                    .await?;
+                outcome?;
+            }
+            Backend::Postgres(pool) => {
+                for sql in &suspended.statements {
+                    sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                        .execute(pool)
+                        .await?;
+                }
+            }
+        }
         Ok(())
     }
 

@@ -27,7 +27,7 @@ pub mod records;
 mod sessions;
 
 pub use activity::{ActivityRow, FeedScope, PulseRow};
-pub use bulk::{BulkWriter, Value};
+pub use bulk::{BulkWriter, SuspendedIndexes, Value};
 pub use communities::{CommunityFilter, CommunitySort, NewCommunity, UpdateCommunity};
 pub use error::StoreError;
 pub use migrate::MIGRATIONS;

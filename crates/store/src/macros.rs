@@ -14,9 +14,11 @@ macro_rules! with_pool {
 }
 
 /// Runs `$body` inside a write transaction bound to `$tx`, committing when
-/// the body finishes and rolling back if it returns early with an error.
-/// SQLite transactions begin IMMEDIATE so that concurrent writers queue on
-/// the busy timeout instead of failing when a read lock must be upgraded.
+/// the body finishes and rolling back at once if it fails (`?` or an
+/// explicit `return Err(..)` inside the body leave the body, not the
+/// caller). SQLite transactions begin IMMEDIATE so that concurrent writers
+/// queue on the busy timeout instead of failing when a read lock must be
+/// upgraded.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! write_tx {
@@ -24,15 +26,33 @@ macro_rules! write_tx {
         match $store.backend() {
             $crate::Backend::Sqlite(pool) => {
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
+                let result: ::std::result::Result<_, $crate::StoreError> =
+                    async { Ok($body) }.await;
+                match result {
+                    Ok(out) => {
+                        $tx.commit().await?;
+                        out
+                    }
+                    Err(e) => {
+                        let _ = $tx.rollback().await;
+                        return Err(e);
+                    }
+                }
             }
             $crate::Backend::Postgres(pool) => {
                 let mut $tx = pool.begin().await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
+                let result: ::std::result::Result<_, $crate::StoreError> =
+                    async { Ok($body) }.await;
+                match result {
+                    Ok(out) => {
+                        $tx.commit().await?;
+                        out
+                    }
+                    Err(e) => {
+                        let _ = $tx.rollback().await;
+                        return Err(e);
+                    }
+                }
             }
         }
     };

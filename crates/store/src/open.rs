@@ -76,11 +76,12 @@ impl Store {
             }
             Target::SqliteMemory => {
                 let opts = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
-                // Every connection of an in-memory pool shares one database,
-                // which lives as long as one connection does.
+                // One connection: it holds the whole in-memory database
+                // (which lives as long as the connection does), and shared-cache
+                // connections would fail with "table locked" instead of waiting.
                 let pool = SqlitePoolOptions::new()
                     .min_connections(1)
-                    .max_connections(4)
+                    .max_connections(1)
                     .idle_timeout(None)
                     .max_lifetime(None)
                     .connect_with(opts)

@@ -192,6 +192,12 @@ pub struct StageChange {
     pub at: i64,
 }
 
+impl StageChange {
+    pub fn to_label(&self) -> &'static str {
+        Stage::parse(&self.to_stage).map_or("Unknown", Stage::label)
+    }
+}
+
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct JoinRequest {
     pub id: i64,
