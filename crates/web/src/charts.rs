@@ -38,6 +38,7 @@ pub fn area(label: &str, x_labels: &[String], values: &[f64], width: u32, height
         let max = nice_max(values.iter().copied().fold(0.0, f64::max));
         let mut chart = ChartBuilder::on(&root)
             .margin(10)
+            .margin_right(40)
             .x_label_area_size(28)
             .y_label_area_size(40)
             .build_cartesian_2d(0f64..(n - 1) as f64, 0f64..max)?;
