@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod charter;
 pub mod communities;
 mod error;
 pub mod export;

@@ -13,6 +13,7 @@
 pub mod activity;
 pub mod community;
 pub mod ids;
+pub mod lifecycle;
 pub mod person;
 pub mod policy;
 pub mod pulse;

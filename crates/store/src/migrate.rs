@@ -4,12 +4,20 @@
 use crate::{Result, Store, StoreError, with_pool};
 
 /// (version, name, SQLite SQL, PostgreSQL SQL)
-pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/sqlite/0001_foundation.sql"),
-    include_str!("../migrations/postgres/0001_foundation.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/sqlite/0001_foundation.sql"),
+        include_str!("../migrations/postgres/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "charters",
+        include_str!("../migrations/sqlite/0002_charters.sql"),
+        include_str!("../migrations/postgres/0002_charters.sql"),
+    ),
+];
 
 /// Several servers may start at once on one PostgreSQL database: each
 /// migration transaction takes this advisory lock first, then re-checks.

@@ -146,6 +146,7 @@ async fn list(
 struct ShowPage {
     ctx: PageCtx,
     v: CommunityView,
+    guidance: Vec<guildhall_domain::lifecycle::Item>,
     notice: Option<&'static str>,
 }
 
@@ -210,9 +211,16 @@ async fn show(
     PageQuery(q): PageQuery<NoticeQuery>,
 ) -> PageResult {
     let v = s.app.community_view(&p.user, &slug).await?;
+    // Stage guidance reads the activity: shown where the content is readable.
+    let guidance = if v.members_visible {
+        s.app.guidance(&v).await?
+    } else {
+        Vec::new()
+    };
     Ok(ShowPage {
         ctx: p.ctx.with_nav("communities"),
         v,
+        guidance,
         notice: notice(q.notice.as_deref()),
     }
     .into_response())

@@ -3,6 +3,7 @@
 //! and what was typed, or redirect on success (post/redirect/get).
 
 mod account;
+mod charter;
 mod communities;
 mod home;
 mod organization;
@@ -20,6 +21,7 @@ pub type PageResult = Result<Response, PageError>;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(account::routes())
+        .merge(charter::routes())
         .merge(home::routes())
         .merge(communities::routes())
         .merge(organization::routes())

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod api;
+mod charter;
 mod communities;
 mod hostile;
 mod organization;

@@ -1,0 +1,204 @@
+//! The charter ("they design themselves") and the lifecycle guidance that
+//! checks a community's stage practices against its data.
+
+use crate::communities::CommunityView;
+use crate::error::NotFoundAs;
+use crate::pulse::PulseWindow;
+use crate::{App, AppError, Result, SessionUser};
+use guildhall_domain::lifecycle::{self, Facts, Item};
+use guildhall_domain::policy;
+use guildhall_domain::text::{SHORT_TEXT_MAX, optional_line, optional_text};
+use guildhall_domain::time::DAY;
+use guildhall_domain::{
+    ActivityKind, CommunityId, CommunityRole, FieldErrors, NewActivity, Timestamp,
+};
+use guildhall_store::records::Community;
+use guildhall_store::{Charter, CharterText, StoreError};
+use std::collections::HashSet;
+
+/// A charter as typed, with the version it was edited from.
+#[derive(Clone, Debug, Default)]
+pub struct CharterInput {
+    pub text: CharterText,
+    pub base_version: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct CharterView {
+    pub community: Community,
+    pub history: Vec<Charter>,
+    pub can_edit: bool,
+    pub last_reviewed: Option<i64>,
+}
+
+impl CharterView {
+    pub fn current(&self) -> Option<&Charter> {
+        self.history.first()
+    }
+}
+
+impl App {
+    pub async fn charter(&self, user: &SessionUser, slug: &str) -> Result<CharterView> {
+        let view = self.community_view(user, slug).await?;
+        let id = view.community.id;
+        Ok(CharterView {
+            history: self.store.charter_versions(id).await?,
+            last_reviewed: self.store.last_charter_review(id).await?,
+            can_edit: view.can_edit,
+            community: view.community,
+        })
+    }
+
+    /// Saves a new version of the charter (coordinators), which counts as a
+    /// review. A save on top of an older version is refused, not merged.
+    pub async fn save_charter(
+        &self,
+        user: &SessionUser,
+        slug: &str,
+        input: &CharterInput,
+    ) -> Result<i64> {
+        let view = self.community_view(user, slug).await?;
+        AppError::from_access(
+            policy::can_edit_community(&user.viewer, &view.context),
+            "community",
+        )?;
+        let mut e = FieldErrors::new();
+        let t = &input.text;
+        let mut check = |field: &str, v: &str| {
+            e.check(field, optional_text(v, SHORT_TEXT_MAX))
+                .unwrap_or_default()
+        };
+        let text = CharterText {
+            domain: check("domain", &t.domain),
+            rhythm: check("rhythm", &t.rhythm),
+            roles: check("roles", &t.roles),
+            openness: check("openness", &t.openness),
+            outside: check("outside", &t.outside),
+            norms: check("norms", &t.norms),
+            note: String::new(),
+        };
+        let note = e
+            .check("note", optional_line(&t.note, 500))
+            .unwrap_or_default();
+        if [
+            &text.domain,
+            &text.rhythm,
+            &text.roles,
+            &text.openness,
+            &text.outside,
+            &text.norms,
+        ]
+        .iter()
+        .all(|s| s.is_empty())
+        {
+            e.add("domain", "write at least one part of the charter");
+        }
+        e.into_result()?;
+        let text = CharterText { note, ..text };
+        let event = NewActivity::new(
+            Timestamp::now(),
+            ActivityKind::CharterReviewed,
+            user.id(),
+            user.unit,
+        )
+        .in_community(CommunityId(view.community.id));
+        self.store.save_charter(view.community.id, input.base_version, &text, &event).await.map_err(|e| match e {
+            StoreError::Conflict(_) => AppError::conflict(
+                "base_version",
+                "someone saved the charter while you were editing it; reload to see their version, then edit again",
+            ),
+            other => other.into(),
+        })
+    }
+
+    /// Records that the coordinators reviewed the charter and it still holds.
+    pub async fn review_charter(&self, user: &SessionUser, slug: &str) -> Result<()> {
+        let view = self.community_view(user, slug).await?;
+        AppError::from_access(
+            policy::can_edit_community(&user.viewer, &view.context),
+            "community",
+        )?;
+        if self
+            .store
+            .charter_versions(view.community.id)
+            .await?
+            .is_empty()
+        {
+            return Err(AppError::invalid(
+                "charter",
+                "write the charter before reviewing it",
+            ));
+        }
+        let event = NewActivity::new(
+            Timestamp::now(),
+            ActivityKind::CharterReviewed,
+            user.id(),
+            user.unit,
+        )
+        .in_community(CommunityId(view.community.id));
+        self.store.append_activity(&[event]).await?;
+        Ok(())
+    }
+
+    /// The stage checklist, computed from the last 90 days.
+    pub async fn guidance(&self, view: &CommunityView) -> Result<Vec<Item>> {
+        let c = &view.community;
+        let window = PulseWindow {
+            as_of: Timestamp::now().0.into(),
+            days: 90,
+        };
+        let events = self.pulse_events(c.id, window).await?;
+        let pulse = guildhall_domain::pulse::compute(&events, window.as_of, 90);
+        let t = window.as_of.cutoff();
+        let recent = |e: &&guildhall_domain::pulse::PulseEvent| e.at >= t - 90 * DAY && e.at < t;
+        let count = |kind: ActivityKind| {
+            events
+                .iter()
+                .filter(recent)
+                .filter(|e| e.kind == Some(kind))
+                .count() as i64
+        };
+        let active_months = (0..3)
+            .filter(|m| {
+                let (from, to) = (t - (m + 1) * 30 * DAY, t - m * 30 * DAY);
+                events.iter().any(|e| {
+                    e.at >= from && e.at < to && e.kind.is_some_and(ActivityKind::is_contribution)
+                })
+            })
+            .count() as i64;
+        let members = self.store.members(c.id).await?;
+        let units: HashSet<&str> = members
+            .iter()
+            .filter_map(|m| m.unit_name.as_deref())
+            .collect();
+        let role_count = |r: CommunityRole| members.iter().filter(|m| m.role() == r).count() as i64;
+        let history = self.store.charter_versions(c.id).await?;
+        let last_review = self
+            .store
+            .last_charter_review(c.id)
+            .await
+            .or_not_found("community")?;
+        let f = &pulse.figures;
+        let facts = Facts {
+            members: members.len() as i64,
+            member_units: units.len() as i64,
+            has_domain_statement: !c.domain_statement.trim().is_empty(),
+            contributions: f.contributions,
+            help_requests: f.help_requests,
+            help_answered_share: f.help_answered_share,
+            stories: count(ActivityKind::ThreadStory),
+            active_months,
+            has_charter: !history.is_empty(),
+            days_since_charter_review: last_review.map(|r| (t - r) as f64 / DAY as f64),
+            coordinators: role_count(CommunityRole::Coordinator),
+            core_members: role_count(CommunityRole::Core),
+            events_held: f.events_held,
+            rhythm_cv: f.rhythm_cv,
+            newcomers: f.newcomers,
+            newcomer_retention: f.newcomer_retention,
+            resource_changes: pulse.resource_changes,
+            endorsements: count(ActivityKind::ResourceEndorsed),
+        };
+        Ok(lifecycle::checklist(c.stage(), &facts))
+    }
+}
