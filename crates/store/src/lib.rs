@@ -17,6 +17,7 @@
 
 mod activity;
 mod bulk;
+mod charters;
 mod communities;
 mod error;
 mod macros;
@@ -28,6 +29,7 @@ mod sessions;
 
 pub use activity::{ActivityRow, FeedScope, PulseRow};
 pub use bulk::{BulkWriter, SuspendedIndexes, Value};
+pub use charters::{Charter, CharterText};
 pub use communities::{CommunityFilter, CommunitySort, NewCommunity, UpdateCommunity};
 pub use error::StoreError;
 pub use migrate::MIGRATIONS;
