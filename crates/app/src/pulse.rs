@@ -243,3 +243,50 @@ impl App {
         Ok(reports)
     }
 }
+
+/// One person's participation level in one community at the end of each
+/// of the last four quarters (oldest first; `None`: not part of it then).
+#[derive(Clone, Debug)]
+pub struct Trajectory {
+    pub slug: String,
+    pub name: String,
+    pub points: Vec<(i64, Option<pulse::Level>)>,
+}
+
+impl App {
+    /// A person's trajectories in the communities of their page (those the
+    /// reader may read).
+    pub async fn trajectories(
+        &self,
+        view: &crate::organization::PersonView,
+    ) -> Result<Vec<Trajectory>> {
+        let person = view.person.id;
+        let window = PulseWindow {
+            as_of: AsOf::from(Timestamp::now().0),
+            days: pulse::DEFAULT_WINDOW_DAYS,
+        };
+        let mut out = Vec::new();
+        for c in &view.communities {
+            let events = self.pulse_events(c.id, window).await?;
+            let history = pulse::level_history(&events, window.as_of.cutoff(), window.days, 4, 90);
+            let points = history
+                .into_iter()
+                .map(|(at, levels)| {
+                    (
+                        at,
+                        levels
+                            .into_iter()
+                            .find(|(p, _)| *p == person)
+                            .map(|(_, l)| l),
+                    )
+                })
+                .collect();
+            out.push(Trajectory {
+                slug: c.slug.clone(),
+                name: c.name.clone(),
+                points,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -111,14 +111,23 @@ async fn people(
 struct PersonPage {
     ctx: PageCtx,
     v: PersonView,
+    trajectories: Vec<guildhall_app::pulse::Trajectory>,
+}
+
+impl PersonPage {
+    fn quarter(at: &i64) -> String {
+        guildhall_domain::Timestamp(*at).month_label()
+    }
 }
 
 async fn person(State(s): State<AppState>, p: PageUser, Path(id): Path<String>) -> PageResult {
     let id = path_id(&id, "person")?;
     let v = s.app.person_view(&p.user, id).await?;
+    let trajectories = s.app.trajectories(&v).await?;
     Ok(PersonPage {
         ctx: p.ctx.with_nav("people"),
         v,
+        trajectories,
     }
     .into_response())
 }
