@@ -148,7 +148,7 @@ impl App {
             days: 90,
         };
         let events = self.pulse_events(c.id, window).await?;
-        let pulse = guildhall_domain::pulse::compute(&events, window.as_of, 90);
+        let pulse = guildhall_domain::pulse::compute(events.as_slice(), window.as_of, 90);
         let t = window.as_of.cutoff();
         let recent = |e: &&guildhall_domain::pulse::PulseEvent| e.at >= t - 90 * DAY && e.at < t;
         let count = |kind: ActivityKind| {

@@ -45,11 +45,17 @@ impl Default for Config {
 pub struct App {
     pub store: Store,
     pub config: Config,
+    /// Communities' activity, kept up to date from the database on each read.
+    pub events: std::sync::Arc<pulse::EventCache>,
 }
 
 impl App {
     pub fn new(store: Store, config: Config) -> Self {
-        App { store, config }
+        App {
+            store,
+            config,
+            events: std::sync::Arc::default(),
+        }
     }
 }
 

@@ -9,7 +9,8 @@ use guildhall_domain::{ActivityKind, FieldErrors, Timestamp};
 use guildhall_store::PulseRow;
 use guildhall_store::records::Community;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 
 /// When and over how long a pulse is taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,23 +109,20 @@ impl App {
         self.pulse_of(view.community, window).await
     }
 
-    /// Every event of one community before the pulse's instant.
+    /// Every event of one community (the pulse ignores those at or after
+    /// its instant). See [`EventCache`].
     pub async fn pulse_events(
         &self,
         community: i64,
-        window: PulseWindow,
-    ) -> Result<Vec<PulseEvent>> {
-        let rows = self
-            .store
-            .pulse_rows(Some(community), window.as_of.cutoff(), i64::MIN)
-            .await?;
-        Ok(rows.iter().map(event).collect())
+        _window: PulseWindow,
+    ) -> Result<Arc<Vec<PulseEvent>>> {
+        self.events.community_events(&self.store, community).await
     }
 
     /// One community's pulse, computed from every event of it before T.
     pub async fn pulse_of(&self, community: Community, window: PulseWindow) -> Result<PulseReport> {
         let events = self.pulse_events(community.id, window).await?;
-        let pulse = pulse::compute(&events, window.as_of, window.days);
+        let pulse = pulse::compute(events.as_slice(), window.as_of, window.days);
         Ok(PulseReport {
             community,
             window,
@@ -268,7 +266,8 @@ impl App {
         let mut out = Vec::new();
         for c in &view.communities {
             let events = self.pulse_events(c.id, window).await?;
-            let history = pulse::level_history(&events, window.as_of.cutoff(), window.days, 4, 90);
+            let history =
+                pulse::level_history(events.as_slice(), window.as_of.cutoff(), window.days, 4, 90);
             let points = history
                 .into_iter()
                 .map(|(at, levels)| {
@@ -288,5 +287,100 @@ impl App {
             });
         }
         Ok(out)
+    }
+}
+
+/// Each community's events, kept between requests and brought up to date
+/// from the database on every read: the log is append-only, so the events
+/// with ids above the last one seen are exactly what is new, whichever
+/// server wrote them. That holds where ids are committed in order — SQLite,
+/// whose writers take turns. On PostgreSQL a sequence can hand out an id to
+/// a transaction that commits after a later one, so there the events are
+/// read afresh each time. Memory is bounded: least recently used
+/// communities are dropped beyond `MAX_CACHED_EVENTS`.
+#[derive(Debug, Default)]
+pub struct EventCache {
+    inner: Mutex<CacheInner>,
+}
+
+#[derive(Debug, Default)]
+struct CacheInner {
+    by_community: HashMap<i64, (i64, Arc<Vec<PulseEvent>>)>,
+    recent: VecDeque<i64>,
+    total: usize,
+}
+
+const MAX_CACHED_EVENTS: usize = 3_000_000;
+
+impl EventCache {
+    pub async fn community_events(
+        &self,
+        store: &guildhall_store::Store,
+        community: i64,
+    ) -> Result<Arc<Vec<PulseEvent>>> {
+        if store.is_postgres() {
+            let rows = store
+                .pulse_rows(Some(community), i64::MAX, i64::MIN)
+                .await?;
+            return Ok(Arc::new(rows.iter().map(event).collect()));
+        }
+        let (last_id, held) = {
+            let inner = self
+                .inner
+                .lock()
+                .map_err(|_| AppError::Internal("event cache poisoned".into()))?;
+            inner
+                .by_community
+                .get(&community)
+                .cloned()
+                .unwrap_or((0, Arc::new(Vec::new())))
+        };
+        let rows = store.pulse_rows_after(community, last_id).await?;
+        if rows.is_empty() && last_id > 0 {
+            self.touch(community)?;
+            return Ok(held);
+        }
+        let mut events = Vec::with_capacity(held.len() + rows.len());
+        events.extend_from_slice(&held);
+        events.extend(rows.iter().map(event));
+        let new_last = rows.last().map_or(last_id, |r| r.id);
+        let events = Arc::new(events);
+        let mut inner = self
+            .inner
+            .lock()
+            .map_err(|_| AppError::Internal("event cache poisoned".into()))?;
+        // Another request may have caught up meanwhile; keep the fuller copy.
+        let keep = match inner.by_community.get(&community) {
+            Some((id, _)) if *id >= new_last => false,
+            _ => true,
+        };
+        if keep {
+            let old = inner
+                .by_community
+                .insert(community, (new_last, events.clone()))
+                .map_or(0, |(_, e)| e.len());
+            inner.total = inner.total + events.len() - old;
+            inner.recent.retain(|c| *c != community);
+            inner.recent.push_back(community);
+            while inner.total > MAX_CACHED_EVENTS && inner.recent.len() > 1 {
+                let Some(oldest) = inner.recent.pop_front() else {
+                    break;
+                };
+                if let Some((_, e)) = inner.by_community.remove(&oldest) {
+                    inner.total -= e.len();
+                }
+            }
+        }
+        Ok(events)
+    }
+
+    fn touch(&self, community: i64) -> Result<()> {
+        let mut inner = self
+            .inner
+            .lock()
+            .map_err(|_| AppError::Internal("event cache poisoned".into()))?;
+        inner.recent.retain(|c| *c != community);
+        inner.recent.push_back(community);
+        Ok(())
     }
 }

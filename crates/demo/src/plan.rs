@@ -760,9 +760,26 @@ fn add_demo_memberships(rng: &mut SmallRng, demo_ids: &[i64], plans: &mut [Commu
         let Some(plan) = plans.get_mut(ci) else {
             continue;
         };
-        // The account founds the community; the drawn founder helps.
+        // The account founds the community; the drawn founder helps, and
+        // a third drawn coordinator steps back to the core group so that
+        // there are never more than three.
         if let Some(first) = plan.joins.first_mut() {
             first.at = plan.created_at + rng.random_range(HOUR..2 * DAY);
+        }
+        let coordinators = plan
+            .joins
+            .iter()
+            .filter(|j| j.role == CommunityRole::Coordinator)
+            .count();
+        if coordinators >= 3
+            && let Some(last) = plan
+                .joins
+                .iter_mut()
+                .rev()
+                .find(|j| j.role == CommunityRole::Coordinator)
+        {
+            last.role = CommunityRole::Core;
+            last.sticky = false;
         }
         plan.joins.push(PlannedJoin {
             person: coordinator,

@@ -19,10 +19,11 @@ pub const MONTH: i64 = 30 * DAY;
 const HOUR: i64 = 3_600;
 const MINUTE: i64 = 60;
 
-/// Contributions per member per month in a healthy maturing community;
-/// tuned so that 100,000 people over 36 months make about ten million
-/// events.
-const INTENSITY: f64 = 5.8;
+/// Scale of every community's monthly volume (before stage, health and
+/// size adjustments); tuned so that 100,000 people over 36 months make
+/// about ten million events, and smaller organizations proportionally
+/// fewer.
+const INTENSITY: f64 = 6.2;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Ev {
@@ -503,7 +504,7 @@ impl CommunitySim {
     fn pick(&mut self, p: &Picker, t: i64, exclude: i64) -> Option<usize> {
         if let Some(h) = p.hero {
             let m = &self.members[h];
-            if m.person != exclude && m.joined_at < t && self.rng.random_bool(0.75) {
+            if m.person != exclude && m.joined_at < t && self.rng.random_bool(0.8) {
                 return Some(h);
             }
         }
@@ -638,22 +639,24 @@ impl CommunitySim {
             (Profile::Overloaded, false) => (3.0, 0.06, 0.65),
             (Profile::Overloaded, true) => (10.0, 0.15, 0.5),
         };
-        // Where one person carries the community, the others mostly read.
-        let talk = if plan.profile == Profile::OnePerson {
-            0.3
+        // Where one person carries the community, the others mostly read:
+        // they ask, and the one person answers.
+        let one_person = plan.profile == Profile::OnePerson;
+        let replies = if one_person && author == plan.founder {
+            rnd::poisson(&mut self.rng, 0.5)
         } else {
-            1.0
-        };
-        let replies = match kind {
-            ActivityKind::ThreadHelp => {
-                if self.rng.random_bool(unanswered) {
-                    0
-                } else {
-                    1 + rnd::poisson(&mut self.rng, 1.2 * talk)
+            let talk = if one_person { 0.3 } else { 1.0 };
+            match kind {
+                ActivityKind::ThreadHelp => {
+                    if self.rng.random_bool(unanswered) {
+                        0
+                    } else {
+                        1 + rnd::poisson(&mut self.rng, 1.2 * talk)
+                    }
                 }
+                ActivityKind::ThreadStory => rnd::poisson(&mut self.rng, 1.5 * talk),
+                _ => 1 + rnd::poisson(&mut self.rng, 2.5 * talk),
             }
-            ActivityKind::ThreadStory => rnd::poisson(&mut self.rng, 1.5 * talk),
-            _ => 1 + rnd::poisson(&mut self.rng, 2.5 * talk),
         };
         let first_median = if kind == ActivityKind::ThreadHelp {
             median_h

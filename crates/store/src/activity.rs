@@ -111,6 +111,7 @@ impl Store {
 /// (decoded without allocating), only the columns the pulse uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct PulseRow {
+    pub id: i64,
     pub community_id: i64,
     pub at: i64,
     pub kind: i64,
@@ -150,7 +151,7 @@ impl Store {
             .collect();
         Ok(with_pool!(self, |pool| {
             let mut qb = sqlx::QueryBuilder::new(format!(
-                "SELECT community_id, at, {} AS kind, actor_id, actor_unit, subject_id, parent_id FROM activity \
+                "SELECT id, community_id, at, {} AS kind, actor_id, actor_unit, subject_id, parent_id FROM activity \
                  WHERE community_id IS NOT NULL AND at < ",
                 kind_code_sql()
             ));
@@ -161,6 +162,28 @@ impl Store {
                 qb.push(" AND community_id = ").push_bind(c);
             }
             qb.build_query_as::<PulseRow>().fetch_all(pool).await?
+        }))
+    }
+}
+
+impl Store {
+    /// Every event of one community with an id above `after_id`, in id
+    /// order: lets a reader that already holds the earlier events (the log
+    /// is append-only) catch up with what was added since.
+    pub async fn pulse_rows_after(&self, community: i64, after_id: i64) -> Result<Vec<PulseRow>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::QueryBuilder::new(format!(
+                "SELECT id, community_id, at, {} AS kind, actor_id, actor_unit, subject_id, parent_id FROM activity \
+                 WHERE community_id = ",
+                kind_code_sql()
+            ))
+            .push_bind(community)
+            .push(" AND id > ")
+            .push_bind(after_id)
+            .push(" ORDER BY id")
+            .build_query_as::<PulseRow>()
+            .fetch_all(pool)
+            .await?
         }))
     }
 }

@@ -2,9 +2,9 @@
 //! organization in an in-memory SQLite database.
 
 use guildhall_demo::{DEMO_ACCOUNTS, DemoError, DemoOptions, DemoSummary, generate};
-use guildhall_domain::{MembershipPolicy, Slug, Stage, Visibility};
+use guildhall_domain::{CommunityRole, MembershipPolicy, Slug, Stage, Visibility};
 use guildhall_store::records::Community;
-use guildhall_store::{ActivityRow, OpenMode, Store};
+use guildhall_store::{ActivityRow, OpenMode, PeopleFilter, Store};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// 2026-01-01T00:00:00Z: history ends here.
@@ -97,7 +97,16 @@ async fn every_stage_and_visibility_with_valid_policies_and_slugs() {
         assert!(vis.contains(v.as_str()), "no {v} community");
     }
     let mut slugs = BTreeSet::new();
+    let mut roles = BTreeSet::new();
     for c in &cs {
+        let members = store.members(c.id).await.expect("members");
+        let coordinators = members.iter().filter(|m| m.role == "coordinator").count();
+        assert!(
+            (1..=3).contains(&coordinators),
+            "{}: {coordinators}",
+            c.slug
+        );
+        roles.extend(members.into_iter().map(|m| m.role));
         if c.visibility() == Visibility::Private {
             assert_eq!(c.policy(), MembershipPolicy::Invitation, "{}", c.slug);
         }
@@ -116,6 +125,44 @@ async fn every_stage_and_visibility_with_valid_policies_and_slugs() {
         );
         assert!(c.created_at < NOW);
     }
+    for r in CommunityRole::ALL {
+        assert!(roles.contains(r.as_str()), "nobody is {r}");
+    }
+}
+
+#[tokio::test]
+async fn people_have_a_place_in_the_organization() {
+    let (store, _) = generated(1).await;
+    let people = store
+        .people(&PeopleFilter {
+            limit: 1_000,
+            ..PeopleFilter::default()
+        })
+        .await
+        .expect("people");
+    assert_eq!(people.total, 200);
+    let units = store.units().await.expect("units");
+    let roots = units.iter().filter(|u| u.parent_id.is_none()).count();
+    assert!(roots >= 5, "{roots} business units");
+    let mut without_manager = 0;
+    for p in &people.items {
+        assert!(p.unit_id.is_some() && !p.title.is_empty(), "{}", p.email);
+        assert!(p.email.ends_with("@demo.guildhall.test"), "{}", p.email);
+        assert!(
+            !p.expertise_list().is_empty(),
+            "{} declares no expertise",
+            p.email
+        );
+        assert!(!p.bio.is_empty());
+        match p.manager_id {
+            Some(m) => assert!(m < p.id, "{} is managed by someone created later", p.email),
+            None => without_manager += 1,
+        }
+    }
+    assert!(
+        without_manager <= roots,
+        "{without_manager} people have no manager"
+    );
 }
 
 #[tokio::test]

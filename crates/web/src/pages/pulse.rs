@@ -279,7 +279,7 @@ async fn pulse_page(
     let t = window.as_of.cutoff();
 
     let weeks = 52;
-    let weekly = weekly_contributions(&events, t, weeks);
+    let weekly = weekly_contributions(events.as_slice(), t, weeks);
     let week_labels: Vec<String> = (0..weeks)
         .map(|k| Timestamp(t - (weeks - k) as i64 * 7 * DAY).date())
         .collect();
@@ -357,7 +357,7 @@ async fn pulse_page(
     let units_chart = charts::hbars("Contributions by organization unit", &unit_bars, 440);
 
     // Levels at the end of each of the last 12 months (window as chosen).
-    let history = level_history(&events, t, window.days, 12, 30);
+    let history = level_history(events.as_slice(), t, window.days, 12, 30);
     let month_labels: Vec<String> = history
         .iter()
         .map(|(at, _)| Timestamp(*at).month_label())
