@@ -2,7 +2,6 @@
 //! checks a community's stage practices against its data.
 
 use crate::communities::CommunityView;
-use crate::error::NotFoundAs;
 use crate::pulse::PulseWindow;
 use crate::{App, AppError, Result, SessionUser};
 use guildhall_domain::lifecycle::{self, Facts, Item};
@@ -166,18 +165,19 @@ impl App {
                 })
             })
             .count() as i64;
-        let members = self.store.members(c.id).await?;
+        // Guidance is shown to readers of the content, who see every member.
+        let members = &view.members;
         let units: HashSet<&str> = members
             .iter()
             .filter_map(|m| m.unit_name.as_deref())
             .collect();
         let role_count = |r: CommunityRole| members.iter().filter(|m| m.role() == r).count() as i64;
         let history = self.store.charter_versions(c.id).await?;
-        let last_review = self
-            .store
-            .last_charter_review(c.id)
-            .await
-            .or_not_found("community")?;
+        let last_review = events
+            .iter()
+            .filter(|e| e.kind == Some(ActivityKind::CharterReviewed) && e.at < t)
+            .map(|e| e.at)
+            .max();
         let f = &pulse.figures;
         let facts = Facts {
             members: members.len() as i64,

@@ -58,28 +58,38 @@ pub struct PersonView {
     pub can_manage: bool,
 }
 
+fn as_tree(units: Vec<UnitSummary>) -> Vec<UnitNode> {
+    let mut out = Vec::with_capacity(units.len());
+    fn walk(units: &[UnitSummary], parent: Option<i64>, depth: usize, out: &mut Vec<UnitNode>) {
+        // Depth bounds a corrupted cycle; real trees are shallow.
+        if depth > 32 {
+            return;
+        }
+        for u in units.iter().filter(|u| u.parent_id == parent) {
+            out.push(UnitNode {
+                unit: u.clone(),
+                depth,
+            });
+            walk(units, Some(u.id), depth + 1, out);
+        }
+    }
+    walk(&units, None, 0, &mut out);
+    out
+}
+
 impl App {
     // ---- units -------------------------------------------------------
 
-    /// Units as a depth-first tree: parents before children, siblings by name.
+    /// Units as a depth-first tree with head counts: parents before
+    /// children, siblings by name.
     pub async fn unit_tree(&self) -> Result<Vec<UnitNode>> {
-        let units = self.store.units().await?;
-        let mut out = Vec::with_capacity(units.len());
-        fn walk(units: &[UnitSummary], parent: Option<i64>, depth: usize, out: &mut Vec<UnitNode>) {
-            // Depth bounds a corrupted cycle; real trees are shallow.
-            if depth > 32 {
-                return;
-            }
-            for u in units.iter().filter(|u| u.parent_id == parent) {
-                out.push(UnitNode {
-                    unit: u.clone(),
-                    depth,
-                });
-                walk(units, Some(u.id), depth + 1, out);
-            }
-        }
-        walk(&units, None, 0, &mut out);
-        Ok(out)
+        Ok(as_tree(self.store.units().await?))
+    }
+
+    /// The same tree without head counts, for choosing a unit in a form or
+    /// filter (counting every unit's people costs a scan of the directory).
+    pub async fn unit_choices(&self) -> Result<Vec<UnitNode>> {
+        Ok(as_tree(self.store.units_without_counts().await?))
     }
 
     pub async fn unit(&self, id: i64) -> Result<Unit> {

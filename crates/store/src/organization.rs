@@ -134,6 +134,17 @@ impl Store {
         }))
     }
 
+    /// Every unit without head counts (cheap: for choosing a unit).
+    pub async fn units_without_counts(&self) -> Result<Vec<UnitSummary>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as::<_, UnitSummary>(
+                "SELECT u.id, u.name, u.parent_id, u.description, CAST(0 AS BIGINT) AS people FROM units u ORDER BY u.name, u.id",
+            )
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
     // ---- people ------------------------------------------------------
 
     pub async fn create_person(&self, p: &NewPerson) -> Result<i64> {

@@ -131,7 +131,7 @@ async fn list(
         unit: query.unit,
         sort,
         domains: s.app.domains(&p.user).await?,
-        units: s.app.unit_tree().await?,
+        units: s.app.unit_choices().await?,
         stages: Stage::ALL,
         query_without_page,
         ctx: p.ctx.with_nav("communities"),

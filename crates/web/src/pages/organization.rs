@@ -99,7 +99,7 @@ async fn people(
         q: q.q.unwrap_or_default(),
         unit: query.unit,
         expertise: q.expertise.unwrap_or_default(),
-        units: s.app.unit_tree().await?,
+        units: s.app.unit_choices().await?,
         query_without_page,
         ctx: p.ctx.with_nav("people"),
     }
@@ -218,7 +218,7 @@ async fn person_form(
     errors: FieldErrors,
 ) -> Result<PersonFormPage, AppError> {
     Ok(PersonFormPage {
-        units: s.app.unit_tree().await?,
+        units: s.app.unit_choices().await?,
         roles: OrgRole::ALL,
         manages: policy::can_manage_people(&p.user.viewer).is_allowed(),
         grants: policy::can_grant_org_roles(&p.user.viewer).is_allowed(),
@@ -454,7 +454,7 @@ async fn edit_unit_page(
         description: u.description,
     };
     Ok(UnitFormPage {
-        units: s.app.unit_tree().await?,
+        units: s.app.unit_choices().await?,
         ctx: p.ctx.with_nav("units"),
         id,
         f,
@@ -481,7 +481,7 @@ async fn update_unit(
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/units/{id}")).into_response()),
         Err(e) => {
-            let units = s.app.unit_tree().await?;
+            let units = s.app.unit_choices().await?;
             let ctx = p.ctx.with_nav("units");
             form_error(e, |errors| UnitFormPage {
                 ctx,

@@ -335,7 +335,7 @@ async fn pulse_page(
 
     let unit_names: HashMap<i64, String> = s
         .app
-        .unit_tree()
+        .unit_choices()
         .await?
         .into_iter()
         .map(|n| (n.unit.id, n.unit.name))
