@@ -190,10 +190,16 @@ impl App {
             None
         };
         let full_since = window.as_of.cutoff() - 2 * window.days * guildhall_domain::time::DAY;
+        let started = std::time::Instant::now();
         let rows = self
             .store
             .pulse_rows(only, window.as_of.cutoff(), full_since)
             .await?;
+        tracing::debug!(
+            rows = rows.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "read the events for the pulse"
+        );
         let mut by_community: HashMap<i64, Vec<PulseEvent>> = HashMap::new();
         for r in &rows {
             by_community
@@ -238,6 +244,11 @@ impl App {
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
+        tracing::debug!(
+            communities = reports.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "computed the pulses"
+        );
         Ok(reports)
     }
 }
