@@ -361,10 +361,7 @@ impl EventCache {
             .lock()
             .map_err(|_| AppError::Internal("event cache poisoned".into()))?;
         // Another request may have caught up meanwhile; keep the fuller copy.
-        let keep = match inner.by_community.get(&community) {
-            Some((id, _)) if *id >= new_last => false,
-            _ => true,
-        };
+        let keep = !matches!(inner.by_community.get(&community), Some((id, _)) if *id >= new_last);
         if keep {
             let old = inner
                 .by_community
