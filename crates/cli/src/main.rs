@@ -391,6 +391,20 @@ async fn serve(database: &str, args: ServeArgs) -> Result<()> {
             print_demo_accounts();
         }
     }
+    if !args.demo
+        && store
+            .count_people()
+            .await
+            .context("cannot read the database")?
+            == 0
+    {
+        // Serving may create the database, but never silently: a mistyped
+        // path must not look like a working installation.
+        println!(
+            "The database '{database}' is new and empty. Open the address below to create the first administrator,\n\
+             or stop here and check --database if you meant an existing one (`guildhall serve --demo` fills an empty one with a demonstration)."
+        );
+    }
     let app = App::new(store.clone(), Config::default());
     let router = guildhall_web::router(
         app,
