@@ -7,7 +7,7 @@ db=${1:?give the database made by bench/demo.sh}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 cargo build --release -p guildhall >&2
 port=18089
-target/release/guildhall --database "$db" serve --bind 127.0.0.1:$port > /tmp/gh-bench-server.log 2>&1 &
+target/release/guildhall --database "$db" serve --bind 127.0.0.1:$port > "${TMPDIR:-/tmp}/gh-bench-server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent recomputation of the health pulse (docs: /work/shared/METRICS.md).
+"""Independent recomputation of the health pulse, from the contract in docs/METRICS.md.
 
 Reads an activity export (CSV, the format of METRICS.md) and the JSON output
 of `guildhall pulse --format json`, recomputes every figure and alert of every
