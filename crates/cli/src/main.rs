@@ -47,7 +47,7 @@ enum Command {
     /// Export data.
     #[command(subcommand)]
     Export(ExportCommand),
-    /// The health pulse of every community (or one), as METRICS.md defines it.
+    /// The health pulse of every community (or one), as docs/METRICS.md defines it.
     Pulse {
         /// Only this community.
         #[arg(long)]
@@ -110,7 +110,7 @@ struct DemoArgs {
 
 #[derive(Subcommand, Debug)]
 enum ExportCommand {
-    /// The activity log, as METRICS.md defines it.
+    /// The activity log, as docs/METRICS.md defines it.
     Activity {
         /// csv or jsonl.
         #[arg(long, default_value = "csv")]
