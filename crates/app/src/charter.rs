@@ -38,13 +38,13 @@ impl CharterView {
 
 impl App {
     pub async fn charter(&self, user: &SessionUser, slug: &str) -> Result<CharterView> {
-        let view = self.community_view(user, slug).await?;
-        let id = view.community.id;
+        let (community, _, ctx) = self.visible(user, slug).await?;
+        let id = community.id;
         Ok(CharterView {
             history: self.store.charter_versions(id).await?,
             last_reviewed: self.store.last_charter_review(id).await?,
-            can_edit: view.can_edit,
-            community: view.community,
+            can_edit: policy::can_edit_community(&user.viewer, &ctx).is_allowed(),
+            community,
         })
     }
 
@@ -56,11 +56,8 @@ impl App {
         slug: &str,
         input: &CharterInput,
     ) -> Result<i64> {
-        let view = self.community_view(user, slug).await?;
-        AppError::from_access(
-            policy::can_edit_community(&user.viewer, &view.context),
-            "community",
-        )?;
+        let (community, _, ctx) = self.visible(user, slug).await?;
+        AppError::from_access(policy::can_edit_community(&user.viewer, &ctx), "community")?;
         let mut e = FieldErrors::new();
         let t = &input.text;
         let mut check = |field: &str, v: &str| {
@@ -100,8 +97,8 @@ impl App {
             user.id(),
             user.unit,
         )
-        .in_community(CommunityId(view.community.id));
-        self.store.save_charter(view.community.id, input.base_version, &text, &event).await.map_err(|e| match e {
+        .in_community(CommunityId(community.id));
+        self.store.save_charter(community.id, input.base_version, &text, &event).await.map_err(|e| match e {
             StoreError::Conflict(_) => AppError::conflict(
                 "base_version",
                 "someone saved the charter while you were editing it; reload to see their version, then edit again",
@@ -112,17 +109,9 @@ impl App {
 
     /// Records that the coordinators reviewed the charter and it still holds.
     pub async fn review_charter(&self, user: &SessionUser, slug: &str) -> Result<()> {
-        let view = self.community_view(user, slug).await?;
-        AppError::from_access(
-            policy::can_edit_community(&user.viewer, &view.context),
-            "community",
-        )?;
-        if self
-            .store
-            .charter_versions(view.community.id)
-            .await?
-            .is_empty()
-        {
+        let (community, _, ctx) = self.visible(user, slug).await?;
+        AppError::from_access(policy::can_edit_community(&user.viewer, &ctx), "community")?;
+        if self.store.charter_versions(community.id).await?.is_empty() {
             return Err(AppError::invalid(
                 "charter",
                 "write the charter before reviewing it",
@@ -134,7 +123,7 @@ impl App {
             user.id(),
             user.unit,
         )
-        .in_community(CommunityId(view.community.id));
+        .in_community(CommunityId(community.id));
         self.store.append_activity(&[event]).await?;
         Ok(())
     }

@@ -33,13 +33,13 @@ pub struct CommunityInput {
 
 struct ValidCommunity {
     name: String,
-    slug: Slug,
     domain_statement: String,
     purpose: String,
     visibility: Visibility,
     policy: MembershipPolicy,
-    stage: Stage,
     domains: Vec<i64>,
+    /// Address and first stage: chosen once, when the community is created.
+    creation: Option<(Slug, Stage)>,
 }
 
 /// Everything a community page needs, already filtered by the policy.
@@ -106,16 +106,6 @@ impl App {
     ) -> Result<ValidCommunity> {
         let mut e = FieldErrors::new();
         let name = e.check("name", required_line(&input.name, NAME_MAX));
-        let slug = if creating {
-            let raw = if input.slug.trim().is_empty() {
-                Slug::suggest(&input.name)
-            } else {
-                input.slug.clone()
-            };
-            e.check("slug", Slug::parse(&raw))
-        } else {
-            Slug::parse("placeholder").ok()
-        };
         let domain_statement = e.check(
             "domain_statement",
             optional_text(&input.domain_statement, SHORT_TEXT_MAX),
@@ -126,14 +116,21 @@ impl App {
             "membership_policy",
             MembershipPolicy::parse(&input.membership_policy),
         );
-        let stage = if creating {
-            if input.stage.trim().is_empty() {
+        let creation = if creating {
+            let raw = if input.slug.trim().is_empty() {
+                Slug::suggest(&input.name)
+            } else {
+                input.slug.clone()
+            };
+            let slug = e.check("slug", Slug::parse(&raw));
+            let stage = if input.stage.trim().is_empty() {
                 Some(Stage::Potential)
             } else {
                 e.check("stage", Stage::parse(&input.stage))
-            }
+            };
+            slug.zip(stage)
         } else {
-            Some(Stage::Potential)
+            None
         };
         if let (Some(v), Some(p)) = (visibility, policy)
             && let Err(m) = check_visibility_policy(v, p)
@@ -153,33 +150,20 @@ impl App {
             }
         }
         e.into_result()?;
-        match (
-            name,
-            slug,
-            domain_statement,
-            purpose,
-            visibility,
-            policy,
-            stage,
-        ) {
-            (
-                Some(name),
-                Some(slug),
-                Some(domain_statement),
-                Some(purpose),
-                Some(visibility),
-                Some(policy),
-                Some(stage),
-            ) => Ok(ValidCommunity {
-                name,
-                slug,
-                domain_statement,
-                purpose,
-                visibility,
-                policy,
-                stage,
-                domains,
-            }),
+        match (name, domain_statement, purpose, visibility, policy) {
+            (Some(name), Some(domain_statement), Some(purpose), Some(visibility), Some(policy))
+                if creating == creation.is_some() =>
+            {
+                Ok(ValidCommunity {
+                    name,
+                    domain_statement,
+                    purpose,
+                    visibility,
+                    policy,
+                    domains,
+                    creation,
+                })
+            }
             _ => Err(AppError::Internal("validated values missing".into())),
         }
     }
@@ -191,6 +175,9 @@ impl App {
     ) -> Result<Community> {
         AppError::from_access(policy::can_create_community(&user.viewer), "community")?;
         let v = self.validate_community(input, true).await?;
+        let Some((slug, stage)) = v.creation else {
+            return Err(AppError::Internal("validated values missing".into()));
+        };
         let joined = NewActivity::new(
             Timestamp::now(),
             ActivityKind::MemberJoined,
@@ -201,13 +188,13 @@ impl App {
             .store
             .create_community(
                 &NewCommunity {
-                    slug: v.slug.as_str().to_owned(),
+                    slug: slug.as_str().to_owned(),
                     name: v.name,
                     domain_statement: v.domain_statement,
                     purpose: v.purpose,
                     visibility: v.visibility.as_str().into(),
                     membership_policy: v.policy.as_str().into(),
-                    stage: v.stage.as_str().into(),
+                    stage: stage.as_str().into(),
                     domains: v.domains,
                 },
                 user.id().0,
@@ -226,7 +213,7 @@ impl App {
 
     /// Loads a community the user may see, with the user's standing; a
     /// community they may not know about is "not found".
-    async fn visible(
+    pub(crate) async fn visible(
         &self,
         user: &SessionUser,
         slug: &str,

@@ -101,12 +101,10 @@ impl App {
         slug: &str,
         window: PulseWindow,
     ) -> Result<PulseReport> {
-        let view = self.community_view(user, slug).await?;
-        AppError::from_access(
-            policy::can_see_pulse(&user.viewer, &view.context),
-            "community",
-        )?;
-        self.pulse_of(view.community, window).await
+        // Only the policy's context is needed, not the whole community page.
+        let (community, _, ctx) = self.visible(user, slug).await?;
+        AppError::from_access(policy::can_see_pulse(&user.viewer, &ctx), "community")?;
+        self.pulse_of(community, window).await
     }
 
     /// Every event of one community (the pulse ignores those at or after
