@@ -16,6 +16,7 @@ pub mod ids;
 pub mod lifecycle;
 pub mod person;
 pub mod policy;
+pub mod practice;
 pub mod pulse;
 pub mod text;
 pub mod time;
@@ -26,6 +27,9 @@ pub use community::{CommunityRole, MembershipPolicy, Stage, Visibility};
 pub use ids::{CommunityId, DomainId, PersonId, UnitId};
 pub use person::OrgRole;
 pub use policy::Viewer;
+pub use practice::{
+    EventKind, NotificationKind, ResourceKind, ResourceStatus, RsvpAnswer, ThreadKind,
+};
 pub use text::{Email, Slug};
 pub use time::Timestamp;
 pub use validation::{FieldError, FieldErrors};

@@ -235,6 +235,90 @@ pub fn can_export_activity(viewer: &Viewer) -> Access {
     }
 }
 
+/// Whether the viewer may contribute to the community's practice: start
+/// threads, reply, thank, revise resources, answer invitations to events.
+/// In an open community anyone who can read may take part (their
+/// contributions count in the pulse's population even before they join);
+/// in closed and private ones, members other than observers. Nobody
+/// writes in a community in memory.
+pub fn can_participate(c: &CommunityContext) -> Access {
+    if !can_see_community(c) {
+        return Access::Hidden;
+    }
+    if !can_read_content(c) {
+        return Access::Forbidden("only members can take part in this community");
+    }
+    if c.stage.is_read_only() {
+        return Access::Forbidden("this community is in memory and read-only");
+    }
+    match (c.visibility, c.role) {
+        (_, Some(CommunityRole::Observer)) => {
+            Access::Forbidden("observers read but do not post; ask a coordinator for another role")
+        }
+        (Visibility::Open, _) | (_, Some(_)) => Access::Allowed,
+        (_, None) => Access::Forbidden("only members can take part in this community"),
+    }
+}
+
+/// Editing or deleting a post: its author, or whoever manages the
+/// community (coordinators, administrators).
+pub fn can_moderate_post(viewer: &Viewer, c: &CommunityContext, author: PersonId) -> Access {
+    if !can_read_content(c) {
+        return Access::Hidden;
+    }
+    if c.stage.is_read_only() {
+        return Access::Forbidden("this community is in memory and read-only");
+    }
+    if viewer.person == author || can_manage_community(viewer, c).is_allowed() {
+        Access::Allowed
+    } else {
+        Access::Forbidden("only the author or a coordinator can change this post")
+    }
+}
+
+/// Marking a help request solved (or unsolved): the asker or a
+/// coordinator.
+pub fn can_mark_solved(viewer: &Viewer, c: &CommunityContext, asker: PersonId) -> Access {
+    match can_moderate_post(viewer, c, asker) {
+        Access::Forbidden(_) if !c.stage.is_read_only() => {
+            Access::Forbidden("only the person who asked or a coordinator can mark this solved")
+        }
+        other => other,
+    }
+}
+
+/// Endorsing a resource or making it a standard (and taking that back):
+/// the community's core group: coordinators and core members.
+pub fn can_endorse(c: &CommunityContext) -> Access {
+    if !can_read_content(c) {
+        return Access::Hidden;
+    }
+    if c.stage.is_read_only() {
+        return Access::Forbidden("this community is in memory and read-only");
+    }
+    if c.role.is_some_and(CommunityRole::is_core_group) {
+        Access::Allowed
+    } else {
+        Access::Forbidden("only coordinators and core members can endorse resources")
+    }
+}
+
+/// Scheduling events and recording who came: the core group, and
+/// administrators.
+pub fn can_manage_events(viewer: &Viewer, c: &CommunityContext) -> Access {
+    if !can_read_content(c) {
+        return Access::Hidden;
+    }
+    if c.stage.is_read_only() {
+        return Access::Forbidden("this community is in memory and read-only");
+    }
+    if c.role.is_some_and(CommunityRole::is_core_group) || viewer.is_admin() {
+        Access::Allowed
+    } else {
+        Access::Forbidden("only coordinators and core members can schedule events")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +374,65 @@ mod tests {
         let coord = ctx(Visibility::Open, Some(CommunityRole::Coordinator));
         assert!(can_manage_community(&MEMBER, &coord).is_allowed());
         assert!(can_manage_community(&ADMIN, &ctx(Visibility::Closed, None)).is_allowed());
+    }
+
+    #[test]
+    fn who_takes_part() {
+        assert!(can_participate(&ctx(Visibility::Open, None)).is_allowed());
+        assert!(matches!(
+            can_participate(&ctx(Visibility::Closed, None)),
+            Access::Forbidden(_)
+        ));
+        assert_eq!(
+            can_participate(&ctx(Visibility::Private, None)),
+            Access::Hidden
+        );
+        assert!(
+            can_participate(&ctx(Visibility::Private, Some(CommunityRole::Member))).is_allowed()
+        );
+        assert!(matches!(
+            can_participate(&ctx(Visibility::Open, Some(CommunityRole::Observer))),
+            Access::Forbidden(_)
+        ));
+        let memory = CommunityContext {
+            stage: Stage::Memory,
+            ..ctx(Visibility::Open, Some(CommunityRole::Coordinator))
+        };
+        assert!(matches!(can_participate(&memory), Access::Forbidden(_)));
+    }
+
+    #[test]
+    fn posts_belong_to_their_authors_and_coordinators() {
+        let member = ctx(Visibility::Open, Some(CommunityRole::Member));
+        assert!(can_moderate_post(&MEMBER, &member, MEMBER.person).is_allowed());
+        assert!(matches!(
+            can_moderate_post(&MEMBER, &member, PersonId(9)),
+            Access::Forbidden(_)
+        ));
+        let coord = ctx(Visibility::Open, Some(CommunityRole::Coordinator));
+        assert!(can_moderate_post(&MEMBER, &coord, PersonId(9)).is_allowed());
+        assert!(can_mark_solved(&MEMBER, &coord, PersonId(9)).is_allowed());
+        assert!(matches!(
+            can_mark_solved(&MEMBER, &member, PersonId(9)),
+            Access::Forbidden(_)
+        ));
+        assert_eq!(
+            can_moderate_post(&ADMIN, &ctx(Visibility::Private, None), PersonId(9)),
+            Access::Hidden
+        );
+    }
+
+    #[test]
+    fn endorsement_is_for_the_core_group() {
+        assert!(can_endorse(&ctx(Visibility::Open, Some(CommunityRole::Core))).is_allowed());
+        assert!(matches!(
+            can_endorse(&ctx(Visibility::Open, Some(CommunityRole::Member))),
+            Access::Forbidden(_)
+        ));
+        assert!(matches!(
+            can_endorse(&ctx(Visibility::Open, None)),
+            Access::Forbidden(_)
+        ));
     }
 
     #[test]

@@ -17,6 +17,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_charters.sql"),
         include_str!("../migrations/postgres/0002_charters.sql"),
     ),
+    (
+        3,
+        "practice",
+        include_str!("../migrations/sqlite/0003_practice.sql"),
+        include_str!("../migrations/postgres/0003_practice.sql"),
+    ),
 ];
 
 /// Several servers may start at once on one PostgreSQL database: each
