@@ -14,6 +14,7 @@ pub mod activity;
 pub mod community;
 pub mod ids;
 pub mod lifecycle;
+pub mod markdown;
 pub mod person;
 pub mod policy;
 pub mod practice;
