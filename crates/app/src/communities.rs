@@ -234,6 +234,28 @@ impl App {
         Ok((c, s, ctx))
     }
 
+    /// A community by id, for things that belong to one (a thread, a
+    /// resource): as `visible`, plus what the reader may do there.
+    pub(crate) async fn visible_by_id(
+        &self,
+        user: &SessionUser,
+        id: i64,
+    ) -> Result<(Community, CommunityContext)> {
+        let c = self.store.community(id).await.or_not_found("community")?;
+        let s = self.store.standing(c.id, user.id().0).await?;
+        let ctx = context(&c, &s);
+        if !policy::can_see_community(&ctx) {
+            return Err(AppError::NotFound("community"));
+        }
+        Ok((c, ctx))
+    }
+
+    /// The standing of another person in a community, as the policy sees
+    /// it (e.g. whether a mentioned person may read what mentions them).
+    pub(crate) async fn context_of(&self, c: &Community, person: i64) -> Result<CommunityContext> {
+        Ok(context(c, &self.store.standing(c.id, person).await?))
+    }
+
     pub async fn community(&self, user: &SessionUser, slug: &str) -> Result<Community> {
         Ok(self.visible(user, slug).await?.0)
     }

@@ -14,8 +14,10 @@ pub mod charter;
 pub mod communities;
 mod error;
 pub mod export;
+pub mod notifications;
 pub mod organization;
 pub mod pulse;
+pub mod threads;
 
 pub use auth::SessionUser;
 pub use error::AppError;

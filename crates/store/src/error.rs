@@ -13,7 +13,18 @@ pub enum StoreError {
     #[error("migration failed: {0}")]
     Migration(String),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// A query that expected one row and found none means the thing asked
+    /// for does not exist (or no longer qualifies).
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            other => StoreError::Database(other),
+        }
+    }
 }
 
 impl StoreError {

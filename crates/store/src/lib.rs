@@ -22,10 +22,13 @@ mod communities;
 mod error;
 mod macros;
 mod migrate;
+mod notifications;
 mod open;
 mod organization;
 pub mod records;
+mod search;
 mod sessions;
+mod threads;
 
 pub use activity::{ActivityRow, FeedScope, PulseRow};
 pub use bulk::{BulkWriter, SuspendedIndexes, Value};
@@ -33,8 +36,13 @@ pub use charters::{Charter, CharterText};
 pub use communities::{CommunityFilter, CommunitySort, NewCommunity, UpdateCommunity};
 pub use error::StoreError;
 pub use migrate::MIGRATIONS;
+pub use notifications::{NewNotification, Notification};
 pub use open::OpenMode;
 pub use organization::{NewPerson, PeopleFilter, UpdatePerson};
+pub use search::SearchDoc;
+pub use threads::{
+    NewReply, NewThanks, NewThread, PostEdit, Reply, Thanks, Thread, ThreadEdit, ThreadFilter,
+};
 
 use sqlx::{PgPool, SqlitePool};
 

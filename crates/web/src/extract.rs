@@ -32,6 +32,8 @@ pub struct PageCtx {
     pub csrf: String,
     /// Which navigation entry is current.
     pub nav: &'static str,
+    /// Unread notifications of the signed-in person, for the navigation.
+    pub unread: i64,
 }
 
 impl PageCtx {
@@ -71,6 +73,7 @@ fn ctx_of(parts: &Parts) -> PageCtx {
         user,
         csrf,
         nav: "",
+        unread: 0,
     }
 }
 
@@ -112,10 +115,11 @@ impl FromRequestParts<AppState> for PageUser {
             .get::<CurrentSession>()
             .and_then(|s| s.0.clone())
         {
-            Some(user) => Ok(PageUser {
-                user,
-                ctx: ctx_of(parts),
-            }),
+            Some(user) => {
+                let mut ctx = ctx_of(parts);
+                ctx.unread = state.app.unread_notifications(&user).await?;
+                Ok(PageUser { user, ctx })
+            }
             None => {
                 if state.app.needs_setup().await? {
                     return Err(PageError::Redirect("/setup".into()));

@@ -163,6 +163,10 @@ impl ShowPage {
         CommunityRole::ALL
     }
 
+    fn can_read(&self) -> bool {
+        guildhall_domain::policy::can_read_content(&self.v.context)
+    }
+
     fn leave_allowed(&self) -> bool {
         self.v.can_leave == Access::Allowed
     }

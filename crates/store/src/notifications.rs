@@ -1,0 +1,140 @@
+//! In-app notifications: written with the change that causes them, read
+//! through the same visibility rule as everything else (a notification
+//! from a community the person can no longer read is not shown).
+
+use crate::activity::push_readable_by;
+use crate::{Result, Store, with_pool};
+use serde::Serialize;
+
+/// A notification about to be written; `kind` is a
+/// `guildhall_domain::NotificationKind` word.
+#[derive(Clone, Debug, Default)]
+pub struct NewNotification {
+    pub person_id: i64,
+    pub kind: &'static str,
+    pub actor_id: Option<i64>,
+    pub community_id: Option<i64>,
+    pub thread_id: Option<i64>,
+    pub reply_id: Option<i64>,
+    pub resource_id: Option<i64>,
+    pub event_id: Option<i64>,
+    pub at: i64,
+}
+
+/// Writes notifications on the given connection (inside the caller's
+/// transaction), skipping any addressed to their own actor.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! insert_notifications {
+    ($conn:expr, $list:expr) => {{
+        let list: &[$crate::NewNotification] = $list;
+        for n in list.iter().filter(|n| Some(n.person_id) != n.actor_id) {
+            sqlx::query(
+                "INSERT INTO notifications (person_id, kind, actor_id, community_id, thread_id, reply_id, resource_id, event_id, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(n.person_id)
+            .bind(n.kind)
+            .bind(n.actor_id)
+            .bind(n.community_id)
+            .bind(n.thread_id)
+            .bind(n.reply_id)
+            .bind(n.resource_id)
+            .bind(n.event_id)
+            .bind(n.at)
+            .execute(&mut *$conn)
+            .await?;
+        }
+    }};
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, Serialize)]
+pub struct Notification {
+    pub id: i64,
+    pub kind: String,
+    pub actor_id: Option<i64>,
+    pub actor_name: Option<String>,
+    pub community_slug: Option<String>,
+    pub community_name: Option<String>,
+    pub thread_id: Option<i64>,
+    pub thread_title: Option<String>,
+    pub reply_id: Option<i64>,
+    pub resource_id: Option<i64>,
+    pub resource_title: Option<String>,
+    pub event_id: Option<i64>,
+    pub event_title: Option<String>,
+    pub at: i64,
+    pub read_at: Option<i64>,
+}
+
+const VISIBLE: &str = "FROM notifications n LEFT JOIN communities c ON c.id = n.community_id \
+     LEFT JOIN people a ON a.id = n.actor_id LEFT JOIN threads t ON t.id = n.thread_id \
+     LEFT JOIN resources r ON r.id = n.resource_id LEFT JOIN events e ON e.id = n.event_id \
+     WHERE n.person_id = ";
+
+impl Store {
+    /// A person's notifications, newest first, only from communities they
+    /// may still read.
+    pub async fn notifications(
+        &self,
+        person: i64,
+        unread_only: bool,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Notification>> {
+        Ok(with_pool!(self, |pool| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT n.id, n.kind, n.actor_id, a.name AS actor_name, c.slug AS community_slug, \
+                 c.name AS community_name, n.thread_id, t.title AS thread_title, n.reply_id, n.resource_id, \
+                 r.title AS resource_title, n.event_id, e.title AS event_title, n.at, n.read_at ",
+            );
+            qb.push(VISIBLE)
+                .push_bind(person)
+                .push(" AND (n.community_id IS NULL OR ");
+            push_readable_by(&mut qb, person);
+            qb.push(")");
+            if unread_only {
+                qb.push(" AND n.read_at IS NULL");
+            }
+            qb.push(" ORDER BY n.id DESC LIMIT ")
+                .push_bind(limit)
+                .push(" OFFSET ")
+                .push_bind(offset);
+            qb.build_query_as::<Notification>().fetch_all(pool).await?
+        }))
+    }
+
+    /// How many unread notifications a person may see.
+    pub async fn unread_notifications(&self, person: i64) -> Result<i64> {
+        Ok(with_pool!(self, |pool| {
+            let mut qb = sqlx::QueryBuilder::new("SELECT COUNT(*) ");
+            qb.push(VISIBLE)
+                .push_bind(person)
+                .push(" AND n.read_at IS NULL AND (n.community_id IS NULL OR ");
+            push_readable_by(&mut qb, person);
+            qb.push(")");
+            qb.build_query_scalar::<i64>().fetch_one(pool).await?
+        }))
+    }
+
+    /// Marks one notification (`Some(id)`) or all of a person's as read;
+    /// returns how many changed. Someone else's notification is never
+    /// touched.
+    pub async fn mark_notifications_read(
+        &self,
+        person: i64,
+        id: Option<i64>,
+        at: i64,
+    ) -> Result<u64> {
+        Ok(with_pool!(self, |pool| {
+            let mut qb = sqlx::QueryBuilder::new("UPDATE notifications SET read_at = ");
+            qb.push_bind(at)
+                .push(" WHERE read_at IS NULL AND person_id = ")
+                .push_bind(person);
+            if let Some(id) = id {
+                qb.push(" AND id = ").push_bind(id);
+            }
+            qb.build().execute(pool).await?.rows_affected()
+        }))
+    }
+}
