@@ -132,6 +132,7 @@ impl Store {
                 };
                 append_activity!(&mut *tx, &ev);
             }
+            crate::reindex_one!(&mut *tx, crate::search::COMMUNITY_DOCS, "c", id);
             id
         }))
     }
@@ -167,6 +168,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            crate::reindex_one!(&mut *tx, crate::search::COMMUNITY_DOCS, "c", id);
         });
         Ok(())
     }

@@ -149,8 +149,8 @@ impl Store {
 
     pub async fn create_person(&self, p: &NewPerson) -> Result<i64> {
         let now = Timestamp::now().0;
-        with_pool!(self, |pool| {
-            sqlx::query_scalar::<_, i64>(
+        Ok(write_tx!(self, |tx| {
+            let id = sqlx::query_scalar::<_, i64>(
                 "INSERT INTO people (name, email, unit_id, title, manager_id, expertise, interests, bio, org_role, password_hash, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
             )
@@ -165,15 +165,17 @@ impl Store {
             .bind(&p.org_role)
             .bind(&p.password_hash)
             .bind(now)
-            .fetch_one(pool)
+            .fetch_one(&mut *tx)
             .await
-            .map_err(StoreError::unique("email"))
-        })
+            .map_err(StoreError::unique("email"))?;
+            crate::reindex_one!(&mut *tx, crate::search::PEOPLE_DOCS, "p", id);
+            id
+        }))
     }
 
     pub async fn update_person(&self, id: i64, p: &UpdatePerson) -> Result<()> {
-        let n = with_pool!(self, |pool| {
-            sqlx::query(
+        write_tx!(self, |tx| {
+            let n = sqlx::query(
                 "UPDATE people SET name = $1, unit_id = $2, title = $3, manager_id = $4, expertise = $5, \
                  interests = $6, bio = $7, org_role = $8 WHERE id = $9",
             )
@@ -186,15 +188,15 @@ impl Store {
             .bind(&p.bio)
             .bind(&p.org_role)
             .bind(id)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?
-            .rows_affected()
+            .rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            crate::reindex_one!(&mut *tx, crate::search::PEOPLE_DOCS, "p", id);
         });
-        if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        Ok(())
     }
 
     pub async fn person(&self, id: i64) -> Result<Person> {

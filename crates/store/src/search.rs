@@ -56,3 +56,388 @@ macro_rules! unindex_document {
             .await?;
     }};
 }
+
+/// The search documents of people: name, title, declared expertise,
+/// interests and bio. `{filter}` narrows the rows (e.g. `WHERE p.id = $1`).
+pub(crate) const PEOPLE_DOCS: &str = "INSERT INTO search_documents (kind, ref_id, community_id, thread_id, author_id, title, body, at) \
+     SELECT 'person', p.id, NULL, NULL, p.id, p.name, \
+     p.title || ' ' || p.expertise || ' ' || p.interests || ' ' || p.bio, p.created_at FROM people p ";
+
+/// The search documents of communities: name, purpose, domain statement.
+pub(crate) const COMMUNITY_DOCS: &str = "INSERT INTO search_documents (kind, ref_id, community_id, thread_id, author_id, title, body, at) \
+     SELECT 'community', c.id, c.id, NULL, NULL, c.name, c.purpose || ' ' || c.domain_statement, c.created_at \
+     FROM communities c ";
+
+pub(crate) const UPSERT: &str =
+    " ON CONFLICT (kind, ref_id) DO UPDATE SET title = excluded.title, body = excluded.body";
+
+/// Re-writes the search document of one person or community (`$what` is
+/// `PEOPLE_DOCS` or `COMMUNITY_DOCS`, `$alias` its table alias) inside the
+/// caller's transaction.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! reindex_one {
+    ($conn:expr, $what:expr, $alias:literal, $id:expr) => {{
+        let mut qb = sqlx::QueryBuilder::new($what);
+        qb.push(concat!("WHERE ", $alias, ".id = "))
+            .push_bind($id)
+            .push($crate::search::UPSERT);
+        qb.build().execute($conn).await?;
+    }};
+}
+
+/// What to search for and where. `terms` are plain words (the app makes
+/// them from what was typed); the store quotes them for each dialect, so no
+/// input can reach the full-text query syntax.
+#[derive(Clone, Debug, Default)]
+pub struct SearchQuery {
+    pub terms: Vec<String>,
+    /// thread, reply, resource, person, community; empty = all.
+    pub kinds: Vec<&'static str>,
+    pub community: Option<i64>,
+    pub domain: Option<i64>,
+    pub author: Option<i64>,
+    pub from: Option<i64>,
+    pub until: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One result. `snippet` is plain text where the matched terms are wrapped
+/// in U+0001 … U+0002 (characters no stored text contains), so the caller
+/// can escape it and then mark the terms.
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct SearchHit {
+    pub kind: String,
+    pub ref_id: i64,
+    pub thread_id: Option<i64>,
+    pub community_id: Option<i64>,
+    pub community_slug: Option<String>,
+    pub community_name: Option<String>,
+    pub author_id: Option<i64>,
+    pub author_name: Option<String>,
+    pub title: String,
+    pub snippet: String,
+    pub at: i64,
+}
+
+/// The most matches a search ranks: relevance among the most recent
+/// 5,000 matches, so that a very common word stays fast; the count says
+/// "more than" beyond it.
+pub const RANK_WINDOW: i64 = 5_000;
+
+/// Appends the reader's permission filter over `d` (a search document)
+/// joined to its community `c`: people are public inside the
+/// organization; communities follow `can_see_community`; their content
+/// follows `can_read_content`.
+fn push_permitted<DB: sqlx::Database>(qb: &mut sqlx::QueryBuilder<DB>, viewer: i64)
+where
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    qb.push("(d.kind = 'person' OR (d.kind = 'community' AND ");
+    crate::communities::push_visible_to(qb, viewer);
+    qb.push(") OR (d.kind IN ('thread', 'reply', 'resource') AND ");
+    crate::activity::push_readable_by(qb, viewer);
+    qb.push("))");
+}
+
+fn push_filters<DB: sqlx::Database>(qb: &mut sqlx::QueryBuilder<DB>, q: &SearchQuery)
+where
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> &'static str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    if !q.kinds.is_empty() {
+        qb.push(" AND d.kind IN (");
+        let mut sep = qb.separated(", ");
+        for k in &q.kinds {
+            sep.push_bind(*k);
+        }
+        qb.push(")");
+    }
+    if let Some(c) = q.community {
+        qb.push(" AND d.community_id = ").push_bind(c);
+    }
+    if let Some(d) = q.domain {
+        qb.push(
+            " AND d.community_id IN (SELECT community_id FROM community_domains WHERE domain_id = ",
+        )
+        .push_bind(d)
+        .push(")");
+    }
+    if let Some(a) = q.author {
+        qb.push(" AND d.author_id = ").push_bind(a);
+    }
+    if let Some(f) = q.from {
+        qb.push(" AND d.at >= ").push_bind(f);
+    }
+    if let Some(u) = q.until {
+        qb.push(" AND d.at < ").push_bind(u);
+    }
+}
+
+/// `"word1" "word2"` for FTS5: each term a quoted string (quotes doubled),
+/// all required.
+fn fts5_query(terms: &[String]) -> String {
+    terms
+        .iter()
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The most recent [`RANK_WINDOW`] matches the reader may see (SQLite),
+/// selecting `columns`.
+fn sqlite_candidates(
+    qb: &mut sqlx::QueryBuilder<sqlx::Sqlite>,
+    viewer: i64,
+    q: &SearchQuery,
+    fts: &str,
+    columns: &str,
+) {
+    qb.push("SELECT ")
+        .push(columns)
+        .push(
+            " FROM search_index JOIN search_documents d ON d.id = search_index.rowid \
+             LEFT JOIN communities c ON c.id = d.community_id WHERE search_index MATCH ",
+        )
+        .push_bind(fts.to_owned())
+        .push(" AND ");
+    push_permitted(qb, viewer);
+    push_filters(qb, q);
+    qb.push(" ORDER BY search_index.rowid DESC LIMIT ")
+        .push_bind(RANK_WINDOW);
+}
+
+/// The same for PostgreSQL; with `scored`, the columns are (id, score, at),
+/// else (kind, ref_id, thread_id, author_id).
+fn pg_candidates(
+    qb: &mut sqlx::QueryBuilder<sqlx::Postgres>,
+    viewer: i64,
+    q: &SearchQuery,
+    text: &str,
+    scored: bool,
+) {
+    if scored {
+        qb.push("SELECT d.id, ts_rank_cd(d.tsv, plainto_tsquery('english', ")
+            .push_bind(text.to_owned())
+            .push(")) AS score, d.at");
+    } else {
+        qb.push("SELECT d.kind, d.ref_id, d.thread_id, d.author_id");
+    }
+    qb.push(
+        " FROM search_documents d LEFT JOIN communities c ON c.id = d.community_id \
+         WHERE d.tsv @@ plainto_tsquery('english', ",
+    )
+    .push_bind(text.to_owned())
+    .push(") AND ");
+    push_permitted(qb, viewer);
+    push_filters(qb, q);
+    qb.push(" ORDER BY d.id DESC LIMIT ").push_bind(RANK_WINDOW);
+}
+
+/// A search match reduced to what expertise location needs.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Match {
+    pub kind: String,
+    pub ref_id: i64,
+    pub thread_id: Option<i64>,
+    pub author_id: Option<i64>,
+}
+
+const HIT_COLUMNS: &str = "d.kind, d.ref_id, d.thread_id, d.community_id, c.slug AS community_slug, \
+     c.name AS community_name, d.author_id, p.name AS author_name, d.title, ";
+
+impl crate::Store {
+    /// Searches what the reader may see; returns a page of hits, ranked by
+    /// relevance then recency, and the number of matches (capped at
+    /// [`RANK_WINDOW`]).
+    pub async fn search(
+        &self,
+        viewer: i64,
+        q: &SearchQuery,
+    ) -> crate::Result<crate::Page<SearchHit>> {
+        if q.terms.is_empty() {
+            return Ok(crate::Page {
+                items: Vec::new(),
+                total: 0,
+            });
+        }
+        match self.backend() {
+            crate::Backend::Sqlite(pool) => {
+                let m = fts5_query(&q.terms);
+                let candidates = |qb: &mut sqlx::QueryBuilder<sqlx::Sqlite>| {
+                    sqlite_candidates(
+                        qb,
+                        viewer,
+                        q,
+                        &m,
+                        "d.id, bm25(search_index, 4.0, 1.0) AS score, d.at",
+                    )
+                };
+                let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM (");
+                candidates(&mut count);
+                count.push(") m");
+                let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+                let mut qb = sqlx::QueryBuilder::new("WITH m AS (");
+                candidates(&mut qb);
+                qb.push(") SELECT ")
+                    .push(HIT_COLUMNS)
+                    .push(
+                        "snippet(search_index, 1, char(1), char(2), '…', 16) AS snippet, d.at \
+                         FROM m JOIN search_documents d ON d.id = m.id \
+                         JOIN search_index ON search_index.rowid = m.id \
+                         LEFT JOIN communities c ON c.id = d.community_id \
+                         LEFT JOIN people p ON p.id = d.author_id WHERE search_index MATCH ",
+                    )
+                    .push_bind(m.clone())
+                    .push(" ORDER BY m.score, m.at DESC, m.id DESC LIMIT ")
+                    .push_bind(q.limit)
+                    .push(" OFFSET ")
+                    .push_bind(q.offset);
+                let items = qb.build_query_as::<SearchHit>().fetch_all(pool).await?;
+                Ok(crate::Page { items, total })
+            }
+            crate::Backend::Postgres(pool) => {
+                let text = q.terms.join(" ");
+                let candidates = |qb: &mut sqlx::QueryBuilder<sqlx::Postgres>| {
+                    pg_candidates(qb, viewer, q, &text, true)
+                };
+                let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM (");
+                candidates(&mut count);
+                count.push(") m");
+                let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+                let mut qb = sqlx::QueryBuilder::new("WITH m AS (");
+                candidates(&mut qb);
+                qb.push("), page AS (SELECT * FROM m ORDER BY score DESC, at DESC, id DESC LIMIT ")
+                    .push_bind(q.limit)
+                    .push(" OFFSET ")
+                    .push_bind(q.offset)
+                    .push(") SELECT ")
+                    .push(HIT_COLUMNS)
+                    .push("ts_headline('english', d.body, plainto_tsquery('english', ")
+                    .push_bind(text.clone())
+                    .push(
+                        "), 'StartSel=\u{1}, StopSel=\u{2}, MaxWords=30, MinWords=12, MaxFragments=1, FragmentDelimiter=…') AS snippet, d.at \
+                         FROM page JOIN search_documents d ON d.id = page.id \
+                         LEFT JOIN communities c ON c.id = d.community_id \
+                         LEFT JOIN people p ON p.id = d.author_id \
+                         ORDER BY page.score DESC, page.at DESC, page.id DESC",
+                    );
+                let items = qb.build_query_as::<SearchHit>().fetch_all(pool).await?;
+                Ok(crate::Page { items, total })
+            }
+        }
+    }
+
+    /// The most recent matches the reader may see, without ranking.
+    pub async fn search_matches(&self, viewer: i64, q: &SearchQuery) -> crate::Result<Vec<Match>> {
+        if q.terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(match self.backend() {
+            crate::Backend::Sqlite(pool) => {
+                let mut qb = sqlx::QueryBuilder::new("");
+                sqlite_candidates(
+                    &mut qb,
+                    viewer,
+                    q,
+                    &fts5_query(&q.terms),
+                    "d.kind, d.ref_id, d.thread_id, d.author_id",
+                );
+                qb.build_query_as::<Match>().fetch_all(pool).await?
+            }
+            crate::Backend::Postgres(pool) => {
+                let mut qb = sqlx::QueryBuilder::new("");
+                pg_candidates(&mut qb, viewer, q, &q.terms.join(" "), false);
+                qb.build_query_as::<Match>().fetch_all(pool).await?
+            }
+        })
+    }
+
+    /// Who solved which of these help requests: (helper, thread, title).
+    pub async fn solvers_of(&self, threads: &[i64]) -> crate::Result<Vec<(i64, i64, String)>> {
+        if threads.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(crate::with_pool!(self, |pool| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT s.helper_id, s.thread_id, t.title FROM help_solutions s JOIN threads t ON t.id = s.thread_id \
+                 WHERE t.deleted_at IS NULL AND s.thread_id IN (",
+            );
+            let mut sep = qb.separated(", ");
+            for t in threads {
+                sep.push_bind(*t);
+            }
+            qb.push(")");
+            qb.build_query_as::<(i64, i64, String)>()
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// Authors of the live replies in these threads: (author, replies).
+    pub async fn repliers_in(&self, threads: &[i64]) -> crate::Result<Vec<(i64, i64)>> {
+        if threads.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(crate::with_pool!(self, |pool| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT author_id, COUNT(*) FROM replies WHERE deleted_at IS NULL AND thread_id IN (",
+            );
+            let mut sep = qb.separated(", ");
+            for t in threads {
+                sep.push_bind(*t);
+            }
+            qb.push(") GROUP BY author_id");
+            qb.build_query_as::<(i64, i64)>().fetch_all(pool).await?
+        }))
+    }
+
+    /// Who wrote which revisions of these resources: (author, resource,
+    /// title, revision number).
+    pub async fn revisers_of(
+        &self,
+        resources: &[i64],
+    ) -> crate::Result<Vec<(i64, i64, String, i64)>> {
+        if resources.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(crate::with_pool!(self, |pool| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT v.author_id, v.resource_id, r.title, v.number FROM resource_revisions v \
+                 JOIN resources r ON r.id = v.resource_id WHERE v.author_id IS NOT NULL AND v.resource_id IN (",
+            );
+            let mut sep = qb.separated(", ");
+            for r in resources {
+                sep.push_bind(*r);
+            }
+            qb.push(")");
+            qb.build_query_as::<(i64, i64, String, i64)>()
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// Name, unit and declared expertise of these people.
+    pub async fn people_brief(
+        &self,
+        ids: &[i64],
+    ) -> crate::Result<Vec<(i64, String, Option<String>, String)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(crate::with_pool!(self, |pool| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT p.id, p.name, u.name, p.expertise FROM people p LEFT JOIN units u ON u.id = p.unit_id WHERE p.id IN (",
+            );
+            let mut sep = qb.separated(", ");
+            for i in ids {
+                sep.push_bind(*i);
+            }
+            qb.push(")");
+            qb.build_query_as::<(i64, String, Option<String>, String)>()
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+}

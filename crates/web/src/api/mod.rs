@@ -2,6 +2,7 @@
 //! at `/api/v1/openapi.json` (generated from these handlers).
 
 mod dto;
+mod search;
 mod threads;
 
 use crate::AppState;
@@ -49,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         .route("/domains", get(list_domains).post(create_domain))
         .route("/domains/{id}", get(get_domain).patch(update_domain))
         .merge(threads::routes())
+        .merge(search::routes())
 }
 
 #[derive(OpenApi)]
@@ -95,6 +97,7 @@ struct ApiDoc;
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(threads::ThreadsDoc::openapi());
+    doc.merge(search::SearchDoc::openapi());
     doc
 }
 

@@ -8,6 +8,7 @@ mod communities;
 mod home;
 mod organization;
 mod pulse;
+pub(crate) mod search;
 mod threads;
 
 use crate::AppState;
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .merge(communities::routes())
         .merge(organization::routes())
         .merge(pulse::routes())
+        .merge(search::routes())
         .merge(threads::routes())
 }
 

@@ -10,4 +10,5 @@ mod hostile;
 mod organization;
 mod privacy;
 mod pulse;
+mod search;
 mod threads;
