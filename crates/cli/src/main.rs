@@ -343,14 +343,16 @@ async fn generate_demo(store: &Store, args: &DemoArgs) -> Result<()> {
         .await
         .context("could not generate the demonstration organization")?;
     println!(
-        "Demonstration organization ready in {:.1}s: {} units, {} people, {} domains, {} communities, {} memberships, {} activity events.",
+        "Demonstration organization ready in {:.1}s: {} units, {} people, {} domains, {} communities, {} memberships, {} activity events, {} threads, {} replies.",
         started.elapsed().as_secs_f64(),
         summary.units,
         summary.people,
         summary.domains,
         summary.communities,
         summary.memberships,
-        summary.events
+        summary.events,
+        summary.threads,
+        summary.replies
     );
     print_demo_accounts();
     Ok(())

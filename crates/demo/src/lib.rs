@@ -15,6 +15,7 @@
 
 #![forbid(unsafe_code)]
 
+mod content;
 mod org;
 mod plan;
 mod rnd;
@@ -22,12 +23,12 @@ mod sim;
 mod vocab;
 
 use guildhall_app::AppError;
-use guildhall_domain::{MembershipPolicy, Stage};
+use guildhall_domain::{ActivityKind, MembershipPolicy, Stage, ThreadKind, markdown};
 use guildhall_store::{BulkWriter, Store, StoreError, Value};
 use plan::{CLOSED_WITH_REQUESTS, DAY, PRIVATE_WITH_INVITATION};
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 /// What to generate. The defaults make a small organization that loads in
@@ -61,6 +62,8 @@ pub struct DemoSummary {
     pub communities: u64,
     pub memberships: u64,
     pub events: u64,
+    pub threads: u64,
+    pub replies: u64,
 }
 
 /// The password of every demo account.
@@ -182,10 +185,17 @@ pub async fn generate(
     // Maintaining the log's indexes row by row costs several times more
     // than building them once at the end.
     let indexes = store.suspend_indexes("activity").await?;
-    let loaded = write_activity(store, &mut sim).await;
+    let domain_of: Vec<usize> = plans
+        .communities
+        .iter()
+        .map(|c| c.domains.first().copied().unwrap_or(0))
+        .collect();
+    let loaded = write_activity(store, &mut sim, &domain_of, &mut summary).await;
     let restored = store.restore_indexes(indexes).await;
     summary.events = loaded?;
     restored?;
+    store.recount_threads().await?;
+    store.index_people_and_communities().await?;
     tracing::info!(elapsed = ?started.elapsed(), events = summary.events, "demo activity written");
 
     let (members, admissions, ever) = sim.finish();
@@ -217,8 +227,15 @@ pub async fn generate(
     Ok(summary)
 }
 
-/// Writes the simulated history with ids in time order.
-async fn write_activity(store: &Store, sim: &mut sim::Sim<'_>) -> Result<u64, DemoError> {
+/// Writes the simulated history with ids in time order, and what it is
+/// about: each thread, reply, solved mark and thanks as rows (with their
+/// search documents) whose ids are the events' subjects.
+async fn write_activity(
+    store: &Store,
+    sim: &mut sim::Sim<'_>,
+    domain_of: &[usize],
+    summary: &mut DemoSummary,
+) -> Result<u64, DemoError> {
     let mut activity = BulkWriter::new(
         "activity",
         &[
@@ -233,9 +250,60 @@ async fn write_activity(store: &Store, sim: &mut sim::Sim<'_>) -> Result<u64, De
             "other_id",
         ],
     );
+    let mut threads = BulkWriter::new(
+        "threads",
+        &[
+            "id",
+            "community_id",
+            "kind",
+            "title",
+            "body",
+            "tags",
+            "author_id",
+            "created_at",
+            "last_activity_at",
+        ],
+    );
+    let mut replies = BulkWriter::new(
+        "replies",
+        &["id", "thread_id", "author_id", "body", "created_at"],
+    );
+    let mut solutions = BulkWriter::new(
+        "help_solutions",
+        &["thread_id", "reply_id", "helper_id", "marked_by", "at"],
+    );
+    let mut thanks = BulkWriter::new(
+        "thanks",
+        &["giver_id", "receiver_id", "community_id", "reply_id", "at"],
+    );
+    let mut docs = BulkWriter::new(
+        "search_documents",
+        &[
+            "kind",
+            "ref_id",
+            "community_id",
+            "thread_id",
+            "author_id",
+            "title",
+            "body",
+            "at",
+        ],
+    );
+    // A thread's kind, to title its replies' search documents.
+    let mut thread_kind: HashMap<i64, ActivityKind> = HashMap::new();
     let mut next_id = 0i64;
     while let Some(batch) = sim.next_month() {
         for e in batch {
+            // Rows that refer to each other are flushed together, parents
+            // first, before any writer would flush on its own.
+            if threads.pending() + replies.pending() + solutions.pending() + thanks.pending()
+                > 30_000
+            {
+                threads.flush(store).await?;
+                replies.flush(store).await?;
+                solutions.flush(store).await?;
+                thanks.flush(store).await?;
+            }
             next_id += 1;
             activity
                 .push(
@@ -253,9 +321,136 @@ async fn write_activity(store: &Store, sim: &mut sim::Sim<'_>) -> Result<u64, De
                     ],
                 )
                 .await?;
+            let domain = usize::try_from(e.community - 1)
+                .ok()
+                .and_then(|i| domain_of.get(i))
+                .copied()
+                .unwrap_or(0);
+            match (e.kind, e.subject) {
+                (
+                    ActivityKind::ThreadHelp
+                    | ActivityKind::ThreadStory
+                    | ActivityKind::ThreadDiscussion,
+                    Some(id),
+                ) => {
+                    let (title, body, tags) = content::thread(e.kind, id, domain);
+                    let kind = match e.kind {
+                        ActivityKind::ThreadHelp => ThreadKind::Help,
+                        ActivityKind::ThreadStory => ThreadKind::Story,
+                        _ => ThreadKind::Discussion,
+                    };
+                    thread_kind.insert(id, e.kind);
+                    let plain = format!("{}\n{tags}", markdown::plain_text(&body));
+                    docs.push(
+                        store,
+                        vec![
+                            Value::from("thread"),
+                            Value::Int(id),
+                            Value::Int(e.community),
+                            Value::Int(id),
+                            Value::Int(e.actor),
+                            Value::from(title.clone()),
+                            Value::from(plain),
+                            Value::Int(e.at),
+                        ],
+                    )
+                    .await?;
+                    threads
+                        .push(
+                            store,
+                            vec![
+                                Value::Int(id),
+                                Value::Int(e.community),
+                                Value::from(kind.as_str()),
+                                Value::from(title),
+                                Value::from(body),
+                                Value::from(tags),
+                                Value::Int(e.actor),
+                                Value::Int(e.at),
+                                Value::Int(e.at),
+                            ],
+                        )
+                        .await?;
+                    summary.threads += 1;
+                }
+                (ActivityKind::ReplyCreated, Some(id)) => {
+                    let Some(thread) = e.parent else { continue };
+                    let body = content::reply(id, domain, e.other == Some(e.actor));
+                    let title = thread_kind
+                        .get(&thread)
+                        .map(|k| content::thread(*k, thread, domain).0)
+                        .unwrap_or_default();
+                    docs.push(
+                        store,
+                        vec![
+                            Value::from("reply"),
+                            Value::Int(id),
+                            Value::Int(e.community),
+                            Value::Int(thread),
+                            Value::Int(e.actor),
+                            Value::from(title),
+                            Value::from(markdown::plain_text(&body)),
+                            Value::Int(e.at),
+                        ],
+                    )
+                    .await?;
+                    replies
+                        .push(
+                            store,
+                            vec![
+                                Value::Int(id),
+                                Value::Int(thread),
+                                Value::Int(e.actor),
+                                Value::from(body),
+                                Value::Int(e.at),
+                            ],
+                        )
+                        .await?;
+                    summary.replies += 1;
+                }
+                (ActivityKind::HelpSolved, Some(thread)) => {
+                    if let (Some(reply), Some(helper)) = (e.solution, e.other) {
+                        solutions
+                            .push(
+                                store,
+                                vec![
+                                    Value::Int(thread),
+                                    Value::Int(reply),
+                                    Value::Int(helper),
+                                    Value::Int(e.actor),
+                                    Value::Int(e.at),
+                                ],
+                            )
+                            .await?;
+                    }
+                }
+                (ActivityKind::ThanksGiven, Some(reply)) => {
+                    if let Some(receiver) = e.other {
+                        thanks
+                            .push(
+                                store,
+                                vec![
+                                    Value::Int(e.actor),
+                                    Value::Int(receiver),
+                                    Value::Int(e.community),
+                                    Value::Int(reply),
+                                    Value::Int(e.at),
+                                ],
+                            )
+                            .await?;
+                    }
+                }
+                _ => {}
+            }
         }
     }
+    // Parents before children: the foreign keys hold at every flush.
     activity.flush(store).await?;
+    threads.flush(store).await?;
+    replies.flush(store).await?;
+    solutions.flush(store).await?;
+    thanks.flush(store).await?;
+    docs.flush(store).await?;
     Ok(activity.written)
 }
 

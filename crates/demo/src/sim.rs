@@ -37,6 +37,8 @@ pub struct Ev {
     pub subject: Option<i64>,
     pub parent: Option<i64>,
     pub other: Option<i64>,
+    /// Not part of the log: for `help.solved`, the reply that helped.
+    pub solution: Option<i64>,
 }
 
 /// A person's entry into a community that needed a request or an
@@ -129,6 +131,7 @@ impl Ctx<'_> {
             subject,
             parent,
             other,
+            solution: None,
         });
     }
 }
@@ -726,6 +729,9 @@ impl CommunitySim {
             None,
             Some(helper),
         );
+        if let Some(solved) = ctx.out.last_mut() {
+            solved.solution = Some(rid);
+        }
         if self.rng.random_bool(0.45) {
             let thanks_at = solved_at + self.rng.random_range(MINUTE..HOUR);
             if thanks_at < plan.limit {

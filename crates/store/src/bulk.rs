@@ -73,6 +73,11 @@ impl BulkWriter {
         }
     }
 
+    /// Rows queued and not yet written.
+    pub fn pending(&self) -> usize {
+        self.values.len() / self.columns.len().max(1)
+    }
+
     /// Queues a row; writes a batch when enough are queued.
     pub async fn push(&mut self, store: &Store, row: Vec<Value>) -> Result<()> {
         debug_assert_eq!(row.len(), self.columns.len());

@@ -440,4 +440,31 @@ impl crate::Store {
                 .await?
         }))
     }
+
+    /// Writes the search documents of every person and community (after a
+    /// bulk load, which bypasses the per-row upkeep).
+    pub async fn index_people_and_communities(&self) -> crate::Result<()> {
+        crate::write_tx!(self, |tx| {
+            for what in [PEOPLE_DOCS, COMMUNITY_DOCS] {
+                let mut qb = sqlx::QueryBuilder::new(what);
+                qb.push("WHERE true").push(UPSERT);
+                qb.build().execute(&mut *tx).await?;
+            }
+        });
+        Ok(())
+    }
+
+    /// Recounts every thread's replies and latest activity (after a bulk
+    /// load of replies).
+    pub async fn recount_threads(&self) -> crate::Result<()> {
+        crate::with_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE threads SET reply_count = (SELECT COUNT(*) FROM replies r WHERE r.thread_id = threads.id AND r.deleted_at IS NULL), \
+                 last_activity_at = COALESCE((SELECT MAX(r.created_at) FROM replies r WHERE r.thread_id = threads.id), created_at)",
+            )
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
 }
