@@ -16,6 +16,7 @@ mod error;
 pub mod export;
 pub mod organization;
 pub mod pulse;
+pub mod resources;
 
 pub use auth::SessionUser;
 pub use error::AppError;

@@ -25,6 +25,7 @@ mod migrate;
 mod open;
 mod organization;
 pub mod records;
+mod resources;
 mod sessions;
 
 pub use activity::{ActivityRow, FeedScope, PulseRow};
@@ -35,6 +36,10 @@ pub use error::StoreError;
 pub use migrate::MIGRATIONS;
 pub use open::OpenMode;
 pub use organization::{NewPerson, PeopleFilter, UpdatePerson};
+pub use resources::{
+    NewResource, Resource, ResourceFilter, ResourceStatusChange, ResourceSummary, Revision,
+    RevisionInfo, RevisionText, StatusMove,
+};
 
 use sqlx::{PgPool, SqlitePool};
 
