@@ -300,6 +300,14 @@ impl App {
         Ok(Self::view_of(resource, located))
     }
 
+    /// A resource the reader is about to revise (for the edit form);
+    /// forbidden with the reason when they may not.
+    pub async fn resource_to_revise(&self, user: &SessionUser, id: i64) -> Result<ResourceView> {
+        let (resource, located) = self.load_resource(user, id).await?;
+        AppError::from_access(policy::can_participate(&located.ctx), "resource")?;
+        Ok(Self::view_of(resource, located))
+    }
+
     /// Saves a new revision on top of `base_revision`. A save on top of an
     /// older revision is refused, not merged. Returns the new number.
     pub async fn revise_resource(

@@ -2,6 +2,7 @@
 //! at `/api/v1/openapi.json` (generated from these handlers).
 
 mod dto;
+mod resources;
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
@@ -47,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/units/{id}", get(get_unit).patch(update_unit))
         .route("/domains", get(list_domains).post(create_domain))
         .route("/domains/{id}", get(get_domain).patch(update_domain))
+        .merge(resources::routes())
 }
 
 #[derive(OpenApi)]
@@ -91,7 +93,9 @@ struct ApiDoc;
 
 /// The OpenAPI 3 document of this API.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(resources::ResourceApi::openapi());
+    doc
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {

@@ -8,6 +8,7 @@ mod communities;
 mod home;
 mod organization;
 mod pulse;
+mod resources;
 
 use crate::AppState;
 use crate::error::PageError;
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .merge(communities::routes())
         .merge(organization::routes())
         .merge(pulse::routes())
+        .merge(resources::routes())
 }
 
 pub async fn not_found(uri: axum::http::Uri) -> Response {
