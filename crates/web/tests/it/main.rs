@@ -10,3 +10,4 @@ mod hostile;
 mod organization;
 mod privacy;
 mod pulse;
+mod resources;
