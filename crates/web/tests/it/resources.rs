@@ -564,3 +564,52 @@ async fn openapi_lists_the_resource_routes() {
         assert!(paths.contains_key(p), "missing {p}");
     }
 }
+
+#[tokio::test]
+async fn concurrent_saves_on_one_base_keep_exactly_one() {
+    let t = TestApp::new().await;
+    let (coord, core, member) = guild(&t).await;
+    let id = t
+        .api_post(
+            "/api/v1/communities/knowledge-keepers/resources",
+            &coord,
+            json!({"kind": "example", "title": "Race", "body": "start"}),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("id");
+    let (a, b) = (t.session(&core).await, t.session(&member).await);
+    let edit = |body: &str| guildhall_app::resources::RevisionInput {
+        title: "Race".into(),
+        body: body.into(),
+        summary: String::new(),
+        base_revision: 1,
+    };
+    let (ea, eb) = (edit("from core"), edit("from member"));
+    let (ra, rb) = tokio::join!(
+        t.app.revise_resource(&a, id, &ea),
+        t.app.revise_resource(&b, id, &eb)
+    );
+    let won = [ra.is_ok(), rb.is_ok()];
+    assert_eq!(won.iter().filter(|w| **w).count(), 1, "{ra:?} {rb:?}");
+    assert!(matches!(
+        ra.err().or(rb.err()),
+        Some(guildhall_app::AppError::Conflict { .. })
+    ));
+    assert_eq!(
+        t.app
+            .store
+            .resource_revisions(id)
+            .await
+            .expect("history")
+            .len(),
+        2
+    );
+    let revised = resource_events(&t)
+        .await
+        .into_iter()
+        .filter(|e| e.0 == "resource.revised")
+        .count();
+    assert_eq!(revised, 1);
+}
