@@ -17,6 +17,7 @@ pub mod export;
 pub mod notifications;
 pub mod organization;
 pub mod pulse;
+pub mod resources;
 pub mod search;
 pub mod threads;
 

@@ -12,6 +12,7 @@
 
 pub mod activity;
 pub mod community;
+pub mod diff;
 pub mod ids;
 pub mod lifecycle;
 pub mod markdown;

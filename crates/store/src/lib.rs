@@ -26,6 +26,7 @@ mod notifications;
 mod open;
 mod organization;
 pub mod records;
+mod resources;
 pub(crate) mod search;
 mod sessions;
 mod threads;
@@ -39,6 +40,10 @@ pub use migrate::MIGRATIONS;
 pub use notifications::{NewNotification, Notification};
 pub use open::OpenMode;
 pub use organization::{NewPerson, PeopleFilter, UpdatePerson};
+pub use resources::{
+    NewResource, Resource, ResourceFilter, ResourceStatusChange, ResourceSummary, Revision,
+    RevisionInfo, RevisionText, StatusMove,
+};
 pub use search::{Match, RANK_WINDOW, SearchDoc, SearchHit, SearchQuery};
 pub use threads::{
     NewReply, NewThanks, NewThread, PostEdit, Reply, Thanks, Thread, ThreadEdit, ThreadFilter,

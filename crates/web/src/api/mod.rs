@@ -2,6 +2,7 @@
 //! at `/api/v1/openapi.json` (generated from these handlers).
 
 mod dto;
+mod resources;
 mod search;
 mod threads;
 
@@ -51,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/domains/{id}", get(get_domain).patch(update_domain))
         .merge(threads::routes())
         .merge(search::routes())
+        .merge(resources::routes())
 }
 
 #[derive(OpenApi)]
@@ -98,6 +100,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(threads::ThreadsDoc::openapi());
     doc.merge(search::SearchDoc::openapi());
+    doc.merge(resources::ResourceApi::openapi());
     doc
 }
 

@@ -8,6 +8,7 @@ mod communities;
 mod home;
 mod organization;
 mod pulse;
+mod resources;
 pub(crate) mod search;
 mod threads;
 
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .merge(pulse::routes())
         .merge(search::routes())
         .merge(threads::routes())
+        .merge(resources::routes())
 }
 
 pub async fn not_found(uri: axum::http::Uri) -> Response {

@@ -10,5 +10,6 @@ mod hostile;
 mod organization;
 mod privacy;
 mod pulse;
+mod resources;
 mod search;
 mod threads;
