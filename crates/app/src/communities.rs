@@ -83,7 +83,7 @@ pub struct CommunityQuery {
     pub per_page: Option<i64>,
 }
 
-fn context(c: &Community, s: &Standing) -> CommunityContext {
+pub(crate) fn context(c: &Community, s: &Standing) -> CommunityContext {
     CommunityContext {
         visibility: c.visibility(),
         policy: c.policy(),
