@@ -13,6 +13,7 @@ pub mod auth;
 pub mod charter;
 pub mod communities;
 mod error;
+pub mod events;
 pub mod export;
 pub mod notifications;
 pub mod organization;

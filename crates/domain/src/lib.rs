@@ -20,6 +20,7 @@ pub mod person;
 pub mod policy;
 pub mod practice;
 pub mod pulse;
+pub mod recurrence;
 pub mod text;
 pub mod time;
 pub mod validation;

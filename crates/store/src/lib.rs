@@ -20,6 +20,7 @@ mod bulk;
 mod charters;
 mod communities;
 mod error;
+mod events;
 mod macros;
 mod migrate;
 mod notifications;
@@ -36,6 +37,9 @@ pub use bulk::{BulkWriter, SuspendedIndexes, Value};
 pub use charters::{Charter, CharterText};
 pub use communities::{CommunityFilter, CommunitySort, NewCommunity, UpdateCommunity};
 pub use error::StoreError;
+pub use events::{
+    Attendee, EventFields, EventRow, HeldSession, RecordedSession, Rsvp, RsvpCount, SessionRecord,
+};
 pub use migrate::MIGRATIONS;
 pub use notifications::{NewNotification, Notification};
 pub use open::OpenMode;

@@ -15,6 +15,7 @@ mod assets;
 mod charts;
 mod error;
 mod extract;
+mod ics;
 pub mod markdown;
 mod middleware;
 mod pages;

@@ -2,5 +2,6 @@
 //! on PostgreSQL: the same story must hold on both.
 
 mod conformance;
+mod events;
 mod migrations;
 mod visibility;

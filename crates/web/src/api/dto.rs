@@ -327,3 +327,159 @@ pub struct DomainBody {
     pub name: Option<String>,
     pub description: Option<String>,
 }
+
+/// One event of a community.
+#[derive(Serialize, ToSchema)]
+pub struct Event {
+    pub id: i64,
+    /// regular, launch, renewal, anniversary or workshop.
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub place: String,
+    pub link: String,
+    /// First start, RFC 3339 in UTC.
+    pub starts_at: String,
+    pub duration_minutes: i64,
+    /// RFC 5545 RRULE of a series; empty for a one-off event.
+    pub recurrence: String,
+    /// The rhythm in words, e.g. "every second Tuesday"; empty for a one-off event.
+    pub rhythm: String,
+    pub cancelled: bool,
+}
+
+impl From<guildhall_store::EventRow> for Event {
+    fn from(e: guildhall_store::EventRow) -> Self {
+        Event {
+            rhythm: guildhall_app::events::rhythm_of(&e),
+            id: e.id,
+            kind: e.kind,
+            title: e.title,
+            description: e.description,
+            place: e.place,
+            link: e.link,
+            starts_at: time(e.starts_at),
+            duration_minutes: e.duration_minutes,
+            recurrence: e.recurrence,
+            cancelled: e.cancelled_at.is_some(),
+        }
+    }
+}
+
+/// One occurrence still to come, with its answers.
+#[derive(Serialize, ToSchema)]
+pub struct Occurrence {
+    pub event_id: i64,
+    pub title: String,
+    /// Start, RFC 3339 in UTC; send it back as `occurrence_at` to answer.
+    pub at: String,
+    pub ends_at: String,
+    pub going: i64,
+    pub maybe: i64,
+    pub not_going: i64,
+    /// The caller's answer: yes, maybe or no.
+    pub my_answer: Option<String>,
+}
+
+impl From<guildhall_app::events::Occurrence> for Occurrence {
+    fn from(o: guildhall_app::events::Occurrence) -> Self {
+        Occurrence {
+            event_id: o.event.id,
+            title: o.event.title,
+            at: time(o.at),
+            ends_at: time(o.ends_at),
+            going: o.yes,
+            maybe: o.maybe,
+            not_going: o.no,
+            my_answer: o.mine.map(|a| a.as_str().to_owned()),
+        }
+    }
+}
+
+/// A session recorded as held.
+#[derive(Serialize, ToSchema)]
+pub struct HeldSession {
+    pub id: i64,
+    pub event_id: i64,
+    pub title: String,
+    pub occurrence_at: String,
+    pub attendees: i64,
+}
+
+impl From<guildhall_store::HeldSession> for HeldSession {
+    fn from(s: guildhall_store::HeldSession) -> Self {
+        HeldSession {
+            id: s.id,
+            event_id: s.event_id,
+            title: s.title,
+            occurrence_at: time(s.occurrence_at),
+            attendees: s.attendees,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventList {
+    /// Events not cancelled.
+    pub events: Vec<Event>,
+    /// Occurrences of the next 90 days (at most 50), by start.
+    pub upcoming: Vec<Occurrence>,
+    /// Sessions held, newest first (at most 20).
+    pub held: Vec<HeldSession>,
+    pub can_manage: bool,
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventCreate {
+    /// regular (default), launch, renewal, anniversary or workshop.
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub place: String,
+    /// An http(s) address.
+    pub link: String,
+    /// RFC 3339, e.g. 2026-03-03T17:00:00Z.
+    pub starts_at: String,
+    /// 1 to 1440; 60 when absent.
+    pub duration_minutes: Option<i64>,
+    /// An RFC 5545 RRULE (supported: FREQ, INTERVAL, BYDAY, BYMONTHDAY, COUNT, UNTIL); empty for a one-off event.
+    pub recurrence: String,
+    /// Instead of `recurrence`: no, weekly, fortnightly or monthly (same nth weekday as the start).
+    pub repeats: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RsvpBody {
+    /// The occurrence's start, RFC 3339.
+    pub occurrence_at: String,
+    /// yes, maybe or no.
+    pub answer: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RsvpResult {
+    pub answer: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HeldBody {
+    /// The occurrence's start, RFC 3339.
+    pub occurrence_at: String,
+    /// Ids of the members who attended.
+    #[serde(default)]
+    pub attendees: Vec<i64>,
+    #[serde(default)]
+    pub notes: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HeldResult {
+    pub session_id: i64,
+    /// False when the occurrence had been recorded before (only new attendees were added).
+    pub new_session: bool,
+    /// Attendees recorded now; people recorded before are not repeated.
+    pub newly_attended: Vec<i64>,
+}

@@ -5,6 +5,7 @@
 mod account;
 mod charter;
 mod communities;
+mod events;
 mod home;
 mod organization;
 mod pulse;
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .merge(charter::routes())
         .merge(home::routes())
         .merge(communities::routes())
+        .merge(events::routes())
         .merge(organization::routes())
         .merge(pulse::routes())
         .merge(search::routes())

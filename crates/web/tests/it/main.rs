@@ -6,6 +6,7 @@ mod accounts;
 mod api;
 mod charter;
 mod communities;
+mod events;
 mod hostile;
 mod organization;
 mod privacy;

@@ -1,0 +1,467 @@
+//! Events of a community: one-off or series (an RRULE kept as text and
+//! expanded by the domain, never in SQL), RSVPs per occurrence, sessions
+//! recorded as held with their attendance (each with its activity events,
+//! in the same transaction), and the private calendar keys of members.
+
+use crate::{Result, Store, StoreError, append_activity, with_pool, write_tx};
+use guildhall_domain::NewActivity;
+use serde::Serialize;
+
+/// What an event says, as validated by the app.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventFields {
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub place: String,
+    pub link: String,
+    pub starts_at: i64,
+    pub duration_minutes: i64,
+    /// Canonical RRULE, or empty for a one-off event.
+    pub recurrence: String,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, Serialize)]
+pub struct EventRow {
+    pub id: i64,
+    pub community_id: i64,
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub place: String,
+    pub link: String,
+    pub starts_at: i64,
+    pub duration_minutes: i64,
+    pub recurrence: String,
+    pub created_by: Option<i64>,
+    pub created_at: i64,
+    pub cancelled_at: Option<i64>,
+}
+
+/// How many gave each answer for one occurrence.
+#[derive(Clone, Debug, sqlx::FromRow, Serialize)]
+pub struct RsvpCount {
+    pub event_id: i64,
+    pub occurrence_at: i64,
+    pub answer: String,
+    pub n: i64,
+}
+
+/// One person's answer for one occurrence.
+#[derive(Clone, Debug, sqlx::FromRow, Serialize)]
+pub struct Rsvp {
+    pub event_id: i64,
+    pub occurrence_at: i64,
+    pub person_id: i64,
+    pub name: String,
+    pub answer: String,
+    pub at: i64,
+}
+
+/// An occurrence that took place.
+#[derive(Clone, Debug, sqlx::FromRow, Serialize)]
+pub struct HeldSession {
+    pub id: i64,
+    pub event_id: i64,
+    pub title: String,
+    pub occurrence_at: i64,
+    pub held_by: Option<i64>,
+    pub notes: String,
+    pub recorded_at: i64,
+    pub attendees: i64,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, Serialize)]
+pub struct Attendee {
+    pub person_id: i64,
+    pub name: String,
+}
+
+/// An occurrence to record as held, with who attended.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionRecord<'a> {
+    pub event: i64,
+    pub occurrence_at: i64,
+    pub notes: &'a str,
+    /// When the record is written (the activity events carry the
+    /// occurrence's own time).
+    pub recorded_at: i64,
+    pub attendees: &'a [i64],
+}
+
+/// What recording a session changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedSession {
+    pub session_id: i64,
+    /// False when the occurrence had already been recorded as held.
+    pub new_session: bool,
+    /// People whose attendance was recorded now (not before).
+    pub newly_attended: Vec<i64>,
+}
+
+impl Store {
+    /// Schedules an event; returns its id.
+    pub async fn create_event(
+        &self,
+        community: i64,
+        f: &EventFields,
+        by: i64,
+        at: i64,
+    ) -> Result<i64> {
+        Ok(write_tx!(self, |tx| {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO events (community_id, kind, title, description, place, link, starts_at, \
+                 duration_minutes, recurrence, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            )
+            .bind(community)
+            .bind(&f.kind)
+            .bind(&f.title)
+            .bind(&f.description)
+            .bind(&f.place)
+            .bind(&f.link)
+            .bind(f.starts_at)
+            .bind(f.duration_minutes)
+            .bind(&f.recurrence)
+            .bind(by)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await?
+        }))
+    }
+
+    /// Replaces what an event says (not its community or author).
+    pub async fn update_event(&self, id: i64, f: &EventFields) -> Result<()> {
+        let done = with_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE events SET kind = $2, title = $3, description = $4, place = $5, link = $6, \
+                 starts_at = $7, duration_minutes = $8, recurrence = $9 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(&f.kind)
+            .bind(&f.title)
+            .bind(&f.description)
+            .bind(&f.place)
+            .bind(&f.link)
+            .bind(f.starts_at)
+            .bind(f.duration_minutes)
+            .bind(&f.recurrence)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Cancels an event (kept, shown as cancelled); cancelling twice keeps
+    /// the first time.
+    pub async fn cancel_event(&self, id: i64, at: i64) -> Result<()> {
+        let done = with_pool!(self, |pool| {
+            sqlx::query("UPDATE events SET cancelled_at = COALESCE(cancelled_at, $2) WHERE id = $1")
+                .bind(id)
+                .bind(at)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub async fn event(&self, id: i64) -> Result<EventRow> {
+        with_pool!(self, |pool| {
+            sqlx::query_as::<_, EventRow>(
+                "SELECT id, community_id, kind, title, description, place, link, starts_at, \
+                 duration_minutes, recurrence, created_by, created_at, cancelled_at FROM events WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+        })
+        .ok_or(StoreError::NotFound)
+    }
+
+    /// Every event of a community, cancelled ones included, by first start.
+    pub async fn community_events(&self, community: i64) -> Result<Vec<EventRow>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as::<_, EventRow>(
+                "SELECT id, community_id, kind, title, description, place, link, starts_at, \
+                 duration_minutes, recurrence, created_by, created_at, cancelled_at FROM events \
+                 WHERE community_id = $1 ORDER BY starts_at, id",
+            )
+            .bind(community)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Records (or changes) a person's answer for one occurrence.
+    pub async fn set_rsvp(
+        &self,
+        event: i64,
+        occurrence_at: i64,
+        person: i64,
+        answer: &str,
+        at: i64,
+    ) -> Result<()> {
+        write_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO event_rsvps (event_id, occurrence_at, person_id, answer, at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (event_id, occurrence_at, person_id) DO UPDATE SET answer = excluded.answer, at = excluded.at",
+            )
+            .bind(event)
+            .bind(occurrence_at)
+            .bind(person)
+            .bind(answer)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Answers per occurrence for a community's occurrences from `from` on.
+    pub async fn rsvp_counts(&self, community: i64, from: i64) -> Result<Vec<RsvpCount>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as::<_, RsvpCount>(
+                "SELECT r.event_id, r.occurrence_at, r.answer, COUNT(*) AS n FROM event_rsvps r \
+                 JOIN events e ON e.id = r.event_id WHERE e.community_id = $1 AND r.occurrence_at >= $2 \
+                 GROUP BY r.event_id, r.occurrence_at, r.answer",
+            )
+            .bind(community)
+            .bind(from)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// One person's answers for a community's occurrences from `from` on.
+    pub async fn my_rsvps(&self, community: i64, person: i64, from: i64) -> Result<Vec<Rsvp>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as::<_, Rsvp>(
+                "SELECT r.event_id, r.occurrence_at, r.person_id, p.name, r.answer, r.at FROM event_rsvps r \
+                 JOIN events e ON e.id = r.event_id JOIN people p ON p.id = r.person_id \
+                 WHERE e.community_id = $1 AND r.person_id = $2 AND r.occurrence_at >= $3",
+            )
+            .bind(community)
+            .bind(person)
+            .bind(from)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Every answer given for one event, by occurrence then name.
+    pub async fn event_rsvps(&self, event: i64) -> Result<Vec<Rsvp>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as::<_, Rsvp>(
+                "SELECT r.event_id, r.occurrence_at, r.person_id, p.name, r.answer, r.at FROM event_rsvps r \
+                 JOIN people p ON p.id = r.person_id WHERE r.event_id = $1 ORDER BY r.occurrence_at, p.name, p.id",
+            )
+            .bind(event)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Records an occurrence as held (once: recording it again only adds
+    /// attendees) and the attendance of `attendees` (once per person), in
+    /// one transaction with their activity events: `held` for a new
+    /// session and, for each person whose attendance is new, `attended`
+    /// with that person as actor (their unit filled in from their profile
+    /// when `actor_unit` is `None`). The store sets each event's subject to
+    /// the session id.
+    pub async fn record_session(
+        &self,
+        r: &SessionRecord<'_>,
+        held: &NewActivity,
+        attended: &NewActivity,
+    ) -> Result<RecordedSession> {
+        let SessionRecord {
+            event,
+            occurrence_at,
+            notes,
+            recorded_at,
+            attendees,
+        } = *r;
+        Ok(write_tx!(self, |tx| {
+            let inserted: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO event_sessions (event_id, occurrence_at, held_by, notes, recorded_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id, occurrence_at) DO NOTHING RETURNING id",
+            )
+            .bind(event)
+            .bind(occurrence_at)
+            .bind(held.actor.0)
+            .bind(notes)
+            .bind(recorded_at)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (session_id, new_session) = match inserted {
+                Some(id) => (id, true),
+                None => {
+                    let id: i64 = sqlx::query_scalar(
+                        "SELECT id FROM event_sessions WHERE event_id = $1 AND occurrence_at = $2",
+                    )
+                    .bind(event)
+                    .bind(occurrence_at)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if !notes.is_empty() {
+                        sqlx::query("UPDATE event_sessions SET notes = $2 WHERE id = $1")
+                            .bind(id)
+                            .bind(notes)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    (id, false)
+                }
+            };
+            if new_session {
+                let ev = held.clone().subject(session_id);
+                append_activity!(&mut *tx, &ev);
+            }
+            let mut newly_attended = Vec::new();
+            let mut people = attendees.to_vec();
+            people.sort_unstable();
+            people.dedup();
+            for person in people {
+                let added = sqlx::query(
+                    "INSERT INTO event_attendance (session_id, person_id, recorded_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (session_id, person_id) DO NOTHING",
+                )
+                .bind(session_id)
+                .bind(person)
+                .bind(recorded_at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if added == 0 {
+                    continue;
+                }
+                let ev = attended.clone().subject(session_id);
+                sqlx::query(
+                    "INSERT INTO activity (at, kind, actor_id, actor_unit, community_id, subject_id, parent_id, other_id) \
+                     SELECT $1, $2, p.id, COALESCE($4, p.unit_id), $5, $6, $7, $8 FROM people p WHERE p.id = $3",
+                )
+                .bind(ev.at.0)
+                .bind(ev.kind.as_str())
+                .bind(person)
+                .bind(ev.actor_unit.map(|u| u.0))
+                .bind(ev.community.map(|c| c.0))
+                .bind(ev.subject)
+                .bind(ev.parent)
+                .bind(ev.other.map(|p| p.0))
+                .execute(&mut *tx)
+                .await?;
+                newly_attended.push(person);
+            }
+            RecordedSession {
+                session_id,
+                new_session,
+                newly_attended,
+            }
+        }))
+    }
+
+    /// Sessions held in a community, newest first, with attendee counts.
+    pub async fn community_sessions(&self, community: i64, limit: i64) -> Result<Vec<HeldSession>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as::<_, HeldSession>(
+                "SELECT s.id, s.event_id, e.title, s.occurrence_at, s.held_by, s.notes, s.recorded_at, \
+                 (SELECT COUNT(*) FROM event_attendance a WHERE a.session_id = s.id) AS attendees \
+                 FROM event_sessions s JOIN events e ON e.id = s.event_id WHERE e.community_id = $1 \
+                 ORDER BY s.occurrence_at DESC, s.id DESC LIMIT $2",
+            )
+            .bind(community)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Sessions of one event, newest first.
+    pub async fn event_sessions(&self, event: i64) -> Result<Vec<HeldSession>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as::<_, HeldSession>(
+                "SELECT s.id, s.event_id, e.title, s.occurrence_at, s.held_by, s.notes, s.recorded_at, \
+                 (SELECT COUNT(*) FROM event_attendance a WHERE a.session_id = s.id) AS attendees \
+                 FROM event_sessions s JOIN events e ON e.id = s.event_id WHERE s.event_id = $1 \
+                 ORDER BY s.occurrence_at DESC, s.id DESC",
+            )
+            .bind(event)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Who attended one session, by name.
+    pub async fn session_attendees(&self, session: i64) -> Result<Vec<Attendee>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as::<_, Attendee>(
+                "SELECT p.id AS person_id, p.name FROM event_attendance a JOIN people p ON p.id = a.person_id \
+                 WHERE a.session_id = $1 ORDER BY p.name, p.id",
+            )
+            .bind(session)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// The person's calendar key, created with `fresh_secret` if they have
+    /// none yet.
+    pub async fn calendar_key(&self, person: i64, fresh_secret: &str, at: i64) -> Result<String> {
+        Ok(write_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO calendar_keys (person_id, secret, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (person_id) DO NOTHING",
+            )
+            .bind(person)
+            .bind(fresh_secret)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::unique("calendar key"))?;
+            sqlx::query_scalar::<_, String>("SELECT secret FROM calendar_keys WHERE person_id = $1")
+                .bind(person)
+                .fetch_one(&mut *tx)
+                .await?
+        }))
+    }
+
+    /// Replaces the person's calendar key: the old feed URL stops working.
+    pub async fn rotate_calendar_key(
+        &self,
+        person: i64,
+        fresh_secret: &str,
+        at: i64,
+    ) -> Result<()> {
+        write_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO calendar_keys (person_id, secret, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (person_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at",
+            )
+            .bind(person)
+            .bind(fresh_secret)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::unique("calendar key"))?;
+        });
+        Ok(())
+    }
+
+    /// Whose calendar key this is, if anyone's.
+    pub async fn person_by_calendar_key(&self, secret: &str) -> Result<Option<i64>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_scalar::<_, i64>("SELECT person_id FROM calendar_keys WHERE secret = $1")
+                .bind(secret)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+}

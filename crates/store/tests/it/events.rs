@@ -1,0 +1,144 @@
+//! Events on both databases: sessions held once, attendance once per
+//! person with its activity (the attendee as actor, their unit resolved),
+//! RSVP upserts, calendar keys.
+
+use crate::conformance::{community, joined, person, setup};
+use guildhall_domain::{ActivityKind, CommunityId, NewActivity, PersonId, Timestamp};
+use guildhall_store::{EventFields, SessionRecord, StoreError};
+
+#[tokio::test]
+async fn an_event_story() {
+    let store = setup().await;
+    let ada = store.create_person(&person("Ada")).await.expect("ada");
+    let bob = store.create_person(&person("Bob")).await.expect("bob");
+    let c = store
+        .create_community(
+            &community("evs", "open", "open"),
+            ada,
+            "created",
+            &[joined(ada)],
+        )
+        .await
+        .expect("community");
+    let fields = EventFields {
+        kind: "regular".into(),
+        title: "Weekly".into(),
+        starts_at: 1_767_718_800,
+        duration_minutes: 60,
+        recurrence: "FREQ=WEEKLY;BYDAY=TU".into(),
+        ..EventFields::default()
+    };
+    let id = store.create_event(c, &fields, ada, 1).await.expect("event");
+    store
+        .update_event(
+            id,
+            &EventFields {
+                title: "Weekly circle".into(),
+                ..fields.clone()
+            },
+        )
+        .await
+        .expect("update");
+    assert!(matches!(
+        store.update_event(id + 99, &fields).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.event(id).await.expect("event").title, "Weekly circle");
+
+    let at = fields.starts_at;
+    store.set_rsvp(id, at, bob, "maybe", 2).await.expect("rsvp");
+    store
+        .set_rsvp(id, at, bob, "yes", 3)
+        .await
+        .expect("rsvp again");
+    let rsvps = store.event_rsvps(id).await.expect("rsvps");
+    assert_eq!(rsvps.len(), 1);
+    assert_eq!(rsvps[0].answer, "yes");
+
+    let held = NewActivity::new(Timestamp(at), ActivityKind::EventHeld, PersonId(ada), None)
+        .in_community(CommunityId(c));
+    let attended = NewActivity::new(
+        Timestamp(at),
+        ActivityKind::EventAttended,
+        PersonId(ada),
+        None,
+    )
+    .in_community(CommunityId(c));
+    let people = [ada, bob, bob];
+    let record = SessionRecord {
+        event: id,
+        occurrence_at: at,
+        notes: "",
+        recorded_at: 10,
+        attendees: &people,
+    };
+    let first = store
+        .record_session(&record, &held, &attended)
+        .await
+        .expect("held");
+    assert!(first.new_session);
+    assert_eq!(first.newly_attended.len(), 2);
+    let again = store
+        .record_session(&record, &held, &attended)
+        .await
+        .expect("again");
+    assert_eq!(again.session_id, first.session_id);
+    assert!(!again.new_session);
+    assert!(again.newly_attended.is_empty());
+    let log = store.activity_after(0, 1000).await.expect("log");
+    assert_eq!(log.iter().filter(|a| a.kind == "event.held").count(), 1);
+    let mut actors: Vec<i64> = log
+        .iter()
+        .filter(|a| a.kind == "event.attended" && a.subject_id == Some(first.session_id))
+        .map(|a| a.actor_id)
+        .collect();
+    actors.sort_unstable();
+    assert_eq!(actors, [ada.min(bob), ada.max(bob)]);
+    assert_eq!(
+        store
+            .session_attendees(first.session_id)
+            .await
+            .expect("who")
+            .len(),
+        2
+    );
+    assert_eq!(
+        store.community_sessions(c, 10).await.expect("sessions")[0].attendees,
+        2
+    );
+
+    let key = store
+        .calendar_key(ada, "first-secret", 1)
+        .await
+        .expect("key");
+    assert_eq!(
+        store.calendar_key(ada, "other", 2).await.expect("same key"),
+        key
+    );
+    assert_eq!(
+        store.person_by_calendar_key(&key).await.expect("lookup"),
+        Some(ada)
+    );
+    store
+        .rotate_calendar_key(ada, "second-secret", 3)
+        .await
+        .expect("rotate");
+    assert_eq!(
+        store
+            .person_by_calendar_key("first-secret")
+            .await
+            .expect("lookup"),
+        None
+    );
+    assert_eq!(
+        store
+            .person_by_calendar_key("second-secret")
+            .await
+            .expect("lookup"),
+        Some(ada)
+    );
+
+    store.cancel_event(id, 50).await.expect("cancel");
+    store.cancel_event(id, 60).await.expect("cancel twice");
+    assert_eq!(store.event(id).await.expect("event").cancelled_at, Some(50));
+}
