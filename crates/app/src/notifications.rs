@@ -46,7 +46,10 @@ pub fn link(n: &Notification) -> String {
         (Some(t), Some(r), _, _) => format!("/threads/{t}#reply-{r}"),
         (Some(t), None, _, _) => format!("/threads/{t}"),
         (_, _, Some(r), _) => format!("/resources/{r}"),
-        (_, _, _, Some(e)) => format!("/events/{e}"),
+        (_, _, _, Some(e)) => match &n.community_slug {
+            Some(slug) => format!("/communities/{slug}/events/{e}"),
+            None => "/notifications".to_owned(),
+        },
         _ => n
             .community_slug
             .as_ref()

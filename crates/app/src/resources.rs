@@ -461,3 +461,86 @@ mod tests {
         assert!(!is_endorsement(Endorsed, Draft));
     }
 }
+
+impl App {
+    /// Thanks the author of a resource, with an optional note.
+    pub async fn thank_resource(&self, user: &SessionUser, id: i64, note: &str) -> Result<()> {
+        let (resource, located) = self.load_resource(user, id).await?;
+        AppError::from_access(policy::can_participate(&located.ctx), "resource")?;
+        let Some(author) = resource.created_by else {
+            return Err(AppError::invalid(
+                "resource",
+                "its author is no longer in the directory",
+            ));
+        };
+        if author == user.id().0 {
+            return Err(AppError::invalid("resource", "you cannot thank yourself"));
+        }
+        let note =
+            guildhall_domain::text::optional_line(note, guildhall_domain::practice::NOTE_MAX)
+                .map_err(|m| AppError::invalid("note", m))?;
+        self.thank(user, &located.community, author, None, Some(id), note)
+            .await
+    }
+
+    /// Harvests a thread into a draft lesson learned that links back to it:
+    /// the question, the reply that helped (or the conversation), and where
+    /// it came from. Returns the new resource's id, to be refined.
+    pub async fn harvest_thread(&self, user: &SessionUser, thread_id: i64) -> Result<i64> {
+        let v = self.thread_view(user, thread_id).await?;
+        if !v.can_reply {
+            return Err(AppError::Forbidden(v.why_not_reply.unwrap_or_else(|| {
+                "you cannot take part in this community".into()
+            })));
+        }
+        let t = &v.thread;
+        let live: Vec<_> = v
+            .replies
+            .iter()
+            .filter(|r| r.deleted_at.is_none())
+            .collect();
+        let helped = live.iter().find(|r| Some(r.id) == t.solved_reply_id);
+        let mut body = format!("## The situation\n\n{}\n\n", t.body);
+        match helped {
+            Some(r) => body.push_str(&format!(
+                "## What helped\n\n{}\n\n*— {}*\n\n",
+                r.body, r.author_name
+            )),
+            None => {
+                for r in live.iter().take(5) {
+                    body.push_str(&format!("## From {}\n\n{}\n\n", r.author_name, r.body));
+                }
+            }
+        }
+        body.push_str(&format!(
+            "---\n\nHarvested from the thread [{}](/threads/{}).",
+            t.title.replace(['[', ']'], ""),
+            t.id
+        ));
+        let title: String = format!("Lesson: {}", t.title)
+            .chars()
+            .take(guildhall_domain::text::TITLE_MAX)
+            .collect();
+        let body: String = body
+            .chars()
+            .take(guildhall_domain::practice::BODY_MAX)
+            .collect();
+        let event = self.resource_event(user, ActivityKind::ResourceCreated, v.community.id);
+        Ok(self
+            .store
+            .create_resource(
+                &NewResource {
+                    community_id: v.community.id,
+                    kind: ResourceKind::Lesson.as_str().into(),
+                    title,
+                    body,
+                    summary: format!("harvested from thread #{}", t.id),
+                    tags: t.tags.clone(),
+                    status: ResourceStatus::Draft.as_str().into(),
+                    source_thread_id: Some(t.id),
+                },
+                &event,
+            )
+            .await?)
+    }
+}

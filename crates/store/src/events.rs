@@ -109,7 +109,7 @@ impl Store {
         at: i64,
     ) -> Result<i64> {
         Ok(write_tx!(self, |tx| {
-            sqlx::query_scalar::<_, i64>(
+            let id = sqlx::query_scalar::<_, i64>(
                 "INSERT INTO events (community_id, kind, title, description, place, link, starts_at, \
                  duration_minutes, recurrence, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -126,7 +126,20 @@ impl Store {
             .bind(by)
             .bind(at)
             .fetch_one(&mut *tx)
-            .await?
+            .await?;
+            // Every member but the organizer hears of it.
+            sqlx::query(
+                "INSERT INTO notifications (person_id, kind, actor_id, community_id, event_id, at) \
+                 SELECT person_id, 'event', $2, community_id, $3, $4 FROM memberships \
+                 WHERE community_id = $1 AND person_id <> $2",
+            )
+            .bind(community)
+            .bind(by)
+            .bind(id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            id
         }))
     }
 

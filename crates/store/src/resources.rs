@@ -2,7 +2,10 @@
 //! resource row keeps the current title and revision number for lists.
 //! A change and its activity event are written in one transaction.
 
-use crate::{Page, Result, Store, StoreError, append_activity, with_pool, write_tx};
+use crate::search::SearchDoc;
+use crate::{
+    Page, Result, Store, StoreError, append_activity, index_document, with_pool, write_tx,
+};
 use guildhall_domain::NewActivity;
 use serde::Serialize;
 
@@ -160,6 +163,24 @@ impl Store {
             .await?;
             let event = event.clone().subject(id);
             append_activity!(&mut *tx, &event);
+            let body = format!(
+                "{}\n{}",
+                guildhall_domain::markdown::plain_text(&r.body),
+                r.tags
+            );
+            index_document!(
+                &mut *tx,
+                &SearchDoc {
+                    kind: "resource",
+                    ref_id: id,
+                    community_id: Some(r.community_id),
+                    thread_id: None,
+                    author_id: Some(event.actor.0),
+                    title: &r.title,
+                    body: &body,
+                    at: event.at.0,
+                }
+            );
             id
         }))
     }
@@ -216,6 +237,29 @@ impl Store {
             .map_err(StoreError::unique("revision"))?;
             let event = event.clone().subject(id);
             append_activity!(&mut *tx, &event);
+            let (community, creator, tags): (i64, Option<i64>, String) = sqlx::query_as(
+                "SELECT community_id, created_by, tags FROM resources WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let body = format!(
+                "{}\n{tags}",
+                guildhall_domain::markdown::plain_text(&text.body)
+            );
+            index_document!(
+                &mut *tx,
+                &SearchDoc {
+                    kind: "resource",
+                    ref_id: id,
+                    community_id: Some(community),
+                    thread_id: None,
+                    author_id: creator,
+                    title: &text.title,
+                    body: &body,
+                    at: event.at.0,
+                }
+            );
             number
         }))
     }

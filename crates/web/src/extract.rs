@@ -37,6 +37,11 @@ pub struct PageCtx {
 }
 
 impl PageCtx {
+    /// The signed-in person's id (0 for a visitor).
+    pub fn user_id(&self) -> i64 {
+        self.user.as_ref().map_or(0, |u| u.id)
+    }
+
     pub fn with_nav(mut self, nav: &'static str) -> Self {
         self.nav = nav;
         self

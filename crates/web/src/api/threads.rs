@@ -31,6 +31,8 @@ pub fn routes() -> Router<AppState> {
         .route("/threads/{id}/solution", post(mark_solved))
         .route("/replies/{id}", put(edit_reply).delete(delete_reply))
         .route("/replies/{id}/thanks", post(thank))
+        .route("/threads/{id}/harvest", post(harvest))
+        .route("/resources/{id}/thanks", post(thank_resource))
         .route("/notifications", get(list_notifications))
         .route("/notifications/read", post(read_notifications))
 }
@@ -47,6 +49,8 @@ pub fn routes() -> Router<AppState> {
     edit_reply,
     delete_reply,
     thank,
+    harvest,
+    thank_resource,
     list_notifications,
     read_notifications
 ))]
@@ -408,6 +412,33 @@ async fn thank(
 ) -> ApiResult<StatusCode> {
     let id = path_id(&id, "reply")?;
     s.app.thank_reply(&u, id, &b.note).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Harvest a thread into a draft lesson learned that links back to it.
+#[utoipa::path(post, path = "/api/v1/threads/{id}/harvest", tag = "threads",
+    responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn harvest(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = path_id(&id, "thread")?;
+    let resource = s.app.harvest_thread(&u, id).await?;
+    Ok((StatusCode::CREATED, Json(Created { id: resource })).into_response())
+}
+
+/// Thank the author of a resource, with an optional note (once per resource).
+#[utoipa::path(post, path = "/api/v1/resources/{id}/thanks", request_body = ThanksBody, tag = "resources",
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn thank_resource(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ThanksBody>,
+) -> ApiResult<StatusCode> {
+    let id = path_id(&id, "resource")?;
+    s.app.thank_resource(&u, id, &b.note).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -318,6 +318,7 @@ async fn show(
         Some("created") => Some("The resource is saved as a draft."),
         Some("revised") => Some("Your revision is saved."),
         Some("status") => Some("The status is changed."),
+        Some("thanked") => Some("Your thanks are sent to the author."),
         _ => None,
     };
     Ok(show_page(p.ctx.with_nav("communities"), v, notice).into_response())

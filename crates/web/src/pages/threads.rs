@@ -31,6 +31,8 @@ pub fn routes() -> Router<AppState> {
         .route("/threads/{id}/delete", post(delete))
         .route("/threads/{id}/solved", post(solved))
         .route("/threads/{id}/history", get(history))
+        .route("/threads/{id}/harvest", post(harvest))
+        .route("/resources/{id}/thanks", post(thank_resource))
         .route("/replies/{id}/edit", get(reply_edit_form).post(reply_edit))
         .route("/replies/{id}/delete", post(reply_delete))
         .route("/replies/{id}/thanks", post(thanks))
@@ -453,6 +455,24 @@ async fn thanks(
     let id = path_id(&id, "reply")?;
     let thread = s.app.thank_reply(&p.user, id, &f.note).await?;
     Ok(Redirect::to(&format!("/threads/{thread}?notice=thanked#reply-{id}")).into_response())
+}
+
+/// Turns a thread into a draft lesson learned and opens it for editing.
+async fn harvest(State(s): State<AppState>, p: PageUser, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id, "thread")?;
+    let resource = s.app.harvest_thread(&p.user, id).await?;
+    Ok(Redirect::to(&format!("/resources/{resource}/edit")).into_response())
+}
+
+async fn thank_resource(
+    State(s): State<AppState>,
+    p: PageUser,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<ThanksForm>,
+) -> PageResult {
+    let id = path_id(&id, "resource")?;
+    s.app.thank_resource(&p.user, id, &f.note).await?;
+    Ok(Redirect::to(&format!("/resources/{id}?notice=thanked")).into_response())
 }
 
 // ---- replies -------------------------------------------------------------

@@ -489,3 +489,140 @@ async fn threads_through_the_api() {
     assert_eq!(notes.status, StatusCode::OK);
     assert_eq!(notes.json()["unread"], json!(2), "{}", notes.body);
 }
+
+#[tokio::test]
+async fn harvest_a_thread_and_thank_for_a_resource_and_hear_of_events() {
+    let t = TestApp::new().await;
+    let coord = t.user("Har Vester", "member").await;
+    let member = t.user("Lea Rner", "member").await;
+    community(&t, &coord, "harvest", "open").await;
+    t.api_post("/api/v1/communities/harvest/join", &member, json!({}))
+        .await;
+    let r = t
+        .api_post(
+            "/api/v1/communities/harvest/threads",
+            &member,
+            json!({"kind": "help", "title": "Flaky welds", "body": "Porosity again", "tags": "welding"}),
+        )
+        .await;
+    let thread = r.json()["id"].as_i64().expect("thread");
+    let r = t
+        .api_post(
+            &format!("/api/v1/threads/{thread}/replies"),
+            &coord,
+            json!({"body": "Dry the wire first."}),
+        )
+        .await;
+    let reply = r.json()["id"].as_i64().expect("reply");
+    t.api_post(
+        &format!("/api/v1/threads/{thread}/solution"),
+        &member,
+        json!({"reply_id": reply}),
+    )
+    .await;
+
+    // Harvest from the page: a draft lesson that links back, opened for editing.
+    let r = t
+        .post_form(&format!("/threads/{thread}/harvest"), Some(&coord), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let resource = id_after(r.location(), "/resources/");
+    let got = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/resources/{resource}"),
+            Some(&member),
+            None,
+        )
+        .await;
+    let v = got.json();
+    assert_eq!(v["kind"], json!("lesson"), "{v}");
+    assert!(
+        v["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Dry the wire first.")
+    );
+    let page = t.get(&format!("/threads/{thread}"), Some(&member)).await;
+    assert!(
+        page.body.contains(&format!("/resources/{resource}")),
+        "the thread links to its lesson"
+    );
+
+    // Thanks for the resource go to its author, once.
+    let r = t
+        .api_post(
+            &format!("/api/v1/resources/{resource}/thanks"),
+            &member,
+            json!({"note": "useful"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = t
+        .api_post(
+            &format!("/api/v1/resources/{resource}/thanks"),
+            &member,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = t
+        .api_post(
+            &format!("/api/v1/resources/{resource}/thanks"),
+            &coord,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let thanks: Vec<_> = t
+        .app
+        .store
+        .activity_after(0, 1000)
+        .await
+        .expect("activity")
+        .into_iter()
+        .filter(|a| a.kind == "thanks.given")
+        .map(|a| (a.actor_id, a.subject_id, a.other_id))
+        .collect();
+    assert_eq!(
+        thanks,
+        vec![(member.id.0, Some(resource), Some(coord.id.0))]
+    );
+
+    // The resource is searchable.
+    let found = t
+        .api(
+            Method::GET,
+            "/api/v1/search?q=porosity&kind=resource",
+            Some(&member),
+            None,
+        )
+        .await;
+    assert_eq!(found.json()["total"], json!(1), "{}", found.body);
+
+    // Members hear of a new event.
+    let r = t
+        .api_post(
+            "/api/v1/communities/harvest/events",
+            &coord,
+            json!({"kind": "workshop", "title": "Welding clinic", "starts_at": "2030-01-08T17:00:00Z", "duration_minutes": 60}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let notes = t
+        .api(Method::GET, "/api/v1/notifications", Some(&member), None)
+        .await;
+    let v = notes.json();
+    assert!(
+        v["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|n| n["kind"] == json!("event")
+                && n["link"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with("/communities/harvest/events/")),
+        "{v}"
+    );
+}
