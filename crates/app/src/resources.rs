@@ -439,29 +439,6 @@ impl App {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn body_limit_is_stated() {
-        let long = "x".repeat(BODY_MAX + 1);
-        let err = body_check(&long).err().unwrap_or_default();
-        assert!(err.contains(&BODY_MAX.to_string()), "{err}");
-        assert!(body_check("  ").is_err());
-        assert!(body_check("hello").is_ok());
-    }
-
-    #[test]
-    fn only_moves_up_are_endorsements() {
-        use ResourceStatus::*;
-        assert!(is_endorsement(Draft, Endorsed));
-        assert!(is_endorsement(Endorsed, Standard));
-        assert!(!is_endorsement(Standard, Endorsed));
-        assert!(!is_endorsement(Endorsed, Draft));
-    }
-}
-
 impl App {
     /// Thanks the author of a resource, with an optional note.
     pub async fn thank_resource(&self, user: &SessionUser, id: i64, note: &str) -> Result<()> {
@@ -542,5 +519,28 @@ impl App {
                 &event,
             )
             .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_limit_is_stated() {
+        let long = "x".repeat(BODY_MAX + 1);
+        let err = body_check(&long).err().unwrap_or_default();
+        assert!(err.contains(&BODY_MAX.to_string()), "{err}");
+        assert!(body_check("  ").is_err());
+        assert!(body_check("hello").is_ok());
+    }
+
+    #[test]
+    fn only_moves_up_are_endorsements() {
+        use ResourceStatus::*;
+        assert!(is_endorsement(Draft, Endorsed));
+        assert!(is_endorsement(Endorsed, Standard));
+        assert!(!is_endorsement(Standard, Endorsed));
+        assert!(!is_endorsement(Endorsed, Draft));
     }
 }
