@@ -198,3 +198,52 @@ mod tests {
         assert!(!thread(ActivityKind::ThreadStory, 1, 999).0.is_empty());
     }
 }
+
+const RESOURCE_KINDS: &[(&str, &str)] = &[
+    ("document", "Guide to"),
+    ("lesson", "Lesson learned:"),
+    ("example", "Worked example:"),
+    ("tool", "Checklist for"),
+    ("process", "How we run"),
+    ("standard", "Standard for"),
+];
+
+/// (kind, title, first body, tags) of a knowledge resource.
+pub fn resource(id: i64, domain: usize) -> (&'static str, String, String, String) {
+    let mut r = rng_for(id, 0x7265_736f_7572);
+    let (kind, prefix) = RESOURCE_KINDS[r.random_range(0..RESOURCE_KINDS.len())];
+    let s = subtopic(&mut r, domain);
+    let d = domain_name(domain);
+    let lesson = pick(&mut r, LESSONS);
+    let problem = pick(&mut r, PROBLEMS);
+    let situation = pick(&mut r, SITUATIONS);
+    let title = format!("{prefix} {s}");
+    let body = format!(
+        "## Purpose\n\nWhat the community knows about {s} in {d}, written down so nobody has to \
+         rediscover it.\n\n## When to use it\n\nWhen {situation}, or when you see {problem}.\n\n\
+         ## Steps\n\n1. Check what changed recently.\n2. {lesson_cap}.\n3. Record the outcome in the \
+         community's conversations.\n",
+        lesson_cap = capitalize(lesson)
+    );
+    (
+        kind,
+        title,
+        body,
+        format!("{}, {}", s.to_lowercase(), d.to_lowercase()),
+    )
+}
+
+/// The body of revision `number` (2 and up): the first body with what later
+/// revisions added, one section each.
+pub fn resource_revision(id: i64, domain: usize, number: i64) -> String {
+    let (_, _, mut body, _) = resource(id, domain);
+    for n in 2..=number {
+        let mut r = rng_for(id * 1_000 + n, 0x7265_7669_7365);
+        let lesson = pick(&mut r, LESSONS);
+        let problem = pick(&mut r, PROBLEMS);
+        body.push_str(&format!(
+            "\n## Note {n}\n\nAfter a case of {problem}, we learned to {lesson}.\n"
+        ));
+    }
+    body
+}

@@ -23,7 +23,9 @@ mod sim;
 mod vocab;
 
 use guildhall_app::AppError;
-use guildhall_domain::{ActivityKind, MembershipPolicy, Stage, ThreadKind, markdown};
+use guildhall_domain::{
+    ActivityKind, MembershipPolicy, ResourceStatus, Stage, ThreadKind, markdown,
+};
 use guildhall_store::{BulkWriter, Store, StoreError, Value};
 use plan::{CLOSED_WITH_REQUESTS, DAY, PRIVATE_WITH_INVITATION};
 use rand::rngs::SmallRng;
@@ -64,6 +66,7 @@ pub struct DemoSummary {
     pub events: u64,
     pub threads: u64,
     pub replies: u64,
+    pub resources: u64,
 }
 
 /// The password of every demo account.
@@ -190,7 +193,11 @@ pub async fn generate(
         .iter()
         .map(|c| c.domains.first().copied().unwrap_or(0))
         .collect();
-    let loaded = write_activity(store, &mut sim, &domain_of, &mut summary).await;
+    let loaded = async {
+        write_event_series(store, &plans.communities, now).await?;
+        write_activity(store, &mut sim, &domain_of, &mut summary).await
+    }
+    .await;
     let restored = store.restore_indexes(indexes).await;
     summary.events = loaded?;
     restored?;
@@ -221,7 +228,21 @@ pub async fn generate(
             "join_requests",
             "invitations",
             "activity",
+            "threads",
+            "replies",
+            "resources",
+            "resource_status_changes",
+            "thanks",
+            "events",
+            "event_sessions",
+            "search_documents",
         ])
+        .await?;
+    // The demo accounts find what happened to them lately in their
+    // notifications, the older part already read.
+    let accounts: Vec<i64> = demo_ids.clone();
+    store
+        .backfill_notifications(&accounts, now - 60 * DAY, now - 7 * DAY)
         .await?;
     tracing::info!(elapsed = ?started.elapsed(), "demo organization complete");
     Ok(summary)
@@ -289,8 +310,20 @@ async fn write_activity(
             "at",
         ],
     );
+    let mut sessions = BulkWriter::new(
+        "event_sessions",
+        &["id", "event_id", "occurrence_at", "held_by", "recorded_at"],
+    );
+    let mut attendance = BulkWriter::new(
+        "event_attendance",
+        &["session_id", "person_id", "recorded_at"],
+    );
     // A thread's kind, to title its replies' search documents.
     let mut thread_kind: HashMap<i64, ActivityKind> = HashMap::new();
+    // Resources are written at the end, with their final revision and
+    // status; their revisions and endorsements are kept until then.
+    let mut resources: Vec<DemoResource> = Vec::new();
+    let mut resource_index: HashMap<i64, usize> = HashMap::new();
     let mut next_id = 0i64;
     while let Some(batch) = sim.next_month() {
         for e in batch {
@@ -303,6 +336,10 @@ async fn write_activity(
                 replies.flush(store).await?;
                 solutions.flush(store).await?;
                 thanks.flush(store).await?;
+            }
+            if sessions.pending() + attendance.pending() > 30_000 {
+                sessions.flush(store).await?;
+                attendance.flush(store).await?;
             }
             next_id += 1;
             activity
@@ -424,6 +461,50 @@ async fn write_activity(
                             .await?;
                     }
                 }
+                (ActivityKind::ResourceCreated, Some(id)) => {
+                    resource_index.insert(id, resources.len());
+                    resources.push(DemoResource {
+                        id,
+                        community: e.community,
+                        domain,
+                        created_by: e.actor,
+                        created_at: e.at,
+                        revisions: vec![(e.actor, e.at)],
+                        endorsements: Vec::new(),
+                    });
+                }
+                (ActivityKind::ResourceRevised, Some(id)) => {
+                    if let Some(r) = resource_index.get(&id).and_then(|i| resources.get_mut(*i)) {
+                        r.revisions.push((e.actor, e.at));
+                    }
+                }
+                (ActivityKind::ResourceEndorsed, Some(id)) => {
+                    if let Some(r) = resource_index.get(&id).and_then(|i| resources.get_mut(*i)) {
+                        r.endorsements.push((e.actor, e.at));
+                    }
+                }
+                (ActivityKind::EventHeld, Some(session)) => {
+                    sessions
+                        .push(
+                            store,
+                            vec![
+                                Value::Int(session),
+                                Value::Int(e.community),
+                                Value::Int(e.at),
+                                Value::Int(e.actor),
+                                Value::Int(e.at),
+                            ],
+                        )
+                        .await?;
+                }
+                (ActivityKind::EventAttended, Some(session)) => {
+                    attendance
+                        .push(
+                            store,
+                            vec![Value::Int(session), Value::Int(e.actor), Value::Int(e.at)],
+                        )
+                        .await?;
+                }
                 (ActivityKind::ThanksGiven, Some(reply)) => {
                     if let Some(receiver) = e.other {
                         thanks
@@ -450,8 +531,212 @@ async fn write_activity(
     replies.flush(store).await?;
     solutions.flush(store).await?;
     thanks.flush(store).await?;
+    sessions.flush(store).await?;
+    attendance.flush(store).await?;
+    write_resources(store, &resources, &mut docs, summary).await?;
     docs.flush(store).await?;
     Ok(activity.written)
+}
+
+/// A resource of the simulated history: who revised it when, who endorsed it.
+struct DemoResource {
+    id: i64,
+    community: i64,
+    domain: usize,
+    created_by: i64,
+    created_at: i64,
+    /// (author, at) of revision 1, 2, …
+    revisions: Vec<(i64, i64)>,
+    endorsements: Vec<(i64, i64)>,
+}
+
+async fn write_resources(
+    store: &Store,
+    list: &[DemoResource],
+    docs: &mut BulkWriter,
+    summary: &mut DemoSummary,
+) -> Result<(), DemoError> {
+    let mut rows = BulkWriter::new(
+        "resources",
+        &[
+            "id",
+            "community_id",
+            "kind",
+            "title",
+            "revision",
+            "status",
+            "tags",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ],
+    );
+    for r in list {
+        let (kind, title, _, tags) = content::resource(r.id, r.domain);
+        let status = if r.endorsements.is_empty() {
+            ResourceStatus::Draft
+        } else {
+            ResourceStatus::Endorsed
+        };
+        let last = r.revisions.last().map_or(r.created_at, |v| v.1);
+        rows.push(
+            store,
+            vec![
+                Value::Int(r.id),
+                Value::Int(r.community),
+                Value::from(kind),
+                Value::from(title.clone()),
+                Value::Int(r.revisions.len() as i64),
+                Value::from(status.as_str()),
+                Value::from(tags.clone()),
+                Value::Int(r.created_by),
+                Value::Int(r.created_at),
+                Value::Int(last),
+            ],
+        )
+        .await?;
+        let body = content::resource_revision(r.id, r.domain, r.revisions.len() as i64);
+        docs.push(
+            store,
+            vec![
+                Value::from("resource"),
+                Value::Int(r.id),
+                Value::Int(r.community),
+                Value::Null,
+                Value::Int(r.created_by),
+                Value::from(title),
+                Value::from(format!("{}\n{tags}", markdown::plain_text(&body))),
+                Value::Int(last),
+            ],
+        )
+        .await?;
+        summary.resources += 1;
+    }
+    rows.flush(store).await?;
+    let mut revisions = BulkWriter::new(
+        "resource_revisions",
+        &[
+            "resource_id",
+            "number",
+            "title",
+            "body",
+            "summary",
+            "author_id",
+            "at",
+        ],
+    );
+    let mut moves = BulkWriter::new(
+        "resource_status_changes",
+        &[
+            "resource_id",
+            "from_status",
+            "to_status",
+            "changed_by",
+            "at",
+        ],
+    );
+    for r in list {
+        let (_, title, _, _) = content::resource(r.id, r.domain);
+        for (i, (author, at)) in r.revisions.iter().enumerate() {
+            let number = i as i64 + 1;
+            revisions
+                .push(
+                    store,
+                    vec![
+                        Value::Int(r.id),
+                        Value::Int(number),
+                        Value::from(title.clone()),
+                        Value::from(content::resource_revision(r.id, r.domain, number)),
+                        Value::from(if number == 1 {
+                            "first draft"
+                        } else {
+                            "added a note"
+                        }),
+                        Value::Int(*author),
+                        Value::Int(*at),
+                    ],
+                )
+                .await?;
+        }
+        if let Some((by, at)) = r.endorsements.first() {
+            moves
+                .push(
+                    store,
+                    vec![
+                        Value::Int(r.id),
+                        Value::from("draft"),
+                        Value::from("endorsed"),
+                        Value::Int(*by),
+                        Value::Int(*at),
+                    ],
+                )
+                .await?;
+        }
+    }
+    revisions.flush(store).await?;
+    moves.flush(store).await?;
+    Ok(())
+}
+
+/// Each community's meetings as one recurring series (its rhythm), whose
+/// held sessions the simulation records; the series of a community in
+/// memory is cancelled when it closed. Event ids are community ids.
+async fn write_event_series(
+    store: &Store,
+    plans: &[plan::CommunityPlan],
+    now: i64,
+) -> Result<(), DemoError> {
+    let mut rows = BulkWriter::new(
+        "events",
+        &[
+            "id",
+            "community_id",
+            "kind",
+            "title",
+            "description",
+            "place",
+            "starts_at",
+            "duration_minutes",
+            "recurrence",
+            "created_by",
+            "created_at",
+            "cancelled_at",
+        ],
+    );
+    for c in plans {
+        if c.first_meeting >= now {
+            continue;
+        }
+        let weeks = (c.cadence / (7 * DAY)).max(1);
+        let rule = if weeks == 1 {
+            "FREQ=WEEKLY".to_owned()
+        } else {
+            format!("FREQ=WEEKLY;INTERVAL={weeks}")
+        };
+        let cancelled = (c.stage == Stage::Memory).then_some(c.limit);
+        rows.push(
+            store,
+            vec![
+                Value::Int(c.id),
+                Value::Int(c.id),
+                Value::from("regular"),
+                Value::from(format!("{} meetup", c.name)),
+                Value::from(
+                    "Our regular get-together: a short round of news, one case brought by a member, and time to help each other.",
+                ),
+                Value::from("Main building, room 2.14 and online"),
+                Value::Int(c.first_meeting),
+                Value::Int(60),
+                Value::from(rule),
+                Value::Int(c.founder),
+                Value::Int(c.created_at),
+                Value::from(cancelled),
+            ],
+        )
+        .await?;
+    }
+    rows.flush(store).await?;
+    Ok(())
 }
 
 fn tags(domains: &[usize]) -> String {

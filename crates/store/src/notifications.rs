@@ -137,4 +137,47 @@ impl Store {
             qb.build().execute(pool).await?.rows_affected()
         }))
     }
+
+    /// Derives the notifications these people would have received since
+    /// `since` from what is recorded (replies to their threads, their
+    /// answers marked solved, thanks to them), those before `read_before`
+    /// marked read. For histories loaded in bulk.
+    pub async fn backfill_notifications(
+        &self,
+        people: &[i64],
+        since: i64,
+        read_before: i64,
+    ) -> Result<()> {
+        if people.is_empty() {
+            return Ok(());
+        }
+        let sources: [&str; 3] = [
+            "SELECT t.author_id AS person, 'reply' AS kind, r.author_id AS actor, t.community_id AS community, \
+             t.id AS thread, r.id AS reply, CAST(NULL AS BIGINT) AS resource, r.created_at AS at \
+             FROM replies r JOIN threads t ON t.id = r.thread_id WHERE r.author_id <> t.author_id AND t.author_id",
+            "SELECT s.helper_id, 'solved', s.marked_by, t.community_id, t.id, s.reply_id, CAST(NULL AS BIGINT), s.at \
+             FROM help_solutions s JOIN threads t ON t.id = s.thread_id WHERE s.helper_id",
+            "SELECT k.receiver_id, 'thanks', k.giver_id, k.community_id, r.thread_id, k.reply_id, k.resource_id, k.at \
+             FROM thanks k LEFT JOIN replies r ON r.id = k.reply_id WHERE k.receiver_id",
+        ];
+        crate::write_tx!(self, |tx| {
+            for source in sources {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO notifications (person_id, kind, actor_id, community_id, thread_id, reply_id, resource_id, at, read_at) \
+                     SELECT n.*, CASE WHEN n.at < ",
+                );
+                qb.push_bind(read_before)
+                    .push(" THEN n.at ELSE NULL END FROM (")
+                    .push(source)
+                    .push(" IN (");
+                let mut sep = qb.separated(", ");
+                for p in people {
+                    sep.push_bind(*p);
+                }
+                qb.push(")) n WHERE n.at >= ").push_bind(since);
+                qb.build().execute(&mut *tx).await?;
+            }
+        });
+        Ok(())
+    }
 }
