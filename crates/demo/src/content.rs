@@ -181,24 +181,6 @@ fn capitalize(s: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn text_is_deterministic_and_varied() {
-        let a = thread(ActivityKind::ThreadHelp, 7, 0);
-        assert_eq!(a, thread(ActivityKind::ThreadHelp, 7, 0));
-        let titles: std::collections::HashSet<String> = (0..50)
-            .map(|i| thread(ActivityKind::ThreadHelp, i, 3).0)
-            .collect();
-        assert!(titles.len() > 30);
-        assert!(!reply(3, 1, false).is_empty());
-        // Out-of-range domains still give text.
-        assert!(!thread(ActivityKind::ThreadStory, 1, 999).0.is_empty());
-    }
-}
-
 const RESOURCE_KINDS: &[(&str, &str)] = &[
     ("document", "Guide to"),
     ("lesson", "Lesson learned:"),
@@ -246,4 +228,22 @@ pub fn resource_revision(id: i64, domain: usize, number: i64) -> String {
         ));
     }
     body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_deterministic_and_varied() {
+        let a = thread(ActivityKind::ThreadHelp, 7, 0);
+        assert_eq!(a, thread(ActivityKind::ThreadHelp, 7, 0));
+        let titles: std::collections::HashSet<String> = (0..50)
+            .map(|i| thread(ActivityKind::ThreadHelp, i, 3).0)
+            .collect();
+        assert!(titles.len() > 30);
+        assert!(!reply(3, 1, false).is_empty());
+        // Out-of-range domains still give text.
+        assert!(!thread(ActivityKind::ThreadStory, 1, 999).0.is_empty());
+    }
 }
