@@ -265,36 +265,46 @@ impl crate::Store {
         match self.backend() {
             crate::Backend::Sqlite(pool) => {
                 let m = fts5_query(&q.terms);
-                let candidates = |qb: &mut sqlx::QueryBuilder<sqlx::Sqlite>| {
-                    sqlite_candidates(
-                        qb,
-                        viewer,
-                        q,
-                        &m,
-                        "d.id, bm25(search_index, 4.0, 1.0) AS score, d.at",
-                    )
-                };
-                let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM (");
-                candidates(&mut count);
-                count.push(") m");
-                let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
-                let mut qb = sqlx::QueryBuilder::new("WITH m AS (");
-                candidates(&mut qb);
-                qb.push(") SELECT ")
-                    .push(HIT_COLUMNS)
-                    .push(
-                        "snippet(search_index, 1, char(1), char(2), '…', 16) AS snippet, d.at \
-                         FROM m JOIN search_documents d ON d.id = m.id \
-                         JOIN search_index ON search_index.rowid = m.id \
-                         LEFT JOIN communities c ON c.id = d.community_id \
-                         LEFT JOIN people p ON p.id = d.author_id WHERE search_index MATCH ",
-                    )
-                    .push_bind(m.clone())
-                    .push(" ORDER BY m.score, m.at DESC, m.id DESC LIMIT ")
-                    .push_bind(q.limit)
-                    .push(" OFFSET ")
-                    .push_bind(q.offset);
-                let items = qb.build_query_as::<SearchHit>().fetch_all(pool).await?;
+                // The candidates once, ranked here; then the page's rows and
+                // each one's snippet (FTS5 finds a rowid cheaply).
+                let mut qb = sqlx::QueryBuilder::new("");
+                sqlite_candidates(
+                    &mut qb,
+                    viewer,
+                    q,
+                    &m,
+                    "d.id, bm25(search_index, 4.0, 1.0) AS score, d.at",
+                );
+                let mut ranked: Vec<(i64, f64, i64)> = qb.build_query_as().fetch_all(pool).await?;
+                let total = ranked.len() as i64;
+                ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.2.cmp(&a.2)).then(b.0.cmp(&a.0)));
+                let page: Vec<i64> = ranked
+                    .iter()
+                    .skip(usize::try_from(q.offset).unwrap_or(0))
+                    .take(usize::try_from(q.limit).unwrap_or(0))
+                    .map(|r| r.0)
+                    .collect();
+                let mut items = Vec::with_capacity(page.len());
+                for id in page {
+                    let mut qb = sqlx::QueryBuilder::new("SELECT ");
+                    qb.push(HIT_COLUMNS)
+                        .push(
+                            "COALESCE((SELECT snippet(search_index, 1, char(1), char(2), '…', 16) FROM search_index \
+                             WHERE search_index MATCH ",
+                        )
+                        .push_bind(m.clone())
+                        .push(" AND search_index.rowid = d.id), '') AS snippet, d.at \
+                             FROM search_documents d LEFT JOIN communities c ON c.id = d.community_id \
+                             LEFT JOIN people p ON p.id = d.author_id WHERE d.id = ")
+                        .push_bind(id);
+                    if let Some(hit) = qb
+                        .build_query_as::<SearchHit>()
+                        .fetch_optional(pool)
+                        .await?
+                    {
+                        items.push(hit);
+                    }
+                }
                 Ok(crate::Page { items, total })
             }
             crate::Backend::Postgres(pool) => {
