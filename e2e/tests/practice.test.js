@@ -314,6 +314,7 @@ scenario('search from the header finds the thread and the resource, highlighted'
   const { page } = await as('member');
   await page.goto(`${base}/`);
   const box = page.getByRole('search').getByLabel('Search', { exact: true });
+  assert.equal(await box.getAttribute('name'), 'q');
   await box.fill(WORD);
   await box.press('Enter');
   await page.waitForURL((u) => u.pathname === '/search' && u.searchParams.get('q') === WORD);
@@ -473,6 +474,24 @@ scenario('a coordinator schedules a weekly event; the calendar feed carries it',
   assert.ok(!rule.INTERVAL || rule.INTERVAL === '1', 'every week');
   assert.deepEqual(ev.LOCATION?.map(icsText), ['Room 4; the big screen'], 'text values are escaped and read back');
   assert.ok(ev.UID?.[0], 'a UID');
+
+  // A private community's feed: a personal address with a key, which works
+  // without a session; without the key the calendar is not there.
+  const p = state.privateCommunity;
+  await page.goto(`${base}/communities/${p.slug}/events`);
+  await page.getByRole('heading', { level: 1, name: `Events of ${p.name}` }).waitFor();
+  await see(page, 'This address is personal');
+  const personal = new URL(await page.locator('aside a[href*="calendar.ics"]').getAttribute('href'), base);
+  assert.equal(personal.pathname, `/communities/${p.slug}/calendar.ics`);
+  assert.ok(personal.searchParams.get('key'), 'the address carries a key');
+  const withKey = await fetch(personal);
+  assert.equal(withKey.status, 200);
+  assert.match(withKey.headers.get('content-type'), /^text\/calendar\b/);
+  assert.match(await withKey.text(), /^BEGIN:VCALENDAR\r\n/);
+  const noKey = await fetch(new URL(personal.pathname, base));
+  assert.equal(noKey.status, 404, 'without the key, a private calendar is not found');
+  const text404 = await noKey.text();
+  assert.ok(!text404.includes('BEGIN:VCALENDAR') && !text404.includes(p.name), 'and nothing of it is shown');
 });
 
 scenario('the new pages have no serious accessibility violations', server, async ({ as }) => {
