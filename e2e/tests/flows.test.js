@@ -190,7 +190,8 @@ scenario('a private community is invisible to outsiders, visible to its coordina
   await page.goto(`${base}/communities`);
   await page.locator('.community-card').first().waitFor();
   assert.equal(await page.locator(`a[href="/communities/${c.slug}"]`).count(), 0, 'not on /communities');
-  await page.getByLabel('Search').fill(word);
+  // The filter's own Search field, not the site-wide one in the header.
+  await page.locator('form.filters').getByLabel('Search').fill(word);
   await page.getByRole('button', { name: 'Filter' }).click();
   await page.waitForURL((u) => u.searchParams.get('q') === word);
   await page.getByRole('status').filter({ hasText: /communit/ }).waitFor();

@@ -4,9 +4,8 @@
 // page are written to artifacts/axe-*.json.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import { AxeBuilder } from '@axe-core/playwright';
 import { startServer } from '../lib/server.js';
+import { checkAccessibility } from '../lib/axe.js';
 import { openBrowser } from '../lib/browser.js';
 import { ARTIFACTS, api, communities, demoEmail, signIn } from '../lib/harness.js';
 
@@ -37,20 +36,10 @@ after(async () => {
   await server.stop?.();
 });
 
-const BLOCKING = new Set(['serious', 'critical']);
-
 /** Screenshot, then axe; fails on serious or critical violations. */
 async function check(page, name) {
   await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
-  const results = await new AxeBuilder({ page }).analyze();
-  await writeFile(`${ARTIFACTS}axe-${name}.json`, JSON.stringify(results.violations, null, 2));
-  const blocking = results.violations.filter((v) => BLOCKING.has(v.impact));
-  const explain = (v) =>
-    `  [${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})\n` +
-    v.nodes.map((n) => `      ${n.target.join(' ')}  ${n.html.slice(0, 120)}\n` +
-      `        ${(n.failureSummary ?? '').split('\n').slice(1).join('; ').trim()}`).join('\n');
-  assert.equal(blocking.length, 0,
-    `${name} (${page.url()}) has serious/critical accessibility violations:\n${blocking.map(explain).join('\n')}`);
+  await checkAccessibility(page, name);
 }
 
 describe('main pages (screenshots and accessibility)', () => {

@@ -557,6 +557,7 @@ impl App {
             user,
             &community,
             reply.author_id,
+            Some(thread.id),
             Some(reply_id),
             None,
             note,
@@ -566,12 +567,14 @@ impl App {
     }
 
     /// Records thanks (for a reply or a resource) with its `thanks.given`
-    /// event (subject = the thing, other = the person thanked).
+    /// event (subject = the thing, other = the person thanked). A reply's
+    /// thread goes into the notification, which names and links to it.
     pub(crate) async fn thank(
         &self,
         user: &SessionUser,
         community: &Community,
         receiver: i64,
+        thread_id: Option<i64>,
         reply_id: Option<i64>,
         resource_id: Option<i64>,
         note: String,
@@ -588,6 +591,7 @@ impl App {
             kind: NotificationKind::Thanks.as_str(),
             actor_id: Some(me),
             community_id: Some(community.id),
+            thread_id,
             reply_id,
             resource_id,
             at: at.0,

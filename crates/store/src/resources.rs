@@ -7,6 +7,7 @@ use crate::{
     Page, Result, Store, StoreError, append_activity, index_document, with_pool, write_tx,
 };
 use guildhall_domain::NewActivity;
+use guildhall_domain::markdown::plain_text;
 use serde::Serialize;
 
 /// A resource as first written.
@@ -161,6 +162,20 @@ impl Store {
             .bind(event.at.0)
             .execute(&mut *tx)
             .await?;
+            let body = format!("{}\n{}", plain_text(&r.body), r.tags);
+            index_document!(
+                &mut *tx,
+                &SearchDoc {
+                    kind: "resource",
+                    ref_id: id,
+                    community_id: Some(r.community_id),
+                    thread_id: None,
+                    author_id: Some(event.actor.0),
+                    title: &r.title,
+                    body: &body,
+                    at: event.at.0,
+                }
+            );
             let event = event.clone().subject(id);
             append_activity!(&mut *tx, &event);
             let body = format!(
@@ -235,6 +250,25 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(StoreError::unique("revision"))?;
+            let (community_id, tags): (i64, String) =
+                sqlx::query_as("SELECT community_id, tags FROM resources WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let body = format!("{}\n{}", plain_text(&text.body), tags);
+            index_document!(
+                &mut *tx,
+                &SearchDoc {
+                    kind: "resource",
+                    ref_id: id,
+                    community_id: Some(community_id),
+                    thread_id: None,
+                    author_id: Some(event.actor.0),
+                    title: &text.title,
+                    body: &body,
+                    at: event.at.0,
+                }
+            );
             let event = event.clone().subject(id);
             append_activity!(&mut *tx, &event);
             let (community, creator, tags): (i64, Option<i64>, String) = sqlx::query_as(
