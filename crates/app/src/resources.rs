@@ -456,8 +456,14 @@ impl App {
         let note =
             guildhall_domain::text::optional_line(note, guildhall_domain::practice::NOTE_MAX)
                 .map_err(|m| AppError::invalid("note", m))?;
-        self.thank(user, &located.community, author, None, Some(id), note)
-            .await
+        self.thank(
+            user,
+            &located.community,
+            author,
+            crate::threads::Thanked::Resource(id),
+            note,
+        )
+        .await
     }
 
     /// Harvests a thread into a draft lesson learned that links back to it:

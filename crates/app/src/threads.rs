@@ -19,6 +19,13 @@ use guildhall_store::{
     Thread, ThreadEdit, ThreadFilter,
 };
 
+/// What thanks are given for.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Thanked {
+    Reply { thread: i64, reply: i64 },
+    Resource(i64),
+}
+
 /// A thread as typed.
 #[derive(Clone, Debug, Default)]
 pub struct ThreadInput {
@@ -557,9 +564,10 @@ impl App {
             user,
             &community,
             reply.author_id,
-            Some(thread.id),
-            Some(reply_id),
-            None,
+            Thanked::Reply {
+                thread: thread.id,
+                reply: reply_id,
+            },
             note,
         )
         .await?;
@@ -574,11 +582,13 @@ impl App {
         user: &SessionUser,
         community: &Community,
         receiver: i64,
-        thread_id: Option<i64>,
-        reply_id: Option<i64>,
-        resource_id: Option<i64>,
+        what: Thanked,
         note: String,
     ) -> Result<()> {
+        let (thread_id, reply_id, resource_id) = match what {
+            Thanked::Reply { thread, reply } => (Some(thread), Some(reply), None),
+            Thanked::Resource(id) => (None, None, Some(id)),
+        };
         let at = Timestamp::now();
         let me = user.id().0;
         let subject = reply_id.or(resource_id).unwrap_or_default();

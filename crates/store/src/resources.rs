@@ -162,27 +162,9 @@ impl Store {
             .bind(event.at.0)
             .execute(&mut *tx)
             .await?;
-            let body = format!("{}\n{}", plain_text(&r.body), r.tags);
-            index_document!(
-                &mut *tx,
-                &SearchDoc {
-                    kind: "resource",
-                    ref_id: id,
-                    community_id: Some(r.community_id),
-                    thread_id: None,
-                    author_id: Some(event.actor.0),
-                    title: &r.title,
-                    body: &body,
-                    at: event.at.0,
-                }
-            );
             let event = event.clone().subject(id);
             append_activity!(&mut *tx, &event);
-            let body = format!(
-                "{}\n{}",
-                guildhall_domain::markdown::plain_text(&r.body),
-                r.tags
-            );
+            let body = format!("{}\n{}", plain_text(&r.body), r.tags);
             index_document!(
                 &mut *tx,
                 &SearchDoc {
@@ -250,25 +232,6 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(StoreError::unique("revision"))?;
-            let (community_id, tags): (i64, String) =
-                sqlx::query_as("SELECT community_id, tags FROM resources WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            let body = format!("{}\n{}", plain_text(&text.body), tags);
-            index_document!(
-                &mut *tx,
-                &SearchDoc {
-                    kind: "resource",
-                    ref_id: id,
-                    community_id: Some(community_id),
-                    thread_id: None,
-                    author_id: Some(event.actor.0),
-                    title: &text.title,
-                    body: &body,
-                    at: event.at.0,
-                }
-            );
             let event = event.clone().subject(id);
             append_activity!(&mut *tx, &event);
             let (community, creator, tags): (i64, Option<i64>, String) = sqlx::query_as(
@@ -277,10 +240,7 @@ impl Store {
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-            let body = format!(
-                "{}\n{tags}",
-                guildhall_domain::markdown::plain_text(&text.body)
-            );
+            let body = format!("{}\n{tags}", plain_text(&text.body));
             index_document!(
                 &mut *tx,
                 &SearchDoc {
