@@ -23,9 +23,7 @@ mod sim;
 mod vocab;
 
 use guildhall_app::AppError;
-use guildhall_domain::{
-    ActivityKind, MembershipPolicy, ResourceStatus, Stage, ThreadKind, markdown,
-};
+use guildhall_domain::{ActivityKind, MembershipPolicy, ResourceStatus, Stage, ThreadKind};
 use guildhall_store::{BulkWriter, Store, StoreError, Value};
 use plan::{CLOSED_WITH_REQUESTS, DAY, PRIVATE_WITH_INVITATION};
 use rand::rngs::SmallRng;
@@ -187,7 +185,17 @@ pub async fn generate(
     );
     // Maintaining the log's indexes row by row costs several times more
     // than building them once at the end.
-    let indexes = store.suspend_indexes("activity").await?;
+    let mut indexes = Vec::new();
+    for table in [
+        "activity",
+        "threads",
+        "replies",
+        "thanks",
+        "event_attendance",
+    ] {
+        indexes.push(store.suspend_indexes(table).await?);
+    }
+    let search_index = store.suspend_search_index().await?;
     let domain_of: Vec<usize> = plans
         .communities
         .iter()
@@ -198,9 +206,15 @@ pub async fn generate(
         write_activity(store, &mut sim, &domain_of, &mut summary).await
     }
     .await;
-    let restored = store.restore_indexes(indexes).await;
+    let mut restored = Ok(());
+    for suspended in indexes {
+        let outcome = store.restore_indexes(suspended).await;
+        restored = restored.and(outcome);
+    }
+    let reindexed = store.restore_search_index(search_index).await;
     summary.events = loaded?;
     restored?;
+    reindexed?;
     store.recount_threads().await?;
     store.index_people_and_communities().await?;
     tracing::info!(elapsed = ?started.elapsed(), events = summary.events, "demo activity written");
@@ -318,8 +332,8 @@ async fn write_activity(
         "event_attendance",
         &["session_id", "person_id", "recorded_at"],
     );
-    // A thread's kind, to title its replies' search documents.
-    let mut thread_kind: HashMap<i64, ActivityKind> = HashMap::new();
+    // A thread's title, for its replies' search documents.
+    let mut thread_title: HashMap<i64, String> = HashMap::new();
     // Resources are written at the end, with their final revision and
     // status; their revisions and endorsements are kept until then.
     let mut resources: Vec<DemoResource> = Vec::new();
@@ -376,8 +390,8 @@ async fn write_activity(
                         ActivityKind::ThreadStory => ThreadKind::Story,
                         _ => ThreadKind::Discussion,
                     };
-                    thread_kind.insert(id, e.kind);
-                    let plain = format!("{}\n{tags}", markdown::plain_text(&body));
+                    thread_title.insert(id, title.clone());
+                    let plain = format!("{}\n{tags}", content::plain(&body));
                     docs.push(
                         store,
                         vec![
@@ -413,10 +427,7 @@ async fn write_activity(
                 (ActivityKind::ReplyCreated, Some(id)) => {
                     let Some(thread) = e.parent else { continue };
                     let body = content::reply(id, domain, e.other == Some(e.actor));
-                    let title = thread_kind
-                        .get(&thread)
-                        .map(|k| content::thread(*k, thread, domain).0)
-                        .unwrap_or_default();
+                    let title = thread_title.get(&thread).cloned().unwrap_or_default();
                     docs.push(
                         store,
                         vec![
@@ -426,7 +437,7 @@ async fn write_activity(
                             Value::Int(thread),
                             Value::Int(e.actor),
                             Value::from(title),
-                            Value::from(markdown::plain_text(&body)),
+                            Value::from(content::plain(&body)),
                             Value::Int(e.at),
                         ],
                     )
@@ -605,7 +616,7 @@ async fn write_resources(
                 Value::Null,
                 Value::Int(r.created_by),
                 Value::from(title),
-                Value::from(format!("{}\n{tags}", markdown::plain_text(&body))),
+                Value::from(format!("{}\n{tags}", content::plain(&body))),
                 Value::Int(last),
             ],
         )

@@ -252,6 +252,48 @@ impl Store {
         Ok(())
     }
 
+    /// Stops keeping the full-text index in step with `search_documents`
+    /// during a bulk load (SQLite: its insert trigger; PostgreSQL: the
+    /// table's secondary indexes, the GIN index among them). Undo with
+    /// [`Store::restore_search_index`], which rebuilds the index in one pass.
+    pub async fn suspend_search_index(&self) -> Result<SuspendedIndexes> {
+        match self.backend() {
+            Backend::Sqlite(pool) => {
+                let triggers: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' \
+                     AND tbl_name = 'search_documents' AND name = 'search_documents_ai'",
+                )
+                .fetch_all(pool)
+                .await?;
+                for (name, _) in &triggers {
+                    let sql = format!("DROP TRIGGER {name}");
+                    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?;
+                }
+                Ok(SuspendedIndexes {
+                    statements: triggers.into_iter().map(|(_, sql)| sql).collect(),
+                })
+            }
+            Backend::Postgres(_) => self.suspend_indexes("search_documents").await,
+        }
+    }
+
+    pub async fn restore_search_index(&self, suspended: SuspendedIndexes) -> Result<()> {
+        match self.backend() {
+            Backend::Sqlite(pool) => {
+                for sql in &suspended.statements {
+                    sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                        .execute(pool)
+                        .await?;
+                }
+                sqlx::query("INSERT INTO search_index (search_index) VALUES ('rebuild')")
+                    .execute(pool)
+                    .await?;
+                Ok(())
+            }
+            Backend::Postgres(_) => self.restore_indexes(suspended).await,
+        }
+    }
+
     /// Runs a statement from the caller's own code (generators' bookkeeping
     /// such as ANALYZE); never with input.
     pub async fn execute_trusted(&self, sql: &'static str) -> Result<()> {
