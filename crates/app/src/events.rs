@@ -597,7 +597,13 @@ impl App {
         let key = key.map(str::trim).filter(|k| !k.is_empty());
         let reader = match key {
             Some(k) => {
-                if k.len() > 200 {
+                // Secrets are URL-safe characters; anything else (a NUL
+                // byte PostgreSQL would refuse, say) matches nobody.
+                if k.len() > 200
+                    || !k
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                {
                     return Err(hidden());
                 }
                 Some(

@@ -257,3 +257,176 @@ async fn api_bodies_of_the_wrong_shape_are_4xx() {
         .await;
     assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+/// The practice forms, queries and API bodies: threads, replies, solved,
+/// thanks, harvest, resources, events, search, notifications.
+#[tokio::test]
+async fn practice_inputs_survive_hostile_values() {
+    let t = TestApp::new().await;
+    let admin = t.user("Practice Admin", "administrator").await;
+    let created = t
+        .api_post(
+            "/api/v1/communities",
+            &admin,
+            json!({"name": "Practice", "slug": "practice", "visibility": "open", "membership_policy": "open"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let thread = t
+        .api_post(
+            "/api/v1/communities/practice/threads",
+            &admin,
+            json!({"kind": "help", "title": "T", "body": "B"}),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("thread");
+    let reply = t
+        .api_post(
+            &format!("/api/v1/threads/{thread}/replies"),
+            &admin,
+            json!({"body": "R"}),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("reply");
+    let resource = t
+        .api_post(
+            "/api/v1/communities/practice/resources",
+            &admin,
+            json!({"kind": "document", "title": "Doc", "body": "Text"}),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("resource");
+    let forms: Vec<(String, Vec<&str>)> = vec![
+        (
+            "/communities/practice/threads".into(),
+            vec!["kind", "title", "body", "tags"],
+        ),
+        (format!("/threads/{thread}/replies"), vec!["body"]),
+        (
+            format!("/threads/{thread}/edit"),
+            vec!["title", "body", "tags"],
+        ),
+        (format!("/threads/{thread}/solved"), vec!["reply_id"]),
+        (format!("/replies/{reply}/edit"), vec!["body"]),
+        (format!("/replies/{reply}/thanks"), vec!["note"]),
+        (format!("/resources/{resource}/thanks"), vec!["note"]),
+        (
+            "/communities/practice/resources/new".into(),
+            vec!["kind", "title", "body", "summary", "tags"],
+        ),
+        (
+            format!("/resources/{resource}/edit"),
+            vec!["title", "body", "summary", "base_revision"],
+        ),
+        (format!("/resources/{resource}/status"), vec!["to", "note"]),
+        (
+            "/communities/practice/events".into(),
+            vec![
+                "kind",
+                "title",
+                "description",
+                "place",
+                "link",
+                "starts_at",
+                "duration_minutes",
+                "repeats",
+                "rrule",
+            ],
+        ),
+        ("/notifications/read".into(), vec!["id", "next"]),
+    ];
+    for (path, fields) in &forms {
+        for value in NASTY {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|f| (*f, *value)).collect();
+            let res = t.post_form(path, Some(&admin), &pairs).await;
+            assert!(
+                res.status.as_u16() < 500,
+                "{path} with {value:?} gave {}: {}",
+                res.status,
+                res.body
+            );
+        }
+    }
+    for value in NASTY {
+        let v = form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>();
+        for url in [
+            format!("/search?q={v}"),
+            format!("/search?q=x&kind={v}"),
+            format!("/search?q=x&community={v}"),
+            format!("/search?q=x&from={v}&to={v}"),
+            format!("/search?q=x&author={v}&domain={v}&page={v}"),
+            format!("/experts?q={v}"),
+            format!("/api/v1/search?q={v}"),
+            format!("/api/v1/search?q=x&from={v}"),
+            format!("/api/v1/experts?q={v}"),
+            format!("/communities/practice/threads?kind={v}&show={v}&page={v}"),
+            format!("/api/v1/communities/practice/threads?kind={v}"),
+            format!("/communities/practice/resources?kind={v}&status={v}"),
+            format!("/resources/{resource}/diff?from={v}&to={v}"),
+            format!("/api/v1/resources/{resource}/diff?from={v}&to=1"),
+            format!("/communities/practice/calendar.ics?key={v}"),
+            format!("/threads/{v}"),
+            format!("/resources/{v}"),
+            format!("/api/v1/threads/{v}"),
+        ] {
+            let res = if url.starts_with("/api") {
+                t.api(Method::GET, &url, Some(&admin), None).await
+            } else {
+                t.get(&url, Some(&admin)).await
+            };
+            assert!(res.status.as_u16() < 500, "{url} gave {}", res.status);
+        }
+    }
+    let bodies = [
+        json!(null),
+        json!([]),
+        json!("text"),
+        json!({"body": 5}),
+        json!({"title": "x".repeat(100_000), "body": "y", "kind": "help"}),
+        json!({"reply_id": "one"}),
+        json!({"body": "\u{0000}"}),
+    ];
+    let endpoints = [
+        (
+            Method::POST,
+            "/api/v1/communities/practice/threads".to_owned(),
+        ),
+        (Method::PUT, format!("/api/v1/threads/{thread}")),
+        (Method::POST, format!("/api/v1/threads/{thread}/replies")),
+        (Method::POST, format!("/api/v1/threads/{thread}/solution")),
+        (Method::PUT, format!("/api/v1/replies/{reply}")),
+        (Method::POST, format!("/api/v1/replies/{reply}/thanks")),
+        (
+            Method::POST,
+            "/api/v1/communities/practice/resources".to_owned(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/resources/{resource}/revisions"),
+        ),
+        (Method::POST, format!("/api/v1/resources/{resource}/status")),
+        (
+            Method::POST,
+            "/api/v1/communities/practice/events".to_owned(),
+        ),
+        (Method::POST, "/api/v1/notifications/read".to_owned()),
+    ];
+    for (method, path) in &endpoints {
+        for body in &bodies {
+            let res = t
+                .api(method.clone(), path, Some(&admin), Some(body.clone()))
+                .await;
+            assert!(
+                res.status.is_client_error() || res.status.is_success(),
+                "{method} {path} {body} gave {}",
+                res.status
+            );
+        }
+    }
+}
