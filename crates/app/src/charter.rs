@@ -187,6 +187,16 @@ impl App {
             newcomer_retention: f.newcomer_retention,
             resource_changes: pulse.resource_changes,
             endorsements: count(ActivityKind::ResourceEndorsed),
+            days_since_launch: self
+                .store
+                .latest_session_of_kinds(c.id, &["launch", "workshop"], t)
+                .await?
+                .map(|at| (t - at) as f64 / DAY as f64),
+            days_since_renewal: self
+                .store
+                .latest_session_of_kinds(c.id, &["renewal", "workshop"], t)
+                .await?
+                .map(|at| (t - at) as f64 / DAY as f64),
         };
         Ok(lifecycle::checklist(c.stage(), &facts))
     }

@@ -28,6 +28,10 @@ pub struct Facts {
     pub newcomer_retention: Option<f64>,
     pub resource_changes: i64,
     pub endorsements: i64,
+    /// Days since the latest held session of a launch or workshop event.
+    pub days_since_launch: Option<f64>,
+    /// Days since the latest held session of a renewal or workshop event.
+    pub days_since_renewal: Option<f64>,
 }
 
 /// Whether a practice is in place.
@@ -150,8 +154,11 @@ pub fn checklist(stage: Stage, f: &Facts) -> Vec<Item> {
             ),
             item(
                 "A launch workshop is held",
-                Check::Unknown,
-                "recorded by the coordinator".into(),
+                Check::from(f.days_since_launch.is_some()),
+                f.days_since_launch.map_or(
+                    "no launch or workshop recorded as held; schedule one on the events page".into(),
+                    |d| format!("held {d:.0} days ago"),
+                ),
             ),
         ],
         Stage::Stewardship => vec![
@@ -192,8 +199,11 @@ pub fn checklist(stage: Stage, f: &Facts) -> Vec<Item> {
             ),
             item(
                 "A renewal workshop is held, or closure decided",
-                Check::Unknown,
-                "recorded by the coordinator".into(),
+                Check::from(f.days_since_renewal.is_some_and(|d| d <= 180.0)),
+                f.days_since_renewal.map_or(
+                    "no renewal workshop recorded as held; hold one, or move the community to memory".into(),
+                    |d| format!("a renewal workshop was held {d:.0} days ago"),
+                ),
             ),
             item(
                 "Knowledge is harvested into resources",
@@ -229,7 +239,9 @@ mod tests {
         assert_eq!(items[0].check, Check::NotYet);
         assert_eq!(items[1].check, Check::Done);
         assert_eq!(items[2].check, Check::Done);
-        assert_eq!(items[3].check, Check::Unknown);
+        assert_eq!(items[3].check, Check::NotYet);
+        f.days_since_launch = Some(12.0);
+        assert_eq!(checklist(Stage::Maturing, &f)[3].check, Check::Done);
         f.has_charter = true;
         f.rhythm_cv = Some(0.9);
         let items = checklist(Stage::Maturing, &f);

@@ -477,4 +477,31 @@ impl Store {
                 .await?
         }))
     }
+
+    /// When a session of one of these event kinds was last held in the
+    /// community before `before` (for the lifecycle checklist).
+    pub async fn latest_session_of_kinds(
+        &self,
+        community: i64,
+        kinds: &[&str],
+        before: i64,
+    ) -> Result<Option<i64>> {
+        Ok(with_pool!(self, |pool| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT MAX(s.occurrence_at) FROM event_sessions s JOIN events e ON e.id = s.event_id WHERE e.community_id = ",
+            );
+            qb.push_bind(community)
+                .push(" AND s.occurrence_at < ")
+                .push_bind(before)
+                .push(" AND e.kind IN (");
+            let mut sep = qb.separated(", ");
+            for k in kinds {
+                sep.push_bind(k.to_string());
+            }
+            qb.push(")");
+            qb.build_query_scalar::<Option<i64>>()
+                .fetch_one(pool)
+                .await?
+        }))
+    }
 }

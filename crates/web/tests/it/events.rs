@@ -547,3 +547,44 @@ async fn open_feed_needs_no_sign_in_and_marks_cancellations() {
         Some(format!("event-{two_id}@guildhall").as_str())
     );
 }
+
+/// The maturing checklist's "launch workshop" is computed from a held
+/// session of a launch (or workshop) event, no longer left to the reader.
+#[tokio::test]
+async fn a_held_launch_ticks_the_lifecycle_checklist() {
+    let t = TestApp::new().await;
+    let coord = t.user("Laun Cher", "member").await;
+    let r = t
+        .api_post(
+            "/api/v1/communities",
+            &coord,
+            json!({"name": "Launchpad", "slug": "launchpad", "visibility": "open", "membership_policy": "open", "stage": "maturing"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let page = t.get("/communities/launchpad", Some(&coord)).await;
+    assert!(
+        page.body.contains("no launch or workshop recorded as held"),
+        "before"
+    );
+    let start = Timestamp::now().0 / 60 * 60 - 3 * DAY;
+    let r = t
+        .api_post(
+            "/api/v1/communities/launchpad/events",
+            &coord,
+            json!({"kind": "launch", "title": "Launch", "starts_at": rfc(start), "duration_minutes": 120}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_i64().expect("id");
+    let r = t
+        .api_post(
+            &format!("/api/v1/communities/launchpad/events/{id}/held"),
+            &coord,
+            json!({"occurrence_at": rfc(start), "attendees": [coord.id.0]}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let page = t.get("/communities/launchpad", Some(&coord)).await;
+    assert!(page.body.contains("held 3 days ago"), "after");
+}
