@@ -80,6 +80,11 @@ fn domain_name(domain: usize) -> &'static str {
     DOMAINS.get(domain).map_or("our practice", |d| d.0)
 }
 
+/// The title of a thread, as [`thread`] gives it.
+pub fn thread_title(kind: ActivityKind, id: i64, domain: usize) -> String {
+    thread(kind, id, domain).0
+}
+
 /// (title, Markdown body, topics) of a thread.
 pub fn thread(kind: ActivityKind, id: i64, domain: usize) -> (String, String, String) {
     let mut r = rng_for(id, 0x7468_7265_6164);

@@ -258,6 +258,9 @@ pub async fn generate(
     store
         .backfill_notifications(&accounts, now - 60 * DAY, now - 7 * DAY)
         .await?;
+    // Fresh statistics, so that the query planners see the loaded tables
+    // as they are.
+    store.execute_trusted("ANALYZE").await?;
     tracing::info!(elapsed = ?started.elapsed(), "demo organization complete");
     Ok(summary)
 }
@@ -333,7 +336,10 @@ async fn write_activity(
         &["session_id", "person_id", "recorded_at"],
     );
     // A thread's title, for its replies' search documents.
-    let mut thread_title: HashMap<i64, String> = HashMap::new();
+    // (Kept as the kind by thread id, a byte each, and the title made again
+    // when a reply needs it: millions of titles would not fit the memory
+    // budget.)
+    let mut thread_kind: Vec<u8> = Vec::new();
     // Resources are written at the end, with their final revision and
     // status; their revisions and endorsements are kept until then.
     let mut resources: Vec<DemoResource> = Vec::new();
@@ -390,7 +396,12 @@ async fn write_activity(
                         ActivityKind::ThreadStory => ThreadKind::Story,
                         _ => ThreadKind::Discussion,
                     };
-                    thread_title.insert(id, title.clone());
+                    if let Ok(i) = usize::try_from(id) {
+                        if thread_kind.len() <= i {
+                            thread_kind.resize(i + 1, 0);
+                        }
+                        thread_kind[i] = kind_code(e.kind);
+                    }
                     let plain = format!("{}\n{tags}", content::plain(&body));
                     docs.push(
                         store,
@@ -427,7 +438,12 @@ async fn write_activity(
                 (ActivityKind::ReplyCreated, Some(id)) => {
                     let Some(thread) = e.parent else { continue };
                     let body = content::reply(id, domain, e.other == Some(e.actor));
-                    let title = thread_title.get(&thread).cloned().unwrap_or_default();
+                    let title = usize::try_from(thread)
+                        .ok()
+                        .and_then(|i| thread_kind.get(i))
+                        .and_then(|k| kind_of_code(*k))
+                        .map(|k| content::thread_title(k, thread, domain))
+                        .unwrap_or_default();
                     docs.push(
                         store,
                         vec![
@@ -547,6 +563,23 @@ async fn write_activity(
     write_resources(store, &resources, &mut docs, summary).await?;
     docs.flush(store).await?;
     Ok(activity.written)
+}
+
+fn kind_code(k: ActivityKind) -> u8 {
+    match k {
+        ActivityKind::ThreadHelp => 1,
+        ActivityKind::ThreadStory => 2,
+        _ => 3,
+    }
+}
+
+fn kind_of_code(c: u8) -> Option<ActivityKind> {
+    match c {
+        1 => Some(ActivityKind::ThreadHelp),
+        2 => Some(ActivityKind::ThreadStory),
+        3 => Some(ActivityKind::ThreadDiscussion),
+        _ => None,
+    }
 }
 
 /// A resource of the simulated history: who revised it when, who endorsed it.

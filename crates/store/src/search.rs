@@ -122,9 +122,29 @@ pub struct SearchHit {
 }
 
 /// The most matches a search ranks: relevance among the most recent
-/// 5,000 matches, so that a very common word stays fast; the count says
+/// 1,000 matches, so that a very common word stays fast; the count says
 /// "more than" beyond it.
-pub const RANK_WINDOW: i64 = 5_000;
+pub const RANK_WINDOW: i64 = 1_000;
+
+/// How many of the query's terms appear in a title: the relevance signal
+/// used on SQLite. FTS5's own bm25 needs each term's document count, which
+/// it gets by reading the term's whole posting list on every query —
+/// seconds for a common word over millions of posts. A title that names
+/// the terms is what a reader means by "about it"; the rest is ordered by
+/// recency. Terms are compared by their first letters (at most 3 fewer than
+/// the term) so that "rebalanced" matches a title saying "rebalancing".
+pub fn title_hits(title: &str, terms: &[String]) -> usize {
+    let title = title.to_lowercase();
+    terms
+        .iter()
+        .filter(|t| {
+            let n = t.chars().count();
+            let keep = if n > 5 { n - 3 } else { n };
+            let stem: String = t.chars().take(keep).collect();
+            title.contains(&stem)
+        })
+        .count()
+}
 
 /// Appends the reader's permission filter over `d` (a search document)
 /// joined to its community `c`: people are public inside the
@@ -265,24 +285,24 @@ impl crate::Store {
         match self.backend() {
             crate::Backend::Sqlite(pool) => {
                 let m = fts5_query(&q.terms);
-                // The candidates once, ranked here; then the page's rows and
-                // each one's snippet (FTS5 finds a rowid cheaply).
+                // The most recent candidates once (FTS5 walks its posting
+                // lists from the newest), ranked here; then the page's rows
+                // and each one's snippet (FTS5 finds a rowid cheaply).
                 let mut qb = sqlx::QueryBuilder::new("");
-                sqlite_candidates(
-                    &mut qb,
-                    viewer,
-                    q,
-                    &m,
-                    "d.id, bm25(search_index, 4.0, 1.0) AS score, d.at",
-                );
-                let mut ranked: Vec<(i64, f64, i64)> = qb.build_query_as().fetch_all(pool).await?;
-                let total = ranked.len() as i64;
-                ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.2.cmp(&a.2)).then(b.0.cmp(&a.0)));
+                sqlite_candidates(&mut qb, viewer, q, &m, "d.id, d.at, d.title");
+                let candidates: Vec<(i64, i64, String)> =
+                    qb.build_query_as().fetch_all(pool).await?;
+                let total = candidates.len() as i64;
+                let mut ranked: Vec<(usize, i64, i64)> = candidates
+                    .into_iter()
+                    .map(|(id, at, title)| (title_hits(&title, &q.terms), at, id))
+                    .collect();
+                ranked.sort_by(|a, b| b.cmp(a));
                 let page: Vec<i64> = ranked
                     .iter()
                     .skip(usize::try_from(q.offset).unwrap_or(0))
                     .take(usize::try_from(q.limit).unwrap_or(0))
-                    .map(|r| r.0)
+                    .map(|r| r.2)
                     .collect();
                 let mut items = Vec::with_capacity(page.len());
                 for id in page {
@@ -476,5 +496,21 @@ impl crate::Store {
             .await?;
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::title_hits;
+
+    #[test]
+    fn titles_count_the_terms_they_name() {
+        let terms = vec![
+            "rebalanced".to_owned(),
+            "kafka".to_owned(),
+            "zebra".to_owned(),
+        ];
+        assert_eq!(title_hits("Kafka partitions rebalancing", &terms), 2);
+        assert_eq!(title_hits("Nothing here", &terms), 0);
     }
 }
