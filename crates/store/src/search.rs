@@ -108,6 +108,9 @@ pub struct SearchQuery {
 /// can escape it and then mark the terms.
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct SearchHit {
+    /// The search document's own id.
+    #[serde(skip)]
+    pub doc_id: i64,
     pub kind: String,
     pub ref_id: i64,
     pub thread_id: Option<i64>,
@@ -119,6 +122,54 @@ pub struct SearchHit {
     pub title: String,
     pub snippet: String,
     pub at: i64,
+}
+
+impl SearchHit {
+    fn ref_id_of(&self, doc: i64) -> bool {
+        self.doc_id == doc
+    }
+}
+
+fn stem_of(term: &str) -> String {
+    let n = term.chars().count();
+    let keep = if n > 5 { n - 3 } else { n };
+    term.chars().take(keep).collect()
+}
+
+/// About `words` words of `text` around the first word that starts with
+/// one of the terms' stems, each such word wrapped in U+0001 … U+0002, with
+/// "…" where text was cut.
+pub fn snippet(text: &str, terms: &[String], words: usize) -> String {
+    let stems: Vec<String> = terms.iter().map(|t| stem_of(t)).collect();
+    let all: Vec<&str> = text.split_whitespace().collect();
+    let hits = |w: &str| {
+        let lower = w.to_lowercase();
+        let core = lower.trim_start_matches(|c: char| !c.is_alphanumeric());
+        stems.iter().any(|s| core.starts_with(s.as_str()))
+    };
+    let first = all.iter().position(|w| hits(w)).unwrap_or(0);
+    let start = first.saturating_sub(words / 3);
+    let end = (start + words).min(all.len());
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    for (i, w) in all[start..end].iter().enumerate() {
+        if i > 0 || start > 0 {
+            out.push(' ');
+        }
+        if hits(w) {
+            out.push('\u{1}');
+            out.push_str(w);
+            out.push('\u{2}');
+        } else {
+            out.push_str(w);
+        }
+    }
+    if end < all.len() {
+        out.push_str(" …");
+    }
+    out
 }
 
 /// The most matches a search ranks: relevance among the most recent
@@ -135,15 +186,7 @@ pub const RANK_WINDOW: i64 = 1_000;
 /// the term) so that "rebalanced" matches a title saying "rebalancing".
 pub fn title_hits(title: &str, terms: &[String]) -> usize {
     let title = title.to_lowercase();
-    terms
-        .iter()
-        .filter(|t| {
-            let n = t.chars().count();
-            let keep = if n > 5 { n - 3 } else { n };
-            let stem: String = t.chars().take(keep).collect();
-            title.contains(&stem)
-        })
-        .count()
+    terms.iter().filter(|t| title.contains(&stem_of(t))).count()
 }
 
 /// Appends the reader's permission filter over `d` (a search document)
@@ -264,7 +307,7 @@ pub struct Match {
     pub author_id: Option<i64>,
 }
 
-const HIT_COLUMNS: &str = "d.kind, d.ref_id, d.thread_id, d.community_id, c.slug AS community_slug, \
+const HIT_COLUMNS: &str = "d.id AS doc_id, d.kind, d.ref_id, d.thread_id, d.community_id, c.slug AS community_slug, \
      c.name AS community_name, d.author_id, p.name AS author_name, d.title, ";
 
 impl crate::Store {
@@ -304,25 +347,28 @@ impl crate::Store {
                     .take(usize::try_from(q.limit).unwrap_or(0))
                     .map(|r| r.2)
                     .collect();
+                // The page's rows with their text; snippets are cut here
+                // (asking FTS5 for each one re-opens the whole match).
                 let mut items = Vec::with_capacity(page.len());
-                for id in page {
+                if !page.is_empty() {
                     let mut qb = sqlx::QueryBuilder::new("SELECT ");
-                    qb.push(HIT_COLUMNS)
-                        .push(
-                            "COALESCE((SELECT snippet(search_index, 1, char(1), char(2), '…', 16) FROM search_index \
-                             WHERE search_index MATCH ",
-                        )
-                        .push_bind(m.clone())
-                        .push(" AND search_index.rowid = d.id), '') AS snippet, d.at \
-                             FROM search_documents d LEFT JOIN communities c ON c.id = d.community_id \
-                             LEFT JOIN people p ON p.id = d.author_id WHERE d.id = ")
-                        .push_bind(id);
-                    if let Some(hit) = qb
-                        .build_query_as::<SearchHit>()
-                        .fetch_optional(pool)
-                        .await?
-                    {
-                        items.push(hit);
+                    qb.push(HIT_COLUMNS).push(
+                        "d.body AS snippet, d.at FROM search_documents d \
+                         LEFT JOIN communities c ON c.id = d.community_id \
+                         LEFT JOIN people p ON p.id = d.author_id WHERE d.id IN (",
+                    );
+                    let mut sep = qb.separated(", ");
+                    for id in &page {
+                        sep.push_bind(*id);
+                    }
+                    qb.push(")");
+                    let mut rows: Vec<SearchHit> = qb.build_query_as().fetch_all(pool).await?;
+                    for id in &page {
+                        if let Some(i) = rows.iter().position(|h| h.ref_id_of(*id)) {
+                            let mut hit = rows.swap_remove(i);
+                            hit.snippet = snippet(&hit.snippet, &q.terms, 24);
+                            items.push(hit);
+                        }
                     }
                 }
                 Ok(crate::Page { items, total })
@@ -512,5 +558,13 @@ mod tests {
         ];
         assert_eq!(title_hits("Kafka partitions rebalancing", &terms), 2);
         assert_eq!(title_hits("Nothing here", &terms), 0);
+    }
+
+    #[test]
+    fn snippets_mark_the_terms_around_the_first_match() {
+        let terms = vec!["rebalanced".to_owned()];
+        let s = super::snippet("one two three Rebalancing four five six", &terms, 4);
+        assert_eq!(s, "… three \u{1}Rebalancing\u{2} four five …");
+        assert_eq!(super::snippet("no match here", &terms, 10), "no match here");
     }
 }
