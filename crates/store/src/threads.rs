@@ -129,6 +129,11 @@ pub struct NewThanks {
     pub at: i64,
 }
 
+const REPLY_SELECT: &str = "SELECT r.id, r.thread_id, r.author_id, p.name AS author_name, \
+     u.name AS author_unit, r.body, r.reply_to, r.created_at, r.edited_at, r.deleted_at, \
+     (SELECT COUNT(*) FROM thanks k WHERE k.reply_id = r.id) AS thanks \
+     FROM replies r JOIN people p ON p.id = r.author_id LEFT JOIN units u ON u.id = p.unit_id";
+
 const THREAD_SELECT: &str = "SELECT t.id, t.community_id, t.kind, t.title, t.body, t.tags, t.author_id, \
      p.name AS author_name, t.created_at, t.edited_at, t.last_activity_at, t.reply_count, t.deleted_at, \
      s.reply_id AS solved_reply_id, s.helper_id, h.name AS helper_name, s.at AS solved_at \
@@ -260,31 +265,19 @@ impl Store {
     /// authors' units and how many thanks each received.
     pub async fn replies(&self, thread: i64) -> Result<Vec<Reply>> {
         Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, Reply>(
-                "SELECT r.id, r.thread_id, r.author_id, p.name AS author_name, u.name AS author_unit, r.body, \
-                 r.reply_to, r.created_at, r.edited_at, r.deleted_at, \
-                 (SELECT COUNT(*) FROM thanks k WHERE k.reply_id = r.id) AS thanks \
-                 FROM replies r JOIN people p ON p.id = r.author_id LEFT JOIN units u ON u.id = p.unit_id \
-                 WHERE r.thread_id = $1 ORDER BY r.created_at, r.id",
-            )
-            .bind(thread)
-            .fetch_all(pool)
-            .await?
+            let mut qb = sqlx::QueryBuilder::new(REPLY_SELECT);
+            qb.push(" WHERE r.thread_id = ")
+                .push_bind(thread)
+                .push(" ORDER BY r.created_at, r.id");
+            qb.build_query_as::<Reply>().fetch_all(pool).await?
         }))
     }
 
     pub async fn reply(&self, id: i64) -> Result<Reply> {
         Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, Reply>(
-                "SELECT r.id, r.thread_id, r.author_id, p.name AS author_name, u.name AS author_unit, r.body, \
-                 r.reply_to, r.created_at, r.edited_at, r.deleted_at, \
-                 (SELECT COUNT(*) FROM thanks k WHERE k.reply_id = r.id) AS thanks \
-                 FROM replies r JOIN people p ON p.id = r.author_id LEFT JOIN units u ON u.id = p.unit_id \
-                 WHERE r.id = $1",
-            )
-            .bind(id)
-            .fetch_one(pool)
-            .await?
+            let mut qb = sqlx::QueryBuilder::new(REPLY_SELECT);
+            qb.push(" WHERE r.id = ").push_bind(id);
+            qb.build_query_as::<Reply>().fetch_one(pool).await?
         }))
     }
 
