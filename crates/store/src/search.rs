@@ -124,10 +124,15 @@ pub struct SearchHit {
     pub at: i64,
 }
 
-impl SearchHit {
-    fn ref_id_of(&self, doc: i64) -> bool {
-        self.doc_id == doc
+/// The rows of a page in the order the page was ranked.
+fn in_page_order(mut rows: Vec<SearchHit>, page: &[i64]) -> Vec<SearchHit> {
+    let mut out = Vec::with_capacity(page.len());
+    for id in page {
+        if let Some(i) = rows.iter().position(|h| h.doc_id == *id) {
+            out.push(rows.swap_remove(i));
+        }
     }
+    out
 }
 
 fn stem_of(term: &str) -> String {
@@ -349,7 +354,7 @@ impl crate::Store {
                     .collect();
                 // The page's rows with their text; snippets are cut here
                 // (asking FTS5 for each one re-opens the whole match).
-                let mut items = Vec::with_capacity(page.len());
+                let mut items = Vec::new();
                 if !page.is_empty() {
                     let mut qb = sqlx::QueryBuilder::new("SELECT ");
                     qb.push(HIT_COLUMNS).push(
@@ -362,44 +367,48 @@ impl crate::Store {
                         sep.push_bind(*id);
                     }
                     qb.push(")");
-                    let mut rows: Vec<SearchHit> = qb.build_query_as().fetch_all(pool).await?;
-                    for id in &page {
-                        if let Some(i) = rows.iter().position(|h| h.ref_id_of(*id)) {
-                            let mut hit = rows.swap_remove(i);
-                            hit.snippet = snippet(&hit.snippet, &q.terms, 24);
-                            items.push(hit);
-                        }
+                    let rows: Vec<SearchHit> = qb.build_query_as().fetch_all(pool).await?;
+                    items = in_page_order(rows, &page);
+                    for hit in &mut items {
+                        hit.snippet = snippet(&hit.snippet, &q.terms, 24);
                     }
                 }
                 Ok(crate::Page { items, total })
             }
             crate::Backend::Postgres(pool) => {
                 let text = q.terms.join(" ");
-                let candidates = |qb: &mut sqlx::QueryBuilder<sqlx::Postgres>| {
-                    pg_candidates(qb, viewer, q, &text, true)
-                };
-                let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM (");
-                candidates(&mut count);
-                count.push(") m");
-                let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
-                let mut qb = sqlx::QueryBuilder::new("WITH m AS (");
-                candidates(&mut qb);
-                qb.push("), page AS (SELECT * FROM m ORDER BY score DESC, at DESC, id DESC LIMIT ")
-                    .push_bind(q.limit)
-                    .push(" OFFSET ")
-                    .push_bind(q.offset)
-                    .push(") SELECT ")
-                    .push(HIT_COLUMNS)
-                    .push("ts_headline('english', d.body, plainto_tsquery('english', ")
-                    .push_bind(text.clone())
-                    .push(
-                        "), 'StartSel=\u{1}, StopSel=\u{2}, MaxWords=30, MinWords=12, MaxFragments=1, FragmentDelimiter=…') AS snippet, d.at \
-                         FROM page JOIN search_documents d ON d.id = page.id \
-                         LEFT JOIN communities c ON c.id = d.community_id \
-                         LEFT JOIN people p ON p.id = d.author_id \
-                         ORDER BY page.score DESC, page.at DESC, page.id DESC",
-                    );
-                let items = qb.build_query_as::<SearchHit>().fetch_all(pool).await?;
+                // The candidates once, ranked here as on SQLite; then the
+                // page's rows with their headlines.
+                let mut qb = sqlx::QueryBuilder::new("");
+                pg_candidates(&mut qb, viewer, q, &text, true);
+                let mut ranked: Vec<(i64, f32, i64)> = qb.build_query_as().fetch_all(pool).await?;
+                let total = ranked.len() as i64;
+                ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.2.cmp(&a.2)).then(b.0.cmp(&a.0)));
+                let page: Vec<i64> = ranked
+                    .iter()
+                    .skip(usize::try_from(q.offset).unwrap_or(0))
+                    .take(usize::try_from(q.limit).unwrap_or(0))
+                    .map(|r| r.0)
+                    .collect();
+                let mut items = Vec::new();
+                if !page.is_empty() {
+                    let mut qb = sqlx::QueryBuilder::new("SELECT ");
+                    qb.push(HIT_COLUMNS)
+                        .push("ts_headline('english', d.body, plainto_tsquery('english', ")
+                        .push_bind(text.clone())
+                        .push(
+                            "), 'StartSel=\u{1}, StopSel=\u{2}, MaxWords=30, MinWords=12, MaxFragments=1, FragmentDelimiter=…') AS snippet, d.at \
+                             FROM search_documents d LEFT JOIN communities c ON c.id = d.community_id \
+                             LEFT JOIN people p ON p.id = d.author_id WHERE d.id IN (",
+                        );
+                    let mut sep = qb.separated(", ");
+                    for id in &page {
+                        sep.push_bind(*id);
+                    }
+                    qb.push(")");
+                    let rows: Vec<SearchHit> = qb.build_query_as().fetch_all(pool).await?;
+                    items = in_page_order(rows, &page);
+                }
                 Ok(crate::Page { items, total })
             }
         }
