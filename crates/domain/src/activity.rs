@@ -57,6 +57,13 @@ impl ActivityKind {
         )
     }
 
+    /// Kinds the health pulse reads at all; it ignores the others.
+    pub fn used_by_pulse(self) -> bool {
+        self.is_contribution()
+            || self.matters_before_window()
+            || matches!(self, ActivityKind::HelpSolved | ActivityKind::EventHeld)
+    }
+
     /// Kinds that count as contributions in the health pulse.
     pub fn is_contribution(self) -> bool {
         matches!(

@@ -5,7 +5,7 @@ use crate::organization::like_pattern;
 use crate::records::{
     Community, CommunitySummary, Domain, Invitation, JoinRequest, Member, StageChange, Standing,
 };
-use crate::{Page, Result, Store, StoreError, append_activity, with_pool, write_tx};
+use crate::{Page, Result, Store, StoreError, append_activity, with_pool, with_writer, write_tx};
 use guildhall_domain::{NewActivity, Timestamp};
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
@@ -387,7 +387,7 @@ impl Store {
     }
 
     pub async fn set_member_role(&self, community: i64, person: i64, role: &str) -> Result<()> {
-        let n = with_pool!(self, |pool| {
+        let n = with_writer!(self, |pool| {
             sqlx::query(
                 "UPDATE memberships SET role = $1 WHERE community_id = $2 AND person_id = $3",
             )
@@ -465,7 +465,7 @@ impl Store {
         message: &str,
     ) -> Result<i64> {
         let now = Timestamp::now().0;
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             sqlx::query_scalar::<_, i64>(
                 "INSERT INTO join_requests (community_id, person_id, message, status, created_at) \
                  VALUES ($1, $2, $3, 'pending', $4) RETURNING id",
@@ -511,7 +511,7 @@ impl Store {
     /// Declines or withdraws a pending request (approval goes through
     /// [`Store::add_member`], which settles the request with the membership).
     pub async fn close_join_request(&self, id: i64, status: &str, decided_by: i64) -> Result<()> {
-        let n = with_pool!(self, |pool| {
+        let n = with_writer!(self, |pool| {
             sqlx::query(
                 "UPDATE join_requests SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'pending'",
             )
@@ -540,7 +540,7 @@ impl Store {
         role: &str,
     ) -> Result<i64> {
         let now = Timestamp::now().0;
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             sqlx::query_scalar::<_, i64>(
                 "INSERT INTO invitations (community_id, person_id, invited_by, role, status, created_at) \
                  VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
@@ -601,7 +601,7 @@ impl Store {
     }
 
     pub async fn decline_invitation(&self, id: i64) -> Result<()> {
-        let n = with_pool!(self, |pool| {
+        let n = with_writer!(self, |pool| {
             sqlx::query("UPDATE invitations SET status = 'declined', decided_at = $1 WHERE id = $2 AND status = 'pending'")
                 .bind(Timestamp::now().0)
                 .bind(id)

@@ -14,6 +14,9 @@ pub enum StoreError {
     Migration(String),
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    /// From the direct SQLite reader used for scans of millions of rows.
+    #[error("database error: {0}")]
+    DirectRead(String),
 }
 
 impl From<sqlx::Error> for StoreError {

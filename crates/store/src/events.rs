@@ -3,7 +3,7 @@
 //! recorded as held with their attendance (each with its activity events,
 //! in the same transaction), and the private calendar keys of members.
 
-use crate::{Result, Store, StoreError, append_activity, with_pool, write_tx};
+use crate::{Result, Store, StoreError, append_activity, with_pool, with_writer, write_tx};
 use guildhall_domain::NewActivity;
 use serde::Serialize;
 
@@ -145,7 +145,7 @@ impl Store {
 
     /// Replaces what an event says (not its community or author).
     pub async fn update_event(&self, id: i64, f: &EventFields) -> Result<()> {
-        let done = with_pool!(self, |pool| {
+        let done = with_writer!(self, |pool| {
             sqlx::query(
                 "UPDATE events SET kind = $2, title = $3, description = $4, place = $5, link = $6, \
                  starts_at = $7, duration_minutes = $8, recurrence = $9 WHERE id = $1",
@@ -172,7 +172,7 @@ impl Store {
     /// Cancels an event (kept, shown as cancelled); cancelling twice keeps
     /// the first time.
     pub async fn cancel_event(&self, id: i64, at: i64) -> Result<()> {
-        let done = with_pool!(self, |pool| {
+        let done = with_writer!(self, |pool| {
             sqlx::query("UPDATE events SET cancelled_at = COALESCE(cancelled_at, $2) WHERE id = $1")
                 .bind(id)
                 .bind(at)

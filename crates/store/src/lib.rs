@@ -66,6 +66,12 @@ pub enum Backend {
 #[derive(Clone, Debug)]
 pub struct Store {
     backend: Backend,
+    /// SQLite files only: the one connection writes go through (see
+    /// `open`). In-memory databases live in their single connection.
+    writer: Option<SqlitePool>,
+    /// SQLite files only: the file, for the direct reader of whole-log
+    /// scans (`pulse_rows` of every community).
+    sqlite_file: Option<std::path::PathBuf>,
 }
 
 /// A page of results with the total count under the same filter.
@@ -82,6 +88,12 @@ impl Store {
         &self.backend
     }
 
+    /// The SQLite pool writes use: the dedicated writer when there is one.
+    #[doc(hidden)]
+    pub fn sqlite_writer<'a>(&'a self, reader: &'a SqlitePool) -> &'a SqlitePool {
+        self.writer.as_ref().unwrap_or(reader)
+    }
+
     pub fn is_postgres(&self) -> bool {
         matches!(self.backend, Backend::Postgres(_))
     }
@@ -95,6 +107,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.close().await;
+        }
         with_pool!(self, |pool| pool.close().await)
     }
 }

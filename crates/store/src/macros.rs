@@ -13,6 +13,22 @@ macro_rules! with_pool {
     };
 }
 
+/// Runs `$body`, a single writing statement, with `$pool` bound to the
+/// pool writes go through (SQLite's writer connection, see `Store::open`).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! with_writer {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match $store.backend() {
+            $crate::Backend::Sqlite(reader) => {
+                let $pool = $store.sqlite_writer(reader);
+                $body
+            }
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+
 /// Runs `$body` inside a write transaction bound to `$tx`, committing when
 /// the body finishes and rolling back at once if it fails (`?` or an
 /// explicit `return Err(..)` inside the body leave the body, not the
@@ -25,6 +41,7 @@ macro_rules! write_tx {
     ($store:expr, |$tx:ident| $body:expr) => {
         match $store.backend() {
             $crate::Backend::Sqlite(pool) => {
+                let pool = $store.sqlite_writer(pool);
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 let result: ::std::result::Result<_, $crate::StoreError> =
                     async { Ok($body) }.await;

@@ -23,6 +23,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_practice.sql"),
         include_str!("../migrations/postgres/0003_practice.sql"),
     ),
+    (
+        4,
+        "pulse_index",
+        include_str!("../migrations/sqlite/0004_pulse_index.sql"),
+        include_str!("../migrations/postgres/0004_pulse_index.sql"),
+    ),
 ];
 
 /// Several servers may start at once on one PostgreSQL database: each

@@ -3,7 +3,7 @@
 //! from a community the person can no longer read is not shown).
 
 use crate::activity::push_readable_by;
-use crate::{Result, Store, with_pool};
+use crate::{Result, Store, with_pool, with_writer};
 use serde::Serialize;
 
 /// A notification about to be written; `kind` is a
@@ -126,7 +126,7 @@ impl Store {
         id: Option<i64>,
         at: i64,
     ) -> Result<u64> {
-        Ok(with_pool!(self, |pool| {
+        Ok(with_writer!(self, |pool| {
             let mut qb = sqlx::QueryBuilder::new("UPDATE notifications SET read_at = ");
             qb.push_bind(at)
                 .push(" WHERE read_at IS NULL AND person_id = ")

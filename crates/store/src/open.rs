@@ -64,6 +64,8 @@ impl Store {
     /// Opens without migrating (for `migrate` itself and for tests that
     /// inspect an old schema).
     pub async fn connect(url: &str, mode: OpenMode) -> Result<Store> {
+        let mut writer = None;
+        let mut sqlite_file = None;
         let backend = match classify(url)? {
             Target::Postgres(url) => {
                 let pool = PgPoolOptions::new()
@@ -115,15 +117,37 @@ impl Store {
                     .pragma("temp_store", "memory");
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
-                    .connect_with(opts)
+                    .connect_with(opts.clone())
                     .await
                     .map_err(|e| {
                         StoreError::Open(format!("cannot open SQLite database '{path}': {e}"))
                     })?;
+                // SQLite lets one connection write at a time. Writers get a
+                // connection of their own, so a post never queues for a
+                // connection behind dozens of page loads, and writers wait
+                // for each other in the pool's fair queue instead of in
+                // SQLite's sleeping busy handler. The acquire timeout stays
+                // above the busy timeout: a long bulk write on the reading
+                // pool makes the writer wait, not fail early.
+                writer = Some(
+                    SqlitePoolOptions::new()
+                        .max_connections(1)
+                        .acquire_timeout(Duration::from_secs(30))
+                        .connect_with(opts)
+                        .await
+                        .map_err(|e| {
+                            StoreError::Open(format!("cannot open SQLite database '{path}': {e}"))
+                        })?,
+                );
+                sqlite_file = Some(std::path::PathBuf::from(&path));
                 Backend::Sqlite(pool)
             }
         };
-        Ok(Store { backend })
+        Ok(Store {
+            backend,
+            writer,
+            sqlite_file,
+        })
     }
 }
 

@@ -1,7 +1,7 @@
 //! Units, people (and their accounts) and knowledge domains.
 
 use crate::records::{Credentials, Domain, DomainSummary, Person, Unit, UnitSummary};
-use crate::{Page, Result, Store, StoreError, with_pool, write_tx};
+use crate::{Page, Result, Store, StoreError, with_pool, with_writer, write_tx};
 use guildhall_domain::Timestamp;
 
 const PERSON_SELECT: &str = "SELECT p.id, p.name, p.email, p.unit_id, u.name AS unit_name, p.title, \
@@ -67,7 +67,7 @@ impl Store {
         description: &str,
     ) -> Result<Unit> {
         let now = Timestamp::now().0;
-        let unit = with_pool!(self, |pool| {
+        let unit = with_writer!(self, |pool| {
             sqlx::query_as::<_, Unit>(
                 "INSERT INTO units (name, parent_id, description, created_at) VALUES ($1, $2, $3, $4) \
                  RETURNING id, name, parent_id, description, created_at",
@@ -89,7 +89,7 @@ impl Store {
         parent: Option<i64>,
         description: &str,
     ) -> Result<()> {
-        let n = with_pool!(self, |pool| {
+        let n = with_writer!(self, |pool| {
             sqlx::query(
                 "UPDATE units SET name = $1, parent_id = $2, description = $3 WHERE id = $4",
             )
@@ -325,7 +325,7 @@ impl Store {
 
     pub async fn create_domain(&self, name: &str, description: &str) -> Result<Domain> {
         let now = Timestamp::now().0;
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             sqlx::query_as::<_, Domain>(
                 "INSERT INTO domains (name, description, created_at) VALUES ($1, $2, $3) \
                  RETURNING id, name, description, created_at",
@@ -340,7 +340,7 @@ impl Store {
     }
 
     pub async fn update_domain(&self, id: i64, name: &str, description: &str) -> Result<()> {
-        let n = with_pool!(self, |pool| {
+        let n = with_writer!(self, |pool| {
             sqlx::query("UPDATE domains SET name = $1, description = $2 WHERE id = $3")
                 .bind(name)
                 .bind(description)

@@ -542,7 +542,7 @@ impl crate::Store {
     /// Recounts every thread's replies and latest activity (after a bulk
     /// load of replies).
     pub async fn recount_threads(&self) -> crate::Result<()> {
-        crate::with_pool!(self, |pool| {
+        crate::with_writer!(self, |pool| {
             sqlx::query(
                 "UPDATE threads SET reply_count = (SELECT COUNT(*) FROM replies r WHERE r.thread_id = threads.id AND r.deleted_at IS NULL), \
                  last_activity_at = COALESCE((SELECT MAX(r.created_at) FROM replies r WHERE r.thread_id = threads.id), created_at)",

@@ -3,7 +3,7 @@
 //! the database so every server sharing it knows every session.
 
 use crate::records::SessionPerson;
-use crate::{Result, Store, with_pool};
+use crate::{Result, Store, with_pool, with_writer};
 
 impl Store {
     pub async fn create_session(
@@ -13,7 +13,7 @@ impl Store {
         created_at: i64,
         expires_at: i64,
     ) -> Result<()> {
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             sqlx::query("INSERT INTO sessions (token_hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
                 .bind(token_hash)
                 .bind(person)
@@ -44,7 +44,7 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
                 .bind(token_hash)
                 .execute(pool)
@@ -54,7 +54,7 @@ impl Store {
     }
 
     pub async fn delete_expired_sessions(&self, now: i64) -> Result<u64> {
-        Ok(with_pool!(self, |pool| {
+        Ok(with_writer!(self, |pool| {
             sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
                 .bind(now)
                 .execute(pool)

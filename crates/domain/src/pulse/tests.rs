@@ -379,3 +379,27 @@ fn a_fraction_of_a_second_counts() {
     assert_eq!(compute(&start, half, W).figures.contributions, 0);
     assert_eq!(compute(&start, T, W).figures.contributions, 1);
 }
+
+#[test]
+fn kinds_outside_the_pulse_change_nothing() {
+    // The whole-organization reader skips kinds the pulse does not use;
+    // every other kind, anywhere in time, must leave every figure alone.
+    let mut events = vec![
+        ev(-days(400), K::MemberJoined, 1, Some(1)),
+        ev(-days(100), K::MemberJoined, 2, Some(2)),
+        subject(ev(-days(10), K::ThreadHelp, 1, Some(1)), 7),
+        reply(-days(9), 2, Some(2), 7),
+        subject(ev(-days(8), K::HelpSolved, 1, Some(1)), 7),
+        ev(-days(5), K::EventHeld, 1, Some(1)),
+        ev(-days(5), K::EventAttended, 2, Some(2)),
+        ev(-days(3), K::ResourceCreated, 2, Some(2)),
+    ];
+    let before = format!("{:?}", compute(&events, T, W));
+    for (i, kind) in K::ALL.iter().filter(|k| !k.used_by_pulse()).enumerate() {
+        let at = -days(1 + 60 * i as i64);
+        events.push(subject(ev(at, *kind, 1 + i as i64 % 2, Some(3)), 7));
+        events.push(subject(ev(-days(150), *kind, 2, None), 7));
+    }
+    assert!(events.len() > 8, "some kinds are outside the pulse");
+    assert_eq!(format!("{:?}", compute(&events, T, W)), before);
+}

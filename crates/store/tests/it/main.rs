@@ -4,4 +4,5 @@
 mod conformance;
 mod events;
 mod migrations;
+mod pulse_read;
 mod visibility;
