@@ -75,6 +75,11 @@ struct ServeArgs {
     /// Mark cookies Secure: set this when Guildhall is served over HTTPS.
     #[arg(long, env = "GUILDHALL_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Page loads and other reads served at once (writes never wait for
+    /// them); 0: the number of cores. Raise it when the database is
+    /// a PostgreSQL server on another machine.
+    #[arg(long, env = "GUILDHALL_CONCURRENT_READS", default_value_t = 0)]
+    concurrent_reads: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -412,6 +417,7 @@ async fn serve(database: &str, args: ServeArgs) -> Result<()> {
         app,
         guildhall_web::WebConfig {
             secure_cookies: args.secure_cookies,
+            concurrent_reads: args.concurrent_reads,
         },
     );
     let listener = tokio::net::TcpListener::bind(args.bind)

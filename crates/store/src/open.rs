@@ -129,16 +129,20 @@ impl Store {
                 // SQLite's sleeping busy handler. The acquire timeout stays
                 // above the busy timeout: a long bulk write on the reading
                 // pool makes the writer wait, not fail early.
-                writer = Some(
-                    SqlitePoolOptions::new()
-                        .max_connections(1)
-                        .acquire_timeout(Duration::from_secs(30))
-                        .connect_with(opts)
-                        .await
-                        .map_err(|e| {
-                            StoreError::Open(format!("cannot open SQLite database '{path}': {e}"))
-                        })?,
-                );
+                //
+                // The writer never checkpoints the log into the database
+                // file itself (that copy, inline in a commit, made some
+                // posts wait 100 ms and more): a background task does it.
+                let write_pool = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(opts.pragma("wal_autocheckpoint", "0"))
+                    .await
+                    .map_err(|e| {
+                        StoreError::Open(format!("cannot open SQLite database '{path}': {e}"))
+                    })?;
+                tokio::spawn(checkpoint_regularly(pool.clone(), write_pool.clone()));
+                writer = Some(write_pool);
                 sqlite_file = Some(std::path::PathBuf::from(&path));
                 Backend::Sqlite(pool)
             }
@@ -148,6 +152,26 @@ impl Store {
             writer,
             sqlite_file,
         })
+    }
+}
+
+/// Copies the write-ahead log into the database file every second, without
+/// blocking readers or the writer (PASSIVE), until the store is closed.
+/// Writers only append to the log; this keeps it from growing.
+async fn checkpoint_regularly(readers: sqlx::SqlitePool, writer: sqlx::SqlitePool) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if readers.is_closed() || writer.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&readers)
+            .await
+        {
+            tracing::debug!(error = %e, "checkpoint skipped");
+        }
     }
 }
 

@@ -34,6 +34,9 @@ pub struct WebConfig {
     /// Mark cookies `Secure` (set when served over TLS, directly or behind a
     /// proxy that terminates it).
     pub secure_cookies: bool,
+    /// How many reading requests (GET, HEAD) run at once; 0 picks the
+    /// number of cores. See `middleware::admit_reads`.
+    pub concurrent_reads: usize,
 }
 
 /// What every handler can reach.
@@ -41,13 +44,19 @@ pub struct WebConfig {
 pub struct AppState {
     pub app: App,
     pub config: Arc<WebConfig>,
+    pub reads: Arc<tokio::sync::Semaphore>,
 }
 
 /// The whole application as one router.
 pub fn router(app: App, config: WebConfig) -> Router {
+    let reads = match config.concurrent_reads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
     let state = AppState {
         app,
         config: Arc::new(config),
+        reads: Arc::new(tokio::sync::Semaphore::new(reads)),
     };
     let router = Router::new()
         .merge(pages::routes())
@@ -56,8 +65,12 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .fallback(pages::not_found)
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(
-            state,
+            state.clone(),
             middleware::sessions_and_csrf,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            middleware::admit_reads,
         ));
     middleware::apply_outer(router)
 }

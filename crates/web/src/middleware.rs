@@ -74,6 +74,22 @@ fn changes_state(m: &Method) -> bool {
     !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// Lets a bounded number of reading requests work at once; the others wait
+/// their turn without using the processor. Writes are never held back:
+/// with dozens of pages loading, a posted reply would otherwise queue on
+/// every one of its database round trips behind all of them. The wait
+/// counts against the request timeout.
+pub async fn admit_reads(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if changes_state(req.method()) {
+        return next.run(req).await;
+    }
+    match state.reads.acquire().await {
+        Ok(_permit) => next.run(req).await,
+        // Closed only when the server shuts down.
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
 /// Resolves the session, issues the CSRF cookie, and refuses state-changing
 /// requests that do not prove they come from our own pages: forms and htmx
 /// must echo the CSRF token; the API must send JSON (which a cross-site form
