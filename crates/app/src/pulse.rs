@@ -189,23 +189,23 @@ impl App {
         };
         let full_since = window.as_of.cutoff() - 2 * window.days * guildhall_domain::time::DAY;
         let started = std::time::Instant::now();
-        let rows = self
-            .store
-            .pulse_rows(only, window.as_of.cutoff(), full_since)
-            .await?;
+        let cutoff = window.as_of.cutoff();
+        let by_community = match only {
+            Some(c) => {
+                let rows = self.store.pulse_rows(Some(c), cutoff, full_since).await?;
+                HashMap::from([(c, rows)])
+            }
+            None => {
+                self.store
+                    .pulse_rows_by_community(cutoff, full_since)
+                    .await?
+            }
+        };
         tracing::debug!(
-            rows = rows.len(),
+            rows = by_community.values().map(Vec::len).sum::<usize>(),
             elapsed_ms = started.elapsed().as_millis() as u64,
             "read the events for the pulse"
         );
-        let mut by_community: HashMap<i64, Vec<PulseEvent>> = HashMap::new();
-        for r in &rows {
-            by_community
-                .entry(r.community_id)
-                .or_default()
-                .push(event(r));
-        }
-        drop(rows);
         let t = window.as_of;
         let days = window.days;
         // Pure computation: split across the machine's cores.
@@ -222,12 +222,14 @@ impl App {
                         scope.spawn(move || {
                             part.iter()
                                 .map(|c| {
-                                    let events =
-                                        by_community.get(&c.id).map_or(&[][..], Vec::as_slice);
+                                    let events: Vec<PulseEvent> =
+                                        by_community.get(&c.id).map_or(Vec::new(), |rows| {
+                                            rows.iter().map(event).collect()
+                                        });
                                     PulseReport {
                                         community: c.clone(),
                                         window,
-                                        pulse: pulse::compute(events, t, days),
+                                        pulse: pulse::compute(&events, t, days),
                                     }
                                 })
                                 .collect::<Vec<_>>()

@@ -5,6 +5,7 @@ use crate::{Result, Store, StoreError, append_activity, with_pool, write_tx};
 use guildhall_domain::{ActivityKind, NewActivity};
 use serde::Serialize;
 use sqlx::{Database, Encode, QueryBuilder, Type};
+use std::collections::HashMap;
 
 /// One event exactly as METRICS.md's export describes it.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow, Serialize)]
@@ -122,86 +123,110 @@ pub struct PulseRow {
 }
 
 /// Every community's events for the pulse, read from the SQLite file by
-/// connections of their own. The pool's driver hands rows over one by one
-/// through a channel (about 5 µs each); the pulse of a whole organization
-/// reads millions, which this reader takes at SQLite's own pace, from the
-/// `activity_pulse` index alone: the kinds that matter before the window
-/// over all time on one thread, the others over the last two windows on
-/// another.
+/// connections of their own and grouped by community. The pool's driver
+/// hands rows over one by one through a channel (about 5 µs each); the
+/// pulse of a whole organization reads millions, which this reader takes
+/// at SQLite's own pace from the `activity_pulse` index alone. The work is
+/// cut into slices of time (the oldest, largest, first) that one thread per
+/// core takes in turn, so the cores finish together.
 fn read_pulse_rows_directly(
     file: &std::path::Path,
     before: i64,
     full_since: i64,
-) -> Result<Vec<PulseRow>> {
-    let kinds = |old: bool| -> String {
+) -> Result<HashMap<i64, Vec<PulseRow>>> {
+    let kinds = |only_old: bool| -> String {
         ActivityKind::ALL
             .iter()
-            .filter(|k| k.used_by_pulse() && k.matters_before_window() == old)
+            .filter(|k| k.used_by_pulse() && (k.matters_before_window() || !only_old))
             .map(|k| format!("'{}'", k.as_str()))
             .collect::<Vec<_>>()
             .join(", ")
     };
     const COLUMNS: &str = "SELECT id, community_id, at, kind, actor_id, actor_unit, subject_id, parent_id \
-         FROM activity INDEXED BY activity_pulse WHERE community_id IS NOT NULL AND at < ?1";
-    let all_time = format!("{COLUMNS} AND kind IN ({})", kinds(true));
-    let recent = format!("{COLUMNS} AND at >= ?2 AND kind IN ({})", kinds(false));
-    let (old, mut rows) = std::thread::scope(|scope| {
-        let old = scope.spawn(|| read_pulse_query(file, &all_time, before, None));
-        let recent = read_pulse_query(file, &recent, before, Some(full_since));
-        let old = old
-            .join()
-            .unwrap_or_else(|_| Err(StoreError::DirectRead("the reading thread failed".into())));
-        (old, recent)
-    });
-    let old = old?;
-    if let Ok(rows) = rows.as_mut() {
-        rows.extend(old);
-    }
-    rows
-}
-
-fn read_pulse_query(
-    file: &std::path::Path,
-    sql: &str,
-    before: i64,
-    since: Option<i64>,
-) -> Result<Vec<PulseRow>> {
-    use rusqlite::{Connection, OpenFlags};
-    let fail = |e: rusqlite::Error| StoreError::DirectRead(e.to_string());
-    let conn = Connection::open_with_flags(
-        file,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(fail)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .map_err(fail)?;
-    let mut stmt = conn.prepare(sql).map_err(fail)?;
-    let mut rows = match since {
-        Some(since) => stmt.query((before, since)),
-        None => stmt.query((before,)),
-    }
-    .map_err(fail)?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().map_err(fail)? {
-        let kind = match r.get_ref(3).map_err(fail)? {
-            rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t)
-                .ok()
-                .and_then(|t| ActivityKind::parse(t).ok())
-                .map_or(-1, ActivityKind::code),
-            _ => -1,
+         FROM activity INDEXED BY activity_pulse WHERE community_id IS NOT NULL AND at >= ?1 AND at < ?2";
+    let old_sql = format!("{COLUMNS} AND kind IN ({})", kinds(true));
+    let all_sql = format!("{COLUMNS} AND kind IN ({})", kinds(false));
+    const RECENT_SLICES: i64 = 8;
+    let full_since = full_since.min(before);
+    let mut slices = vec![(true, i64::MIN, full_since)];
+    // In i128: `full_since` may be i64::MIN (everything).
+    let span = i128::from(before) - i128::from(full_since);
+    for k in 0..RECENT_SLICES {
+        let at = |k: i64| {
+            i64::try_from(i128::from(full_since) + span * i128::from(k) / i128::from(RECENT_SLICES))
+                .unwrap_or(before)
         };
-        out.push(PulseRow {
-            id: r.get(0).map_err(fail)?,
-            community_id: r.get(1).map_err(fail)?,
-            at: r.get(2).map_err(fail)?,
-            kind,
-            actor_id: r.get(4).map_err(fail)?,
-            actor_unit: r.get(5).map_err(fail)?,
-            subject_id: r.get(6).map_err(fail)?,
-            parent_id: r.get(7).map_err(fail)?,
-        });
+        let (lo, hi) = (at(k), at(k + 1));
+        if hi > lo {
+            slices.push((false, lo, hi));
+        }
     }
-    Ok(out)
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let work = || -> Result<HashMap<i64, Vec<PulseRow>>> {
+        use rusqlite::{Connection, OpenFlags};
+        let fail = |e: rusqlite::Error| StoreError::DirectRead(e.to_string());
+        let conn = Connection::open_with_flags(
+            file,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(fail)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(fail)?;
+        let mut old = conn.prepare(&old_sql).map_err(fail)?;
+        let mut all = conn.prepare(&all_sql).map_err(fail)?;
+        let mut groups: HashMap<i64, Vec<PulseRow>> = HashMap::new();
+        while let Some(&(only_old, lo, hi)) =
+            slices.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+        {
+            let stmt = if only_old { &mut old } else { &mut all };
+            let mut rows = stmt.query((lo, hi)).map_err(fail)?;
+            while let Some(r) = rows.next().map_err(fail)? {
+                let kind = match r.get_ref(3).map_err(fail)? {
+                    rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t)
+                        .ok()
+                        .and_then(|t| ActivityKind::parse(t).ok())
+                        .map_or(-1, ActivityKind::code),
+                    _ => -1,
+                };
+                let row = PulseRow {
+                    id: r.get(0).map_err(fail)?,
+                    community_id: r.get(1).map_err(fail)?,
+                    at: r.get(2).map_err(fail)?,
+                    kind,
+                    actor_id: r.get(4).map_err(fail)?,
+                    actor_unit: r.get(5).map_err(fail)?,
+                    subject_id: r.get(6).map_err(fail)?,
+                    parent_id: r.get(7).map_err(fail)?,
+                };
+                groups.entry(row.community_id).or_default().push(row);
+            }
+        }
+        Ok(groups)
+    };
+    let parts: Vec<Result<HashMap<i64, Vec<PulseRow>>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(StoreError::DirectRead("a reading thread failed".into()))
+                })
+            })
+            .collect()
+    });
+    let mut merged: HashMap<i64, Vec<PulseRow>> = HashMap::new();
+    for part in parts {
+        for (community, mut rows) in part? {
+            match merged.entry(community) {
+                std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().append(&mut rows),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(rows);
+                }
+            }
+        }
+    }
+    Ok(merged)
 }
 
 /// `CASE kind WHEN 'member.joined' THEN 0 … ELSE -1 END`, from the domain's codes.
@@ -232,15 +257,6 @@ impl Store {
             .filter(|k| k.matters_before_window())
             .map(|k| format!("'{}'", k.as_str()))
             .collect();
-        if community.is_none()
-            && let Some(file) = self.sqlite_file.clone()
-        {
-            return tokio::task::spawn_blocking(move || {
-                read_pulse_rows_directly(&file, before, full_since)
-            })
-            .await
-            .map_err(|e| StoreError::DirectRead(e.to_string()))?;
-        }
         Ok(with_pool!(self, |pool| {
             let mut qb = sqlx::QueryBuilder::new(format!(
                 "SELECT id, community_id, at, {} AS kind, actor_id, actor_unit, subject_id, parent_id FROM activity \
@@ -255,6 +271,28 @@ impl Store {
             }
             qb.build_query_as::<PulseRow>().fetch_all(pool).await?
         }))
+    }
+
+    /// [`Store::pulse_rows`] of every community, grouped by community; on a
+    /// SQLite file read directly (see `read_pulse_rows_directly`), leaving
+    /// out the kinds the pulse ignores.
+    pub async fn pulse_rows_by_community(
+        &self,
+        before: i64,
+        full_since: i64,
+    ) -> Result<HashMap<i64, Vec<PulseRow>>> {
+        if let Some(file) = self.sqlite_file.clone() {
+            return tokio::task::spawn_blocking(move || {
+                read_pulse_rows_directly(&file, before, full_since)
+            })
+            .await
+            .map_err(|e| StoreError::DirectRead(e.to_string()))?;
+        }
+        let mut groups: HashMap<i64, Vec<PulseRow>> = HashMap::new();
+        for row in self.pulse_rows(None, before, full_since).await? {
+            groups.entry(row.community_id).or_default().push(row);
+        }
+        Ok(groups)
     }
 }
 

@@ -57,13 +57,14 @@ async fn the_direct_reader_returns_what_the_pulse_needs() {
     store.append_activity(&log).await.expect("append");
 
     let key = |r: &PulseRow| (r.community_id, r.at, r.kind, r.subject_id, r.parent_id);
-    let mut direct: Vec<_> = store
-        .pulse_rows(None, before, full_since)
+    let groups = store
+        .pulse_rows_by_community(before, full_since)
         .await
-        .expect("every community")
-        .iter()
-        .map(key)
-        .collect();
+        .expect("every community");
+    for (community, rows) in &groups {
+        assert!(rows.iter().all(|r| r.community_id == *community));
+    }
+    let mut direct: Vec<_> = groups.values().flatten().map(key).collect();
     direct.sort_unstable();
 
     let mut expected: Vec<_> = log
