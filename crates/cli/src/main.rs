@@ -47,6 +47,9 @@ enum Command {
     /// Export data.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Import a community's history from another system.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// The health pulse of every community (or one), as docs/METRICS.md defines it.
     Pulse {
         /// Only this community.
@@ -111,6 +114,22 @@ struct DemoArgs {
     /// The same seed always gives the same organization.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// A Stack Exchange site's data dump (the unpacked folder with Posts.xml,
+    /// Users.xml, Comments.xml, Votes.xml, …). Running it again changes nothing.
+    Stackexchange {
+        /// The folder of one site's dump; its name names the site.
+        dir: std::path::PathBuf,
+        /// Import into this existing community instead of one created for the site.
+        #[arg(long)]
+        community: Option<String>,
+        /// Read and check everything, report what would be written, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -251,6 +270,36 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 print_pulse_table(&mut out, &reports).context("cannot write the pulse")?;
             }
+            Ok(())
+        }
+        Command::Import(ImportCommand::Stackexchange {
+            dir,
+            community,
+            dry_run,
+        }) => {
+            let store = open(&cli.database, OpenMode::MustExist).await?;
+            let opts = guildhall_import::stackexchange::Options { community, dry_run };
+            let mut progress: Box<dyn guildhall_import::progress::Progress> =
+                if std::io::stdout().is_terminal() && std::io::stderr().is_terminal() {
+                    Box::new(guildhall_import::progress::Bar::new())
+                } else {
+                    Box::new(guildhall_import::progress::Lines::new(
+                        std::time::Duration::from_secs(5),
+                    ))
+                };
+            let started = std::time::Instant::now();
+            let summary =
+                guildhall_import::stackexchange::import(&store, &dir, &opts, progress.as_mut())
+                    .await
+                    .map_err(|e| match e {
+                        guildhall_import::ImportError::Malformed { .. } => anyhow::anyhow!(
+                            "{e}\nNothing was imported: the database is as it was. Fix or re-download the file and run the import again."
+                        ),
+                        other => anyhow::anyhow!("{other}\nNothing was imported."),
+                    })?;
+            store.close().await;
+            print!("{summary}");
+            println!("Took {:.1}s.", started.elapsed().as_secs_f64());
             Ok(())
         }
         Command::Export(ExportCommand::Activity { format, out }) => {
@@ -489,6 +538,15 @@ mod tests {
         for args in [
             vec!["guildhall", "--database", "x.db", "migrate"],
             vec!["guildhall", "migrate", "--database", "x.db"],
+            vec![
+                "guildhall",
+                "import",
+                "stackexchange",
+                "dump",
+                "--dry-run",
+                "--database",
+                "x.db",
+            ],
             vec![
                 "guildhall",
                 "export",

@@ -42,6 +42,9 @@ pub struct SuspendedIndexes {
     statements: Vec<String>,
 }
 
+/// Statements writing queued rows: (number of binds, SQL), in order.
+pub(crate) type Plan = Vec<(usize, Arc<str>)>;
+
 /// Rows for one table, flushed in batches.
 pub struct BulkWriter {
     table: &'static str,
@@ -123,10 +126,12 @@ impl BulkWriter {
         sql
     }
 
-    pub async fn flush(&mut self, store: &Store) -> Result<()> {
+    /// Takes the queued rows with the statements that write them: (number
+    /// of binds, SQL) in order.
+    pub(crate) fn plan(&mut self, postgres: bool) -> Option<(Vec<Value>, Plan)> {
         let cols = self.columns.len();
         if self.values.is_empty() || cols == 0 {
-            return Ok(());
+            return None;
         }
         let values = std::mem::take(&mut self.values);
         let total_rows = values.len() / cols;
@@ -135,26 +140,48 @@ impl BulkWriter {
         let mut left = total_rows;
         while left > 0 {
             let n = left.min(per_statement);
-            plan.push((n * cols, self.statement(n, store.is_postgres())));
+            plan.push((n * cols, self.statement(n, postgres)));
             left -= n;
         }
-        write_tx!(store, |tx| {
-            let mut values = values.into_iter();
-            for (binds, sql) in &plan {
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-                for v in values.by_ref().take(*binds) {
-                    q = match v {
-                        Value::Int(i) => q.bind(i),
-                        Value::Text(s) => q.bind(s),
-                        Value::Null => q.bind(None::<i64>),
-                    };
-                }
-                q.execute(&mut *tx).await?;
-            }
-        });
         self.written += total_rows as u64;
+        Some((values, plan))
+    }
+
+    /// Queues a row without writing it: the caller flushes inside its own
+    /// transaction (see `imports`).
+    pub(crate) fn queue(&mut self, row: impl IntoIterator<Item = Value>) {
+        self.values.extend(row);
+    }
+
+    pub async fn flush(&mut self, store: &Store) -> Result<()> {
+        let Some((values, plan)) = self.plan(store.is_postgres()) else {
+            return Ok(());
+        };
+        write_tx!(store, |tx| {
+            crate::run_plan!(&mut *tx, values, plan);
+        });
         Ok(())
     }
+}
+
+/// Executes a bulk plan (see [`BulkWriter::plan`]) on a connection.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! run_plan {
+    ($conn:expr, $values:expr, $plan:expr) => {{
+        let mut values = $values.into_iter();
+        for (binds, sql) in &$plan {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for v in values.by_ref().take(*binds) {
+                q = match v {
+                    $crate::Value::Int(i) => q.bind(i),
+                    $crate::Value::Text(s) => q.bind(s),
+                    $crate::Value::Null => q.bind(None::<i64>),
+                };
+            }
+            q.execute($conn).await?;
+        }
+    }};
 }
 
 impl Store {

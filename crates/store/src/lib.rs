@@ -21,6 +21,7 @@ mod charters;
 mod communities;
 mod error;
 mod events;
+mod imports;
 mod macros;
 mod migrate;
 mod notifications;
@@ -39,6 +40,9 @@ pub use communities::{CommunityFilter, CommunitySort, NewCommunity, UpdateCommun
 pub use error::StoreError;
 pub use events::{
     Attendee, EventFields, EventRow, HeldSession, RecordedSession, Rsvp, RsvpCount, SessionRecord,
+};
+pub use imports::{
+    ImportPerson, ImportSession, ImportSolution, ImportWritten, ImportedReply, ImportedThread,
 };
 pub use migrate::MIGRATIONS;
 pub use notifications::{NewNotification, Notification};

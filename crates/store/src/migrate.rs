@@ -29,6 +29,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0004_pulse_index.sql"),
         include_str!("../migrations/postgres/0004_pulse_index.sql"),
     ),
+    (
+        5,
+        "imports",
+        include_str!("../migrations/sqlite/0005_imports.sql"),
+        include_str!("../migrations/postgres/0005_imports.sql"),
+    ),
 ];
 
 /// Several servers may start at once on one PostgreSQL database: each

@@ -1,0 +1,136 @@
+//! Guildhall's importers: bring in the communities an organization already
+//! has (a Stack Exchange site today) with their people, threads, replies,
+//! solved requests and the activity log that the pulse is computed from.
+//!
+//! Every importer streams its input (one row or message in memory at a
+//! time, plus compact id maps) and writes through one store import session:
+//! a run lands whole or not at all, and running it again changes nothing.
+//! This crate decides what a source's records mean here; it speaks no SQL
+//! (the store does) and prints nothing (the CLI does, from [`Summary`]).
+
+#![forbid(unsafe_code)]
+
+pub mod html;
+pub mod progress;
+pub mod stackexchange;
+mod xml;
+
+use guildhall_store::{ImportWritten, StoreError};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+/// Why an import stopped. Nothing of the run remains in the database.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The input cannot be read at all.
+    #[error("{}: {message}", file.display())]
+    Io { file: PathBuf, message: String },
+    /// The input is not what the format allows.
+    #[error("{}, line {line} (byte {offset}): {message}", file.display())]
+    Malformed {
+        file: PathBuf,
+        line: u64,
+        offset: u64,
+        message: String,
+    },
+    /// What was asked cannot be done (a missing community, a folder that
+    /// is not a dump); the message says what to do.
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What an import did, or for a dry run would have done.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    pub dry_run: bool,
+    pub community_id: i64,
+    pub community_slug: String,
+    pub community_created: bool,
+    /// People created by this run.
+    pub people_created: u64,
+    /// Source accounts found to be people already known (from another
+    /// site of the same source, or an earlier run).
+    pub people_matched: u64,
+    pub threads: u64,
+    pub replies: u64,
+    pub solved: u64,
+    pub members_added: u64,
+    /// Records not imported, by reason.
+    pub skipped: BTreeMap<String, u64>,
+    /// Notes that changed no count (e.g. contributions of deleted
+    /// accounts attributed to a placeholder), by what happened.
+    pub notes: BTreeMap<String, u64>,
+    /// Rows written (or, for a dry run, that would have been).
+    pub written: ImportWritten,
+}
+
+impl Summary {
+    pub(crate) fn skip(&mut self, reason: &str) {
+        *self.skipped.entry(reason.to_owned()).or_default() += 1;
+    }
+
+    pub(crate) fn skip_many(&mut self, reason: &str, n: u64) {
+        if n > 0 {
+            *self.skipped.entry(reason.to_owned()).or_default() += n;
+        }
+    }
+
+    pub(crate) fn note(&mut self, what: &str) {
+        *self.notes.entry(what.to_owned()).or_default() += 1;
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verb = if self.dry_run {
+            "Dry run, nothing written. Would import"
+        } else {
+            "Imported"
+        };
+        writeln!(
+            f,
+            "{verb} into community '{}'{}: {} people new ({} matched to people already known), {} threads, {} replies, {} solved help requests, {} members added.",
+            self.community_slug,
+            if self.community_created {
+                " (created)"
+            } else {
+                ""
+            },
+            self.people_created,
+            self.people_matched,
+            self.threads,
+            self.replies,
+            self.solved,
+            self.members_added,
+        )?;
+        let w = &self.written;
+        writeln!(
+            f,
+            "Rows: {} people, {} threads, {} replies, {} solutions, {} memberships, {} activity events, {} search documents, {} source ids.",
+            w.people,
+            w.threads,
+            w.replies,
+            w.solutions,
+            w.memberships,
+            w.activity,
+            w.search_documents,
+            w.source_ids
+        )?;
+        if !self.skipped.is_empty() {
+            writeln!(f, "Skipped:")?;
+            for (reason, n) in &self.skipped {
+                writeln!(f, "  {n:>9}  {reason}")?;
+            }
+        }
+        if !self.notes.is_empty() {
+            writeln!(f, "Notes:")?;
+            for (what, n) in &self.notes {
+                writeln!(f, "  {n:>9}  {what}")?;
+            }
+        }
+        Ok(())
+    }
+}

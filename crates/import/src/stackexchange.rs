@@ -1,0 +1,720 @@
+//! A Stack Exchange data dump (one site: Posts.xml, Users.xml,
+//! Comments.xml, Votes.xml, …) into one community.
+//!
+//! Mapping:
+//! - users → people. Dumps carry no email, so a user is matched to a
+//!   person by the network-wide AccountId (an alias recorded by an import
+//!   of another site) or, for this site, by the user id recorded by an
+//!   earlier run. Everyone in Users.xml becomes a person (with a made-up
+//!   address under the reserved `.invalid` domain: they cannot sign in
+//!   until an administrator merges or invites them).
+//! - posts and comments without a user (OwnerUserId/UserId missing or
+//!   naming a deleted account) are attributed to one "deleted user"
+//!   placeholder person per site, so that threads keep their answers; the
+//!   summary counts them under notes.
+//! - questions → help-request threads (title, HTML body, Tags into the
+//!   thread's tags); answers and comments → replies (a comment on an
+//!   answer replies to that answer); the accepted answer → the thread is
+//!   solved, the answerer is the helper, marked by the asker, at the accept
+//!   vote's time (Votes.xml, VoteTypeId 1, a date only) or the answer's
+//!   creation, whichever is later. Self-answers that were accepted count
+//!   as solved too: the dump says so.
+//! - every person joins the community at their first contribution there.
+//! - other post types, Badges, PostLinks, PostHistory and Tags.xml are
+//!   read (a malformed one still stops the import) and counted as skipped.
+//!
+//! Bodies are kept as the HTML the site rendered: the Markdown renderer
+//! passes block HTML through its cleaner, so it displays as it did there.
+
+use crate::progress::Progress;
+use crate::xml::{Row, RowReader};
+use crate::{ImportError, Summary, html};
+use guildhall_domain::text::Slug;
+use guildhall_domain::{ActivityKind, CommunityId, NewActivity, PersonId, ThreadKind, Timestamp};
+use guildhall_store::{
+    ImportPerson, ImportSession, ImportSolution, NewCommunity, NewReply, NewThread, Store,
+};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+pub const SOURCE: &str = "stackexchange";
+
+/// Options of `guildhall import stackexchange`.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Import into this existing community instead of one made for the site.
+    pub community: Option<String>,
+    /// Do everything, then roll it back.
+    pub dry_run: bool,
+}
+
+/// Files read but not imported, with the reason the summary gives.
+const SKIPPED_FILES: &[(&str, &str, &str)] = &[
+    ("Badges.xml", "badges", "badges (not imported)"),
+    ("PostLinks.xml", "postlinks", "post links (not imported)"),
+    (
+        "PostHistory.xml",
+        "posthistory",
+        "post history rows (edits are not imported; the current text is)",
+    ),
+    (
+        "Tags.xml",
+        "tags",
+        "tag definitions (each question's own tags are imported)",
+    ),
+];
+
+/// The longest bio kept from a profile's About me.
+const BIO_MAX: usize = 2_000;
+
+/// A help request of this site, imported now or by an earlier run.
+struct Question {
+    thread: i64,
+    author: i64,
+    /// The accepted answer's post id, 0 if none.
+    accepted: i64,
+    solved: bool,
+    title: Box<str>,
+}
+
+struct Run<'a> {
+    session: &'a mut ImportSession,
+    progress: &'a mut dyn Progress,
+    dir: PathBuf,
+    site: String,
+    community: i64,
+    summary: Summary,
+    /// User id → person.
+    users: HashMap<i64, i64>,
+    /// The deleted-user placeholder, once needed.
+    placeholder: Option<i64>,
+    questions: Vec<Question>,
+    /// Question post id → index in `questions`.
+    question_of: HashMap<i64, u32>,
+    /// Answer post id → (reply, index of its question).
+    answers: HashMap<i64, (i64, u32)>,
+    /// Accepted answer post id → time of the accept vote.
+    accept_votes: HashMap<i64, i64>,
+    /// Person → time of their first contribution in this run.
+    first_seen: HashMap<i64, i64>,
+}
+
+/// Imports the dump in `dir`. On any error nothing of the run remains.
+pub async fn import(
+    store: &Store,
+    dir: &Path,
+    opts: &Options,
+    progress: &mut dyn Progress,
+) -> Result<Summary, ImportError> {
+    let site = site_name(dir)?;
+    for required in ["Posts.xml", "Users.xml"] {
+        if !dir.join(required).is_file() {
+            return Err(ImportError::Refused(format!(
+                "'{}' has no {required}: point to the folder of one Stack Exchange site's dump (Posts.xml, Users.xml, Comments.xml, Votes.xml, …), unpacked",
+                dir.display()
+            )));
+        }
+    }
+    let mut session = store.begin_import(SOURCE, &site).await?;
+    let outcome = {
+        let mut run = Run {
+            session: &mut session,
+            progress,
+            dir: dir.to_path_buf(),
+            site,
+            community: 0,
+            summary: Summary {
+                dry_run: opts.dry_run,
+                ..Summary::default()
+            },
+            users: HashMap::new(),
+            placeholder: None,
+            questions: Vec::new(),
+            question_of: HashMap::new(),
+            answers: HashMap::new(),
+            accept_votes: HashMap::new(),
+            first_seen: HashMap::new(),
+        };
+        run.all(opts).await.map(|()| run.summary)
+    };
+    match outcome {
+        Ok(mut summary) => {
+            summary.written = session.finish(!opts.dry_run).await?;
+            Ok(summary)
+        }
+        Err(e) => {
+            if let Err(rollback) = session.abort().await {
+                tracing::warn!(error = %rollback, "rolling back the import failed; the database discards it anyway");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The site's name: the dump folder's name (`ai.stackexchange.com`).
+/// It keys the source ids, so importing the same site again from a folder
+/// of the same name is recognised.
+fn site_name(dir: &Path) -> Result<String, ImportError> {
+    let full = dir.canonicalize().map_err(|e| ImportError::Io {
+        file: dir.to_path_buf(),
+        message: format!("{e}: expected the folder of an unpacked Stack Exchange dump"),
+    })?;
+    if !full.is_dir() {
+        return Err(ImportError::Refused(format!(
+            "'{}' is not a folder: unpack the site's dump and point to its folder",
+            dir.display()
+        )));
+    }
+    full.file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| n.trim().to_lowercase())
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| {
+            ImportError::Refused(format!(
+                "cannot name the site after '{}': use a folder named after the site",
+                dir.display()
+            ))
+        })
+}
+
+fn activity(at: i64, kind: ActivityKind, actor: i64, community: i64) -> NewActivity {
+    NewActivity::new(Timestamp(at), kind, PersonId(actor), None)
+        .in_community(CommunityId(community))
+}
+
+/// `<a><b-c>` (older dumps) or `|a|b-c|` (newer ones) → `a, b-c`.
+fn tags(raw: &str) -> String {
+    raw.split(['<', '>', '|'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn post_kind_reason(kind: i64) -> String {
+    let what = match kind {
+        3 => "orphaned tag wiki",
+        4 => "tag wiki excerpt",
+        5 => "tag wiki",
+        6 => "moderator nomination",
+        7 => "wiki placeholder",
+        8 => "privilege wiki",
+        _ => "unknown post type",
+    };
+    format!("posts of type {kind}, {what} (only questions and answers are imported)")
+}
+
+fn truncate_chars(s: String, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((cut, _)) => s[..cut].to_owned(),
+        None => s,
+    }
+}
+
+impl Run<'_> {
+    async fn all(&mut self, opts: &Options) -> Result<(), ImportError> {
+        self.community(opts).await?;
+        self.load_earlier_runs().await?;
+        self.votes()?;
+        self.users().await?;
+        self.posts().await?;
+        self.comments().await?;
+        for (file, root, reason) in SKIPPED_FILES {
+            let n = self.count_rows(file, root)?;
+            self.summary.skip_many(reason, n);
+        }
+        self.memberships().await
+    }
+
+    fn open(&mut self, file: &str, root: &'static str) -> Result<Option<RowReader>, ImportError> {
+        let path = self.dir.join(file);
+        if !path.is_file() {
+            self.summary.note(&format!("{file} absent"));
+            return Ok(None);
+        }
+        let reader = RowReader::open(&path, root)?;
+        self.progress.start(file, reader.size());
+        Ok(Some(reader))
+    }
+
+    async fn community(&mut self, opts: &Options) -> Result<(), ImportError> {
+        if let Some(slug) = &opts.community {
+            self.community = self.session.community_by_slug(slug).await?.ok_or_else(|| {
+                ImportError::Refused(format!(
+                    "there is no community '{slug}': create it first, or leave out --community to create one named after the site"
+                ))
+            })?;
+            self.summary.community_slug = slug.clone();
+            return Ok(());
+        }
+        // A community made by an earlier run of this site (and not deleted since).
+        if let Some((_, id)) = self.session.known_ids("community").await?.first()
+            && let Some(slug) = self.session.community_slug(*id).await?
+        {
+            self.community = *id;
+            self.summary.community_slug = slug;
+            return Ok(());
+        }
+        let slug = Slug::parse(&Slug::suggest(&self.site)).map_err(|m| {
+            ImportError::Refused(format!(
+                "cannot make a community address from the site name '{}' ({m}): create a community and pass --community SLUG",
+                self.site
+            ))
+        })?;
+        if self
+            .session
+            .community_by_slug(slug.as_str())
+            .await?
+            .is_some()
+        {
+            return Err(ImportError::Refused(format!(
+                "a community '{slug}' already exists and was not made by importing this site: pass --community {slug} to import into it"
+            )));
+        }
+        let id = self
+            .session
+            .create_community(
+                &NewCommunity {
+                    slug: slug.as_str().to_owned(),
+                    name: self.site.clone(),
+                    domain_statement: String::new(),
+                    purpose: format!(
+                        "The questions and answers of the Stack Exchange site {}, imported with their authors (CC BY-SA).",
+                        self.site
+                    ),
+                    visibility: "open".into(),
+                    membership_policy: "open".into(),
+                    stage: "maturing".into(),
+                    domains: Vec::new(),
+                },
+                "imported from a Stack Exchange dump",
+                Timestamp::now().0,
+            )
+            .await?;
+        self.session
+            .record_id("community", &self.site.clone(), id)
+            .await?;
+        self.community = id;
+        self.summary.community_slug = slug.as_str().to_owned();
+        self.summary.community_created = true;
+        Ok(())
+    }
+
+    /// What earlier runs of this site imported: new rows attach to it, and
+    /// nothing is imported twice.
+    async fn load_earlier_runs(&mut self) -> Result<(), ImportError> {
+        self.summary.community_id = self.community;
+        for (user, person) in self.session.known_ids("person").await? {
+            if user == "deleted" {
+                self.placeholder = Some(person);
+            } else if let Ok(user) = user.parse::<i64>() {
+                self.users.insert(user, person);
+            }
+        }
+        let mut index_of_thread = HashMap::new();
+        for t in self.session.imported_threads("thread").await? {
+            let Ok(post) = t.source_id.parse::<i64>() else {
+                continue;
+            };
+            let ix = self.questions.len() as u32;
+            index_of_thread.insert(t.thread_id, ix);
+            self.question_of.insert(post, ix);
+            self.questions.push(Question {
+                thread: t.thread_id,
+                author: t.author_id,
+                accepted: 0,
+                solved: t.solved,
+                title: t.title.into_boxed_str(),
+            });
+        }
+        for r in self.session.imported_replies("answer").await? {
+            if let (Ok(post), Some(ix)) = (
+                r.source_id.parse::<i64>(),
+                index_of_thread.get(&r.thread_id),
+            ) {
+                self.answers.insert(post, (r.reply_id, *ix));
+            }
+        }
+        Ok(())
+    }
+
+    /// Accept votes: when each accepted answer was accepted.
+    fn votes(&mut self) -> Result<(), ImportError> {
+        let Some(mut reader) = self.open("Votes.xml", "votes")? else {
+            return Ok(());
+        };
+        let mut rows = 0u64;
+        let mut accepts = HashMap::new();
+        while let Some(row) = reader.next_row()? {
+            rows += 1;
+            row.required_int("Id")?;
+            let kind = row.required_int("VoteTypeId")?;
+            if kind == 1 {
+                let post = row.required_int("PostId")?;
+                let at = row.required_time("CreationDate")?;
+                let e = accepts.entry(post).or_insert(at);
+                *e = (*e).max(at);
+            }
+            self.progress.advance(reader.position(), rows);
+        }
+        self.progress.finish(rows);
+        self.summary.skip_many(
+            "votes (only accept votes are used, for the time a request was solved)",
+            rows,
+        );
+        self.accept_votes = accepts;
+        Ok(())
+    }
+
+    async fn users(&mut self) -> Result<(), ImportError> {
+        let Some(mut reader) = self.open("Users.xml", "users")? else {
+            return Ok(());
+        };
+        let mut aliases: HashMap<String, i64> =
+            self.session.alias_accounts().await?.into_iter().collect();
+        let email_site = Slug::suggest(&self.site);
+        let mut rows = 0u64;
+        while let Some(row) = reader.next_row()? {
+            rows += 1;
+            let id = row.required_int("Id")?;
+            let at = row.required_time("CreationDate")?;
+            let account = row.int("AccountId")?;
+            let name = row.text("DisplayName")?;
+            let bio = row.text("AboutMe")?;
+            let position = row.end();
+            if self.users.contains_key(&id) {
+                self.summary.skip("users already imported");
+            } else if let Some(person) = account.and_then(|a| aliases.get(&a.to_string())) {
+                self.users.insert(id, *person);
+                self.session
+                    .record_id("person", &id.to_string(), *person)
+                    .await?;
+                self.summary.people_matched += 1;
+            } else {
+                let name = match name.trim() {
+                    "" => format!("user{id}"),
+                    n => n.to_owned(),
+                };
+                let email = match account {
+                    Some(a) => format!("account-{a}@stackexchange.invalid"),
+                    None => format!("user-{id}@{email_site}.stackexchange.invalid"),
+                };
+                let person = self
+                    .session
+                    .add_person(&ImportPerson {
+                        name: name.clone(),
+                        email,
+                        bio: truncate_chars(html::plain_text(&bio), BIO_MAX),
+                        created_at: at,
+                    })
+                    .await?;
+                if let Some(a) = account {
+                    let a = a.to_string();
+                    self.session
+                        .add_alias(person, Some(&a), None, &name, at)
+                        .await?;
+                    aliases.insert(a, person);
+                }
+                self.session
+                    .record_id("person", &id.to_string(), person)
+                    .await?;
+                self.users.insert(id, person);
+                self.summary.people_created += 1;
+            }
+            self.progress.advance(position, rows);
+        }
+        self.progress.finish(rows);
+        Ok(())
+    }
+
+    /// The person behind a user id, or the site's deleted-user placeholder.
+    async fn person(&mut self, user: Option<i64>, at: i64) -> Result<i64, ImportError> {
+        if let Some(p) = user.and_then(|u| self.users.get(&u)) {
+            return Ok(*p);
+        }
+        self.summary.note(if user.is_some() {
+            "contributions by accounts missing from Users.xml, attributed to the deleted-user placeholder"
+        } else {
+            "contributions without an account, attributed to the deleted-user placeholder"
+        });
+        if let Some(p) = self.placeholder {
+            return Ok(p);
+        }
+        let person = self
+            .session
+            .add_person(&ImportPerson {
+                name: format!("Deleted user ({})", self.site),
+                email: format!(
+                    "deleted-user@{}.stackexchange.invalid",
+                    Slug::suggest(&self.site)
+                ),
+                bio: "Stands for the contributions of deleted or anonymous accounts of an imported site."
+                    .into(),
+                created_at: at,
+            })
+            .await?;
+        self.session.record_id("person", "deleted", person).await?;
+        self.summary.people_created += 1;
+        self.placeholder = Some(person);
+        Ok(person)
+    }
+
+    fn contributed(&mut self, person: i64, at: i64) {
+        let first = self.first_seen.entry(person).or_insert(at);
+        *first = (*first).min(at);
+    }
+
+    async fn posts(&mut self) -> Result<(), ImportError> {
+        let Some(mut reader) = self.open("Posts.xml", "posts")? else {
+            return Ok(());
+        };
+        let mut rows = 0u64;
+        while let Some(row) = reader.next_row()? {
+            rows += 1;
+            let id = row.required_int("Id")?;
+            match row.required_int("PostTypeId")? {
+                1 => self.question(&row, id).await?,
+                2 => self.answer(&row, id).await?,
+                other => self.summary.skip(&post_kind_reason(other)),
+            }
+            self.progress.advance(reader.position(), rows);
+        }
+        self.progress.finish(rows);
+        Ok(())
+    }
+
+    async fn question(&mut self, row: &Row<'_>, id: i64) -> Result<(), ImportError> {
+        let accepted = row.int("AcceptedAnswerId")?.unwrap_or(0);
+        if let Some(ix) = self.question_of.get(&id) {
+            if let Some(q) = self.questions.get_mut(*ix as usize) {
+                q.accepted = accepted;
+            }
+            self.summary.skip("questions already imported");
+            return Ok(());
+        }
+        let at = row.required_time("CreationDate")?;
+        let title = match row.text("Title")?.trim() {
+            "" => format!("Question {id}"),
+            t => t.to_owned(),
+        };
+        let body = row.text("Body")?;
+        let tags = tags(&row.text("Tags")?);
+        let author = self.person(row.int("OwnerUserId")?, at).await?;
+        let thread = self
+            .session
+            .add_thread(
+                &NewThread {
+                    community_id: self.community,
+                    kind: ThreadKind::Help.as_str(),
+                    plain: html::plain_text(&body),
+                    title: title.clone(),
+                    body,
+                    tags,
+                    author_id: author,
+                    at,
+                },
+                &activity(at, ActivityKind::ThreadHelp, author, self.community),
+            )
+            .await?;
+        self.session
+            .record_id("thread", &id.to_string(), thread)
+            .await?;
+        self.contributed(author, at);
+        self.question_of.insert(id, self.questions.len() as u32);
+        self.questions.push(Question {
+            thread,
+            author,
+            accepted,
+            solved: false,
+            title: title.into_boxed_str(),
+        });
+        self.summary.threads += 1;
+        Ok(())
+    }
+
+    async fn answer(&mut self, row: &Row<'_>, id: i64) -> Result<(), ImportError> {
+        if self.answers.contains_key(&id) {
+            self.summary.skip("answers already imported");
+            return Ok(());
+        }
+        let parent = row
+            .int("ParentId")?
+            .ok_or_else(|| row.error("expected attribute ParentId on an answer (PostTypeId 2)"))?;
+        let Some(&ix) = self.question_of.get(&parent) else {
+            self.summary
+                .skip("answers to a question missing from the dump (deleted or out of order)");
+            return Ok(());
+        };
+        let at = row.required_time("CreationDate")?;
+        let body = row.text("Body")?;
+        let author = self.person(row.int("OwnerUserId")?, at).await?;
+        let Some(q) = self.questions.get(ix as usize) else {
+            return Ok(());
+        };
+        let (thread, asker, accepted, solved) = (q.thread, q.author, q.accepted, q.solved);
+        let event =
+            activity(at, ActivityKind::ReplyCreated, author, self.community).other(PersonId(asker));
+        let reply = self
+            .session
+            .add_reply(
+                &NewReply {
+                    thread_id: thread,
+                    community_id: self.community,
+                    plain: html::plain_text(&body),
+                    body,
+                    reply_to: None,
+                    author_id: author,
+                    at,
+                },
+                &q.title,
+                &event,
+            )
+            .await?;
+        self.session
+            .record_id("answer", &id.to_string(), reply)
+            .await?;
+        self.answers.insert(id, (reply, ix));
+        self.contributed(author, at);
+        self.summary.replies += 1;
+        if accepted == id && !solved {
+            // Accept votes carry a date only: never before the answer.
+            let solved_at = self
+                .accept_votes
+                .get(&id)
+                .copied()
+                .map_or(at, |v| v.max(at));
+            self.session
+                .add_solution(
+                    &ImportSolution {
+                        thread_id: thread,
+                        reply_id: reply,
+                        helper_id: author,
+                        marked_by: Some(asker),
+                        at: solved_at,
+                    },
+                    &activity(solved_at, ActivityKind::HelpSolved, asker, self.community)
+                        .other(PersonId(author)),
+                )
+                .await?;
+            if let Some(q) = self.questions.get_mut(ix as usize) {
+                q.solved = true;
+            }
+            self.summary.solved += 1;
+        }
+        Ok(())
+    }
+
+    async fn comments(&mut self) -> Result<(), ImportError> {
+        let known: HashSet<i64> = self
+            .session
+            .known_ids("comment")
+            .await?
+            .into_iter()
+            .filter_map(|(id, _)| id.parse().ok())
+            .collect();
+        let Some(mut reader) = self.open("Comments.xml", "comments")? else {
+            return Ok(());
+        };
+        let mut rows = 0u64;
+        while let Some(row) = reader.next_row()? {
+            rows += 1;
+            let id = row.required_int("Id")?;
+            let post = row.required_int("PostId")?;
+            let at = row.required_time("CreationDate")?;
+            let position = row.end();
+            if known.contains(&id) {
+                self.summary.skip("comments already imported");
+                self.progress.advance(position, rows);
+                continue;
+            }
+            let target = match (self.question_of.get(&post), self.answers.get(&post)) {
+                (Some(&ix), _) => Some((ix, None)),
+                (None, Some(&(reply, ix))) => Some((ix, Some(reply))),
+                (None, None) => None,
+            };
+            let Some((ix, reply_to)) = target else {
+                self.summary
+                    .skip("comments on posts not imported (tag wikis, deleted or skipped posts)");
+                self.progress.advance(position, rows);
+                continue;
+            };
+            let text = row.text("Text")?;
+            let author = self.person(row.int("UserId")?, at).await?;
+            let Some(q) = self.questions.get(ix as usize) else {
+                continue;
+            };
+            let event = activity(at, ActivityKind::ReplyCreated, author, self.community)
+                .other(PersonId(q.author));
+            let reply = self
+                .session
+                .add_reply(
+                    &NewReply {
+                        thread_id: q.thread,
+                        community_id: self.community,
+                        plain: guildhall_domain::markdown::plain_text(&text),
+                        body: text,
+                        reply_to,
+                        author_id: author,
+                        at,
+                    },
+                    &q.title,
+                    &event,
+                )
+                .await?;
+            self.session
+                .record_id("comment", &id.to_string(), reply)
+                .await?;
+            self.contributed(author, at);
+            self.summary.replies += 1;
+            self.progress.advance(position, rows);
+        }
+        self.progress.finish(rows);
+        Ok(())
+    }
+
+    /// Reads a file that is not imported, to count its rows and to make
+    /// sure it is well formed.
+    fn count_rows(&mut self, file: &str, root: &'static str) -> Result<u64, ImportError> {
+        let Some(mut reader) = self.open(file, root)? else {
+            return Ok(0);
+        };
+        let mut rows = 0u64;
+        while reader.next_row()?.is_some() {
+            rows += 1;
+            self.progress.advance(reader.position(), rows);
+        }
+        self.progress.finish(rows);
+        Ok(rows)
+    }
+
+    /// Everyone who contributed becomes a member at their first
+    /// contribution, unless they already are one.
+    async fn memberships(&mut self) -> Result<(), ImportError> {
+        let members: HashSet<i64> = self
+            .session
+            .members(self.community)
+            .await?
+            .into_iter()
+            .collect();
+        let mut joins: Vec<(i64, i64)> = self
+            .first_seen
+            .iter()
+            .filter(|(p, _)| !members.contains(p))
+            .map(|(p, at)| (*at, *p))
+            .collect();
+        joins.sort_unstable();
+        for (at, person) in joins {
+            self.session
+                .add_member(
+                    self.community,
+                    person,
+                    "member",
+                    &activity(at, ActivityKind::MemberJoined, person, self.community),
+                )
+                .await?;
+            self.summary.members_added += 1;
+        }
+        Ok(())
+    }
+}

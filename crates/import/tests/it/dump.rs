@@ -1,0 +1,131 @@
+//! An independent reading of a dump: SE dumps put one `<row …/>` per line,
+//! so a line scan with a tiny attribute lookup is enough to count.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// A copy of a fixture in a fresh folder with the same name (the folder's
+/// name names the site), to be damaged by a test.
+pub fn copy_of(name: &str) -> PathBuf {
+    let root =
+        std::env::temp_dir().join(format!("gh-import-{}-{:x}", std::process::id(), rand_u64()));
+    let dir = root.join(name);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for entry in std::fs::read_dir(fixture(name)).expect("fixture") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy");
+    }
+    dir
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(0);
+    h.finish()
+}
+
+pub fn attr(line: &str, name: &str) -> Option<String> {
+    let key = format!(" {name}=\"");
+    let start = line.find(&key)? + key.len();
+    let end = line[start..].find('"')? + start;
+    Some(line[start..end].to_owned())
+}
+
+fn rows(dir: &Path, file: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+    text.lines()
+        .filter(|l| l.trim_start().starts_with("<row "))
+        .map(str::to_owned)
+        .collect()
+}
+
+pub fn unix(s: &str) -> i64 {
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+        .expect("dump time")
+        .and_utc()
+        .timestamp()
+}
+
+/// What the importer should make of a dump, counted from the files.
+#[derive(Debug)]
+pub struct Expected {
+    pub users: usize,
+    pub questions: usize,
+    pub answers: usize,
+    pub comments: usize,
+    pub solved: usize,
+    /// Whether some contribution has no known user (→ the placeholder).
+    pub placeholder: bool,
+    /// Distinct contributors, the placeholder counted once.
+    pub contributors: usize,
+    pub account_ids: HashSet<String>,
+    /// Question id → its creation time.
+    pub question_times: HashMap<String, i64>,
+}
+
+pub fn expected(dir: &Path) -> Expected {
+    let users = rows(dir, "Users.xml");
+    let user_ids: HashSet<String> = users.iter().filter_map(|l| attr(l, "Id")).collect();
+    let account_ids = users.iter().filter_map(|l| attr(l, "AccountId")).collect();
+    let posts = rows(dir, "Posts.xml");
+    let mut questions = HashSet::new();
+    let mut question_times = HashMap::new();
+    let mut accepted = HashMap::new();
+    let mut contributors = HashSet::new();
+    let who = |user: Option<String>| match user.filter(|u| user_ids.contains(u)) {
+        Some(u) => u,
+        None => "deleted".to_owned(),
+    };
+    for l in &posts {
+        if attr(l, "PostTypeId").as_deref() == Some("1") {
+            let id = attr(l, "Id").expect("Id");
+            questions.insert(id.clone());
+            question_times.insert(id.clone(), unix(&attr(l, "CreationDate").expect("date")));
+            if let Some(a) = attr(l, "AcceptedAnswerId") {
+                accepted.insert(a, id);
+            }
+            contributors.insert(who(attr(l, "OwnerUserId")));
+        }
+    }
+    let mut answers = HashSet::new();
+    let mut solved = 0;
+    for l in &posts {
+        if attr(l, "PostTypeId").as_deref() == Some("2") {
+            let parent = attr(l, "ParentId").expect("ParentId");
+            if questions.contains(&parent) {
+                let id = attr(l, "Id").expect("Id");
+                if accepted.get(&id) == Some(&parent) {
+                    solved += 1;
+                }
+                answers.insert(id);
+                contributors.insert(who(attr(l, "OwnerUserId")));
+            }
+        }
+    }
+    let mut comments = 0;
+    for l in rows(dir, "Comments.xml") {
+        let post = attr(&l, "PostId").expect("PostId");
+        if questions.contains(&post) || answers.contains(&post) {
+            comments += 1;
+            contributors.insert(who(attr(&l, "UserId")));
+        }
+    }
+    Expected {
+        users: users.len(),
+        questions: questions.len(),
+        answers: answers.len(),
+        comments,
+        solved,
+        placeholder: contributors.contains("deleted"),
+        contributors: contributors.len(),
+        account_ids,
+        question_times,
+    }
+}

@@ -1,0 +1,370 @@
+use crate::dump::{expected, fixture};
+use guildhall_import::stackexchange::{Options, import};
+use guildhall_import::{ImportError, Summary, progress::Silent};
+use guildhall_store::{SearchQuery, Store, ThreadFilter};
+use std::collections::HashMap;
+
+pub const AI: &str = "stackexchange-ai-2016";
+pub const CONLANG: &str = "stackexchange-conlang-meta-2020";
+
+pub async fn run(
+    store: &Store,
+    dir: &std::path::Path,
+    opts: &Options,
+) -> Result<Summary, ImportError> {
+    import(store, dir, opts, &mut Silent).await
+}
+
+/// What a database holds, to compare before and after.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    people: i64,
+    activity: i64,
+    last_activity: Option<i64>,
+    communities: Vec<(String, i64)>,
+}
+
+pub async fn snapshot(store: &Store) -> Snapshot {
+    let rows = store.activity_after(0, 10_000_000).await.expect("activity");
+    let mut communities = Vec::new();
+    for slug in [AI, CONLANG] {
+        if let Ok(c) = store.community_by_slug(slug).await {
+            let threads = store
+                .threads(c.id, &ThreadFilter::default(), 1, 0)
+                .await
+                .expect("threads");
+            communities.push((slug.to_owned(), threads.total));
+        }
+    }
+    Snapshot {
+        people: store.count_people().await.expect("people"),
+        activity: store.count_activity().await.expect("count"),
+        last_activity: rows.last().map(|r| r.id),
+        communities,
+    }
+}
+
+fn by_kind(rows: &[guildhall_store::ActivityRow]) -> HashMap<String, usize> {
+    let mut m = HashMap::new();
+    for r in rows {
+        *m.entry(r.kind.clone()).or_default() += 1;
+    }
+    m
+}
+
+async fn counts_and_relationships_match_the_files(name: &str) {
+    let store = guildhall_testkit::fresh_store().await;
+    let dir = fixture(name);
+    let want = expected(&dir);
+    let summary = run(&store, &dir, &Options::default())
+        .await
+        .expect("import");
+
+    assert_eq!(summary.threads as usize, want.questions, "{summary}");
+    assert_eq!(summary.replies as usize, want.answers + want.comments);
+    assert_eq!(summary.solved as usize, want.solved);
+    assert!(
+        want.solved > 0 && want.comments > 0,
+        "the fixture exercises solutions and comments"
+    );
+    let people = want.users + usize::from(want.placeholder);
+    assert_eq!(store.count_people().await.expect("people") as usize, people);
+
+    let community = store
+        .community_by_slug(name)
+        .await
+        .expect("community made for the site");
+    let help = ThreadFilter {
+        kind: Some("help"),
+        ..ThreadFilter::default()
+    };
+    let threads = store
+        .threads(community.id, &help, 100_000, 0)
+        .await
+        .expect("threads");
+    assert_eq!(threads.total as usize, want.questions);
+    let unsolved = ThreadFilter {
+        unsolved: true,
+        ..help.clone()
+    };
+    let unsolved = store
+        .threads(community.id, &unsolved, 1, 0)
+        .await
+        .expect("unsolved");
+    assert_eq!((threads.total - unsolved.total) as usize, want.solved);
+    let reply_total: i64 = threads.items.iter().map(|t| t.reply_count).sum();
+    assert_eq!(reply_total as usize, want.answers + want.comments);
+
+    // Original times: every help request was created when the dump says.
+    let author_of: HashMap<i64, i64> = threads.items.iter().map(|t| (t.id, t.author_id)).collect();
+    let helper_of: HashMap<i64, i64> = threads
+        .items
+        .iter()
+        .filter_map(|t| t.helper_id.map(|h| (t.id, h)))
+        .collect();
+    let mut created: Vec<i64> = threads.items.iter().map(|t| t.created_at).collect();
+    let mut in_dump: Vec<i64> = want.question_times.values().copied().collect();
+    created.sort_unstable();
+    in_dump.sort_unstable();
+    assert_eq!(created, in_dump);
+
+    let rows = store.activity_after(0, 10_000_000).await.expect("activity");
+    let kinds = by_kind(&rows);
+    assert_eq!(
+        kinds.get("thread.help").copied().unwrap_or(0),
+        want.questions
+    );
+    assert_eq!(
+        kinds.get("reply.created").copied().unwrap_or(0),
+        want.answers + want.comments
+    );
+    assert_eq!(kinds.get("help.solved").copied().unwrap_or(0), want.solved);
+    assert_eq!(
+        kinds.get("member.joined").copied().unwrap_or(0),
+        want.contributors
+    );
+    assert_eq!(kinds.len(), 4, "{kinds:?}");
+    let mut first_contribution: HashMap<i64, i64> = HashMap::new();
+    for r in &rows {
+        assert_eq!(r.community_id, Some(community.id));
+        match r.kind.as_str() {
+            "thread.help" => {
+                let t = r.subject_id.expect("subject");
+                assert_eq!(author_of.get(&t), Some(&r.actor_id));
+            }
+            "reply.created" => {
+                let t = r.parent_id.expect("a reply's parent is its thread");
+                assert_eq!(
+                    r.other_id,
+                    author_of.get(&t).copied(),
+                    "other = the thread's author"
+                );
+            }
+            "help.solved" => {
+                let t = r.subject_id.expect("subject");
+                assert_eq!(r.actor_id, author_of[&t], "the asker marks it");
+                assert_eq!(
+                    r.other_id,
+                    helper_of.get(&t).copied(),
+                    "other = the answerer"
+                );
+            }
+            _ => {}
+        }
+        if r.kind != "member.joined" && r.kind != "help.solved" {
+            let e = first_contribution.entry(r.actor_id).or_insert(r.at);
+            *e = (*e).min(r.at);
+        }
+    }
+    for r in rows.iter().filter(|r| r.kind == "member.joined") {
+        assert_eq!(
+            first_contribution.get(&r.actor_id),
+            Some(&r.at),
+            "joined at the first contribution"
+        );
+    }
+    for t in threads.items.iter().filter(|t| t.solved_reply_id.is_some()) {
+        let replies = store.replies(t.id).await.expect("replies");
+        let solution = replies
+            .iter()
+            .find(|r| Some(r.id) == t.solved_reply_id)
+            .expect("the solution is one of the thread's replies");
+        assert_eq!(Some(solution.author_id), t.helper_id);
+        assert!(
+            t.solved_at >= Some(solution.created_at),
+            "solved no earlier than answered"
+        );
+    }
+
+    // Imported text is searchable.
+    let sample = &threads.items[0];
+    let word = sample
+        .title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() > 5)
+        .max_by_key(|w| w.len())
+        .expect("a long word in a title")
+        .to_lowercase();
+    let hits = store
+        .search(
+            sample.author_id,
+            &SearchQuery {
+                terms: vec![word.clone()],
+                community: Some(community.id),
+                limit: 50,
+                ..SearchQuery::default()
+            },
+        )
+        .await
+        .expect("search");
+    assert!(hits.total > 0, "'{word}' finds the imported thread");
+}
+
+#[tokio::test]
+async fn ai_2016_counts_and_relationships_match_the_files() {
+    counts_and_relationships_match_the_files(AI).await;
+}
+
+#[tokio::test]
+async fn conlang_meta_2020_counts_and_relationships_match_the_files() {
+    counts_and_relationships_match_the_files(CONLANG).await;
+}
+
+#[tokio::test]
+async fn importing_twice_changes_nothing() {
+    let store = guildhall_testkit::fresh_store().await;
+    let dir = fixture(CONLANG);
+    let first = run(&store, &dir, &Options::default()).await.expect("first");
+    assert!(first.threads > 0);
+    let before = snapshot(&store).await;
+    let again = run(&store, &dir, &Options::default())
+        .await
+        .expect("second");
+    assert_eq!(snapshot(&store).await, before);
+    assert_eq!(
+        (
+            again.threads,
+            again.replies,
+            again.solved,
+            again.people_created
+        ),
+        (0, 0, 0, 0)
+    );
+    assert_eq!(again.written, Default::default());
+    assert_eq!(again.community_slug, CONLANG);
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_what_a_real_run_writes_and_writes_nothing() {
+    let store = guildhall_testkit::fresh_store().await;
+    let dir = fixture(CONLANG);
+    let before = snapshot(&store).await;
+    let dry = run(
+        &store,
+        &dir,
+        &Options {
+            dry_run: true,
+            ..Options::default()
+        },
+    )
+    .await
+    .expect("dry run");
+    assert!(dry.dry_run);
+    assert_eq!(snapshot(&store).await, before);
+    assert!(store.community_by_slug(CONLANG).await.is_err());
+    let real = run(&store, &dir, &Options::default())
+        .await
+        .expect("real run");
+    assert_eq!(
+        (
+            dry.threads,
+            dry.replies,
+            dry.solved,
+            dry.people_created,
+            dry.members_added
+        ),
+        (
+            real.threads,
+            real.replies,
+            real.solved,
+            real.people_created,
+            real.members_added
+        )
+    );
+    assert_eq!(dry.written, real.written);
+    assert!(real.written.activity > 0);
+}
+
+#[tokio::test]
+async fn accounts_seen_on_another_site_are_the_same_person() {
+    let store = guildhall_testkit::fresh_store().await;
+    run(&store, &fixture(CONLANG), &Options::default())
+        .await
+        .expect("conlang");
+    let ai = run(&store, &fixture(AI), &Options::default())
+        .await
+        .expect("ai");
+    let both = expected(&fixture(CONLANG))
+        .account_ids
+        .intersection(&expected(&fixture(AI)).account_ids)
+        .count();
+    assert!(both > 0, "the fixtures share accounts");
+    assert_eq!(ai.people_matched as usize, both);
+}
+
+#[tokio::test]
+async fn an_existing_community_is_used_and_a_missing_one_refused() {
+    let store = guildhall_testkit::fresh_store().await;
+    let dir = fixture(CONLANG);
+    let err = run(
+        &store,
+        &dir,
+        &Options {
+            community: Some("nowhere".into()),
+            dry_run: false,
+        },
+    )
+    .await
+    .expect_err("no such community");
+    assert!(
+        err.to_string().contains("there is no community 'nowhere'"),
+        "{err}"
+    );
+    assert_eq!(store.count_people().await.expect("people"), 0);
+
+    run(&store, &fixture(AI), &Options::default())
+        .await
+        .expect("ai");
+    let target = store.community_by_slug(AI).await.expect("ai community");
+    let s = run(
+        &store,
+        &dir,
+        &Options {
+            community: Some(AI.into()),
+            dry_run: false,
+        },
+    )
+    .await
+    .expect("into the ai community");
+    assert_eq!(s.community_id, target.id);
+    assert!(
+        store.community_by_slug(CONLANG).await.is_err(),
+        "no community made for the site"
+    );
+    let help = ThreadFilter {
+        kind: Some("help"),
+        ..ThreadFilter::default()
+    };
+    let total = store
+        .threads(target.id, &help, 1, 0)
+        .await
+        .expect("threads")
+        .total as usize;
+    assert_eq!(
+        total,
+        expected(&fixture(AI)).questions + expected(&dir).questions
+    );
+}
+
+#[tokio::test]
+async fn the_pulse_counts_imported_help_requests() {
+    let store = guildhall_testkit::fresh_store().await;
+    let dir = fixture(CONLANG);
+    run(&store, &dir, &Options::default())
+        .await
+        .expect("import");
+    let as_of = "2019-01-01T00:00:00Z";
+    let t = crate::dump::unix("2019-01-01T00:00:00");
+    let window =
+        guildhall_app::pulse::PulseWindow::parse(Some(as_of), Some("365")).expect("window");
+    let app = guildhall_app::App::new(store, guildhall_app::Config::default());
+    let reports = app.all_pulses(Some(CONLANG), window).await.expect("pulse");
+    let record = reports[0].record().figures.help_requests;
+    let in_window = expected(&dir)
+        .question_times
+        .values()
+        .filter(|at| **at >= t - 365 * 86_400 && **at < t)
+        .count();
+    assert!(in_window > 0);
+    assert_eq!(record, in_window as i64);
+}

@@ -1,0 +1,716 @@
+//! Import sessions: everything one run of an importer writes goes through
+//! one write transaction, so a run either lands whole or leaves nothing
+//! behind (a malformed file found halfway rolls back what came before it).
+//! Rows are queued and written as multi-row INSERTs; ids are chosen here,
+//! as rows are queued, so that replies can name their thread before
+//! anything is written. The importer decides what to write and which
+//! activity events record it; the session only writes.
+//!
+//! On SQLite the session holds the writer connection for the whole run:
+//! other writes wait (or time out) until it ends.
+
+use crate::bulk::{BulkWriter, Value};
+use crate::communities::NewCommunity;
+use crate::search::{PEOPLE_DOCS, UPSERT};
+use crate::{Backend, NewReply, NewThread, Result, Store, run_plan};
+use guildhall_domain::NewActivity;
+use sqlx::{Postgres, Sqlite, Transaction};
+
+enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Runs `$body` with `$c` bound to the session's connection.
+macro_rules! on_tx {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match $tx {
+            Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// Ids for rows of one table. SQLite: counting on from the largest id (the
+/// session holds the only writer). PostgreSQL: blocks taken from the
+/// table's identity sequence, so concurrent writers never collide.
+struct Ids {
+    table: &'static str,
+    next: i64,
+    block: Vec<i64>,
+    /// The first id handed out in this session.
+    first: Option<i64>,
+}
+
+/// Ids taken from a sequence at a time.
+const ID_BLOCK: i64 = 2_000;
+
+impl Ids {
+    fn new(table: &'static str) -> Self {
+        Ids {
+            table,
+            next: 0,
+            block: Vec::new(),
+            first: None,
+        }
+    }
+}
+
+/// A person as an importer knows them.
+#[derive(Clone, Debug)]
+pub struct ImportPerson {
+    pub name: String,
+    /// Unique among people; importers without real addresses make one up
+    /// under a reserved domain.
+    pub email: String,
+    pub bio: String,
+    pub created_at: i64,
+}
+
+/// An accepted answer: the help request it solved and who helped.
+#[derive(Clone, Debug)]
+pub struct ImportSolution {
+    pub thread_id: i64,
+    pub reply_id: i64,
+    pub helper_id: i64,
+    pub marked_by: Option<i64>,
+    pub at: i64,
+}
+
+/// A thread imported by an earlier run, for attaching new replies to it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ImportedThread {
+    pub source_id: String,
+    pub thread_id: i64,
+    pub author_id: i64,
+    pub title: String,
+    pub solved: bool,
+}
+
+/// A reply imported by an earlier run.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ImportedReply {
+    pub source_id: String,
+    pub reply_id: i64,
+    pub thread_id: i64,
+}
+
+/// Rows a session wrote (or, rolled back, would have written).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportWritten {
+    pub people: u64,
+    pub aliases: u64,
+    pub threads: u64,
+    pub replies: u64,
+    pub solutions: u64,
+    pub memberships: u64,
+    pub activity: u64,
+    pub search_documents: u64,
+    pub source_ids: u64,
+}
+
+/// One importer run's transaction and queued rows.
+pub struct ImportSession {
+    tx: Tx,
+    postgres: bool,
+    source: &'static str,
+    site: String,
+    people_ids: Ids,
+    thread_ids: Ids,
+    reply_ids: Ids,
+    people: BulkWriter,
+    aliases: BulkWriter,
+    source_ids: BulkWriter,
+    threads: BulkWriter,
+    replies: BulkWriter,
+    solutions: BulkWriter,
+    memberships: BulkWriter,
+    activity: BulkWriter,
+    docs: BulkWriter,
+    /// Rows and text bytes queued since the last flush.
+    queued_rows: usize,
+    queued_bytes: usize,
+    /// Threads of earlier runs that got new replies in this one.
+    touched: Vec<i64>,
+}
+
+/// Flush when this many rows or text bytes are queued: large statements,
+/// bounded memory.
+const FLUSH_ROWS: usize = 40_000;
+const FLUSH_BYTES: usize = 16 << 20;
+
+impl Store {
+    /// Begins an import session for one source archive: `source` names the
+    /// system (e.g. `stackexchange`), `site` the archive within it.
+    pub async fn begin_import(&self, source: &'static str, site: &str) -> Result<ImportSession> {
+        let tx = match self.backend() {
+            Backend::Sqlite(pool) => {
+                let pool = self.sqlite_writer(pool);
+                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            Backend::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        };
+        Ok(ImportSession {
+            tx,
+            postgres: self.is_postgres(),
+            source,
+            site: site.to_owned(),
+            people_ids: Ids::new("people"),
+            thread_ids: Ids::new("threads"),
+            reply_ids: Ids::new("replies"),
+            people: BulkWriter::new(
+                "people",
+                &["id", "name", "email", "bio", "org_role", "created_at"],
+            ),
+            aliases: BulkWriter::new(
+                "person_aliases",
+                &[
+                    "person_id",
+                    "source",
+                    "account",
+                    "email",
+                    "name",
+                    "created_at",
+                ],
+            ),
+            source_ids: BulkWriter::new(
+                "import_ids",
+                &["source", "site", "kind", "source_id", "local_id"],
+            ),
+            threads: BulkWriter::new(
+                "threads",
+                &[
+                    "id",
+                    "community_id",
+                    "kind",
+                    "title",
+                    "body",
+                    "tags",
+                    "author_id",
+                    "created_at",
+                    "last_activity_at",
+                ],
+            ),
+            replies: BulkWriter::new(
+                "replies",
+                &[
+                    "id",
+                    "thread_id",
+                    "author_id",
+                    "body",
+                    "reply_to",
+                    "created_at",
+                ],
+            ),
+            solutions: BulkWriter::new(
+                "help_solutions",
+                &["thread_id", "reply_id", "helper_id", "marked_by", "at"],
+            ),
+            memberships: BulkWriter::new(
+                "memberships",
+                &["community_id", "person_id", "role", "joined_at"],
+            ),
+            activity: BulkWriter::new(
+                "activity",
+                &[
+                    "at",
+                    "kind",
+                    "actor_id",
+                    "actor_unit",
+                    "community_id",
+                    "subject_id",
+                    "parent_id",
+                    "other_id",
+                ],
+            ),
+            docs: BulkWriter::new(
+                "search_documents",
+                &[
+                    "kind",
+                    "ref_id",
+                    "community_id",
+                    "thread_id",
+                    "author_id",
+                    "title",
+                    "body",
+                    "at",
+                ],
+            ),
+            queued_rows: 0,
+            queued_bytes: 0,
+            touched: Vec::new(),
+        })
+    }
+}
+
+fn event_row(ev: &NewActivity) -> [Value; 8] {
+    [
+        Value::Int(ev.at.0),
+        Value::from(ev.kind.as_str()),
+        Value::Int(ev.actor.0),
+        Value::from(ev.actor_unit.map(|u| u.0)),
+        Value::from(ev.community.map(|c| c.0)),
+        Value::from(ev.subject),
+        Value::from(ev.parent),
+        Value::from(ev.other.map(|p| p.0)),
+    ]
+}
+
+impl ImportSession {
+    pub fn site(&self) -> &str {
+        &self.site
+    }
+
+    async fn next_id(&mut self, which: fn(&mut Self) -> &mut Ids) -> Result<i64> {
+        let postgres = self.postgres;
+        let ids = which(self);
+        let table = ids.table;
+        let (needs_start, needs_block) = (ids.next == 0, ids.block.is_empty());
+        if postgres {
+            if needs_block {
+                let sql = format!(
+                    "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, {ID_BLOCK})"
+                );
+                let mut block: Vec<i64> = on_tx!(&mut self.tx, |c| {
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                        .fetch_all(&mut *c)
+                        .await?
+                });
+                block.reverse();
+                which(self).block = block;
+            }
+            let ids = which(self);
+            let id = ids.block.pop().unwrap_or_default();
+            ids.first.get_or_insert(id);
+            return Ok(id);
+        }
+        if needs_start {
+            let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {table}");
+            let max: i64 = on_tx!(&mut self.tx, |c| {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&mut *c)
+                    .await?
+            });
+            which(self).next = max + 1;
+        }
+        let ids = which(self);
+        let id = ids.next;
+        ids.next += 1;
+        ids.first.get_or_insert(id);
+        Ok(id)
+    }
+
+    /// Source ids of one kind recorded by earlier runs of this site, with
+    /// their local ids.
+    pub async fn known_ids(&mut self, kind: &str) -> Result<Vec<(String, i64)>> {
+        let (source, site) = (self.source, self.site.clone());
+        Ok(on_tx!(&mut self.tx, |c| {
+            sqlx::query_as(
+                "SELECT source_id, local_id FROM import_ids WHERE source = $1 AND site = $2 AND kind = $3",
+            )
+            .bind(source)
+            .bind(&site)
+            .bind(kind)
+            .fetch_all(&mut *c)
+            .await?
+        }))
+    }
+
+    /// Accounts of this source already tied to people (any site):
+    /// (account, person).
+    pub async fn alias_accounts(&mut self) -> Result<Vec<(String, i64)>> {
+        let source = self.source;
+        Ok(on_tx!(&mut self.tx, |c| {
+            sqlx::query_as(
+                "SELECT account, person_id FROM person_aliases WHERE source = $1 AND account IS NOT NULL",
+            )
+            .bind(source)
+            .fetch_all(&mut *c)
+            .await?
+        }))
+    }
+
+    /// The person with this email address (compared case-insensitively),
+    /// as a person or as an alias seen by an earlier import.
+    pub async fn person_by_email(&mut self, email: &str) -> Result<Option<i64>> {
+        Ok(on_tx!(&mut self.tx, |c| {
+            sqlx::query_scalar(
+                "SELECT id FROM people WHERE lower(email) = lower($1) \
+                 UNION ALL SELECT person_id FROM person_aliases WHERE lower(email) = lower($1) LIMIT 1",
+            )
+            .bind(email)
+            .fetch_optional(&mut *c)
+            .await?
+        }))
+    }
+
+    pub async fn community_by_slug(&mut self, slug: &str) -> Result<Option<i64>> {
+        Ok(on_tx!(&mut self.tx, |c| {
+            sqlx::query_scalar("SELECT id FROM communities WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(&mut *c)
+                .await?
+        }))
+    }
+
+    pub async fn community_slug(&mut self, id: i64) -> Result<Option<String>> {
+        Ok(on_tx!(&mut self.tx, |c| {
+            sqlx::query_scalar("SELECT slug FROM communities WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *c)
+                .await?
+        }))
+    }
+
+    /// Creates a community without a founder (its members arrive with the
+    /// imported history); returns its id.
+    pub async fn create_community(
+        &mut self,
+        nc: &NewCommunity,
+        reason: &str,
+        at: i64,
+    ) -> Result<i64> {
+        Ok(on_tx!(&mut self.tx, |c| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO communities (slug, name, domain_statement, purpose, visibility, membership_policy, stage, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+            )
+            .bind(&nc.slug)
+            .bind(&nc.name)
+            .bind(&nc.domain_statement)
+            .bind(&nc.purpose)
+            .bind(&nc.visibility)
+            .bind(&nc.membership_policy)
+            .bind(&nc.stage)
+            .bind(at)
+            .fetch_one(&mut *c)
+            .await
+            .map_err(crate::StoreError::unique("slug"))?;
+            sqlx::query(
+                "INSERT INTO stage_changes (community_id, from_stage, to_stage, reason, changed_by, at) VALUES ($1, NULL, $2, $3, NULL, $4)",
+            )
+            .bind(id)
+            .bind(&nc.stage)
+            .bind(reason)
+            .bind(at)
+            .execute(&mut *c)
+            .await?;
+            crate::reindex_one!(&mut *c, crate::search::COMMUNITY_DOCS, "c", id);
+            id
+        }))
+    }
+
+    /// The people who are members of a community now.
+    pub async fn members(&mut self, community: i64) -> Result<Vec<i64>> {
+        Ok(on_tx!(&mut self.tx, |c| {
+            sqlx::query_scalar("SELECT person_id FROM memberships WHERE community_id = $1")
+                .bind(community)
+                .fetch_all(&mut *c)
+                .await?
+        }))
+    }
+
+    /// Threads recorded by earlier runs of this site under `kind`.
+    pub async fn imported_threads(&mut self, kind: &str) -> Result<Vec<ImportedThread>> {
+        let (source, site) = (self.source, self.site.clone());
+        Ok(on_tx!(&mut self.tx, |c| {
+            sqlx::query_as(
+                "SELECT i.source_id, t.id AS thread_id, t.author_id, t.title, \
+                 EXISTS (SELECT 1 FROM help_solutions s WHERE s.thread_id = t.id) AS solved \
+                 FROM import_ids i JOIN threads t ON t.id = i.local_id \
+                 WHERE i.source = $1 AND i.site = $2 AND i.kind = $3",
+            )
+            .bind(source)
+            .bind(&site)
+            .bind(kind)
+            .fetch_all(&mut *c)
+            .await?
+        }))
+    }
+
+    /// Replies recorded by earlier runs of this site under `kind`.
+    pub async fn imported_replies(&mut self, kind: &str) -> Result<Vec<ImportedReply>> {
+        let (source, site) = (self.source, self.site.clone());
+        Ok(on_tx!(&mut self.tx, |c| {
+            sqlx::query_as(
+                "SELECT i.source_id, r.id AS reply_id, r.thread_id \
+                 FROM import_ids i JOIN replies r ON r.id = i.local_id \
+                 WHERE i.source = $1 AND i.site = $2 AND i.kind = $3",
+            )
+            .bind(source)
+            .bind(&site)
+            .bind(kind)
+            .fetch_all(&mut *c)
+            .await?
+        }))
+    }
+
+    fn queued(&mut self, rows: usize, bytes: usize) {
+        self.queued_rows += rows;
+        self.queued_bytes += bytes;
+    }
+
+    async fn maybe_flush(&mut self) -> Result<()> {
+        if self.queued_rows >= FLUSH_ROWS || self.queued_bytes >= FLUSH_BYTES {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes every queued row, parents before children.
+    pub async fn flush(&mut self) -> Result<()> {
+        let postgres = self.postgres;
+        for w in [
+            &mut self.people,
+            &mut self.aliases,
+            &mut self.source_ids,
+            &mut self.threads,
+            &mut self.replies,
+            &mut self.solutions,
+            &mut self.memberships,
+            &mut self.activity,
+            &mut self.docs,
+        ] {
+            if let Some((values, plan)) = w.plan(postgres) {
+                on_tx!(&mut self.tx, |c| {
+                    run_plan!(&mut *c, values, plan);
+                });
+            }
+        }
+        self.queued_rows = 0;
+        self.queued_bytes = 0;
+        Ok(())
+    }
+
+    /// Queues a person; returns their id.
+    pub async fn add_person(&mut self, p: &ImportPerson) -> Result<i64> {
+        let id = self.next_id(|s| &mut s.people_ids).await?;
+        self.people.queue([
+            Value::Int(id),
+            Value::from(p.name.as_str()),
+            Value::from(p.email.as_str()),
+            Value::from(p.bio.as_str()),
+            Value::from("member"),
+            Value::Int(p.created_at),
+        ]);
+        self.queued(1, p.name.len() + p.email.len() + p.bio.len());
+        self.maybe_flush().await?;
+        Ok(id)
+    }
+
+    /// Records who `person` was in this source.
+    pub async fn add_alias(
+        &mut self,
+        person: i64,
+        account: Option<&str>,
+        email: Option<&str>,
+        name: &str,
+        at: i64,
+    ) -> Result<()> {
+        self.aliases.queue([
+            Value::Int(person),
+            Value::from(self.source),
+            account.map_or(Value::Null, Value::from),
+            email.map_or(Value::Null, Value::from),
+            Value::from(name),
+            Value::Int(at),
+        ]);
+        self.queued(1, name.len());
+        self.maybe_flush().await
+    }
+
+    /// Records that `source_id` of `kind` in this site is `local_id` here.
+    pub async fn record_id(
+        &mut self,
+        kind: &'static str,
+        source_id: &str,
+        local_id: i64,
+    ) -> Result<()> {
+        self.source_ids.queue([
+            Value::from(self.source),
+            Value::from(self.site.as_str()),
+            Value::from(kind),
+            Value::from(source_id),
+            Value::Int(local_id),
+        ]);
+        self.queued(1, 0);
+        self.maybe_flush().await
+    }
+
+    /// Queues a thread, its event (subject set to the thread) and its
+    /// search document; returns its id.
+    pub async fn add_thread(&mut self, t: &NewThread, event: &NewActivity) -> Result<i64> {
+        let id = self.next_id(|s| &mut s.thread_ids).await?;
+        self.threads.queue([
+            Value::Int(id),
+            Value::Int(t.community_id),
+            Value::from(t.kind),
+            Value::from(t.title.as_str()),
+            Value::from(t.body.as_str()),
+            Value::from(t.tags.as_str()),
+            Value::Int(t.author_id),
+            Value::Int(t.at),
+            Value::Int(t.at),
+        ]);
+        self.activity.queue(event_row(&event.clone().subject(id)));
+        self.docs.queue([
+            Value::from("thread"),
+            Value::Int(id),
+            Value::Int(t.community_id),
+            Value::Int(id),
+            Value::Int(t.author_id),
+            Value::from(t.title.as_str()),
+            Value::Text(format!("{}\n{}", t.plain, t.tags)),
+            Value::Int(t.at),
+        ]);
+        self.queued(3, 2 * t.title.len() + t.body.len() + t.plain.len());
+        self.maybe_flush().await?;
+        Ok(id)
+    }
+
+    /// Queues a reply to `thread_title`'s thread, its event (subject = the
+    /// reply, parent = the thread) and its search document; returns its id.
+    /// The thread may come from an earlier run.
+    pub async fn add_reply(
+        &mut self,
+        r: &NewReply,
+        thread_title: &str,
+        event: &NewActivity,
+    ) -> Result<i64> {
+        let id = self.next_id(|s| &mut s.reply_ids).await?;
+        if self
+            .thread_ids
+            .first
+            .is_none_or(|first| r.thread_id < first)
+            && self.touched.last() != Some(&r.thread_id)
+        {
+            self.touched.push(r.thread_id);
+        }
+        self.replies.queue([
+            Value::Int(id),
+            Value::Int(r.thread_id),
+            Value::Int(r.author_id),
+            Value::from(r.body.as_str()),
+            Value::from(r.reply_to),
+            Value::Int(r.at),
+        ]);
+        self.activity
+            .queue(event_row(&event.clone().subject(id).parent(r.thread_id)));
+        self.docs.queue([
+            Value::from("reply"),
+            Value::Int(id),
+            Value::Int(r.community_id),
+            Value::Int(r.thread_id),
+            Value::Int(r.author_id),
+            Value::from(thread_title),
+            Value::from(r.plain.as_str()),
+            Value::Int(r.at),
+        ]);
+        self.queued(3, r.body.len() + r.plain.len() + thread_title.len());
+        self.maybe_flush().await?;
+        Ok(id)
+    }
+
+    /// Queues a solved mark and its event (subject = the thread).
+    pub async fn add_solution(&mut self, s: &ImportSolution, event: &NewActivity) -> Result<()> {
+        self.solutions.queue([
+            Value::Int(s.thread_id),
+            Value::Int(s.reply_id),
+            Value::Int(s.helper_id),
+            Value::from(s.marked_by),
+            Value::Int(s.at),
+        ]);
+        self.activity
+            .queue(event_row(&event.clone().subject(s.thread_id)));
+        self.queued(2, 0);
+        self.maybe_flush().await
+    }
+
+    /// Queues a membership and its `member.joined` event.
+    pub async fn add_member(
+        &mut self,
+        community: i64,
+        person: i64,
+        role: &'static str,
+        event: &NewActivity,
+    ) -> Result<()> {
+        self.memberships.queue([
+            Value::Int(community),
+            Value::Int(person),
+            Value::from(role),
+            Value::Int(event.at.0),
+        ]);
+        self.activity.queue(event_row(event));
+        self.queued(2, 0);
+        self.maybe_flush().await
+    }
+
+    /// Writes what is queued, brings the derived columns and indexes up to
+    /// date, and commits — or, for a dry run (`commit == false`), rolls
+    /// everything back. Returns what was (or would have been) written.
+    pub async fn finish(mut self, commit: bool) -> Result<ImportWritten> {
+        self.flush().await?;
+        let first_thread = self.thread_ids.first;
+        let first_person = self.people_ids.first;
+        let mut touched = std::mem::take(&mut self.touched);
+        touched.sort_unstable();
+        touched.dedup();
+        on_tx!(&mut self.tx, |c| {
+            const RECOUNT: &str = "UPDATE threads SET reply_count = (SELECT COUNT(*) FROM replies r WHERE r.thread_id = threads.id AND r.deleted_at IS NULL), \
+                 last_activity_at = COALESCE((SELECT MAX(r.created_at) FROM replies r WHERE r.thread_id = threads.id), created_at)";
+            if let Some(first) = first_thread {
+                let mut qb = sqlx::QueryBuilder::new(RECOUNT);
+                qb.push(" WHERE id >= ").push_bind(first);
+                qb.build().execute(&mut *c).await?;
+            }
+            for chunk in touched.chunks(1_000) {
+                let mut qb = sqlx::QueryBuilder::new(RECOUNT);
+                qb.push(" WHERE id IN (");
+                let mut list = qb.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                qb.push(")");
+                qb.build().execute(&mut *c).await?;
+            }
+            if let Some(first) = first_person {
+                let mut qb = sqlx::QueryBuilder::new(PEOPLE_DOCS);
+                qb.push("WHERE p.id >= ").push_bind(first).push(UPSERT);
+                qb.build().execute(&mut *c).await?;
+            }
+        });
+        let written = ImportWritten {
+            people: self.people.written,
+            aliases: self.aliases.written,
+            threads: self.threads.written,
+            replies: self.replies.written,
+            solutions: self.solutions.written,
+            memberships: self.memberships.written,
+            activity: self.activity.written,
+            search_documents: self.docs.written + self.people.written,
+            source_ids: self.source_ids.written,
+        };
+        match self.tx {
+            Tx::Sqlite(t) if commit => t.commit().await?,
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Postgres(t) if commit => t.commit().await?,
+            Tx::Postgres(t) => t.rollback().await?,
+        }
+        Ok(written)
+    }
+
+    /// Abandons the session: nothing it wrote remains.
+    pub async fn abort(self) -> Result<()> {
+        match self.tx {
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+}
