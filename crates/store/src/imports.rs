@@ -138,6 +138,9 @@ pub struct ImportSession {
     queued_bytes: usize,
     /// Threads of earlier runs that got new replies in this one.
     touched: Vec<i64>,
+    /// SQLite: the full-text insert trigger, dropped for the session, and
+    /// the last search document before it; see [`ImportSession::finish`].
+    search_trigger: Option<(String, i64)>,
 }
 
 /// Flush when this many rows or text bytes are queued: large statements,
@@ -149,10 +152,32 @@ impl Store {
     /// Begins an import session for one source archive: `source` names the
     /// system (e.g. `stackexchange`), `site` the archive within it.
     pub async fn begin_import(&self, source: &'static str, site: &str) -> Result<ImportSession> {
+        let mut search_trigger = None;
         let tx = match self.backend() {
             Backend::Sqlite(pool) => {
                 let pool = self.sqlite_writer(pool);
-                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?)
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                // Indexing each document through the insert trigger was the
+                // largest cost of an import; the documents are indexed in
+                // one pass when the session finishes instead. DDL is part of
+                // the transaction: a rolled back run keeps its trigger, and
+                // no other writer can insert meanwhile.
+                let trigger: Option<String> = sqlx::query_scalar(
+                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'search_documents_ai'",
+                )
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(sql) = trigger {
+                    let before: i64 =
+                        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM search_documents")
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    sqlx::query("DROP TRIGGER search_documents_ai")
+                        .execute(&mut *tx)
+                        .await?;
+                    search_trigger = Some((sql, before));
+                }
+                Tx::Sqlite(tx)
             }
             Backend::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         };
@@ -245,6 +270,7 @@ impl Store {
             queued_rows: 0,
             queued_bytes: 0,
             touched: Vec::new(),
+            search_trigger,
         })
     }
 }
@@ -685,6 +711,22 @@ impl ImportSession {
                 qb.build().execute(&mut *c).await?;
             }
         });
+        // Every document of the session is new (its rows are only ever
+        // inserted), so indexing those past the earlier last one brings the
+        // full-text index exactly up to date.
+        if let (Some((trigger, before)), Tx::Sqlite(t)) = (self.search_trigger.take(), &mut self.tx)
+        {
+            sqlx::query(
+                "INSERT INTO search_index (rowid, title, body) \
+                 SELECT id, title, body FROM search_documents WHERE id > $1",
+            )
+            .bind(before)
+            .execute(&mut **t)
+            .await?;
+            sqlx::query(sqlx::AssertSqlSafe(trigger))
+                .execute(&mut **t)
+                .await?;
+        }
         let written = ImportWritten {
             people: self.people.written,
             aliases: self.aliases.written,
