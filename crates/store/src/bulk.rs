@@ -156,6 +156,15 @@ impl BulkWriter {
         Some((values, plan))
     }
 
+    pub(crate) fn table(&self) -> &'static str {
+        self.table
+    }
+
+    /// Rows written and queued.
+    pub(crate) fn total(&self) -> u64 {
+        self.written + self.pending() as u64
+    }
+
     /// Queues a row without writing it: the caller flushes inside its own
     /// transaction (see `imports`).
     pub(crate) fn queue(&mut self, row: impl IntoIterator<Item = Value>) {
