@@ -138,13 +138,31 @@ impl BulkWriter {
         let per_statement = (BINDS_PER_STATEMENT / cols).max(1);
         let mut plan = Vec::new();
         let mut left = total_rows;
+        // Full statements, then the rest in statements of powers of two
+        // rows: a handful of distinct statements per table, each prepared
+        // once per connection and reused. One statement per leftover size
+        // left every flush with a new huge prepared statement in the
+        // connection's cache.
         while left > 0 {
-            let n = left.min(per_statement);
+            let n = if left >= per_statement {
+                per_statement
+            } else {
+                1 << left.ilog2()
+            };
             plan.push((n * cols, self.statement(n, postgres)));
             left -= n;
         }
         self.written += total_rows as u64;
         Some((values, plan))
+    }
+
+    pub(crate) fn table(&self) -> &'static str {
+        self.table
+    }
+
+    /// Rows written and queued.
+    pub(crate) fn total(&self) -> u64 {
+        self.written + self.pending() as u64
     }
 
     /// Queues a row without writing it: the caller flushes inside its own

@@ -138,7 +138,30 @@ pub struct ImportSession {
     queued_bytes: usize,
     /// Threads of earlier runs that got new replies in this one.
     touched: Vec<i64>,
+    /// SQLite: the full-text insert trigger, dropped for the session, and
+    /// the last search document before it; see [`ImportSession::finish`].
+    search_trigger: Option<(String, i64)>,
+    /// SQLite: tables whose secondary indexes a large import rebuilds once
+    /// at the end instead of updating them row by row.
+    index_plans: Vec<IndexPlan>,
 }
+
+struct IndexPlan {
+    table: &'static str,
+    /// Rows before the session (estimated by the largest rowid).
+    before: i64,
+    /// Definitions of the indexes dropped, once they are.
+    dropped: Option<Vec<String>>,
+}
+
+/// Tables with most rows per imported post and secondary indexes.
+const REINDEXED_TABLES: [&str; 4] = ["activity", "search_documents", "replies", "threads"];
+
+/// Rebuilding a table's indexes costs a sort of the whole table: it only
+/// pays when the session adds at least as many rows as were there. Below
+/// this many rows either way is quick; the fixtures' dumps are above it, so
+/// the tests take the rebuilding path too.
+const REINDEX_MIN_ROWS: u64 = 1_000;
 
 /// Flush when this many rows or text bytes are queued: large statements,
 /// bounded memory.
@@ -149,10 +172,44 @@ impl Store {
     /// Begins an import session for one source archive: `source` names the
     /// system (e.g. `stackexchange`), `site` the archive within it.
     pub async fn begin_import(&self, source: &'static str, site: &str) -> Result<ImportSession> {
+        let mut search_trigger = None;
+        let mut index_plans = Vec::new();
         let tx = match self.backend() {
             Backend::Sqlite(pool) => {
                 let pool = self.sqlite_writer(pool);
-                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?)
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                // Indexing each document through the insert trigger was the
+                // largest cost of an import; the documents are indexed in
+                // one pass when the session finishes instead. DDL is part of
+                // the transaction: a rolled back run keeps its trigger, and
+                // no other writer can insert meanwhile.
+                let trigger: Option<String> = sqlx::query_scalar(
+                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'search_documents_ai'",
+                )
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(sql) = trigger {
+                    let before: i64 =
+                        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM search_documents")
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    sqlx::query("DROP TRIGGER search_documents_ai")
+                        .execute(&mut *tx)
+                        .await?;
+                    search_trigger = Some((sql, before));
+                }
+                for table in REINDEXED_TABLES {
+                    let sql = format!("SELECT COALESCE(MAX(rowid), 0) FROM {table}");
+                    let before: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    index_plans.push(IndexPlan {
+                        table,
+                        before,
+                        dropped: None,
+                    });
+                }
+                Tx::Sqlite(tx)
             }
             Backend::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         };
@@ -245,6 +302,8 @@ impl Store {
             queued_rows: 0,
             queued_bytes: 0,
             touched: Vec::new(),
+            search_trigger,
+            index_plans,
         })
     }
 }
@@ -463,8 +522,76 @@ impl ImportSession {
         Ok(())
     }
 
+    /// Drops the secondary indexes of tables that this session fills
+    /// mostly by itself (SQLite; the drop is part of the transaction).
+    async fn suspend_large_indexes(&mut self) -> Result<()> {
+        let Tx::Sqlite(t) = &mut self.tx else {
+            return Ok(());
+        };
+        let writers = [&self.activity, &self.docs, &self.replies, &self.threads];
+        for plan in self.index_plans.iter_mut().filter(|p| p.dropped.is_none()) {
+            let Some(w) = writers.iter().find(|w| w.table() == plan.table) else {
+                continue;
+            };
+            let rows = w.total();
+            if rows < REINDEX_MIN_ROWS || (rows as i64) < plan.before {
+                continue;
+            }
+            let indexes: Vec<(String, String)> = sqlx::query_as(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 \
+                 AND sql IS NOT NULL AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
+            )
+            .bind(plan.table)
+            .fetch_all(&mut **t)
+            .await?;
+            for (name, _) in &indexes {
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
+                    .execute(&mut **t)
+                    .await?;
+            }
+            plan.dropped = Some(indexes.into_iter().map(|(_, sql)| sql).collect());
+        }
+        Ok(())
+    }
+
+    /// Rebuilds the indexes [`Self::suspend_large_indexes`] dropped.
+    async fn restore_large_indexes(&mut self) -> Result<()> {
+        let Tx::Sqlite(t) = &mut self.tx else {
+            return Ok(());
+        };
+        let statements: Vec<String> = self
+            .index_plans
+            .iter_mut()
+            .filter_map(|p| p.dropped.take())
+            .flatten()
+            .collect();
+        if statements.is_empty() {
+            return Ok(());
+        }
+        // The sort behind each index spills to a temporary file instead of
+        // holding every key in memory (see open.rs for the usual setting).
+        sqlx::raw_sql("PRAGMA temp_store = FILE")
+            .execute(&mut **t)
+            .await?;
+        let mut outcome = Ok(());
+        for sql in statements {
+            outcome = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut **t)
+                .await
+                .map(|_| ());
+            if outcome.is_err() {
+                break;
+            }
+        }
+        sqlx::raw_sql("PRAGMA temp_store = MEMORY")
+            .execute(&mut **t)
+            .await?;
+        Ok(outcome?)
+    }
+
     /// Writes every queued row, parents before children.
     pub async fn flush(&mut self) -> Result<()> {
+        self.suspend_large_indexes().await?;
         let postgres = self.postgres;
         for w in [
             &mut self.people,
@@ -656,6 +783,7 @@ impl ImportSession {
     /// everything back. Returns what was (or would have been) written.
     pub async fn finish(mut self, commit: bool) -> Result<ImportWritten> {
         self.flush().await?;
+        self.restore_large_indexes().await?;
         let first_thread = self.thread_ids.first;
         let first_person = self.people_ids.first;
         let mut touched = std::mem::take(&mut self.touched);
@@ -685,6 +813,22 @@ impl ImportSession {
                 qb.build().execute(&mut *c).await?;
             }
         });
+        // Every document of the session is new (its rows are only ever
+        // inserted), so indexing those past the earlier last one brings the
+        // full-text index exactly up to date.
+        if let (Some((trigger, before)), Tx::Sqlite(t)) = (self.search_trigger.take(), &mut self.tx)
+        {
+            sqlx::query(
+                "INSERT INTO search_index (rowid, title, body) \
+                 SELECT id, title, body FROM search_documents WHERE id > $1",
+            )
+            .bind(before)
+            .execute(&mut **t)
+            .await?;
+            sqlx::query(sqlx::AssertSqlSafe(trigger))
+                .execute(&mut **t)
+                .await?;
+        }
         let written = ImportWritten {
             people: self.people.written,
             aliases: self.aliases.written,
