@@ -7,7 +7,8 @@
 //!   reply in that parent's thread, replying to the parent when the parent
 //!   is itself a reply. A reply whose ancestors are all missing joins the
 //!   thread of the same normalized subject ("Re: X" → "X") in the same
-//!   file, else starts a thread of its own; the summary counts both.
+//!   file with a message in the 30 days around it, else starts a thread of
+//!   its own; the summary counts both.
 //! - any other message starts a discussion thread: title = Subject, body =
 //!   the message's text with its quoted lines kept.
 //! - the same Message-ID seen again (an archive of the same month served
@@ -38,7 +39,7 @@ use crate::{ImportError, Summary, html};
 use guildhall_domain::text::Slug;
 use guildhall_domain::{ActivityKind, CommunityId, NewActivity, PersonId, ThreadKind, Timestamp};
 use guildhall_store::{ImportPerson, ImportSession, NewCommunity, NewReply, NewThread, Store};
-use mail_parser::{HeaderValue, MessageParser, MimeHeaders, PartType};
+use mail_parser::{HeaderName, HeaderValue, MessageParser, MimeHeaders, PartType};
 use reader::{MboxReader, RawMessage};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -46,6 +47,11 @@ use std::path::{Path, PathBuf};
 pub use reader::{from_line_date, iso_date};
 
 pub const SOURCE: &str = "mbox";
+
+/// A reply without known ancestors joins a thread of the same subject only
+/// if that thread had a message this close in time: a year's archive
+/// reuses subjects ("Re: Release") for unrelated conversations.
+const SUBJECT_WINDOW: i64 = 30 * 86_400;
 
 /// Options of `guildhall import mbox`.
 #[derive(Clone, Debug, Default)]
@@ -86,8 +92,9 @@ struct Run<'a> {
     people: HashMap<String, i64>,
     /// Addresses already recorded as this source's aliases.
     aliased: HashSet<String>,
-    /// Normalized subject → thread, for the current file.
-    subjects: HashMap<String, u32>,
+    /// Normalized subject → (thread, time of its latest message), for
+    /// the current file.
+    subjects: HashMap<String, (u32, i64)>,
     first_seen: HashMap<i64, i64>,
     /// The date of the previous message, for messages without one.
     previous_at: Option<i64>,
@@ -131,7 +138,7 @@ pub async fn import(
                 community_slug: slug.as_str().to_owned(),
                 ..Summary::default()
             },
-            parser: MessageParser::new(),
+            parser: parser(),
             threads: Vec::new(),
             messages: HashMap::new(),
             earlier: HashSet::new(),
@@ -160,6 +167,20 @@ pub async fn import(
 fn activity(at: i64, kind: ActivityKind, actor: i64, community: i64) -> NewActivity {
     NewActivity::new(Timestamp(at), kind, PersonId(actor), None)
         .in_community(CommunityId(community))
+}
+
+/// Only what the import reads: parsing every Received and list header
+/// would cost a third of the run.
+fn parser() -> MessageParser {
+    MessageParser::new()
+        .with_mime_headers()
+        .header_date(HeaderName::Date)
+        .header_address(HeaderName::From)
+        .header_text(HeaderName::Subject)
+        .header_id(HeaderName::MessageId)
+        .header_id(HeaderName::InReplyTo)
+        .header_id(HeaderName::References)
+        .default_header_ignore()
 }
 
 /// Message ids of an In-Reply-To or References header, oldest first.
@@ -306,6 +327,27 @@ fn normalized_email(address: &str) -> Option<String> {
         return None;
     }
     Some(a)
+}
+
+/// The sender's name and normalized address. Pipermail hides addresses
+/// as `From: user at example.com (Name)`, which parses as a name only.
+fn sender(msg: &mail_parser::Message<'_>) -> (String, Option<String>) {
+    let Some(a) = msg.from().and_then(|a| a.first()) else {
+        return (String::new(), None);
+    };
+    let name = a.name().unwrap_or_default().trim().to_owned();
+    if let Some(email) = a.address().and_then(normalized_email) {
+        return (name, Some(email));
+    }
+    let raw = msg.header_raw("From").unwrap_or_default().trim();
+    let (addr, comment) = match raw.split_once('(') {
+        Some((addr, rest)) => (addr, rest.trim_end().trim_end_matches(')').trim()),
+        None => (raw, ""),
+    };
+    match normalized_email(addr) {
+        Some(email) => (comment.to_owned(), Some(email)),
+        None => (name, None),
+    }
 }
 
 fn truncate_chars(s: &str, max: usize) -> String {
@@ -516,7 +558,8 @@ impl Run<'_> {
                 let by_subject = self
                     .subjects
                     .get(&key)
-                    .map(|&thread| Placed { thread, reply: 0 });
+                    .filter(|(_, last)| (mail.at - last).abs() <= SUBJECT_WINDOW)
+                    .map(|&(thread, _)| Placed { thread, reply: 0 });
                 self.summary.note(if by_subject.is_some() {
                     "replies whose parent is not in the archive, placed in the thread of the same subject"
                 } else {
@@ -531,7 +574,7 @@ impl Run<'_> {
             None => self.thread(&mail, author).await?,
         };
         if !key.is_empty() {
-            self.subjects.entry(key).or_insert(placed.thread);
+            self.subjects.insert(key, (placed.thread, mail.at));
         }
         self.messages.insert(mail.id.into(), placed);
         Ok(())
@@ -573,13 +616,7 @@ impl Run<'_> {
         parents.extend(ids(msg.in_reply_to()));
         let subject_raw = msg.subject().unwrap_or_default().trim().to_owned();
         let has_parent_refs = !parents.is_empty() || is_reply_subject(&subject_raw);
-        let (name, email) = match msg.from().and_then(|a| a.first()) {
-            Some(a) => (
-                a.name().unwrap_or_default().trim().to_owned(),
-                a.address().and_then(normalized_email),
-            ),
-            None => (String::new(), None),
-        };
+        let (name, email) = sender(&msg);
         let at = msg
             .date()
             .filter(|d| d.is_valid())
@@ -879,6 +916,26 @@ mod tests {
                 "<bold>Hi</bold>\nthere\n\n<<x> <fontfamily><param>Courier</param>y</fontfamily>"
             ),
             "Hi there\n<x> y"
+        );
+    }
+
+    #[test]
+    fn pipermail_senders_are_found() {
+        let raw = b"From: ann at example.org (Ann Lee)\nSubject: x\n\nhi\n";
+        let msg = mail_parser::MessageParser::new()
+            .parse(raw)
+            .expect("parses");
+        assert_eq!(
+            super::sender(&msg),
+            ("Ann Lee".to_owned(), Some("ann@example.org".to_owned()))
+        );
+        let raw = b"From: Bob <Bob@Example.org>\n\nhi\n";
+        let msg = mail_parser::MessageParser::new()
+            .parse(raw)
+            .expect("parses");
+        assert_eq!(
+            super::sender(&msg),
+            ("Bob".to_owned(), Some("bob@example.org".to_owned()))
         );
     }
 
