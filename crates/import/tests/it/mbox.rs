@@ -482,3 +482,71 @@ async fn garbage_binary_and_wrong_encodings_are_refused() {
     assert_eq!(offset, 38);
     assert!(message.contains("header"), "{message}");
 }
+
+#[tokio::test]
+async fn replies_whose_parent_is_missing_land_in_a_sensible_thread() {
+    let mbox = "From a@x.org Mon Nov  6 10:00:00 2017
+From: Ann <a@x.org>
+Subject: Plan
+Date: Mon, 6 Nov 2017 10:00:00 +0000
+Message-ID: <a@x.org>
+
+The plan.
+
+From b@x.org Mon Nov  6 11:00:00 2017
+From: Bob <B@X.org>
+Subject: Re: [dev] Plan
+Date: Mon, 6 Nov 2017 11:00:00 +0000
+Message-ID: <b@x.org>
+In-Reply-To: <lost@x.org>
+
+>From the plan: yes.
+
+From c@x.org Mon Nov  6 12:00:00 2017
+From: Cy <c@x.org>
+Subject: Re: something else
+Date: Mon, 6 Nov 2017 12:00:00 +0000
+Message-ID: <c@x.org>
+References: <lost2@x.org>
+
+Own thread.
+
+From a@x.org Mon Nov  6 13:00:00 2017
+From: a@x.org
+Subject: Re: Plan
+Date: Mon, 6 Nov 2017 13:00:00 +0000
+Message-ID: <d@x.org>
+References: <lost@x.org> <b@x.org>
+
+To Bob.
+";
+    let path = damaged("orphans.mbox", mbox.as_bytes());
+    let store = guildhall_testkit::fresh_store().await;
+    let s = run(&store, &[path], false).await.expect("import");
+    assert_eq!((s.threads, s.replies, s.people_created), (2, 2, 3), "{s}");
+    let c = store
+        .community_by_slug("maven-dev")
+        .await
+        .expect("community");
+    let page = store
+        .threads(c.id, &ThreadFilter::default(), 10, 0)
+        .await
+        .expect("threads");
+    let plan = page.items.iter().find(|t| t.title == "Plan").expect("Plan");
+    let replies = store.replies(plan.id).await.expect("replies");
+    assert_eq!(replies.len(), 2);
+    assert_eq!(replies[0].body, "From the plan: yes.", ">From unquoted");
+    assert_eq!(
+        replies[0].reply_to, None,
+        "placed by subject, under the thread"
+    );
+    assert_eq!(
+        replies[1].reply_to,
+        Some(replies[0].id),
+        "the nearest known ancestor of References"
+    );
+    assert_eq!(
+        replies[1].author_id, plan.author_id,
+        "same address, same person"
+    );
+}
