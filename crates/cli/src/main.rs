@@ -130,6 +130,20 @@ enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Mailing-list archives: mbox files (also pipermail's text archives),
+    /// unpacked. Messages archived more than once are imported once, and
+    /// running it again changes nothing.
+    Mbox {
+        /// The archive files, read in order (oldest first threads best).
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// The community to import into; created if it does not exist.
+        #[arg(long)]
+        community: String,
+        /// Read and check everything, report what would be written, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -185,6 +199,26 @@ fn explain(e: AppError) -> anyhow::Error {
     match e {
         AppError::Validation(f) => anyhow::anyhow!("invalid input: {}", f.summary()),
         other => anyhow::anyhow!("{other}"),
+    }
+}
+
+/// A bar on a terminal, log lines otherwise.
+fn import_progress() -> Box<dyn guildhall_import::progress::Progress> {
+    if std::io::stdout().is_terminal() && std::io::stderr().is_terminal() {
+        Box::new(guildhall_import::progress::Bar::new())
+    } else {
+        Box::new(guildhall_import::progress::Lines::new(
+            std::time::Duration::from_secs(5),
+        ))
+    }
+}
+
+fn import_failed(e: guildhall_import::ImportError) -> anyhow::Error {
+    match e {
+        guildhall_import::ImportError::Malformed { .. } => anyhow::anyhow!(
+            "{e}\nNothing was imported: the database is as it was. Fix or re-download the file and run the import again."
+        ),
+        other => anyhow::anyhow!("{other}\nNothing was imported."),
     }
 }
 
@@ -297,6 +331,23 @@ async fn run(cli: Cli) -> Result<()> {
                         ),
                         other => anyhow::anyhow!("{other}\nNothing was imported."),
                     })?;
+            store.close().await;
+            print!("{summary}");
+            println!("Took {:.1}s.", started.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Command::Import(ImportCommand::Mbox {
+            files,
+            community,
+            dry_run,
+        }) => {
+            let store = open(&cli.database, OpenMode::MustExist).await?;
+            let opts = guildhall_import::mbox::Options { community, dry_run };
+            let mut progress = import_progress();
+            let started = std::time::Instant::now();
+            let summary = guildhall_import::mbox::import(&store, &files, &opts, progress.as_mut())
+                .await
+                .map_err(import_failed)?;
             store.close().await;
             print!("{summary}");
             println!("Took {:.1}s.", started.elapsed().as_secs_f64());
@@ -544,6 +595,17 @@ mod tests {
                 "stackexchange",
                 "dump",
                 "--dry-run",
+                "--database",
+                "x.db",
+            ],
+            vec![
+                "guildhall",
+                "import",
+                "mbox",
+                "a.mbox",
+                "b.mbox",
+                "--community",
+                "dev",
                 "--database",
                 "x.db",
             ],

@@ -1,5 +1,5 @@
 //! Guildhall's importers: bring in the communities an organization already
-//! has (a Stack Exchange site today) with their people, threads, replies,
+//! has (Stack Exchange sites, mailing-list archives) with their people, threads, replies,
 //! solved requests and the activity log that the pulse is computed from.
 //!
 //! Every importer streams its input (one row or message in memory at a
@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 pub mod html;
+pub mod mbox;
 pub mod progress;
 pub mod stackexchange;
 mod xml;

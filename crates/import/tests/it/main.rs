@@ -1,7 +1,9 @@
-//! The Stack Exchange importer on real dumps, on SQLite and (with
-//! GUILDHALL_TEST_DATABASE_URL) on PostgreSQL. Expected figures are
-//! computed here from the XML with a scanner of its own, not the importer's.
+//! The importers on real data (Stack Exchange dumps, Apache list
+//! archives), on SQLite and (with GUILDHALL_TEST_DATABASE_URL) on
+//! PostgreSQL. Expected figures are computed here from the files with
+//! scanners of their own, not the importers'.
 
 mod dump;
 mod malformed;
+mod mbox;
 mod stackexchange;

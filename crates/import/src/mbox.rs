@@ -1,0 +1,954 @@
+//! Mailing-list archives (mbox, and pipermail's text archives, which are
+//! mbox files) into one community's discussions.
+//!
+//! Mapping:
+//! - a message whose parent (In-Reply-To, else the nearest known message
+//!   of References) is in the archive, or was imported before, becomes a
+//!   reply in that parent's thread, replying to the parent when the parent
+//!   is itself a reply. A reply whose ancestors are all missing joins the
+//!   thread of the same normalized subject ("Re: X" → "X") in the same
+//!   file with a message in the 30 days around it, else starts a thread of
+//!   its own; the summary counts both.
+//! - any other message starts a discussion thread: title = Subject, body =
+//!   the message's text with its quoted lines kept.
+//! - the same Message-ID seen again (an archive of the same month served
+//!   by another mirror, or a second run) is imported once: ids are recorded
+//!   under source `mbox`, site = the community's address.
+//! - senders are people matched by normalized email address (lowercase,
+//!   trimmed): a person with that address or alias, else a new person; an
+//!   alias of source `mbox` records the address they wrote from. Everyone
+//!   joins the community at their first message.
+//!
+//! Text: MIME is decoded by mail-parser (charsets, quoted-printable,
+//! base64, nested parts); text/html parts without a plain alternative are
+//! turned into text, text/enriched loses its formatting commands,
+//! attachments are counted as skipped. A message without a usable Date
+//! takes its From_ line's date, else the previous message's.
+//!
+//! Malformed vs odd: a file that does not start with a From_ line, a
+//! message whose first line is not a header field, NUL bytes (binary data,
+//! not mail), and a file that ends inside a message (headers not closed,
+//! multipart without its closing boundary) stop the import. Odd messages
+//! (no Message-ID, no sender, no subject, empty bodies) are imported and
+//! counted under notes.
+
+mod reader;
+
+use crate::progress::Progress;
+use crate::{ImportError, Summary, html};
+use guildhall_domain::text::Slug;
+use guildhall_domain::{ActivityKind, CommunityId, NewActivity, PersonId, ThreadKind, Timestamp};
+use guildhall_store::{ImportPerson, ImportSession, NewCommunity, NewReply, NewThread, Store};
+use mail_parser::{HeaderName, HeaderValue, MessageParser, MimeHeaders, PartType};
+use reader::{MboxReader, RawMessage};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+pub use reader::{from_line_date, iso_date};
+
+pub const SOURCE: &str = "mbox";
+
+/// A reply without known ancestors joins a thread of the same subject only
+/// if that thread had a message this close in time: a year's archive
+/// reuses subjects ("Re: Release") for unrelated conversations.
+const SUBJECT_WINDOW: i64 = 30 * 86_400;
+
+/// Options of `guildhall import mbox`.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The community to import into (created when it does not exist).
+    pub community: String,
+    /// Do everything, then roll it back.
+    pub dry_run: bool,
+}
+
+/// A thread of this community's archive, imported now or by an earlier run.
+struct ThreadInfo {
+    id: i64,
+    author: i64,
+    title: Box<str>,
+}
+
+/// Where a message landed: its thread, and the reply (0 for the opening
+/// message).
+#[derive(Clone, Copy)]
+struct Placed {
+    thread: u32,
+    reply: i64,
+}
+
+struct Run<'a> {
+    session: &'a mut ImportSession,
+    progress: &'a mut dyn Progress,
+    community: i64,
+    summary: Summary,
+    parser: MessageParser,
+    threads: Vec<ThreadInfo>,
+    /// Message-ID → where it landed.
+    messages: HashMap<Box<str>, Placed>,
+    /// Message-IDs recorded by earlier runs.
+    earlier: HashSet<Box<str>>,
+    /// Normalized address → person.
+    people: HashMap<String, i64>,
+    /// Addresses already recorded as this source's aliases.
+    aliased: HashSet<String>,
+    /// Normalized subject → (thread, time of its latest message), for
+    /// the current file.
+    subjects: HashMap<String, (u32, i64)>,
+    first_seen: HashMap<i64, i64>,
+    /// The date of the previous message, for messages without one.
+    previous_at: Option<i64>,
+}
+
+/// Imports the mbox `files` into `opts.community`. On any error nothing of
+/// the run remains.
+pub async fn import(
+    store: &Store,
+    files: &[PathBuf],
+    opts: &Options,
+    progress: &mut dyn Progress,
+) -> Result<Summary, ImportError> {
+    let slug = Slug::parse(opts.community.trim()).map_err(|m| {
+        ImportError::Refused(format!(
+            "--community '{}': {m}; give the address (slug) of the community to import into",
+            opts.community
+        ))
+    })?;
+    if files.is_empty() {
+        return Err(ImportError::Refused(
+            "no mbox file given: name one or more archive files".into(),
+        ));
+    }
+    for f in files {
+        if !f.is_file() {
+            return Err(ImportError::Refused(format!(
+                "'{}' is not a file: name mbox archive files (unpacked, not .gz)",
+                f.display()
+            )));
+        }
+    }
+    let mut session = store.begin_import(SOURCE, slug.as_str()).await?;
+    let outcome = {
+        let mut run = Run {
+            session: &mut session,
+            progress,
+            community: 0,
+            summary: Summary {
+                dry_run: opts.dry_run,
+                community_slug: slug.as_str().to_owned(),
+                ..Summary::default()
+            },
+            parser: parser(),
+            threads: Vec::new(),
+            messages: HashMap::new(),
+            earlier: HashSet::new(),
+            people: HashMap::new(),
+            aliased: HashSet::new(),
+            subjects: HashMap::new(),
+            first_seen: HashMap::new(),
+            previous_at: None,
+        };
+        run.all(slug.as_str(), files).await.map(|()| run.summary)
+    };
+    match outcome {
+        Ok(mut summary) => {
+            summary.written = session.finish(!opts.dry_run).await?;
+            Ok(summary)
+        }
+        Err(e) => {
+            if let Err(rollback) = session.abort().await {
+                tracing::warn!(error = %rollback, "rolling back the import failed; the database discards it anyway");
+            }
+            Err(e)
+        }
+    }
+}
+
+fn activity(at: i64, kind: ActivityKind, actor: i64, community: i64) -> NewActivity {
+    NewActivity::new(Timestamp(at), kind, PersonId(actor), None)
+        .in_community(CommunityId(community))
+}
+
+/// Only what the import reads: parsing every Received and list header
+/// would cost a third of the run.
+fn parser() -> MessageParser {
+    MessageParser::new()
+        .with_mime_headers()
+        .header_date(HeaderName::Date)
+        .header_address(HeaderName::From)
+        .header_text(HeaderName::Subject)
+        .header_id(HeaderName::MessageId)
+        .header_id(HeaderName::InReplyTo)
+        .header_id(HeaderName::References)
+        .default_header_ignore()
+}
+
+/// Message ids of an In-Reply-To or References header, oldest first.
+fn ids(value: &HeaderValue<'_>) -> Vec<String> {
+    match value {
+        HeaderValue::Text(t) => vec![clean_id(t)],
+        HeaderValue::TextList(list) => list.iter().map(|t| clean_id(t)).collect(),
+        _ => Vec::new(),
+    }
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect()
+}
+
+fn clean_id(id: &str) -> String {
+    id.trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim()
+        .to_owned()
+}
+
+/// The subject without reply and forward prefixes or list tags, lowercase:
+/// "Re: [dev] Fwd: X" → "x".
+pub fn normalized_subject(subject: &str) -> String {
+    let mut s = subject.trim();
+    loop {
+        let before = s;
+        if s.starts_with('[')
+            && let Some(end) = s.find(']')
+        {
+            s = s[end + 1..].trim_start();
+        }
+        for prefix in ["re:", "fwd:", "fw:", "aw:", "sv:", "re :"] {
+            if s.len() >= prefix.len()
+                && s.is_char_boundary(prefix.len())
+                && s[..prefix.len()].eq_ignore_ascii_case(prefix)
+            {
+                s = s[prefix.len()..].trim_start();
+            }
+        }
+        if s == before {
+            break;
+        }
+    }
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// "Re: X" or "[list] Re: X": a reply, even when its headers say nothing.
+fn is_reply_subject(subject: &str) -> bool {
+    let mut s = subject.trim();
+    while s.starts_with('[')
+        && let Some(end) = s.find(']')
+    {
+        s = s[end + 1..].trim_start();
+    }
+    let lower = s.get(..3).unwrap_or_default().to_ascii_lowercase();
+    matches!(lower.as_str(), "re:" | "aw:" | "sv:")
+}
+
+/// Text of a text/enriched part (RFC 1896): formatting commands and their
+/// parameters dropped, `<<` is a literal `<`, a lone line break is a space.
+pub fn enriched_to_text(src: &str) -> String {
+    let mut out = String::with_capacity(src.len());
+    let mut rest = src;
+    let mut in_param = 0u32;
+    while let Some(lt) = rest.find('<') {
+        if in_param == 0 {
+            out.push_str(&rest[..lt]);
+        }
+        let after = &rest[lt + 1..];
+        if let Some(stripped) = after.strip_prefix('<') {
+            if in_param == 0 {
+                out.push('<');
+            }
+            rest = stripped;
+            continue;
+        }
+        let Some(gt) = after.find('>') else {
+            out.push_str(&rest[lt..]);
+            rest = "";
+            break;
+        };
+        let command = after[..gt].to_ascii_lowercase();
+        if command == "param" {
+            in_param += 1;
+        } else if command == "/param" {
+            in_param = in_param.saturating_sub(1);
+        }
+        rest = &after[gt + 1..];
+    }
+    if in_param == 0 {
+        out.push_str(rest);
+    }
+    // n newlines mean n-1 line breaks; one alone is a space.
+    let mut text = String::with_capacity(out.len());
+    let mut newlines = 0usize;
+    for c in out.replace("\r\n", "\n").chars() {
+        if c == '\n' {
+            newlines += 1;
+            continue;
+        }
+        match newlines {
+            0 => {}
+            1 => text.push(' '),
+            n => text.extend(std::iter::repeat_n('\n', n - 1)),
+        }
+        newlines = 0;
+        text.push(c);
+    }
+    text.trim().to_owned()
+}
+
+/// FNV-1a: a stable stand-in id for messages without a Message-ID (the
+/// same message archived twice gets the same one).
+fn fnv(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in *p {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// The address of a From header, normalized; pipermail writes
+/// `user at example.com`.
+fn normalized_email(address: &str) -> Option<String> {
+    let a = address.trim().trim_matches(['<', '>']).trim();
+    let a = if a.contains('@') {
+        a.to_owned()
+    } else {
+        a.replacen(" at ", "@", 1)
+    };
+    let a = a.to_lowercase();
+    let (local, domain) = a.split_once('@')?;
+    if local.is_empty() || domain.is_empty() || a.chars().any(char::is_whitespace) {
+        return None;
+    }
+    Some(a)
+}
+
+/// The sender's name and normalized address. Pipermail hides addresses
+/// as `From: user at example.com (Name)`, which parses as a name only.
+fn sender(msg: &mail_parser::Message<'_>) -> (String, Option<String>) {
+    let Some(a) = msg.from().and_then(|a| a.first()) else {
+        return (String::new(), None);
+    };
+    let name = a.name().unwrap_or_default().trim().to_owned();
+    if let Some(email) = a.address().and_then(normalized_email) {
+        return (name, Some(email));
+    }
+    let raw = msg.header_raw("From").unwrap_or_default().trim();
+    let (addr, comment) = match raw.split_once('(') {
+        Some((addr, rest)) => (addr, rest.trim_end().trim_end_matches(')').trim()),
+        None => (raw, ""),
+    };
+    match normalized_email(addr) {
+        Some(email) => (comment.to_owned(), Some(email)),
+        None => (name, None),
+    }
+}
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((cut, _)) => s[..cut].to_owned(),
+        None => s.to_owned(),
+    }
+}
+
+/// The end of the header section (the blank line), if there is one.
+fn header_end(bytes: &[u8]) -> Option<usize> {
+    if bytes.starts_with(b"\n") || bytes.starts_with(b"\r\n") {
+        return Some(0);
+    }
+    bytes
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .or_else(|| bytes.windows(4).position(|w| w == b"\r\n\r\n"))
+}
+
+/// A header field's first line: `Name: value` with a printable name.
+fn is_header_line(line: &[u8]) -> bool {
+    match line.iter().position(|b| *b == b':') {
+        Some(colon) if colon > 0 => line[..colon].iter().all(|b| (33..=126).contains(b)),
+        _ => false,
+    }
+}
+
+/// What a message says, decoded.
+struct Mail {
+    id: String,
+    parents: Vec<String>,
+    has_parent_refs: bool,
+    subject: String,
+    name: String,
+    email: Option<String>,
+    at: i64,
+    text: String,
+}
+
+impl Run<'_> {
+    async fn all(&mut self, slug: &str, files: &[PathBuf]) -> Result<(), ImportError> {
+        self.community(slug).await?;
+        self.load_earlier_runs().await?;
+        for file in files {
+            self.file(file).await?;
+        }
+        self.memberships().await
+    }
+
+    async fn community(&mut self, slug: &str) -> Result<(), ImportError> {
+        if let Some(id) = self.session.community_by_slug(slug).await? {
+            self.community = id;
+        } else {
+            self.community = self
+                .session
+                .create_community(
+                    &NewCommunity {
+                        slug: slug.to_owned(),
+                        name: slug.to_owned(),
+                        domain_statement: String::new(),
+                        purpose: "The discussions of a mailing list, imported from its archives."
+                            .into(),
+                        visibility: "open".into(),
+                        membership_policy: "open".into(),
+                        stage: "maturing".into(),
+                        domains: Vec::new(),
+                    },
+                    "imported from mailing-list archives",
+                    Timestamp::now().0,
+                )
+                .await?;
+            self.summary.community_created = true;
+        }
+        self.summary.community_id = self.community;
+        Ok(())
+    }
+
+    async fn load_earlier_runs(&mut self) -> Result<(), ImportError> {
+        for (email, person) in self.session.known_ids("person").await? {
+            self.aliased.insert(email.clone());
+            self.people.insert(email, person);
+        }
+        let mut index = HashMap::new();
+        for t in self.session.imported_threads("thread").await? {
+            let ix = self.threads.len() as u32;
+            index.insert(t.thread_id, ix);
+            self.threads.push(ThreadInfo {
+                id: t.thread_id,
+                author: t.author_id,
+                title: t.title.into_boxed_str(),
+            });
+            self.messages.insert(
+                t.source_id.clone().into(),
+                Placed {
+                    thread: ix,
+                    reply: 0,
+                },
+            );
+            self.earlier.insert(t.source_id.into());
+        }
+        for r in self.session.imported_replies("reply").await? {
+            if let Some(&ix) = index.get(&r.thread_id) {
+                self.messages.insert(
+                    r.source_id.clone().into(),
+                    Placed {
+                        thread: ix,
+                        reply: r.reply_id,
+                    },
+                );
+            }
+            self.earlier.insert(r.source_id.into());
+        }
+        Ok(())
+    }
+
+    async fn file(&mut self, path: &Path) -> Result<(), ImportError> {
+        let mut reader = MboxReader::open(path)?;
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("mbox")
+            .to_owned();
+        self.progress.start(&name, reader.size());
+        self.subjects.clear();
+        let mut count = 0u64;
+        while let Some(raw) = reader.next_message()? {
+            count += 1;
+            self.message(&reader, &raw).await?;
+            self.progress.advance(reader.position(), count);
+        }
+        if count == 0 {
+            self.summary.note("empty files (no message)");
+        }
+        self.progress.finish(count);
+        Ok(())
+    }
+
+    /// Checks what makes a message malformed rather than odd.
+    fn check(&self, reader: &MboxReader, raw: &RawMessage) -> Result<(), ImportError> {
+        let first_line_end = raw
+            .bytes
+            .iter()
+            .position(|b| *b == b'\n')
+            .unwrap_or(raw.bytes.len());
+        let body_start = raw.offset + raw.from_line.len() as u64 + 1;
+        if let Some(nul) = raw.bytes.iter().position(|b| *b == 0) {
+            return Err(reader.error(
+                raw.line,
+                body_start + nul as u64,
+                "expected mail text, found a NUL byte: binary data, not an mbox message",
+            ));
+        }
+        if raw.bytes.is_empty() {
+            return Ok(());
+        }
+        if !is_header_line(&raw.bytes[..first_line_end]) {
+            return Err(reader.error(
+                raw.line + 1,
+                body_start,
+                "expected a header field ('Name: value') after the From_ line",
+            ));
+        }
+        if raw.last && header_end(&raw.bytes).is_none() {
+            return Err(reader.error(
+                raw.line,
+                reader.position(),
+                "expected the blank line that ends a message's headers before the end of the file: the file looks truncated",
+            ));
+        }
+        Ok(())
+    }
+
+    async fn message(&mut self, reader: &MboxReader, raw: &RawMessage) -> Result<(), ImportError> {
+        self.check(reader, raw)?;
+        if raw.bytes.iter().all(u8::is_ascii_whitespace) {
+            self.summary
+                .skip("empty messages (a From_ line and nothing else)");
+            return Ok(());
+        }
+        let Some(mail) = self.decode(reader, raw)? else {
+            return Ok(());
+        };
+        if self.earlier.contains(mail.id.as_str()) {
+            self.summary
+                .skip("messages already imported by an earlier run");
+            return Ok(());
+        }
+        if self.messages.contains_key(mail.id.as_str()) {
+            self.summary
+                .skip("duplicate messages (a Message-ID already read in this run)");
+            return Ok(());
+        }
+        let author = self.person(&mail).await?;
+        self.first_seen
+            .entry(author)
+            .and_modify(|t| *t = (*t).min(mail.at))
+            .or_insert(mail.at);
+        let key = normalized_subject(&mail.subject);
+        let parent = mail
+            .parents
+            .iter()
+            .rev()
+            .find_map(|p| self.messages.get(p.as_str()).copied());
+        let parent = match parent {
+            Some(p) => Some(p),
+            None if mail.has_parent_refs => {
+                let by_subject = self
+                    .subjects
+                    .get(&key)
+                    .filter(|(_, last)| (mail.at - last).abs() <= SUBJECT_WINDOW)
+                    .map(|&(thread, _)| Placed { thread, reply: 0 });
+                self.summary.note(if by_subject.is_some() {
+                    "replies whose parent is not in the archive, placed in the thread of the same subject"
+                } else {
+                    "replies whose parent is not in the archive, starting a thread of their own"
+                });
+                by_subject
+            }
+            None => None,
+        };
+        let placed = match parent {
+            Some(p) => self.reply(&mail, author, p).await?,
+            None => self.thread(&mail, author).await?,
+        };
+        if !key.is_empty() {
+            self.subjects.insert(key, (placed.thread, mail.at));
+        }
+        self.messages.insert(mail.id.into(), placed);
+        Ok(())
+    }
+
+    /// Decodes a message; `None` when it is skipped.
+    fn decode(
+        &mut self,
+        reader: &MboxReader,
+        raw: &RawMessage,
+    ) -> Result<Option<Mail>, ImportError> {
+        let Some(msg) = self.parser.parse(&raw.bytes) else {
+            self.summary.skip("messages mail-parser could not read");
+            return Ok(None);
+        };
+        let root = msg.parts.first();
+        if raw.last
+            && let Some(boundary) = root
+                .and_then(|p| p.content_type())
+                .filter(|ct| ct.ctype().eq_ignore_ascii_case("multipart"))
+                .and_then(|ct| ct.attribute("boundary"))
+        {
+            let closing = format!("--{boundary}--");
+            if !raw
+                .bytes
+                .windows(closing.len())
+                .any(|w| w == closing.as_bytes())
+            {
+                return Err(reader.error(
+                    raw.line,
+                    reader.position(),
+                    format!(
+                        "expected the closing MIME boundary '{closing}' before the end of the file: the last message is cut short"
+                    ),
+                ));
+            }
+        }
+        let mut parents = ids(msg.references());
+        parents.extend(ids(msg.in_reply_to()));
+        let subject_raw = msg.subject().unwrap_or_default().trim().to_owned();
+        let has_parent_refs = !parents.is_empty() || is_reply_subject(&subject_raw);
+        let (name, email) = sender(&msg);
+        let at = msg
+            .date()
+            .filter(|d| d.is_valid())
+            .map(|d| d.to_timestamp())
+            .or_else(|| msg.header_raw("Date").and_then(iso_date));
+        let at = match at {
+            Some(at) => at,
+            None => {
+                if let Some(at) = from_line_date(raw.from_line.as_bytes()) {
+                    self.summary
+                        .note("messages without a valid Date, dated by their From_ line");
+                    at
+                } else if let Some(at) = self.previous_at {
+                    self.summary.note(
+                        "messages without a valid Date or From_ line date, dated as the message before them",
+                    );
+                    at
+                } else {
+                    self.summary
+                        .note("messages without any date, dated at the time of the import");
+                    Timestamp::now().0
+                }
+            }
+        };
+        self.previous_at = Some(at);
+
+        let mut parts = Vec::new();
+        for &i in &msg.text_body {
+            let Some(part) = msg.parts.get(i as usize) else {
+                continue;
+            };
+            match &part.body {
+                PartType::Text(t) => {
+                    let enriched = part.content_type().is_some_and(|ct| {
+                        ct.subtype()
+                            .is_some_and(|s| s.eq_ignore_ascii_case("enriched"))
+                    });
+                    if enriched {
+                        self.summary
+                            .note("text/enriched parts turned into plain text");
+                        parts.push(enriched_to_text(t));
+                    } else {
+                        parts.push(t.trim_end().to_owned());
+                    }
+                }
+                PartType::Html(h) => {
+                    self.summary
+                        .note("HTML-only messages or parts turned into plain text");
+                    parts.push(html::plain_text(h));
+                }
+                _ => {}
+            }
+        }
+        let mut attachments = msg.attachments.len() as u64;
+        if parts.is_empty() {
+            // mail-parser files text other than plain and HTML (e.g.
+            // text/enriched) under attachments: without another body,
+            // such an unnamed text part is the message.
+            for &i in &msg.attachments {
+                let Some(part) = msg.parts.get(i as usize) else {
+                    continue;
+                };
+                let Some(ct) = part.content_type() else {
+                    continue;
+                };
+                let PartType::Text(t) = &part.body else {
+                    continue;
+                };
+                if !ct.ctype().eq_ignore_ascii_case("text") || part.attachment_name().is_some() {
+                    continue;
+                }
+                let sub = ct.subtype().unwrap_or_default().to_ascii_lowercase();
+                if sub == "enriched" || sub == "richtext" {
+                    self.summary
+                        .note("text/enriched parts turned into plain text");
+                    parts.push(enriched_to_text(t));
+                } else {
+                    parts.push(t.trim_end().to_owned());
+                }
+                attachments -= 1;
+            }
+        }
+        self.summary
+            .skip_many("attachments (not imported)", attachments);
+        let text = parts.join("\n\n").trim().to_owned();
+        if text.is_empty() {
+            self.summary.note("messages with an empty body");
+        }
+        if text.contains('\u{FFFD}') {
+            self.summary
+                .note("messages with bytes not in their declared charset (shown as \u{FFFD})");
+        }
+        let id = match msg.message_id().map(clean_id).filter(|s| !s.is_empty()) {
+            Some(id) => id,
+            None => {
+                self.summary.note(
+                    "messages without a Message-ID (given one made from sender, date, subject and text)",
+                );
+                // What every archive of the message agrees on (not the
+                // Received headers, which differ between mirrors).
+                let from = email.as_deref().unwrap_or_default();
+                format!(
+                    "{:016x}@no-message-id.invalid",
+                    fnv(&[
+                        at.to_string().as_bytes(),
+                        from.as_bytes(),
+                        subject_raw.as_bytes(),
+                        text.as_bytes()
+                    ])
+                )
+            }
+        };
+        Ok(Some(Mail {
+            id,
+            parents,
+            has_parent_refs,
+            subject: subject_raw,
+            name,
+            email,
+            at,
+            text,
+        }))
+    }
+
+    async fn person(&mut self, mail: &Mail) -> Result<i64, ImportError> {
+        let email = match &mail.email {
+            Some(e) => e.clone(),
+            None => {
+                self.summary.note(
+                    "messages without a sender address, attributed to an unknown-sender person",
+                );
+                format!(
+                    "unknown-sender@{}.mbox.invalid",
+                    self.summary.community_slug
+                )
+            }
+        };
+        if let Some(&p) = self.people.get(&email) {
+            return Ok(p);
+        }
+        let name = match mail.name.trim() {
+            "" => email.split('@').next().unwrap_or("someone").to_owned(),
+            n => truncate_chars(n, 200),
+        };
+        let person = match self.session.person_by_email(&email).await? {
+            Some(p) => {
+                self.summary.people_matched += 1;
+                p
+            }
+            None => {
+                self.summary.people_created += 1;
+                self.session
+                    .add_person(&ImportPerson {
+                        name: name.clone(),
+                        email: email.clone(),
+                        bio: String::new(),
+                        created_at: mail.at,
+                    })
+                    .await?
+            }
+        };
+        if self.aliased.insert(email.clone()) {
+            self.session
+                .add_alias(person, None, Some(&email), &name, mail.at)
+                .await?;
+            self.session.record_id("person", &email, person).await?;
+        }
+        self.people.insert(email, person);
+        Ok(person)
+    }
+
+    async fn thread(&mut self, mail: &Mail, author: i64) -> Result<Placed, ImportError> {
+        let title = match mail.subject.trim() {
+            "" => {
+                self.summary.note("messages without a subject");
+                "(no subject)".to_owned()
+            }
+            t => truncate_chars(t, 300),
+        };
+        let id = self
+            .session
+            .add_thread(
+                &NewThread {
+                    community_id: self.community,
+                    kind: ThreadKind::Discussion.as_str(),
+                    title: title.clone(),
+                    body: mail.text.clone(),
+                    plain: mail.text.clone(),
+                    tags: String::new(),
+                    author_id: author,
+                    at: mail.at,
+                },
+                &activity(
+                    mail.at,
+                    ActivityKind::ThreadDiscussion,
+                    author,
+                    self.community,
+                ),
+            )
+            .await?;
+        self.session.record_id("thread", &mail.id, id).await?;
+        let ix = self.threads.len() as u32;
+        self.threads.push(ThreadInfo {
+            id,
+            author,
+            title: title.into_boxed_str(),
+        });
+        self.summary.threads += 1;
+        Ok(Placed {
+            thread: ix,
+            reply: 0,
+        })
+    }
+
+    async fn reply(
+        &mut self,
+        mail: &Mail,
+        author: i64,
+        parent: Placed,
+    ) -> Result<Placed, ImportError> {
+        let Some(t) = self.threads.get(parent.thread as usize) else {
+            return self.thread(mail, author).await;
+        };
+        let event = activity(mail.at, ActivityKind::ReplyCreated, author, self.community)
+            .other(PersonId(t.author));
+        let id = self
+            .session
+            .add_reply(
+                &NewReply {
+                    thread_id: t.id,
+                    community_id: self.community,
+                    body: mail.text.clone(),
+                    plain: mail.text.clone(),
+                    reply_to: (parent.reply != 0).then_some(parent.reply),
+                    author_id: author,
+                    at: mail.at,
+                },
+                &t.title,
+                &event,
+            )
+            .await?;
+        self.session.record_id("reply", &mail.id, id).await?;
+        self.summary.replies += 1;
+        Ok(Placed {
+            thread: parent.thread,
+            reply: id,
+        })
+    }
+
+    async fn memberships(&mut self) -> Result<(), ImportError> {
+        let members: HashSet<i64> = self
+            .session
+            .members(self.community)
+            .await?
+            .into_iter()
+            .collect();
+        let mut joins: Vec<(i64, i64)> = self
+            .first_seen
+            .iter()
+            .filter(|(p, _)| !members.contains(p))
+            .map(|(p, at)| (*at, *p))
+            .collect();
+        joins.sort_unstable();
+        for (at, person) in joins {
+            self.session
+                .add_member(
+                    self.community,
+                    person,
+                    "member",
+                    &activity(at, ActivityKind::MemberJoined, person, self.community),
+                )
+                .await?;
+            self.summary.members_added += 1;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{enriched_to_text, normalized_email, normalized_subject};
+
+    #[test]
+    fn subjects_lose_prefixes_and_list_tags() {
+        assert_eq!(
+            normalized_subject("Re: [dev] Fwd:  Release  X"),
+            "release x"
+        );
+        assert_eq!(normalized_subject("RE: re: X"), "x");
+        assert_eq!(normalized_subject("Reading"), "reading");
+    }
+
+    #[test]
+    fn enriched_text_loses_its_commands() {
+        assert_eq!(
+            enriched_to_text(
+                "<bold>Hi</bold>\nthere\n\n<<x> <fontfamily><param>Courier</param>y</fontfamily>"
+            ),
+            "Hi there\n<x> y"
+        );
+    }
+
+    #[test]
+    fn pipermail_senders_are_found() {
+        let raw = b"From: ann at example.org (Ann Lee)\nSubject: x\n\nhi\n";
+        let msg = mail_parser::MessageParser::new()
+            .parse(raw)
+            .expect("parses");
+        assert_eq!(
+            super::sender(&msg),
+            ("Ann Lee".to_owned(), Some("ann@example.org".to_owned()))
+        );
+        let raw = b"From: Bob <Bob@Example.org>\n\nhi\n";
+        let msg = mail_parser::MessageParser::new()
+            .parse(raw)
+            .expect("parses");
+        assert_eq!(
+            super::sender(&msg),
+            ("Bob".to_owned(), Some("bob@example.org".to_owned()))
+        );
+    }
+
+    #[test]
+    fn emails_are_normalized() {
+        assert_eq!(
+            normalized_email(" Ann@Example.ORG "),
+            Some("ann@example.org".into())
+        );
+        assert_eq!(
+            normalized_email("ann at example.org"),
+            Some("ann@example.org".into())
+        );
+        assert_eq!(normalized_email("nobody"), None);
+    }
+}
