@@ -313,24 +313,12 @@ async fn run(cli: Cli) -> Result<()> {
         }) => {
             let store = open(&cli.database, OpenMode::MustExist).await?;
             let opts = guildhall_import::stackexchange::Options { community, dry_run };
-            let mut progress: Box<dyn guildhall_import::progress::Progress> =
-                if std::io::stdout().is_terminal() && std::io::stderr().is_terminal() {
-                    Box::new(guildhall_import::progress::Bar::new())
-                } else {
-                    Box::new(guildhall_import::progress::Lines::new(
-                        std::time::Duration::from_secs(5),
-                    ))
-                };
+            let mut progress = import_progress();
             let started = std::time::Instant::now();
             let summary =
                 guildhall_import::stackexchange::import(&store, &dir, &opts, progress.as_mut())
                     .await
-                    .map_err(|e| match e {
-                        guildhall_import::ImportError::Malformed { .. } => anyhow::anyhow!(
-                            "{e}\nNothing was imported: the database is as it was. Fix or re-download the file and run the import again."
-                        ),
-                        other => anyhow::anyhow!("{other}\nNothing was imported."),
-                    })?;
+                    .map_err(import_failed)?;
             store.close().await;
             print!("{summary}");
             println!("Took {:.1}s.", started.elapsed().as_secs_f64());
