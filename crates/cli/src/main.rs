@@ -213,6 +213,19 @@ fn import_progress() -> Box<dyn guildhall_import::progress::Progress> {
     }
 }
 
+/// Prints an import's summary and time, or says why nothing was imported.
+async fn report_import(
+    store: Store,
+    started: std::time::Instant,
+    outcome: std::result::Result<guildhall_import::Summary, guildhall_import::ImportError>,
+) -> Result<()> {
+    let summary = outcome.map_err(import_failed)?;
+    store.close().await;
+    print!("{summary}");
+    println!("Took {:.1}s.", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
 fn import_failed(e: guildhall_import::ImportError) -> anyhow::Error {
     match e {
         guildhall_import::ImportError::Malformed { .. } => anyhow::anyhow!(
@@ -315,14 +328,10 @@ async fn run(cli: Cli) -> Result<()> {
             let opts = guildhall_import::stackexchange::Options { community, dry_run };
             let mut progress = import_progress();
             let started = std::time::Instant::now();
-            let summary =
+            let outcome =
                 guildhall_import::stackexchange::import(&store, &dir, &opts, progress.as_mut())
-                    .await
-                    .map_err(import_failed)?;
-            store.close().await;
-            print!("{summary}");
-            println!("Took {:.1}s.", started.elapsed().as_secs_f64());
-            Ok(())
+                    .await;
+            report_import(store, started, outcome).await
         }
         Command::Import(ImportCommand::Mbox {
             files,
@@ -333,13 +342,9 @@ async fn run(cli: Cli) -> Result<()> {
             let opts = guildhall_import::mbox::Options { community, dry_run };
             let mut progress = import_progress();
             let started = std::time::Instant::now();
-            let summary = guildhall_import::mbox::import(&store, &files, &opts, progress.as_mut())
-                .await
-                .map_err(import_failed)?;
-            store.close().await;
-            print!("{summary}");
-            println!("Took {:.1}s.", started.elapsed().as_secs_f64());
-            Ok(())
+            let outcome =
+                guildhall_import::mbox::import(&store, &files, &opts, progress.as_mut()).await;
+            report_import(store, started, outcome).await
         }
         Command::Export(ExportCommand::Activity { format, out }) => {
             let format =

@@ -13,6 +13,7 @@
 pub mod html;
 pub mod mbox;
 pub mod progress;
+mod shared;
 pub mod stackexchange;
 mod xml;
 

@@ -35,9 +35,10 @@
 mod reader;
 
 use crate::progress::Progress;
+use crate::shared::{activity, join_at_first_contribution, truncate_chars};
 use crate::{ImportError, Summary, html};
 use guildhall_domain::text::Slug;
-use guildhall_domain::{ActivityKind, CommunityId, NewActivity, PersonId, ThreadKind, Timestamp};
+use guildhall_domain::{ActivityKind, PersonId, ThreadKind, Timestamp};
 use guildhall_store::{ImportPerson, ImportSession, NewCommunity, NewReply, NewThread, Store};
 use mail_parser::{HeaderName, HeaderValue, MessageParser, MimeHeaders, PartType};
 use reader::{MboxReader, RawMessage};
@@ -162,11 +163,6 @@ pub async fn import(
             Err(e)
         }
     }
-}
-
-fn activity(at: i64, kind: ActivityKind, actor: i64, community: i64) -> NewActivity {
-    NewActivity::new(Timestamp(at), kind, PersonId(actor), None)
-        .in_community(CommunityId(community))
 }
 
 /// Only what the import reads: parsing every Received and list header
@@ -347,13 +343,6 @@ fn sender(msg: &mail_parser::Message<'_>) -> (String, Option<String>) {
     match normalized_email(addr) {
         Some(email) => (comment.to_owned(), Some(email)),
         None => (name, None),
-    }
-}
-
-fn truncate_chars(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((cut, _)) => s[..cut].to_owned(),
-        None => s.to_owned(),
     }
 }
 
@@ -867,31 +856,13 @@ impl Run<'_> {
     }
 
     async fn memberships(&mut self) -> Result<(), ImportError> {
-        let members: HashSet<i64> = self
-            .session
-            .members(self.community)
-            .await?
-            .into_iter()
-            .collect();
-        let mut joins: Vec<(i64, i64)> = self
-            .first_seen
-            .iter()
-            .filter(|(p, _)| !members.contains(p))
-            .map(|(p, at)| (*at, *p))
-            .collect();
-        joins.sort_unstable();
-        for (at, person) in joins {
-            self.session
-                .add_member(
-                    self.community,
-                    person,
-                    "member",
-                    &activity(at, ActivityKind::MemberJoined, person, self.community),
-                )
-                .await?;
-            self.summary.members_added += 1;
-        }
-        Ok(())
+        join_at_first_contribution(
+            self.session,
+            self.community,
+            &self.first_seen,
+            &mut self.summary,
+        )
+        .await
     }
 }
 

@@ -27,10 +27,11 @@
 //! passes block HTML through its cleaner, so it displays as it did there.
 
 use crate::progress::Progress;
+use crate::shared::{activity, join_at_first_contribution, truncate_chars};
 use crate::xml::{Row, RowReader};
 use crate::{ImportError, Summary, html};
 use guildhall_domain::text::Slug;
-use guildhall_domain::{ActivityKind, CommunityId, NewActivity, PersonId, ThreadKind, Timestamp};
+use guildhall_domain::{ActivityKind, PersonId, ThreadKind, Timestamp};
 use guildhall_store::{
     ImportPerson, ImportSession, ImportSolution, NewCommunity, NewReply, NewThread, Store,
 };
@@ -177,11 +178,6 @@ fn site_name(dir: &Path) -> Result<String, ImportError> {
         })
 }
 
-fn activity(at: i64, kind: ActivityKind, actor: i64, community: i64) -> NewActivity {
-    NewActivity::new(Timestamp(at), kind, PersonId(actor), None)
-        .in_community(CommunityId(community))
-}
-
 /// `<a><b-c>` (older dumps) or `|a|b-c|` (newer ones) → `a, b-c`.
 fn tags(raw: &str) -> String {
     raw.split(['<', '>', '|'])
@@ -203,13 +199,6 @@ fn post_kind_reason(kind: i64) -> String {
         _ => "unknown post type",
     };
     format!("posts of type {kind}, {what} (only questions and answers are imported)")
-}
-
-fn truncate_chars(s: String, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((cut, _)) => s[..cut].to_owned(),
-        None => s,
-    }
 }
 
 impl Run<'_> {
@@ -405,7 +394,7 @@ impl Run<'_> {
                     .add_person(&ImportPerson {
                         name: name.clone(),
                         email,
-                        bio: truncate_chars(html::plain_text(&bio), BIO_MAX),
+                        bio: truncate_chars(&html::plain_text(&bio), BIO_MAX),
                         created_at: at,
                     })
                     .await?;
@@ -691,30 +680,12 @@ impl Run<'_> {
     /// Everyone who contributed becomes a member at their first
     /// contribution, unless they already are one.
     async fn memberships(&mut self) -> Result<(), ImportError> {
-        let members: HashSet<i64> = self
-            .session
-            .members(self.community)
-            .await?
-            .into_iter()
-            .collect();
-        let mut joins: Vec<(i64, i64)> = self
-            .first_seen
-            .iter()
-            .filter(|(p, _)| !members.contains(p))
-            .map(|(p, at)| (*at, *p))
-            .collect();
-        joins.sort_unstable();
-        for (at, person) in joins {
-            self.session
-                .add_member(
-                    self.community,
-                    person,
-                    "member",
-                    &activity(at, ActivityKind::MemberJoined, person, self.community),
-                )
-                .await?;
-            self.summary.members_added += 1;
-        }
-        Ok(())
+        join_at_first_contribution(
+            self.session,
+            self.community,
+            &self.first_seen,
+            &mut self.summary,
+        )
+        .await
     }
 }
