@@ -626,7 +626,13 @@ impl App {
     async fn find_person(&self, key: &str) -> Option<i64> {
         let key = key.trim();
         if let Ok(id) = key.parse::<i64>() {
-            return self.store.person(id).await.ok().map(|p| p.id);
+            return self
+                .store
+                .person(id)
+                .await
+                .ok()
+                .filter(|p| p.merged_into.is_none())
+                .map(|p| p.id);
         }
         let email = guildhall_domain::Email::parse(key).ok()?;
         self.store

@@ -9,6 +9,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod auth;
 pub mod charter;
 pub mod communities;
@@ -17,11 +18,13 @@ pub mod events;
 pub mod export;
 pub mod notifications;
 pub mod organization;
+pub mod people_merges;
 pub mod pulse;
 pub mod resources;
 pub mod search;
 pub mod threads;
 
+pub use audit::Actor;
 pub use auth::SessionUser;
 pub use error::AppError;
 pub use guildhall_store as store;

@@ -316,6 +316,10 @@ pub struct EventCache {
 
 #[derive(Debug, Default)]
 struct CacheInner {
+    /// The log's revision the cached events were read at (see
+    /// `Store::activity_revision`): a merge of two people rewrites past
+    /// events, and the cache starts again.
+    revision: i64,
     by_community: HashMap<i64, (i64, Arc<Vec<PulseEvent>>)>,
     recent: VecDeque<i64>,
     total: usize,
@@ -335,11 +339,18 @@ impl EventCache {
                 .await?;
             return Ok(Arc::new(rows.iter().map(event).collect()));
         }
+        let revision = store.activity_revision().await?;
         let (last_id, held) = {
-            let inner = self
+            let mut inner = self
                 .inner
                 .lock()
                 .map_err(|_| AppError::Internal("event cache poisoned".into()))?;
+            if inner.revision != revision {
+                *inner = CacheInner {
+                    revision,
+                    ..CacheInner::default()
+                };
+            }
             inner
                 .by_community
                 .get(&community)
@@ -360,8 +371,10 @@ impl EventCache {
             .inner
             .lock()
             .map_err(|_| AppError::Internal("event cache poisoned".into()))?;
-        // Another request may have caught up meanwhile; keep the fuller copy.
-        let keep = !matches!(inner.by_community.get(&community), Some((id, _)) if *id >= new_last);
+        // Another request may have caught up meanwhile; keep the fuller copy
+        // (unless the log was rewritten since this read began).
+        let keep = inner.revision == revision
+            && !matches!(inner.by_community.get(&community), Some((id, _)) if *id >= new_last);
         if keep {
             let old = inner
                 .by_community

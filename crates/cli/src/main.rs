@@ -42,6 +42,9 @@ enum Command {
     /// Administration: accounts.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// People: merge two records of one person, undo a merge, list merges.
+    #[command(subcommand)]
+    People(PeopleCommand),
     /// Fill an empty database with a realistic demonstration organization.
     Demo(DemoArgs),
     /// Export data.
@@ -100,6 +103,29 @@ enum AdminCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum PeopleCommand {
+    /// Merge two records of one person: everything the absorbed record did
+    /// becomes the kept person's; the absorbed record is hidden. Undoable.
+    Merge {
+        /// The person who stays: an id or an email address.
+        #[arg(long)]
+        keep: String,
+        /// The person merged away: an id or an email address.
+        #[arg(long)]
+        absorb: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Undo a merge (newest first): the rows it moved go back.
+    Unmerge {
+        /// The merge's number, as `guildhall people merges` shows it.
+        merge: i64,
+    },
+    /// List merges, newest first.
+    Merges,
 }
 
 #[derive(Args, Debug)]
@@ -202,6 +228,66 @@ fn explain(e: AppError) -> anyhow::Error {
     }
 }
 
+async fn people_command(app: &App, command: PeopleCommand) -> Result<()> {
+    let actor = guildhall_app::Actor::command_line();
+    let describe = |m: &guildhall_app::store::PersonMerge| {
+        format!(
+            "merge {}: {} (person {}) kept, {} <{}> (person {}) merged away, {} rows moved{}",
+            m.id,
+            m.kept_name,
+            m.kept_id,
+            m.absorbed_name,
+            m.absorbed_email,
+            m.absorbed_id,
+            m.rows_moved,
+            if m.undone_at.is_some() {
+                ", undone"
+            } else {
+                ""
+            }
+        )
+    };
+    match command {
+        PeopleCommand::Merge {
+            keep,
+            absorb,
+            reason,
+        } => {
+            let kept = app
+                .person_by_reference("--keep", &keep)
+                .await
+                .map_err(explain)?;
+            let absorbed = app
+                .person_by_reference("--absorb", &absorb)
+                .await
+                .map_err(explain)?;
+            let m = app
+                .merge_people(&actor, kept.id, absorbed.id, &reason)
+                .await
+                .map_err(explain)?;
+            println!("Merged: {}.", describe(&m));
+            println!("Undo with: guildhall people unmerge {}", m.id);
+        }
+        PeopleCommand::Unmerge { merge } => {
+            let m = app
+                .undo_person_merge(&actor, merge)
+                .await
+                .map_err(explain)?;
+            println!("Undone: {}.", describe(&m));
+        }
+        PeopleCommand::Merges => {
+            let merges = app.person_merges(&actor, 500, 0).await.map_err(explain)?;
+            if merges.is_empty() {
+                println!("No merges.");
+            }
+            for m in &merges {
+                println!("{}", describe(m));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A bar on a terminal, log lines otherwise.
 fn import_progress() -> Box<dyn guildhall_import::progress::Progress> {
     if std::io::stdout().is_terminal() && std::io::stderr().is_terminal() {
@@ -270,6 +356,11 @@ async fn run(cli: Cli) -> Result<()> {
                 .map_err(explain)?;
             println!("Created {email} (person {id}).");
             Ok(())
+        }
+        Command::People(command) => {
+            let store = open(&cli.database, OpenMode::MustExist).await?;
+            let app = App::new(store, Config::default());
+            people_command(&app, command).await
         }
         Command::Demo(args) => {
             let store = open(&cli.database, OpenMode::Create).await?;
@@ -539,7 +630,9 @@ async fn serve(database: &str, args: ServeArgs) -> Result<()> {
         }
     });
 
-    axum::serve(listener, router)
+    // Each connection's address reaches handlers for the audit log.
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the server stopped")?;

@@ -16,6 +16,7 @@ pub mod diff;
 pub mod ids;
 pub mod lifecycle;
 pub mod markdown;
+pub mod merge;
 pub mod person;
 pub mod policy;
 pub mod practice;

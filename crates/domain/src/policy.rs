@@ -226,6 +226,25 @@ pub fn can_grant_org_roles(viewer: &Viewer) -> Access {
     }
 }
 
+/// Merging two records of one person (and undoing it) rewrites who did
+/// what across every community, private ones included.
+pub fn can_merge_people(viewer: &Viewer) -> Access {
+    if viewer.is_admin() {
+        Access::Allowed
+    } else {
+        Access::Forbidden("only administrators can merge people")
+    }
+}
+
+/// The audit log names who signed in from where and who changed what.
+pub fn can_read_audit_log(viewer: &Viewer) -> Access {
+    if viewer.is_admin() {
+        Access::Allowed
+    } else {
+        Access::Forbidden("only administrators can read the audit log")
+    }
+}
+
 /// Exporting the whole activity log reveals activity of private communities.
 pub fn can_export_activity(viewer: &Viewer) -> Access {
     if viewer.is_admin() {

@@ -471,10 +471,13 @@ impl Store {
     /// Whose calendar key this is, if anyone's.
     pub async fn person_by_calendar_key(&self, secret: &str) -> Result<Option<i64>> {
         Ok(with_pool!(self, |pool| {
-            sqlx::query_scalar::<_, i64>("SELECT person_id FROM calendar_keys WHERE secret = $1")
-                .bind(secret)
-                .fetch_optional(pool)
-                .await?
+            sqlx::query_scalar::<_, i64>(
+                "SELECT k.person_id FROM calendar_keys k JOIN people p ON p.id = k.person_id \
+                 WHERE k.secret = $1 AND p.merged_into IS NULL",
+            )
+            .bind(secret)
+            .fetch_optional(pool)
+            .await?
         }))
     }
 

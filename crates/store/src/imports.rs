@@ -400,7 +400,7 @@ impl ImportSession {
     pub async fn person_by_email(&mut self, email: &str) -> Result<Option<i64>> {
         Ok(on_tx!(&mut self.tx, |c| {
             sqlx::query_scalar(
-                "SELECT id FROM people WHERE lower(email) = lower($1) \
+                "SELECT COALESCE(merged_into, id) FROM people WHERE lower(email) = lower($1) \
                  UNION ALL SELECT person_id FROM person_aliases WHERE lower(email) = lower($1) LIMIT 1",
             )
             .bind(email)

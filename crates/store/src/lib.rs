@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 mod activity;
+pub mod audit;
 mod bulk;
 mod charters;
 mod communities;
@@ -27,6 +28,7 @@ mod migrate;
 mod notifications;
 mod open;
 mod organization;
+mod people_merges;
 pub mod records;
 mod resources;
 pub(crate) mod search;
@@ -34,6 +36,7 @@ mod sessions;
 mod threads;
 
 pub use activity::{ActivityRow, FeedScope, PulseRow};
+pub use audit::{AuditEntry, AuditFilter, NewAudit};
 pub use bulk::{BulkWriter, SuspendedIndexes, Value};
 pub use charters::{Charter, CharterText};
 pub use communities::{CommunityFilter, CommunitySort, NewCommunity, UpdateCommunity};
@@ -48,6 +51,7 @@ pub use migrate::MIGRATIONS;
 pub use notifications::{NewNotification, Notification};
 pub use open::OpenMode;
 pub use organization::{NewPerson, PeopleFilter, UpdatePerson};
+pub use people_merges::{MergeFacts, PersonMerge};
 pub use resources::{
     NewResource, Resource, ResourceFilter, ResourceStatusChange, ResourceSummary, Revision,
     RevisionInfo, RevisionText, StatusMove,

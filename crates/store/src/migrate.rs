@@ -35,6 +35,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_imports.sql"),
         include_str!("../migrations/postgres/0005_imports.sql"),
     ),
+    (
+        6,
+        "people_merges_audit",
+        include_str!("../migrations/sqlite/0006_people_merges_audit.sql"),
+        include_str!("../migrations/postgres/0006_people_merges_audit.sql"),
+    ),
 ];
 
 /// Several servers may start at once on one PostgreSQL database: each

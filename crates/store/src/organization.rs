@@ -6,7 +6,7 @@ use guildhall_domain::Timestamp;
 
 const PERSON_SELECT: &str = "SELECT p.id, p.name, p.email, p.unit_id, u.name AS unit_name, p.title, \
      p.manager_id, m.name AS manager_name, p.expertise, p.interests, p.bio, p.org_role, \
-     (p.password_hash IS NOT NULL) AS has_account, p.created_at \
+     (p.password_hash IS NOT NULL) AS has_account, p.created_at, p.merged_into \
      FROM people p LEFT JOIN units u ON u.id = p.unit_id LEFT JOIN people m ON m.id = p.manager_id";
 
 #[derive(Clone, Debug)]
@@ -126,7 +126,7 @@ impl Store {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, UnitSummary>(
                 "SELECT u.id, u.name, u.parent_id, u.description, \
-                 (SELECT COUNT(*) FROM people p WHERE p.unit_id = u.id) AS people \
+                 (SELECT COUNT(*) FROM people p WHERE p.unit_id = u.id AND p.merged_into IS NULL) AS people \
                  FROM units u ORDER BY u.name, u.id",
             )
             .fetch_all(pool)
@@ -214,11 +214,21 @@ impl Store {
     pub async fn credentials_by_email(&self, email: &str) -> Result<Option<Credentials>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, Credentials>(
-                "SELECT id, org_role, password_hash FROM people WHERE email = $1",
+                "SELECT id, org_role, password_hash FROM people WHERE email = $1 AND merged_into IS NULL",
             )
             .bind(email)
             .fetch_optional(pool)
             .await?
+        }))
+    }
+
+    /// The id of whoever has this email address, merged records included.
+    pub async fn person_id_by_email(&self, email: &str) -> Result<Option<i64>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM people WHERE lower(email) = lower($1)")
+                .bind(email)
+                .fetch_optional(pool)
+                .await?
         }))
     }
 
@@ -263,7 +273,7 @@ impl Store {
 
     pub async fn count_people(&self) -> Result<i64> {
         Ok(with_pool!(self, |pool| sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM people"
+            "SELECT COUNT(*) FROM people WHERE merged_into IS NULL"
         )
         .fetch_one(pool)
         .await?))
@@ -284,7 +294,8 @@ impl Store {
             let mut total = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM people p");
             let mut items = sqlx::QueryBuilder::new(PERSON_SELECT);
             for qb in [&mut total, &mut items] {
-                qb.push(" WHERE 1=1");
+                // Records merged into another person are hidden: they are that person.
+                qb.push(" WHERE p.merged_into IS NULL");
                 if let Some(unit) = f.unit {
                     qb.push(
                         " AND p.unit_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM units WHERE id = ",

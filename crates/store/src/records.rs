@@ -41,6 +41,8 @@ pub struct Person {
     pub org_role: String,
     pub has_account: bool,
     pub created_at: i64,
+    /// Set when this record was merged into another person's.
+    pub merged_into: Option<i64>,
 }
 
 impl Person {

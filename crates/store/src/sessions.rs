@@ -34,7 +34,8 @@ impl Store {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, SessionPerson>(
                 "SELECT s.person_id, p.name, p.org_role, p.unit_id, s.expires_at FROM sessions s \
-                 JOIN people p ON p.id = s.person_id WHERE s.token_hash = $1 AND s.expires_at > $2",
+                 JOIN people p ON p.id = s.person_id WHERE s.token_hash = $1 AND s.expires_at > $2 \
+                 AND p.merged_into IS NULL",
             )
             .bind(token_hash)
             .bind(now)

@@ -582,7 +582,7 @@ impl Store {
         for h in handles.iter().take(20) {
             let found: Option<i64> = with_pool!(self, |pool| {
                 sqlx::query_scalar(
-                    "SELECT id FROM people WHERE lower(email) LIKE $1 ESCAPE '\\' LIMIT 1",
+                    "SELECT id FROM people WHERE lower(email) LIKE $1 ESCAPE '\\' AND merged_into IS NULL LIMIT 1",
                 )
                 .bind(format!(
                     "{}@%",

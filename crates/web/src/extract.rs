@@ -10,6 +10,25 @@ use guildhall_app::{AppError, SessionUser};
 use guildhall_domain::OrgRole;
 use serde::de::DeserializeOwned;
 
+/// The network address a request came from, for the audit log: empty
+/// where the server was not told (tests that call the router directly).
+/// Behind a reverse proxy this is the proxy's address.
+#[derive(Clone, Debug, Default)]
+pub struct ClientAddress(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_default(),
+        ))
+    }
+}
+
 /// The signed-in person as the page layout shows them.
 #[derive(Clone, Debug)]
 pub struct UserBadge {
@@ -20,6 +39,10 @@ pub struct UserBadge {
 }
 
 impl UserBadge {
+    pub fn is_admin(&self) -> bool {
+        self.role == OrgRole::Administrator
+    }
+
     pub fn manages_people(&self) -> bool {
         matches!(self.role, OrgRole::Administrator | OrgRole::Hr)
     }

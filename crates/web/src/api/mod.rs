@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, documented by the OpenAPI document served
 //! at `/api/v1/openapi.json` (generated from these handlers).
 
+mod admin;
 mod dto;
 mod resources;
 mod search;
@@ -56,6 +57,7 @@ pub fn routes() -> Router<AppState> {
         .route("/units/{id}", get(get_unit).patch(update_unit))
         .route("/domains", get(list_domains).post(create_domain))
         .route("/domains/{id}", get(get_domain).patch(update_domain))
+        .merge(admin::routes())
         .merge(threads::routes())
         .merge(search::routes())
         .merge(resources::routes())
@@ -108,6 +110,7 @@ struct ApiDoc;
 /// The OpenAPI 3 document of this API.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
+    doc.merge(admin::AdminDoc::openapi());
     doc.merge(threads::ThreadsDoc::openapi());
     doc.merge(search::SearchDoc::openapi());
     doc.merge(resources::ResourceApi::openapi());

@@ -3,6 +3,7 @@
 //! and what was typed, or redirect on success (post/redirect/get).
 
 mod account;
+mod admin;
 mod charter;
 mod communities;
 mod events;
@@ -25,6 +26,7 @@ pub type PageResult = Result<Response, PageError>;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(account::routes())
+        .merge(admin::routes())
         .merge(charter::routes())
         .merge(home::routes())
         .merge(communities::routes())

@@ -1,0 +1,117 @@
+//! The audit log: security-relevant actions, append-only (the database
+//! refuses changes and deletions), read by administrators.
+
+use crate::{Result, Store, with_pool, with_writer};
+use serde::Serialize;
+
+/// One entry to append. `address` is the client's network address where
+/// the action came over the network, empty from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct NewAudit {
+    pub at: i64,
+    pub actor_id: Option<i64>,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+    pub address: String,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub actor_id: Option<i64>,
+    pub actor_name: Option<String>,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+    pub address: String,
+}
+
+/// Which entries to list; all filters are optional.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    /// An action, or a family of them ending in a dot (`sign_in.`).
+    pub action: Option<String>,
+    pub actor: Option<i64>,
+    pub from: Option<i64>,
+    pub until: Option<i64>,
+    pub limit: i64,
+    /// Entries with ids below this one (the next page, newest first).
+    pub before: Option<i64>,
+}
+
+/// Appends `$entry` (a `&NewAudit`) on the given connection, inside the
+/// caller's transaction: the entry lands if and only if the action does.
+macro_rules! append {
+    ($conn:expr, $entry:expr) => {{
+        let e: &$crate::audit::NewAudit = $entry;
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor_id, action, subject, detail, address) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(e.at)
+        .bind(e.actor_id)
+        .bind(&e.action)
+        .bind(&e.subject)
+        .bind(&e.detail)
+        .bind(&e.address)
+        .execute($conn)
+        .await?;
+    }};
+}
+pub(crate) use append;
+
+impl Store {
+    /// Appends an entry for an action that wrote nothing else (a failed
+    /// sign-in, an export).
+    pub async fn append_audit(&self, entry: &NewAudit) -> Result<()> {
+        with_writer!(self, |pool| append!(pool, entry));
+        Ok(())
+    }
+
+    /// Entries, newest first.
+    pub async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        Ok(with_pool!(self, |pool| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT l.id, l.at, l.actor_id, p.name AS actor_name, l.action, l.subject, l.detail, l.address \
+                 FROM audit_log l LEFT JOIN people p ON p.id = l.actor_id WHERE 1=1",
+            );
+            if let Some(action) = f.action.as_deref().filter(|a| !a.is_empty()) {
+                if let Some(family) = action.strip_suffix('.') {
+                    qb.push(" AND (l.action = ")
+                        .push_bind(family.to_owned())
+                        .push(" OR substr(l.action, 1, CAST(")
+                        .push_bind(action.len() as i64)
+                        .push(" AS INTEGER)) = ")
+                        .push_bind(action.to_owned())
+                        .push(")");
+                } else {
+                    qb.push(" AND l.action = ").push_bind(action.to_owned());
+                }
+            }
+            if let Some(actor) = f.actor {
+                qb.push(" AND l.actor_id = ").push_bind(actor);
+            }
+            if let Some(from) = f.from {
+                qb.push(" AND l.at >= ").push_bind(from);
+            }
+            if let Some(until) = f.until {
+                qb.push(" AND l.at < ").push_bind(until);
+            }
+            if let Some(before) = f.before {
+                qb.push(" AND l.id < ").push_bind(before);
+            }
+            qb.push(" ORDER BY l.id DESC LIMIT ").push_bind(f.limit);
+            qb.build_query_as::<AuditEntry>().fetch_all(pool).await?
+        }))
+    }
+
+    /// The distinct actions recorded, for the filter's choices.
+    pub async fn audit_actions(&self) -> Result<Vec<String>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_scalar::<_, String>("SELECT DISTINCT action FROM audit_log ORDER BY action")
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+}
