@@ -7,9 +7,11 @@ use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use base64::Engine;
 use guildhall_domain::person::check_password;
 use guildhall_domain::text::{NAME_MAX, required_line};
+use guildhall_domain::throttle::{self, Failures};
 use guildhall_domain::{Email, FieldErrors, OrgRole, PersonId, Timestamp, UnitId, Viewer};
 use guildhall_store::NewPerson;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 /// The signed-in person as every use-case needs them.
 #[derive(Clone, Debug)]
@@ -24,6 +26,89 @@ pub struct SessionUser {
 impl SessionUser {
     pub fn id(&self) -> PersonId {
         self.viewer.person
+    }
+}
+
+/// Failed sign-ins kept in memory (per server process: a restart forgets
+/// them, which only ever lets someone try again sooner).
+#[derive(Debug, Default)]
+pub struct SignInThrottle {
+    inner: std::sync::Mutex<ThrottleKeys>,
+}
+
+#[derive(Debug, Default)]
+struct ThrottleKeys {
+    accounts: HashMap<String, Failures>,
+    addresses: HashMap<String, Failures>,
+}
+
+/// Beyond this many remembered keys, stale ones are dropped.
+const THROTTLE_KEYS_MAX: usize = 100_000;
+
+impl SignInThrottle {
+    fn keys(&self) -> Result<std::sync::MutexGuard<'_, ThrottleKeys>> {
+        self.inner
+            .lock()
+            .map_err(|_| AppError::Internal("sign-in throttle poisoned".into()))
+    }
+
+    /// How long the account or the address must wait, with what to say.
+    fn wait(&self, account: &str, address: &str, now: i64) -> Result<Option<(i64, String)>> {
+        let mut keys = self.keys()?;
+        if let Some(w) = keys
+            .accounts
+            .get_mut(account)
+            .and_then(|f| f.wait(throttle::PER_ACCOUNT, now))
+        {
+            return Ok(Some((
+                w,
+                format!(
+                    "too many failed sign-ins for this account; try again in {}",
+                    throttle::wait_words(w)
+                ),
+            )));
+        }
+        if !address.is_empty()
+            && let Some(w) = keys
+                .addresses
+                .get_mut(address)
+                .and_then(|f| f.wait(throttle::PER_ADDRESS, now))
+        {
+            return Ok(Some((
+                w,
+                format!(
+                    "too many failed sign-ins from your network address; try again in {}",
+                    throttle::wait_words(w)
+                ),
+            )));
+        }
+        Ok(None)
+    }
+
+    /// Records a failure; true when it locked the account.
+    fn failed(&self, account: &str, address: &str, now: i64) -> Result<bool> {
+        let mut keys = self.keys()?;
+        if keys.accounts.len() + keys.addresses.len() > THROTTLE_KEYS_MAX {
+            keys.accounts
+                .retain(|_, f| !f.is_stale(throttle::PER_ACCOUNT, now));
+            keys.addresses
+                .retain(|_, f| !f.is_stale(throttle::PER_ADDRESS, now));
+        }
+        let f = keys.accounts.entry(account.to_owned()).or_default();
+        f.record(throttle::PER_ACCOUNT, now);
+        let locked = f.wait(throttle::PER_ACCOUNT, now).is_some();
+        if !address.is_empty() {
+            keys.addresses
+                .entry(address.to_owned())
+                .or_default()
+                .record(throttle::PER_ADDRESS, now);
+        }
+        Ok(locked)
+    }
+
+    fn succeeded(&self, account: &str) -> Result<()> {
+        self.keys()?.accounts.remove(account);
+        Ok(())
     }
 }
 
@@ -134,14 +219,69 @@ impl App {
     }
 
     /// Checks credentials and opens a session. The message is the same for
-    /// an unknown email and a wrong password.
-    pub async fn sign_in(&self, email: &str, password: &str) -> Result<(PersonId, NewSession)> {
-        let wrong = || AppError::Unauthenticated("the email or password is not right".into());
+    /// an unknown email and a wrong password. `address` is where the
+    /// request came from (empty if unknown): failures are throttled per
+    /// account and per address, and every attempt is audited.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        address: &str,
+    ) -> Result<(PersonId, NewSession)> {
+        let now = Timestamp::now().0;
+        let typed: String = email.trim().chars().take(120).collect();
+        let account = typed.to_lowercase();
+        if let Some((retry_after_secs, message)) = self.sign_ins.wait(&account, address, now)? {
+            return Err(AppError::Throttled {
+                message,
+                retry_after_secs,
+            });
+        }
+        let actor = crate::Actor {
+            viewer: None,
+            address: address.to_owned(),
+        };
+        match self.check_credentials(email, password).await? {
+            Some(id) => {
+                self.sign_ins.succeeded(&account)?;
+                let mut entry = actor.entry("sign_in.succeeded", typed, String::new());
+                entry.actor_id = Some(id);
+                self.store.append_audit(&entry).await?;
+                let session = self.open_session(id).await?;
+                Ok((PersonId(id), session))
+            }
+            None => {
+                let locked = self.sign_ins.failed(&account, address, now)?;
+                self.audit(&actor, "sign_in.failed", typed.clone(), String::new())
+                    .await?;
+                if locked {
+                    self.audit(
+                        &actor,
+                        "sign_in.locked",
+                        typed,
+                        format!(
+                            "{} failures within {} minutes",
+                            throttle::PER_ACCOUNT.failures,
+                            throttle::PER_ACCOUNT.window_secs / 60
+                        ),
+                    )
+                    .await?;
+                }
+                Err(AppError::Unauthenticated(
+                    "the email or password is not right".into(),
+                ))
+            }
+        }
+    }
+
+    /// The person these credentials open, if any (in constant time whether
+    /// or not the email is known: an unknown one is checked against a decoy).
+    async fn check_credentials(&self, email: &str, password: &str) -> Result<Option<i64>> {
         let Ok(email) = Email::parse(email) else {
-            return Err(wrong());
+            return Ok(None);
         };
         if password.is_empty() || password.len() > 1024 {
-            return Err(wrong());
+            return Ok(None);
         }
         let creds = self.store.credentials_by_email(email.as_str()).await?;
         let hash = creds.as_ref().and_then(|c| c.password_hash.clone());
@@ -151,10 +291,9 @@ impl App {
         )
         .await;
         let (Some(creds), true, Some(_)) = (creds, ok, hash) else {
-            return Err(wrong());
+            return Ok(None);
         };
-        let session = self.open_session(creds.id).await?;
-        Ok((PersonId(creds.id), session))
+        Ok(Some(creds.id))
     }
 
     async fn open_session(&self, person: i64) -> Result<NewSession> {
@@ -227,6 +366,14 @@ impl App {
         self.store
             .set_password_hash(user.id().0, &hash, Some(&user.session_hash))
             .await?;
+        let actor = crate::Actor::person(user, "");
+        self.audit(
+            &actor,
+            "password.changed",
+            format!("person {}", user.id().0),
+            "other sessions ended".into(),
+        )
+        .await?;
         Ok(())
     }
 
@@ -238,6 +385,13 @@ impl App {
             .set_password_hash(person.0, &hash, None)
             .await
             .or_not_found("person")?;
+        self.audit(
+            &crate::Actor::command_line(),
+            "password.reset",
+            format!("person {}", person.0),
+            "all sessions ended".into(),
+        )
+        .await?;
         Ok(())
     }
 }

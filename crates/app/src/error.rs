@@ -26,6 +26,12 @@ pub enum AppError {
         field: Option<String>,
         message: String,
     },
+    /// Too many failed attempts; the message says how long to wait.
+    #[error("{message}")]
+    Throttled {
+        message: String,
+        retry_after_secs: i64,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }

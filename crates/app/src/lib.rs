@@ -55,6 +55,8 @@ pub struct App {
     pub config: Config,
     /// Communities' activity, kept up to date from the database on each read.
     pub events: std::sync::Arc<pulse::EventCache>,
+    /// Recent failed sign-ins, per account and per address.
+    pub sign_ins: std::sync::Arc<auth::SignInThrottle>,
 }
 
 impl App {
@@ -63,6 +65,7 @@ impl App {
             store,
             config,
             events: std::sync::Arc::default(),
+            sign_ins: std::sync::Arc::default(),
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod practice;
 pub mod pulse;
 pub mod recurrence;
 pub mod text;
+pub mod throttle;
 pub mod time;
 pub mod validation;
 

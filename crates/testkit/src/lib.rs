@@ -113,7 +113,11 @@ impl TestApp {
             })
             .await
             .expect("create account");
-        let (_, session) = self.app.sign_in(&email, PASSWORD).await.expect("sign in");
+        let (_, session) = self
+            .app
+            .sign_in(&email, PASSWORD, "")
+            .await
+            .expect("sign in");
         Who {
             id,
             token: session.token,

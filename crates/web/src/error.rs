@@ -20,6 +20,7 @@ pub fn status_of(e: &AppError) -> (StatusCode, &'static str) {
         AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
         AppError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
         AppError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+        AppError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
         AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }
@@ -45,7 +46,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// One of: bad_request, unauthenticated, forbidden, not_found, conflict,
-    /// validation, payload_too_large, unsupported_media_type, internal.
+    /// validation, too_many_attempts, payload_too_large,
+    /// unsupported_media_type, internal.
     pub code: String,
     pub message: String,
     /// For validation errors and conflicts: which field and why.
@@ -66,6 +68,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub fields: Option<FieldErrors>,
+    /// Seconds, for a `Retry-After` header.
+    pub retry_after: Option<i64>,
 }
 
 impl ApiError {
@@ -75,6 +79,7 @@ impl ApiError {
             code: "bad_request",
             message: message.into(),
             fields: None,
+            retry_after: None,
         }
     }
 
@@ -84,6 +89,7 @@ impl ApiError {
             code,
             message: message.into(),
             fields: None,
+            retry_after: None,
         }
     }
 }
@@ -103,11 +109,18 @@ impl From<AppError> for ApiError {
             AppError::Validation(f) => format!("invalid input: {}", f.summary()),
             other => public_message(other),
         };
+        let retry_after = match &e {
+            AppError::Throttled {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        };
         ApiError {
             status,
             code,
             message,
             fields,
+            retry_after,
         }
     }
 }
@@ -128,7 +141,15 @@ impl IntoResponse for ApiError {
                 }),
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
+        }
+        response
     }
 }
 

@@ -9,7 +9,7 @@ mod threads;
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, ApiUser, path_id};
+use crate::extract::{ApiJson, ApiQuery, ApiUser, ClientAddress, path_id};
 use crate::session::{CSRF_COOKIE, SESSION_COOKIE, set_cookie};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -133,9 +133,13 @@ fn me_of(u: &SessionUser) -> Me {
 
 /// Sign in; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/session", request_body = SignIn, tag = "session",
-    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
-async fn sign_in(State(s): State<AppState>, ApiJson(b): ApiJson<SignIn>) -> ApiResult<Response> {
-    let (person, session) = s.app.sign_in(&b.email, &b.password).await?;
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn sign_in(
+    State(s): State<AppState>,
+    addr: ClientAddress,
+    ApiJson(b): ApiJson<SignIn>,
+) -> ApiResult<Response> {
+    let (person, session) = s.app.sign_in(&b.email, &b.password, &addr.0).await?;
     let p = s.app.person(person.0).await?;
     let mut r = Json(Me {
         id: p.id,

@@ -3,7 +3,7 @@
 use super::{PageResult, form_error};
 use crate::AppState;
 use crate::error::PageError;
-use crate::extract::{PageCtx, PageForm, PageQuery, PageUser, Visitor};
+use crate::extract::{ClientAddress, PageCtx, PageForm, PageQuery, PageUser, Visitor};
 use crate::session::{CSRF_COOKIE, SESSION_COOKIE, set_cookie};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -81,7 +81,7 @@ async fn setup(
             errors,
         });
     }
-    match s.app.sign_in(&f.email, &f.password).await {
+    match s.app.sign_in(&f.email, &f.password, "").await {
         Ok((_, session)) => Ok(signed_in(
             &s,
             &session.token,
@@ -168,9 +168,10 @@ fn signed_in(s: &AppState, token: &str, ttl: i64, to: &str) -> Response {
 async fn signin(
     State(s): State<AppState>,
     v: Visitor,
+    addr: ClientAddress,
     PageForm(f): PageForm<SigninForm>,
 ) -> PageResult {
-    match s.app.sign_in(&f.email, &f.password).await {
+    match s.app.sign_in(&f.email, &f.password, &addr.0).await {
         Ok((_, session)) => Ok(signed_in(
             &s,
             &session.token,
@@ -184,6 +185,20 @@ async fn signin(
                 email: f.email,
                 next: safe_next(&f.next),
                 message: Some(m),
+            },
+        )
+            .into_response()),
+        Err(AppError::Throttled {
+            message,
+            retry_after_secs,
+        }) => Ok((
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, retry_after_secs.to_string())],
+            SigninPage {
+                ctx: v.ctx,
+                email: f.email,
+                next: safe_next(&f.next),
+                message: Some(message),
             },
         )
             .into_response()),

@@ -177,7 +177,7 @@ async fn password_change_checks_the_current_one_and_ends_other_sessions() {
     let who = t.user("Pat Change", "member").await;
     let (_, other) = t
         .app
-        .sign_in(&who.email, guildhall_testkit::PASSWORD)
+        .sign_in(&who.email, guildhall_testkit::PASSWORD, "")
         .await
         .expect("second session");
     let bad = t
@@ -223,7 +223,7 @@ async fn password_change_checks_the_current_one_and_ends_other_sessions() {
     );
     assert!(
         t.app
-            .sign_in(&who.email, "new passphrase here")
+            .sign_in(&who.email, "new passphrase here", "")
             .await
             .is_ok()
     );
@@ -275,4 +275,113 @@ async fn unknown_pages_are_real_404s() {
             "{path}"
         );
     }
+}
+
+/// Signs in through the API from a given network address.
+async fn sign_in_from(
+    t: &TestApp,
+    email: &str,
+    password: &str,
+    address: &str,
+) -> guildhall_testkit::TestResponse {
+    let mut req = axum::http::Request::builder()
+        .method(axum::http::Method::POST)
+        .uri("/api/v1/session")
+        .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .header(
+            axum::http::header::COOKIE,
+            format!("gh_csrf={}", guildhall_testkit::CSRF),
+        )
+        .body(axum::body::Body::from(
+            serde_json::json!({"email": email, "password": password}).to_string(),
+        ))
+        .expect("request");
+    let addr: std::net::SocketAddr = format!("{address}:40000").parse().expect("address");
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    t.send(req).await
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_throttled_per_account_and_audited() {
+    let t = TestApp::new().await;
+    let admin = t.user("Audit Reader", "administrator").await;
+    let victim = t.user("Often Guessed", "member").await;
+    for _ in 0..5 {
+        let r = sign_in_from(&t, &victim.email, "wrong password!", "192.0.2.7").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    }
+    // Locked: even the right password must wait, and says how long.
+    let r = sign_in_from(&t, &victim.email, guildhall_testkit::PASSWORD, "192.0.2.8").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    assert!(
+        r.body.contains("too many failed sign-ins for this account"),
+        "{}",
+        r.body
+    );
+    let wait: i64 = r
+        .headers
+        .get(axum::http::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("a Retry-After header in seconds");
+    assert!((1..=900).contains(&wait), "{wait}");
+    // The sign-in page says the same, with the form kept.
+    let page = t
+        .post_form(
+            "/signin",
+            None,
+            &[
+                ("email", &victim.email),
+                ("password", guildhall_testkit::PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.body.contains("try again in"), "{}", page.body);
+    // Another account from the same address is not affected.
+    let r = sign_in_from(&t, &admin.email, guildhall_testkit::PASSWORD, "192.0.2.7").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    let audit = t
+        .get("/api/v1/audit?action=sign_in.&limit=50", Some(&admin))
+        .await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.body);
+    let entries = audit.json();
+    let entries = entries.as_array().expect("a list");
+    let count = |action: &str| entries.iter().filter(|e| e["action"] == action).count();
+    assert_eq!(count("sign_in.failed"), 5);
+    assert_eq!(count("sign_in.locked"), 1);
+    assert!(count("sign_in.succeeded") >= 1);
+    let failed = entries
+        .iter()
+        .find(|e| e["action"] == "sign_in.failed")
+        .expect("a failure");
+    assert_eq!(failed["address"], "192.0.2.7");
+    assert_eq!(failed["subject"], victim.email.as_str());
+    assert!(
+        !audit.body.contains("wrong password!"),
+        "passwords are never recorded"
+    );
+}
+
+#[tokio::test]
+async fn one_address_failing_on_many_accounts_is_throttled() {
+    let t = TestApp::new().await;
+    let who = t.user("Innocent Bystander", "member").await;
+    for i in 0..20 {
+        let r = sign_in_from(
+            &t,
+            &format!("guess{i}@example.org"),
+            "nope nope nope",
+            "198.51.100.4",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = sign_in_from(&t, &who.email, guildhall_testkit::PASSWORD, "198.51.100.4").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    assert!(r.body.contains("network address"), "{}", r.body);
+    let r = sign_in_from(&t, &who.email, guildhall_testkit::PASSWORD, "198.51.100.5").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }

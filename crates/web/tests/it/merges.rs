@@ -412,7 +412,7 @@ async fn undo_goes_newest_first_and_a_merged_person_cannot_sign_in() {
     );
     assert!(
         t.app
-            .sign_in(&a.email, guildhall_testkit::PASSWORD)
+            .sign_in(&a.email, guildhall_testkit::PASSWORD, "")
             .await
             .is_err()
     );
@@ -446,7 +446,7 @@ async fn undo_goes_newest_first_and_a_merged_person_cannot_sign_in() {
         );
         assert!(
             t.app
-                .sign_in(&who.email, guildhall_testkit::PASSWORD)
+                .sign_in(&who.email, guildhall_testkit::PASSWORD, "")
                 .await
                 .is_ok()
         );
