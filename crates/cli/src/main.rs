@@ -45,6 +45,17 @@ enum Command {
     /// People: merge two records of one person, undo a merge, list merges.
     #[command(subcommand)]
     People(PeopleCommand),
+    /// Write a consistent copy of the live SQLite database to FILE (the
+    /// server may keep running). PostgreSQL: use pg_dump.
+    Backup {
+        /// A new file; an existing one is never overwritten.
+        file: std::path::PathBuf,
+    },
+    /// Replace the SQLite database by a backup, after checking it. Stop the
+    /// server first; the replaced file is kept beside it.
+    Restore {
+        file: std::path::PathBuf,
+    },
     /// Fill an empty database with a realistic demonstration organization.
     Demo(DemoArgs),
     /// Export data.
@@ -355,6 +366,41 @@ async fn run(cli: Cli) -> Result<()> {
                 .await
                 .map_err(explain)?;
             println!("Created {email} (person {id}).");
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let store = open(&cli.database, OpenMode::MustExist).await?;
+            let started = std::time::Instant::now();
+            let r = store.backup_to(&file).await?;
+            store.audit_command_line("database.backed_up", &file.display().to_string()).await?;
+            println!(
+                "Backed up to {} in {:.1} s: {} bytes, schema version {}, {} people, {} activity events.",
+                r.file.display(),
+                started.elapsed().as_secs_f64(),
+                r.bytes,
+                r.schema_version,
+                r.people,
+                r.activity
+            );
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let target = guildhall_store::sqlite_file_of(&cli.database)?;
+            let (r, kept) = guildhall_store::backup::restore(&file, &target)?;
+            let store = open(&cli.database, OpenMode::MustExist).await?;
+            store.migrate().await.context("migrating the restored database")?;
+            store.audit_command_line("database.restored", &file.display().to_string()).await?;
+            println!(
+                "Restored {} into {}: schema version {}, {} people, {} activity events.",
+                file.display(),
+                r.file.display(),
+                r.schema_version,
+                r.people,
+                r.activity
+            );
+            if let Some(kept) = kept {
+                println!("The database it replaced is kept as {}.", kept.display());
+            }
             Ok(())
         }
         Command::People(command) => {

@@ -69,6 +69,18 @@ impl Store {
         Ok(())
     }
 
+    /// Records an operator's action at the command line (backups,
+    /// restores), which has no signed-in actor and no address.
+    pub async fn audit_command_line(&self, action: &str, subject: &str) -> Result<()> {
+        self.append_audit(&NewAudit {
+            at: guildhall_domain::Timestamp::now().0,
+            action: action.to_owned(),
+            subject: subject.to_owned(),
+            ..NewAudit::default()
+        })
+        .await
+    }
+
     /// Entries, newest first.
     pub async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
         Ok(with_pool!(self, |pool| {

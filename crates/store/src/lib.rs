@@ -17,6 +17,7 @@
 
 mod activity;
 pub mod audit;
+pub mod backup;
 mod bulk;
 mod charters;
 mod communities;
@@ -49,7 +50,7 @@ pub use imports::{
 };
 pub use migrate::MIGRATIONS;
 pub use notifications::{NewNotification, Notification};
-pub use open::OpenMode;
+pub use open::{OpenMode, sqlite_file_of};
 pub use organization::{NewPerson, PeopleFilter, UpdatePerson};
 pub use people_merges::{MergeFacts, PersonMerge};
 pub use resources::{

@@ -22,6 +22,19 @@ enum Target {
     Postgres(String),
 }
 
+/// The file a database URL names, if it names a SQLite file.
+pub fn sqlite_file_of(url: &str) -> Result<std::path::PathBuf> {
+    match classify(url)? {
+        Target::SqliteFile(path) => Ok(std::path::PathBuf::from(path)),
+        Target::SqliteMemory => Err(StoreError::Open(
+            "an in-memory database has no file to restore into".into(),
+        )),
+        Target::Postgres(_) => Err(StoreError::Open(
+            "this database is PostgreSQL: restore it with pg_restore (see docs/OPERATIONS.md)".into(),
+        )),
+    }
+}
+
 fn classify(url: &str) -> Result<Target> {
     let url = url.trim();
     if url.is_empty() {
