@@ -23,6 +23,7 @@ pub mod pulse;
 pub mod resources;
 pub mod search;
 pub mod threads;
+pub mod tokens;
 
 pub use audit::Actor;
 pub use auth::SessionUser;

@@ -53,9 +53,7 @@ enum Command {
     },
     /// Replace the SQLite database by a backup, after checking it. Stop the
     /// server first; the replaced file is kept beside it.
-    Restore {
-        file: std::path::PathBuf,
-    },
+    Restore { file: std::path::PathBuf },
     /// Fill an empty database with a realistic demonstration organization.
     Demo(DemoArgs),
     /// Export data.
@@ -372,7 +370,9 @@ async fn run(cli: Cli) -> Result<()> {
             let store = open(&cli.database, OpenMode::MustExist).await?;
             let started = std::time::Instant::now();
             let r = store.backup_to(&file).await?;
-            store.audit_command_line("database.backed_up", &file.display().to_string()).await?;
+            store
+                .audit_command_line("database.backed_up", &file.display().to_string())
+                .await?;
             println!(
                 "Backed up to {} in {:.1} s: {} bytes, schema version {}, {} people, {} activity events.",
                 r.file.display(),
@@ -388,8 +388,13 @@ async fn run(cli: Cli) -> Result<()> {
             let target = guildhall_store::sqlite_file_of(&cli.database)?;
             let (r, kept) = guildhall_store::backup::restore(&file, &target)?;
             let store = open(&cli.database, OpenMode::MustExist).await?;
-            store.migrate().await.context("migrating the restored database")?;
-            store.audit_command_line("database.restored", &file.display().to_string()).await?;
+            store
+                .migrate()
+                .await
+                .context("migrating the restored database")?;
+            store
+                .audit_command_line("database.restored", &file.display().to_string())
+                .await?;
             println!(
                 "Restored {} into {}: schema version {}, {} people, {} activity events.",
                 file.display(),

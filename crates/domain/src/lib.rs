@@ -25,6 +25,7 @@ pub mod recurrence;
 pub mod text;
 pub mod throttle;
 pub mod time;
+pub mod token;
 pub mod validation;
 
 pub use activity::{ActivityKind, NewActivity};

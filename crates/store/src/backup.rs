@@ -32,9 +32,9 @@ impl Store {
                 target.display()
             )));
         }
-        let path = target.to_str().ok_or_else(|| {
-            StoreError::Open(format!("{} is not a UTF-8 path", target.display()))
-        })?;
+        let path = target
+            .to_str()
+            .ok_or_else(|| StoreError::Open(format!("{} is not a UTF-8 path", target.display())))?;
         // VACUUM INTO reads inside one transaction: the copy is the
         // database as of its start, compacted, without the write-ahead log.
         sqlx::query("VACUUM INTO $1")
@@ -53,7 +53,8 @@ impl Store {
 /// (integrity check, schema version) and counts what it holds.
 pub fn inspect(file: &Path) -> Result<BackupReport> {
     use rusqlite::{Connection, OpenFlags};
-    let bad = |why: String| StoreError::Open(format!("{} is not a usable backup: {why}", file.display()));
+    let bad =
+        |why: String| StoreError::Open(format!("{} is not a usable backup: {why}", file.display()));
     let meta = std::fs::metadata(file).map_err(|e| bad(e.to_string()))?;
     let conn = Connection::open_with_flags(file, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| bad(e.to_string()))?;
@@ -64,9 +65,11 @@ pub fn inspect(file: &Path) -> Result<BackupReport> {
         return Err(bad(format!("the integrity check says: {integrity}")));
     }
     let version: i64 = conn
-        .query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            [],
+            |r| r.get(0),
+        )
         .map_err(|_| bad("it has no Guildhall schema".into()))?;
     let newest = MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0);
     if version > newest {

@@ -35,6 +35,7 @@ mod resources;
 pub(crate) mod search;
 mod sessions;
 mod threads;
+mod tokens;
 
 pub use activity::{ActivityRow, FeedScope, PulseRow};
 pub use audit::{AuditEntry, AuditFilter, NewAudit};
@@ -61,6 +62,7 @@ pub use search::{Match, RANK_WINDOW, SearchDoc, SearchHit, SearchQuery};
 pub use threads::{
     NewReply, NewThanks, NewThread, PostEdit, Reply, Thanks, Thread, ThreadEdit, ThreadFilter,
 };
+pub use tokens::{ApiToken, NewApiToken, TokenPerson};
 
 use sqlx::{PgPool, SqlitePool};
 

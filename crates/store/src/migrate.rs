@@ -41,6 +41,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_people_merges_audit.sql"),
         include_str!("../migrations/postgres/0006_people_merges_audit.sql"),
     ),
+    (
+        7,
+        "api_tokens",
+        include_str!("../migrations/sqlite/0007_api_tokens.sql"),
+        include_str!("../migrations/postgres/0007_api_tokens.sql"),
+    ),
 ];
 
 /// Several servers may start at once on one PostgreSQL database: each

@@ -30,7 +30,8 @@ pub fn sqlite_file_of(url: &str) -> Result<std::path::PathBuf> {
             "an in-memory database has no file to restore into".into(),
         )),
         Target::Postgres(_) => Err(StoreError::Open(
-            "this database is PostgreSQL: restore it with pg_restore (see docs/OPERATIONS.md)".into(),
+            "this database is PostgreSQL: restore it with pg_restore (see docs/OPERATIONS.md)"
+                .into(),
         )),
     }
 }

@@ -28,6 +28,11 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 #[derive(Clone)]
 pub struct CurrentSession(pub Option<SessionUser>);
 
+/// Marks a request authenticated by a personal access token (not a
+/// session): such a request may not create further tokens.
+#[derive(Clone, Copy, Debug)]
+pub struct ViaToken;
+
 /// This browser's CSRF token, to render into forms.
 #[derive(Clone)]
 pub struct CsrfToken(pub String);
@@ -104,6 +109,34 @@ pub async fn sessions_and_csrf(
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();
+    let is_api = path.starts_with("/api/");
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned());
+    if is_api && let Some(secret) = bearer {
+        return match state.app.token_user(&secret).await {
+            Ok(Some(t)) if !t.scopes.allows(changes_state(&parts.method)) => {
+                crate::ApiError::from(guildhall_app::AppError::Forbidden(format!(
+                    "this token's scopes ({}) do not allow changes; create a token with the write scope",
+                    t.scopes.as_text()
+                )))
+                .into_response()
+            }
+            Ok(Some(t)) => {
+                parts.extensions.insert(CurrentSession(Some(t.user)));
+                parts.extensions.insert(ViaToken);
+                next.run(Request::from_parts(parts, body)).await
+            }
+            Ok(None) => crate::ApiError::from(guildhall_app::AppError::Unauthenticated(
+                "this token is unknown, expired or revoked".into(),
+            ))
+            .into_response(),
+            Err(e) => crate::ApiError::from(e).into_response(),
+        };
+    }
     let user = match cookie(&parts.headers, SESSION_COOKIE).filter(|t| well_formed_token(t)) {
         Some(token) => match state.app.session_user(&token).await {
             Ok(u) => u,
@@ -115,7 +148,6 @@ pub async fn sessions_and_csrf(
     let csrf = existing
         .clone()
         .unwrap_or_else(guildhall_app::auth::random_token);
-    let is_api = path.starts_with("/api/");
     let mut body = body;
 
     if changes_state(&parts.method) {

@@ -5,10 +5,7 @@ use guildhall_store::{OpenMode, Store, backup};
 use std::path::PathBuf;
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "guildhall-backup-test-{}-{name}",
-        rand_suffix()
-    ));
+    let dir = std::env::temp_dir().join(format!("guildhall-backup-test-{}-{name}", rand_suffix()));
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
 }
@@ -31,7 +28,10 @@ async fn a_backup_taken_during_writes_is_whole_and_restores() {
         .await
         .expect("open");
     for i in 0..50 {
-        store.create_unit(&format!("before {i}"), None, "").await.expect("unit");
+        store
+            .create_unit(&format!("before {i}"), None, "")
+            .await
+            .expect("unit");
     }
     // Writes keep landing while the backup runs.
     let writer = store.clone();
@@ -50,7 +50,11 @@ async fn a_backup_taken_during_writes_is_whole_and_restores() {
     assert!(report.bytes > 0);
     assert_eq!(
         report.schema_version,
-        guildhall_store::MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0)
+        guildhall_store::MIGRATIONS
+            .iter()
+            .map(|m| m.0)
+            .max()
+            .unwrap_or(0)
     );
 
     // The copy is the database as of one instant: units 1..=n, no gap.
@@ -60,7 +64,10 @@ async fn a_backup_taken_during_writes_is_whole_and_restores() {
     let units = snapshot.units_without_counts().await.expect("units");
     let mut ids: Vec<i64> = units.iter().map(|u| u.id).collect();
     ids.sort_unstable();
-    assert!(ids.len() >= 50, "everything written before the backup is in it");
+    assert!(
+        ids.len() >= 50,
+        "everything written before the backup is in it"
+    );
     assert_eq!(ids, (1..=ids.len() as i64).collect::<Vec<_>>());
     snapshot.close().await;
 
@@ -108,7 +115,8 @@ async fn a_bad_backup_is_refused_and_changes_nothing() {
     // A SQLite file that is not a Guildhall database.
     let other = dir.join("other.db");
     let conn = rusqlite::Connection::open(&other).expect("open");
-    conn.execute("CREATE TABLE t (x INTEGER)", []).expect("create");
+    conn.execute("CREATE TABLE t (x INTEGER)", [])
+        .expect("create");
     drop(conn);
     let e = backup::restore(&other, &live).expect_err("not ours");
     assert!(e.to_string().contains("no Guildhall schema"), "{e}");

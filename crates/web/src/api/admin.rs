@@ -209,3 +209,120 @@ async fn audit(
             .collect(),
     ))
 }
+
+// ---- personal access tokens ----------------------------------------------
+
+#[derive(OpenApi)]
+#[openapi(paths(list_tokens, create_token, revoke_token))]
+pub struct TokensDoc;
+
+pub fn token_routes() -> Router<AppState> {
+    Router::new()
+        .route("/tokens", get(list_tokens).post(create_token))
+        .route("/tokens/{id}", axum::routing::delete(revoke_token))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// What the token is for.
+    pub name: String,
+    /// Any of read, write, admin (read is implied).
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// 1 to 366; 90 when absent.
+    pub expires_in_days: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenItem {
+    pub id: i64,
+    pub name: String,
+    pub scopes: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedToken {
+    pub token: TokenItem,
+    /// The secret, shown this once: send it as `Authorization: Bearer …`.
+    pub secret: String,
+}
+
+fn token_item(t: guildhall_store::ApiToken) -> TokenItem {
+    let time = |t: i64| Timestamp(t).to_rfc3339();
+    TokenItem {
+        id: t.id,
+        name: t.name,
+        scopes: t.scopes,
+        created_at: time(t.created_at),
+        expires_at: t.expires_at.map(time),
+        last_used_at: t.last_used_at.map(time),
+        revoked_at: t.revoked_at.map(time),
+    }
+}
+
+/// The caller's tokens, newest first (secrets are never shown again).
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
+    responses((status = 200, body = [TokenItem]), (status = 401, body = ErrorBody)))]
+async fn list_tokens(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+) -> ApiResult<Json<Vec<TokenItem>>> {
+    let tokens = s.app.my_tokens(&u).await?;
+    Ok(Json(tokens.into_iter().map(token_item).collect()))
+}
+
+/// Create a personal access token. Only from a signed-in session: a token
+/// cannot mint tokens.
+#[utoipa::path(post, path = "/api/v1/tokens", request_body = TokenRequest, tag = "tokens",
+    responses((status = 201, body = CreatedToken), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_token(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    addr: ClientAddress,
+    via_token: Option<axum::Extension<crate::middleware::ViaToken>>,
+    ApiJson(b): ApiJson<TokenRequest>,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    if via_token.is_some() {
+        return Err(AppError::Forbidden(
+            "tokens are created from a signed-in session, not with another token".into(),
+        )
+        .into());
+    }
+    let input = guildhall_app::tokens::TokenInput {
+        name: b.name,
+        scopes: b.scopes,
+        expires_in_days: b.expires_in_days,
+    };
+    let (token, secret) = s
+        .app
+        .create_token(&Actor::person(&u, addr.0), &u, &input)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            token: token_item(token),
+            secret,
+        }),
+    ))
+}
+
+/// Revoke a token at once.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", params(("id" = i64, Path)), tag = "tokens",
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn revoke_token(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    addr: ClientAddress,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id = path_id(&id, "token")?;
+    s.app
+        .revoke_token(&Actor::person(&u, addr.0), &u, id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -58,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/domains", get(list_domains).post(create_domain))
         .route("/domains/{id}", get(get_domain).patch(update_domain))
         .merge(admin::routes())
+        .merge(admin::token_routes())
         .merge(threads::routes())
         .merge(search::routes())
         .merge(resources::routes())
@@ -111,6 +112,7 @@ struct ApiDoc;
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(admin::AdminDoc::openapi());
+    doc.merge(admin::TokensDoc::openapi());
     doc.merge(threads::ThreadsDoc::openapi());
     doc.merge(search::SearchDoc::openapi());
     doc.merge(resources::ResourceApi::openapi());

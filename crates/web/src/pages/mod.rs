@@ -13,6 +13,7 @@ mod pulse;
 mod resources;
 pub(crate) mod search;
 mod threads;
+mod tokens;
 
 use crate::AppState;
 use crate::error::PageError;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .merge(pulse::routes())
         .merge(search::routes())
         .merge(threads::routes())
+        .merge(tokens::routes())
         .merge(resources::routes())
 }
 

@@ -15,3 +15,4 @@ mod pulse;
 mod resources;
 mod search;
 mod threads;
+mod tokens;
