@@ -243,7 +243,10 @@ impl Category {
 fn skip_reason(p: &Post) -> Option<String> {
     match p.post_type.unwrap_or(1) {
         1 => {}
-        2 => return Some("moderator-action posts (notices such as \"this topic was closed\", not contributions)".into()),
+        2 => return Some(
+            "moderator-action posts (notices such as \"this topic was closed\", not contributions)"
+                .into(),
+        ),
         3 => return Some("small-action posts (topic events: closed, pinned, moved, …)".into()),
         4 => return Some("whispers (staff-only posts)".into()),
         other => return Some(format!("posts of unknown post_type {other}")),
@@ -314,7 +317,9 @@ fn read_json<T: DeserializeOwned>(path: &Path, expected: &str) -> Result<(T, u64
         return Err(malformed(
             0,
             1,
-            format!("UTF-16 text (byte order mark): expected {expected} in UTF-8, as Discourse serves it; convert the file to UTF-8"),
+            format!(
+                "UTF-16 text (byte order mark): expected {expected} in UTF-8, as Discourse serves it; convert the file to UTF-8"
+            ),
         ));
     }
     // JSON text without a byte order mark whose first characters are ASCII
@@ -323,7 +328,9 @@ fn read_json<T: DeserializeOwned>(path: &Path, expected: &str) -> Result<(T, u64
         return Err(malformed(
             0,
             1,
-            format!("zero bytes (UTF-16 without a byte order mark, or binary data): expected {expected} in UTF-8"),
+            format!(
+                "zero bytes (UTF-16 without a byte order mark, or binary data): expected {expected} in UTF-8"
+            ),
         ));
     }
     let skip = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
@@ -344,15 +351,33 @@ fn read_json<T: DeserializeOwned>(path: &Path, expected: &str) -> Result<(T, u64
         )
     })?;
     let doc = serde_json::from_str(text).map_err(|e| {
-        let (line, column) = (e.line().max(1), e.column());
-        // serde_json counts columns in bytes from 1; 0 means the line's start.
+        // serde_json counts lines from 1 and columns in bytes from 1.
         let line_start: usize = text
             .split_inclusive('\n')
-            .take(line as usize - 1)
+            .take(e.line().max(1) - 1)
             .map(str::len)
             .sum();
-        let offset = (skip + line_start + column.saturating_sub(1)).min(bytes.len());
+        let mut at = (line_start + e.column().saturating_sub(1)).min(text.len());
+        // A value refused by its type (a time that is not one), when it is
+        // the last of its object, is reported at the object's end, on the
+        // next line of a pretty-printed file: point at the value's last
+        // byte instead. A missing field belongs at the object's end.
         let what = e.to_string();
+        if e.classify() == serde_json::error::Category::Data
+            && e.column() <= 1
+            && !what.starts_with("missing field")
+        {
+            let before = text.as_bytes()[..at].iter().rev();
+            at -= before.take_while(|b| b.is_ascii_whitespace()).count();
+            at = at.saturating_sub(1);
+        }
+        let line = text.as_bytes()[..at]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        let column = at - text[..at].rfind('\n').map_or(0, |n| n + 1) + 1;
+        let offset = skip + at;
         let what = what
             .rsplit_once(" at line ")
             .map_or(what.as_str(), |(m, _)| m);
@@ -446,10 +471,8 @@ pub async fn import(
             first_seen: HashMap::new(),
             likes: 0,
         };
-        run.summary.note_many(
-            "files in the folder that are not .json (not read)",
-            others,
-        );
+        run.summary
+            .note_many("files in the folder that are not .json (not read)", others);
         run.all(dir, &files, opts).await.map(|()| run.summary)
     };
     match outcome {
@@ -504,7 +527,10 @@ fn topic_files(dir: &Path) -> Result<(Vec<PathBuf>, u64), ImportError> {
         if !path.is_file() {
             continue;
         }
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if name == CATEGORIES_FILE {
             continue;
         }
@@ -760,8 +786,9 @@ impl Run<'_> {
                 of = posts.len() as u64 + missing,
                 "the document holds only the first page of the topic's posts; importing those"
             );
-            self.summary
-                .note("topics holding only their first page of posts, imported with what they have");
+            self.summary.note(
+                "topics holding only their first page of posts, imported with what they have",
+            );
             self.summary.skip_many(
                 "posts beyond a document's first page (save the topic complete, e.g. /t/{id}.json?print=true, and import again to add them)",
                 missing,
@@ -791,7 +818,19 @@ impl Run<'_> {
         let thread = match self.threads.get(&doc.id) {
             Some(t) => {
                 self.summary.skip("topics already imported");
-                t.clone()
+                let t = t.clone();
+                // The summary says where the forum is, even when a run
+                // adds nothing to it.
+                if !self.summary.communities.iter().any(|c| c.id == t.community) {
+                    let slug = self.session.community_slug(t.community).await?;
+                    self.summary.communities.push(SummaryCommunity {
+                        id: t.community,
+                        slug: slug.unwrap_or_default(),
+                        created: false,
+                        threads: 0,
+                    });
+                }
+                t
             }
             None => {
                 let t = self.thread(&doc, &opening, accepted.is_some()).await?;
@@ -883,7 +922,10 @@ impl Run<'_> {
             .flatten()
             .map(|t| html::plain_text(t.trim()))
             .find(|t| !t.is_empty())
-            .map_or_else(|| format!("Topic {}", doc.id), |t| truncate_chars(&t, TITLE_MAX));
+            .map_or_else(
+                || format!("Topic {}", doc.id),
+                |t| truncate_chars(&t, TITLE_MAX),
+            );
         let tags = tag_list(doc, self.target.map(|_| cat.slug.as_str()));
         let author = self.person(opening).await?;
         let (body, plain) = body(opening);
@@ -1065,7 +1107,10 @@ mod tests {
     #[test]
     fn only_regular_live_posts_are_replies() {
         let base = r#""id":1,"created_at":"2023-01-01T00:00:00.000Z","post_number":2"#;
-        assert_eq!(skip_reason(&post(&format!("{{{base},\"post_type\":1}}"))), None);
+        assert_eq!(
+            skip_reason(&post(&format!("{{{base},\"post_type\":1}}"))),
+            None
+        );
         assert_eq!(skip_reason(&post(&format!("{{{base}}}"))), None);
         for (extra, word) in [
             (r#","post_type":3"#, "small-action"),
@@ -1092,7 +1137,10 @@ mod tests {
         ));
         assert_eq!(likes(&p), 3);
         assert_eq!(likes(&post(&format!(r#"{{{base},"like_count":4}}"#))), 4);
-        assert_eq!(likes(&post(&format!(r#"{{{base},"actions_summary":[]}}"#))), 0);
+        assert_eq!(
+            likes(&post(&format!(r#"{{{base},"actions_summary":[]}}"#))),
+            0
+        );
     }
 
     #[test]
@@ -1125,8 +1173,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("gh-discourse-unit-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
         let path = dir.join("1.json");
-        std::fs::write(&path, "{\n  \"id\": 1,\n  \"created_at\": \"yesterday\"\n}").expect("write");
-        let err = read_json::<TopicDoc>(&path, "a topic").err().expect("refused");
+        std::fs::write(&path, "{\n  \"id\": 1,\n  \"created_at\": \"yesterday\"\n}")
+            .expect("write");
+        let err = read_json::<TopicDoc>(&path, "a topic")
+            .err()
+            .expect("refused");
         match err {
             ImportError::Malformed {
                 line,
@@ -1135,14 +1186,22 @@ mod tests {
                 ..
             } => {
                 assert_eq!(line, 3, "{message}");
-                assert!(message.contains("RFC 3339") && message.contains("column"), "{message}");
+                assert!(
+                    message.contains("RFC 3339") && message.contains("column"),
+                    "{message}"
+                );
                 assert!(offset > 14 && offset <= 40, "{offset}");
             }
             other => panic!("{other}"),
         }
-        std::fs::write(&path, "{\"id\": 1, \"created_at\": \"2023-01-01T00:00:00Z\"}")
-            .expect("write");
-        let err = read_json::<TopicDoc>(&path, "a topic").err().expect("refused");
+        std::fs::write(
+            &path,
+            "{\"id\": 1, \"created_at\": \"2023-01-01T00:00:00Z\"}",
+        )
+        .expect("write");
+        let err = read_json::<TopicDoc>(&path, "a topic")
+            .err()
+            .expect("refused");
         assert!(err.to_string().contains("post_stream"), "{err}");
         std::fs::remove_dir_all(&dir).ok();
     }

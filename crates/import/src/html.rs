@@ -78,9 +78,9 @@ pub fn without_local_images(html: &str) -> String {
 
 /// Where the next `<img` tag starts (any case).
 fn find_img(html: &str) -> Option<usize> {
-    html.as_bytes()
-        .windows(5)
-        .position(|w| w[0] == b'<' && w[1..4].eq_ignore_ascii_case(b"img") && w[4].is_ascii_whitespace())
+    html.as_bytes().windows(5).position(|w| {
+        w[0] == b'<' && w[1..4].eq_ignore_ascii_case(b"img") && w[4].is_ascii_whitespace()
+    })
 }
 
 /// The value of a double-quoted attribute of one tag, as written.

@@ -114,10 +114,11 @@ impl Summary {
                 .iter()
                 .map(|c| {
                     format!(
-                        "'{}' ({}{} threads)",
+                        "'{}' ({}{} thread{})",
                         c.slug,
                         if c.created { "created, " } else { "" },
-                        c.threads
+                        c.threads,
+                        if c.threads == 1 { "" } else { "s" }
                     )
                 })
                 .collect();
