@@ -341,11 +341,12 @@ fn read_json<T: DeserializeOwned>(path: &Path, expected: &str) -> Result<(T, u64
     let text = std::str::from_utf8(&bytes[skip..]).map_err(|e| {
         let at = skip + e.valid_up_to();
         let line = bytes[..at].iter().filter(|b| **b == b'\n').count() as u64 + 1;
+        let column = at - bytes[..at].iter().rposition(|b| *b == b'\n').map_or(0, |n| n + 1) + 1;
         malformed(
             at,
             line,
             format!(
-                "byte 0x{:02X} is not UTF-8 (Latin-1 or another 8-bit encoding?): expected {expected} in UTF-8",
+                "column {column}: byte 0x{:02X} is not UTF-8 (Latin-1 or another 8-bit encoding?): expected {expected} in UTF-8",
                 bytes.get(at).copied().unwrap_or_default()
             ),
         )
