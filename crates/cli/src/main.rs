@@ -179,6 +179,22 @@ enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// A Discourse forum: a folder of topic documents as its public JSON API
+    /// serves them (/t/{id}.json, one file each), optionally with
+    /// /categories.json saved as categories.json. One community per category
+    /// unless --community is given; private messages are never imported.
+    /// Running it again changes nothing.
+    Discourse {
+        /// The folder of topic documents; its name names the forum.
+        dir: std::path::PathBuf,
+        /// Import every category into this existing community (categories
+        /// become tags) instead of one community per category.
+        #[arg(long)]
+        community: Option<String>,
+        /// Read and check everything, report what would be written, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -488,6 +504,19 @@ async fn run(cli: Cli) -> Result<()> {
                 guildhall_import::mbox::import(&store, &files, &opts, progress.as_mut()).await;
             report_import(store, started, outcome).await
         }
+        Command::Import(ImportCommand::Discourse {
+            dir,
+            community,
+            dry_run,
+        }) => {
+            let store = open(&cli.database, OpenMode::MustExist).await?;
+            let opts = guildhall_import::discourse::Options { community, dry_run };
+            let mut progress = import_progress();
+            let started = std::time::Instant::now();
+            let outcome =
+                guildhall_import::discourse::import(&store, &dir, &opts, progress.as_mut()).await;
+            report_import(store, started, outcome).await
+        }
         Command::Export(ExportCommand::Activity { format, out }) => {
             let format =
                 ExportFormat::parse(&format).map_err(|m| anyhow::anyhow!("--format: {m}"))?;
@@ -743,6 +772,17 @@ mod tests {
                 "b.mbox",
                 "--community",
                 "dev",
+                "--database",
+                "x.db",
+            ],
+            vec![
+                "guildhall",
+                "import",
+                "discourse",
+                "forum",
+                "--community",
+                "dev",
+                "--dry-run",
                 "--database",
                 "x.db",
             ],

@@ -50,6 +50,56 @@ pub fn plain_text(html: &str) -> String {
     out.trim().to_owned()
 }
 
+/// `html` without the images that only the source site can serve: an
+/// `<img>` whose address is relative to that site (`/images/emoji/…`,
+/// `/user_avatar/…`) would point at this server once imported, so it gives
+/// way to its alt text — which for an emoji is its `:name:`, kept in the
+/// text and the search index. Images with a full address stay.
+pub fn without_local_images(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = find_img(rest) {
+        let Some(len) = rest[start..].find('>') else {
+            break;
+        };
+        let tag = &rest[start..start + len + 1];
+        out.push_str(&rest[..start]);
+        let src = attribute(tag, "src").unwrap_or_default();
+        if src.starts_with('/') && !src.starts_with("//") {
+            out.push_str(attribute(tag, "alt").unwrap_or_default());
+        } else {
+            out.push_str(tag);
+        }
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where the next `<img` tag starts (any case).
+fn find_img(html: &str) -> Option<usize> {
+    html.as_bytes().windows(5).position(|w| {
+        w[0] == b'<' && w[1..4].eq_ignore_ascii_case(b"img") && w[4].is_ascii_whitespace()
+    })
+}
+
+/// The value of a double-quoted attribute of one tag, as written.
+fn attribute<'t>(tag: &'t str, name: &str) -> Option<&'t str> {
+    let mut from = 0;
+    while let Some(at) = tag[from..].find(name) {
+        let at = from + at;
+        let before = tag[..at].chars().next_back();
+        let after = &tag[at + name.len()..];
+        if before.is_some_and(char::is_whitespace)
+            && let Some(value) = after.strip_prefix("=\"")
+        {
+            return value.find('"').map(|end| &value[..end]);
+        }
+        from = at + name.len();
+    }
+    None
+}
+
 /// Appends `text` with its character references decoded; unknown ones are
 /// kept as written.
 fn push_decoded(out: &mut String, text: &str) {
@@ -97,7 +147,18 @@ fn push_decoded(out: &mut String, text: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::plain_text;
+    use super::{plain_text, without_local_images};
+
+    #[test]
+    fn images_of_the_source_site_give_way_to_their_alt_text() {
+        let html = r#"<p>Done <img src="/images/emoji/twitter/tada.png?v=12" title=":tada:" class="emoji" alt=":tada:"> <IMG alt="" src="/user_avatar/x/48/1.png" class="avatar">and <img src="https://example.org/a.png" alt="chart"></p>"#;
+        assert_eq!(
+            without_local_images(html),
+            r#"<p>Done :tada: and <img src="https://example.org/a.png" alt="chart"></p>"#
+        );
+        assert_eq!(without_local_images("a <img b"), "a <img b");
+        assert_eq!(without_local_images("<imgx>"), "<imgx>");
+    }
 
     #[test]
     fn tags_go_entities_are_decoded_blocks_break_lines() {

@@ -1,5 +1,5 @@
 //! Guildhall's importers: bring in the communities an organization already
-//! has (Stack Exchange sites, mailing-list archives) with their people, threads, replies,
+//! has (Stack Exchange sites, mailing-list archives, Discourse forums) with their people, threads, replies,
 //! solved requests and the activity log that the pulse is computed from.
 //!
 //! Every importer streams its input (one row or message in memory at a
@@ -10,6 +10,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod discourse;
 pub mod html;
 pub mod mbox;
 pub mod progress;
@@ -51,6 +52,10 @@ pub struct Summary {
     pub community_id: i64,
     pub community_slug: String,
     pub community_created: bool,
+    /// Every community of a run that imports into several (one per
+    /// source category), in the order first used, the first of them also
+    /// in `community_*`. Empty for importers into one community.
+    pub communities: Vec<SummaryCommunity>,
     /// People created by this run.
     pub people_created: u64,
     /// Source accounts found to be people already known (from another
@@ -69,6 +74,16 @@ pub struct Summary {
     pub written: ImportWritten,
 }
 
+/// One community of a run that imports into several.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SummaryCommunity {
+    pub id: i64,
+    pub slug: String,
+    pub created: bool,
+    /// Threads this run imported into it.
+    pub threads: u64,
+}
+
 impl Summary {
     pub(crate) fn skip(&mut self, reason: &str) {
         *self.skipped.entry(reason.to_owned()).or_default() += 1;
@@ -83,6 +98,50 @@ impl Summary {
     pub(crate) fn note(&mut self, what: &str) {
         *self.notes.entry(what.to_owned()).or_default() += 1;
     }
+
+    pub(crate) fn note_many(&mut self, what: &str, n: u64) {
+        if n > 0 {
+            *self.notes.entry(what.to_owned()).or_default() += n;
+        }
+    }
+
+    /// Where the run imported: one community, or several with their
+    /// threads.
+    fn destination(&self) -> String {
+        if self.communities.len() > 1 {
+            let list: Vec<String> = self
+                .communities
+                .iter()
+                .map(|c| {
+                    format!(
+                        "'{}' ({}{} thread{})",
+                        c.slug,
+                        if c.created { "created, " } else { "" },
+                        c.threads,
+                        if c.threads == 1 { "" } else { "s" }
+                    )
+                })
+                .collect();
+            return format!(
+                " into {} communities, {}",
+                self.communities.len(),
+                list.join(", ")
+            );
+        }
+        if self.community_slug.is_empty() {
+            // Nothing importable was found, so no community was chosen.
+            return String::new();
+        }
+        format!(
+            " into community '{}'{}",
+            self.community_slug,
+            if self.community_created {
+                " (created)"
+            } else {
+                ""
+            }
+        )
+    }
 }
 
 impl fmt::Display for Summary {
@@ -94,13 +153,8 @@ impl fmt::Display for Summary {
         };
         writeln!(
             f,
-            "{verb} into community '{}'{}: {} people new ({} matched to people already known), {} threads, {} replies, {} solved help requests, {} members added.",
-            self.community_slug,
-            if self.community_created {
-                " (created)"
-            } else {
-                ""
-            },
+            "{verb}{}: {} people new ({} matched to people already known), {} threads, {} replies, {} solved help requests, {} members added.",
+            self.destination(),
             self.people_created,
             self.people_matched,
             self.threads,

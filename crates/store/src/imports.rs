@@ -88,6 +88,9 @@ pub struct ImportSolution {
 pub struct ImportedThread {
     pub source_id: String,
     pub thread_id: i64,
+    /// Where the thread is now: new replies belong there, whatever the
+    /// source says about the topic's place today.
+    pub community_id: i64,
     pub author_id: i64,
     pub title: String,
     pub solved: bool,
@@ -480,7 +483,7 @@ impl ImportSession {
         let (source, site) = (self.source, self.site.clone());
         Ok(on_tx!(&mut self.tx, |c| {
             sqlx::query_as(
-                "SELECT i.source_id, t.id AS thread_id, t.author_id, t.title, \
+                "SELECT i.source_id, t.id AS thread_id, t.community_id, t.author_id, t.title, \
                  EXISTS (SELECT 1 FROM help_solutions s WHERE s.thread_id = t.id) AS solved \
                  FROM import_ids i JOIN threads t ON t.id = i.local_id \
                  WHERE i.source = $1 AND i.site = $2 AND i.kind = $3",

@@ -1,0 +1,800 @@
+//! The Discourse importer on the project's topic documents. What should
+//! land is computed here from the raw JSON with serde_json, not with the
+//! importer's types.
+
+use crate::dump::fixture;
+use guildhall_import::discourse::{Options, import};
+use guildhall_import::{ImportError, Summary, progress::Silent};
+use guildhall_store::{SearchQuery, Store, Thread, ThreadFilter};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+const FORUM: &str = "discourse";
+
+async fn run(store: &Store, dir: &Path, opts: &Options) -> Result<Summary, ImportError> {
+    import(store, dir, opts, &mut Silent).await
+}
+
+fn unix(s: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .expect("an ISO time")
+        .timestamp()
+}
+
+fn topics(dir: &Path) -> Vec<Value> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("fixture") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name.ends_with(".json") && name != "categories.json" {
+            let text = std::fs::read_to_string(&path).expect("read");
+            out.push(serde_json::from_str(&text).expect("JSON"));
+        }
+    }
+    out
+}
+
+fn is_live_regular(p: &Value) -> bool {
+    p["post_type"].as_i64().unwrap_or(1) == 1
+        && p["deleted_at"].is_null()
+        && p["user_deleted"] != Value::Bool(true)
+        && p["hidden"] != Value::Bool(true)
+}
+
+fn likes(p: &Value) -> i64 {
+    let summary: i64 = p["actions_summary"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["id"] == 2)
+        .filter_map(|a| a["count"].as_i64())
+        .sum();
+    summary.max(p["like_count"].as_i64().unwrap_or(0))
+}
+
+/// One imported topic as the files say it should land.
+struct Topic {
+    title: String,
+    category: Option<i64>,
+    created_at: i64,
+    /// Imported posts after the first, in post-number order: (post number,
+    /// reply_to_post_number, user id).
+    replies: Vec<(i64, Option<i64>, Option<i64>)>,
+    /// The accepted answer's post number, if it is among the replies.
+    solved_by: Option<i64>,
+    has_accepted: bool,
+}
+
+#[derive(Default)]
+struct Expected {
+    topics: Vec<Topic>,
+    private_messages: usize,
+    first_page_only: usize,
+    posts_left_out: usize,
+    likes: i64,
+    users: HashSet<i64>,
+    deleted_account_posts: bool,
+    /// Category → people who posted there.
+    contributors: HashMap<Option<i64>, HashSet<Option<i64>>>,
+}
+
+fn expected(dir: &Path) -> Expected {
+    let mut want = Expected::default();
+    for doc in topics(dir) {
+        if doc["archetype"] == "private_message" {
+            want.private_messages += 1;
+            continue;
+        }
+        let posts = doc["post_stream"]["posts"].as_array().expect("posts");
+        let stream = doc["post_stream"]["stream"].as_array().expect("stream");
+        let ids: HashSet<i64> = posts.iter().filter_map(|p| p["id"].as_i64()).collect();
+        let missing = stream
+            .iter()
+            .filter(|id| !ids.contains(&id.as_i64().expect("id")))
+            .count();
+        if missing > 0 {
+            want.first_page_only += 1;
+            want.posts_left_out += missing;
+        }
+        let opening = posts
+            .iter()
+            .find(|p| p["post_number"] == 1)
+            .expect("every fixture topic has its first post");
+        assert!(is_live_regular(opening));
+        let mut sorted: Vec<&Value> = posts
+            .iter()
+            .filter(|p| p["post_number"] != 1 && is_live_regular(p))
+            .collect();
+        sorted.sort_by_key(|p| p["post_number"].as_i64());
+        let category = doc["category_id"].as_i64();
+        let mut people = vec![opening["user_id"].as_i64()];
+        want.likes += likes(opening);
+        for p in &sorted {
+            people.push(p["user_id"].as_i64());
+            want.likes += likes(p);
+        }
+        for u in &people {
+            match u {
+                Some(u) => {
+                    want.users.insert(*u);
+                }
+                None => want.deleted_account_posts = true,
+            }
+        }
+        want.contributors
+            .entry(category)
+            .or_default()
+            .extend(people);
+        let accepted = doc["accepted_answer"]["post_number"].as_i64().or_else(|| {
+            posts
+                .iter()
+                .find(|p| p["accepted_answer"] == true)
+                .and_then(|p| p["post_number"].as_i64())
+        });
+        let replies: Vec<_> = sorted
+            .iter()
+            .map(|p| {
+                (
+                    p["post_number"].as_i64().expect("number"),
+                    p["reply_to_post_number"].as_i64(),
+                    p["user_id"].as_i64(),
+                )
+            })
+            .collect();
+        want.topics.push(Topic {
+            title: doc["title"].as_str().expect("title").to_owned(),
+            category,
+            created_at: unix(doc["created_at"].as_str().expect("created_at")),
+            solved_by: accepted.filter(|n| replies.iter().any(|r| r.0 == *n)),
+            has_accepted: accepted.is_some(),
+            replies,
+        });
+    }
+    want
+}
+
+/// Category id → (slug, name) from categories.json.
+fn categories(dir: &Path) -> HashMap<i64, (String, String)> {
+    let text = std::fs::read_to_string(dir.join("categories.json")).expect("categories");
+    let doc: Value = serde_json::from_str(&text).expect("JSON");
+    doc["category_list"]["categories"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_i64().expect("id"),
+                (
+                    c["slug"].as_str().expect("slug").to_owned(),
+                    c["name"].as_str().expect("name").to_owned(),
+                ),
+            )
+        })
+        .collect()
+}
+
+fn community_slug(cats: &HashMap<i64, (String, String)>, category: Option<i64>) -> String {
+    match category.and_then(|c| cats.get(&c)) {
+        Some((slug, _)) => format!("discourse-{slug}"),
+        None => format!("discourse-category-{}", category.expect("a category")),
+    }
+}
+
+async fn all_threads(store: &Store, community: i64) -> Vec<Thread> {
+    store
+        .threads(community, &ThreadFilter::default(), 10_000, 0)
+        .await
+        .expect("threads")
+        .items
+}
+
+/// What a database holds, to compare before and after.
+#[derive(Debug, PartialEq, Eq)]
+struct Snapshot {
+    people: i64,
+    activity: i64,
+    last_activity: Option<i64>,
+    communities: BTreeMap<String, usize>,
+}
+
+async fn snapshot(store: &Store) -> Snapshot {
+    let rows = store.activity_after(0, 10_000_000).await.expect("activity");
+    let cats = categories(&fixture(FORUM));
+    let mut slugs: Vec<String> = cats
+        .keys()
+        .map(|c| community_slug(&cats, Some(*c)))
+        .collect();
+    slugs.push("discourse-category-11".into());
+    slugs.push("practice".into());
+    let mut communities = BTreeMap::new();
+    for slug in slugs {
+        if let Ok(c) = store.community_by_slug(&slug).await {
+            communities.insert(slug, all_threads(store, c.id).await.len());
+        }
+    }
+    Snapshot {
+        people: store.count_people().await.expect("people"),
+        activity: store.count_activity().await.expect("count"),
+        last_activity: rows.last().map(|r| r.id),
+        communities,
+    }
+}
+
+/// A copy of the fixture in a fresh folder named `name` (the folder's
+/// name names the forum).
+fn copy_as(name: &str) -> PathBuf {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(0);
+    let dir = std::env::temp_dir()
+        .join(format!(
+            "gh-discourse-{}-{:x}",
+            std::process::id(),
+            h.finish()
+        ))
+        .join(name);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for entry in std::fs::read_dir(fixture(FORUM)).expect("fixture") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy");
+    }
+    dir
+}
+
+#[tokio::test]
+async fn counts_and_relationships_match_the_files() {
+    let store = guildhall_testkit::fresh_store().await;
+    let dir = fixture(FORUM);
+    let want = expected(&dir);
+    let cats = categories(&dir);
+    let s = run(&store, &dir, &Options::default())
+        .await
+        .expect("import");
+
+    let replies: usize = want.topics.iter().map(|t| t.replies.len()).sum();
+    let solved = want.topics.iter().filter(|t| t.solved_by.is_some()).count();
+    assert_eq!(s.threads as usize, want.topics.len(), "{s}");
+    assert_eq!(s.replies as usize, replies, "{s}");
+    assert_eq!(s.solved as usize, solved, "{s}");
+    assert!(
+        solved > 0 && want.first_page_only > 0 && want.private_messages > 0,
+        "the fixture exercises solutions, first pages and private messages"
+    );
+    let people = want.users.len() + usize::from(want.deleted_account_posts);
+    assert_eq!(s.people_created as usize, people);
+    assert_eq!(store.count_people().await.expect("people") as usize, people);
+
+    // Reported: private messages, first-page documents and their missing
+    // posts, likes that could not become thanks.
+    let skipped = |what: &str| {
+        s.skipped
+            .iter()
+            .filter(|(k, _)| k.contains(what))
+            .map(|(_, n)| *n as usize)
+            .sum::<usize>()
+    };
+    let noted = |what: &str| {
+        s.notes
+            .iter()
+            .filter(|(k, _)| k.contains(what))
+            .map(|(_, n)| *n as usize)
+            .sum::<usize>()
+    };
+    assert_eq!(skipped("private messages"), want.private_messages, "{s}");
+    assert_eq!(
+        skipped("beyond a document's first page"),
+        want.posts_left_out
+    );
+    assert_eq!(noted("only their first page"), want.first_page_only);
+    assert_eq!(noted("likes") as i64, want.likes);
+    assert_eq!(
+        noted("accepted answers not imported"),
+        want.topics
+            .iter()
+            .filter(|t| t.has_accepted && t.solved_by.is_none())
+            .count()
+    );
+
+    // One community per category, named after it.
+    let by_category: HashSet<Option<i64>> = want.topics.iter().map(|t| t.category).collect();
+    assert_eq!(s.communities.len(), by_category.len(), "{s}");
+    assert!(s.communities.iter().all(|c| c.created));
+    let mut members_expected = 0;
+    let mut seen_titles = 0;
+    for category in &by_category {
+        let slug = community_slug(&cats, *category);
+        let community = store.community_by_slug(&slug).await.expect(&slug);
+        if let Some((_, name)) = category.and_then(|c| cats.get(&c)) {
+            assert_eq!(&community.name, name);
+        }
+        let threads = all_threads(&store, community.id).await;
+        let mine: Vec<&Topic> = want
+            .topics
+            .iter()
+            .filter(|t| t.category == *category)
+            .collect();
+        assert_eq!(threads.len(), mine.len(), "{slug}");
+        let summary_entry = s
+            .communities
+            .iter()
+            .find(|c| c.slug == slug)
+            .expect("in the summary");
+        assert_eq!(summary_entry.threads as usize, mine.len());
+        members_expected += want.contributors[category].len();
+        assert_eq!(
+            store
+                .count_role(community.id, "member")
+                .await
+                .expect("members") as usize,
+            want.contributors[category].len(),
+            "everyone who posted in {slug} is a member"
+        );
+
+        for topic in mine {
+            let thread = threads
+                .iter()
+                .find(|t| t.title == topic.title)
+                .unwrap_or_else(|| panic!("thread '{}'", topic.title));
+            seen_titles += 1;
+            assert_eq!(thread.created_at, topic.created_at, "original time");
+            assert_eq!(thread.reply_count as usize, topic.replies.len());
+            if topic.has_accepted {
+                assert_eq!(thread.kind, "help", "{}", topic.title);
+            }
+            if *category == Some(7) {
+                assert_eq!(thread.kind, "discussion", "{}", topic.title);
+            }
+            let mut stored = store.replies(thread.id).await.expect("replies");
+            stored.sort_by_key(|r| r.id);
+            assert_eq!(stored.len(), topic.replies.len());
+            // Post number → reply id, in the order both were written.
+            let reply_of: HashMap<i64, i64> = topic
+                .replies
+                .iter()
+                .zip(&stored)
+                .map(|((n, _, _), r)| (*n, r.id))
+                .collect();
+            for ((_, parent, _), r) in topic.replies.iter().zip(&stored) {
+                let want_parent = parent.and_then(|p| reply_of.get(&p).copied());
+                assert_eq!(r.reply_to, want_parent, "reply parent in '{}'", topic.title);
+            }
+            match topic.solved_by {
+                Some(n) => {
+                    assert_eq!(thread.solved_reply_id, reply_of.get(&n).copied());
+                    let solution = stored
+                        .iter()
+                        .find(|r| Some(r.id) == thread.solved_reply_id)
+                        .expect("solution");
+                    assert_eq!(thread.helper_id, Some(solution.author_id));
+                }
+                None => assert_eq!(thread.solved_reply_id, None),
+            }
+            // Emoji and avatars of the forum become text, not broken images.
+            assert!(!thread.body.contains("/images/emoji/"), "{}", thread.body);
+            for r in &stored {
+                assert!(!r.body.contains("src=\"/"), "{}", r.body);
+            }
+        }
+    }
+    assert_eq!(seen_titles, want.topics.len());
+    assert_eq!(s.members_added as usize, members_expected);
+
+    // The activity log: one event per thread, reply, solution and join.
+    let rows = store.activity_after(0, 10_000_000).await.expect("activity");
+    let count = |kind: &str| rows.iter().filter(|r| r.kind == kind).count();
+    assert_eq!(
+        count("thread.help") + count("thread.discussion"),
+        want.topics.len()
+    );
+    assert_eq!(count("reply.created"), replies);
+    assert_eq!(count("help.solved"), solved);
+    assert_eq!(count("member.joined"), members_expected);
+
+    // Text is searchable, in any script; private messages are not there.
+    let anyone = rows[0].actor_id;
+    for (word, found) in [("masking", true), ("teşekkürler", true), ("meetup", false)] {
+        let hits = store
+            .search(
+                anyone,
+                &SearchQuery {
+                    terms: vec![word.into()],
+                    limit: 20,
+                    ..SearchQuery::default()
+                },
+            )
+            .await
+            .expect("search");
+        assert_eq!(hits.total > 0, found, "'{word}'");
+    }
+}
+
+#[tokio::test]
+async fn importing_twice_changes_nothing() {
+    let store = guildhall_testkit::fresh_store().await;
+    let dir = fixture(FORUM);
+    let first = run(&store, &dir, &Options::default()).await.expect("first");
+    assert!(first.threads > 0);
+    let before = snapshot(&store).await;
+    let again = run(&store, &dir, &Options::default())
+        .await
+        .expect("second");
+    assert_eq!(snapshot(&store).await, before);
+    assert_eq!(
+        (
+            again.threads,
+            again.replies,
+            again.solved,
+            again.people_created,
+            again.members_added
+        ),
+        (0, 0, 0, 0, 0)
+    );
+    assert_eq!(again.written, Default::default());
+    assert!(again.communities.iter().all(|c| !c.created));
+    assert_eq!(again.communities.len(), first.communities.len());
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_what_a_real_run_writes_and_writes_nothing() {
+    let store = guildhall_testkit::fresh_store().await;
+    let dir = fixture(FORUM);
+    let before = snapshot(&store).await;
+    let dry = run(
+        &store,
+        &dir,
+        &Options {
+            dry_run: true,
+            ..Options::default()
+        },
+    )
+    .await
+    .expect("dry run");
+    assert!(dry.dry_run);
+    assert_eq!(snapshot(&store).await, before);
+    assert!(store.community_by_slug("discourse-help").await.is_err());
+    let real = run(&store, &dir, &Options::default())
+        .await
+        .expect("real run");
+    let counts = |s: &Summary| {
+        (
+            s.threads,
+            s.replies,
+            s.solved,
+            s.people_created,
+            s.members_added,
+            s.skipped.clone(),
+            s.notes.clone(),
+        )
+    };
+    assert_eq!(counts(&dry), counts(&real));
+    assert_eq!(dry.written, real.written);
+    assert!(real.written.activity > 0);
+    assert!(dry.to_string().starts_with("Dry run, nothing written."));
+}
+
+#[tokio::test]
+async fn one_community_takes_every_category_as_tags() {
+    let store = guildhall_testkit::fresh_store().await;
+    let dir = fixture(FORUM);
+    let opts = Options {
+        community: Some("practice".into()),
+        dry_run: false,
+    };
+    let err = run(&store, &dir, &opts)
+        .await
+        .expect_err("no such community");
+    assert!(
+        err.to_string().contains("there is no community 'practice'"),
+        "{err}"
+    );
+    assert_eq!(store.count_people().await.expect("people"), 0);
+
+    let owner = store
+        .create_person(&guildhall_store::NewPerson {
+            name: "Owner".into(),
+            email: "owner@org.example".into(),
+            unit_id: None,
+            title: String::new(),
+            manager_id: None,
+            expertise: String::new(),
+            interests: String::new(),
+            bio: String::new(),
+            org_role: "member".into(),
+            password_hash: None,
+        })
+        .await
+        .expect("owner");
+    let community = store
+        .create_community(
+            &guildhall_store::NewCommunity {
+                slug: "practice".into(),
+                name: "Data practice".into(),
+                domain_statement: String::new(),
+                purpose: String::new(),
+                visibility: "open".into(),
+                membership_policy: "open".into(),
+                stage: "maturing".into(),
+                domains: Vec::new(),
+            },
+            owner,
+            "test",
+            &[],
+        )
+        .await
+        .expect("community");
+    let s = run(&store, &dir, &opts).await.expect("into one community");
+    assert_eq!((s.community_id, s.community_created), (community, false));
+    assert_eq!(s.communities.len(), 1);
+    let want = expected(&dir);
+    let threads = all_threads(&store, community).await;
+    assert_eq!(threads.len(), want.topics.len());
+    let cats = categories(&dir);
+    for topic in &want.topics {
+        let thread = threads
+            .iter()
+            .find(|t| t.title == topic.title)
+            .expect("thread");
+        let tag = match topic.category.and_then(|c| cats.get(&c)) {
+            Some((slug, _)) => slug.clone(),
+            None => format!("category-{}", topic.category.expect("category")),
+        };
+        assert!(
+            thread.tags.split(", ").any(|t| t == tag),
+            "'{}' tagged {tag}: {}",
+            topic.title,
+            thread.tags
+        );
+    }
+    for slug in ["discourse-help", "discourse-discussion"] {
+        assert!(store.community_by_slug(slug).await.is_err(), "{slug}");
+    }
+}
+
+#[tokio::test]
+async fn a_complete_document_adds_the_posts_a_first_page_left_out() {
+    let store = guildhall_testkit::fresh_store().await;
+    let dir = copy_as(FORUM);
+    let first = run(&store, &dir, &Options::default()).await.expect("first");
+    let path = dir.join("103.json");
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
+    let stream: Vec<i64> = doc["post_stream"]["stream"]
+        .as_array()
+        .expect("stream")
+        .iter()
+        .filter_map(Value::as_i64)
+        .collect();
+    let posts = doc["post_stream"]["posts"].as_array_mut().expect("posts");
+    let have = posts.len();
+    let template = posts[1].clone();
+    let accepted = doc["accepted_answer"]["post_number"]
+        .as_i64()
+        .expect("accepted");
+    let posts = doc["post_stream"]["posts"].as_array_mut().expect("posts");
+    for (i, id) in stream.iter().enumerate().skip(have) {
+        let mut p = template.clone();
+        let number = i as i64 + 1;
+        p["id"] = (*id).into();
+        p["post_number"] = number.into();
+        p["reply_to_post_number"] = (number - 1).into();
+        p["created_at"] = format!("2023-07-01T10:{:02}:00.000Z", i).into();
+        p["cooked"] = format!("<p>Later post {number}</p>").into();
+        p["accepted_answer"] = (number == accepted).into();
+        posts.push(p);
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&doc).expect("JSON")).expect("write");
+
+    let second = run(&store, &dir, &Options::default())
+        .await
+        .expect("second");
+    assert_eq!(second.threads, 0);
+    assert_eq!(second.replies as usize, stream.len() - have, "{second}");
+    assert_eq!(second.solved, 1, "the accepted answer is there now");
+    assert_eq!(first.solved + 1, first.solved + second.solved);
+    let community = store
+        .community_by_slug("discourse-help")
+        .await
+        .expect("help");
+    let thread = all_threads(&store, community.id)
+        .await
+        .into_iter()
+        .find(|t| t.title == doc["title"])
+        .expect("the same thread");
+    assert_eq!(thread.reply_count as usize, stream.len() - 1);
+    let replies = store.replies(thread.id).await.expect("replies");
+    let last = replies.iter().max_by_key(|r| r.id).expect("a reply");
+    assert!(
+        last.reply_to
+            .is_some_and(|p| replies.iter().any(|r| r.id == p)),
+        "the added posts keep their parents"
+    );
+}
+
+// ---- Damaged documents: the import stops with the file and the place,
+// and nothing of the run remains, also after other topics were written.
+
+/// Imports the fixture, then tries `damaged` (a copy under another forum
+/// name, into an existing community so that every topic is new); returns
+/// the error after checking that nothing changed, dry run or not.
+async fn fails_cleanly(damaged: &Path) -> ImportError {
+    let store = guildhall_testkit::fresh_store().await;
+    run(&store, &fixture(FORUM), &Options::default())
+        .await
+        .expect("a good import first");
+    let before = snapshot(&store).await;
+    let mut last = None;
+    for dry_run in [true, false] {
+        let err = run(
+            &store,
+            damaged,
+            &Options {
+                dry_run,
+                community: Some("discourse-help".into()),
+            },
+        )
+        .await
+        .expect_err("a damaged document is refused");
+        assert_eq!(
+            snapshot(&store).await,
+            before,
+            "nothing of the failed run remains"
+        );
+        last = Some(err);
+    }
+    last.expect("an error")
+}
+
+fn position(err: &ImportError) -> (String, u64, u64, String) {
+    match err {
+        ImportError::Malformed {
+            file,
+            line,
+            offset,
+            message,
+        } => (
+            file.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_owned(),
+            *line,
+            *offset,
+            message.clone(),
+        ),
+        other => panic!("expected a malformed-file error, got {other}"),
+    }
+}
+
+/// The last topic document read, so that the others were written first.
+const LAST: &str = "109.json";
+
+#[tokio::test]
+async fn a_truncated_document_is_refused_with_its_name() {
+    let dir = copy_as("second-forum");
+    let path = dir.join(LAST);
+    let bytes = std::fs::read(&path).expect("read");
+    let cut = bytes.len() * 2 / 3;
+    std::fs::write(&path, &bytes[..cut]).expect("write");
+    let err = fails_cleanly(&dir).await;
+    let (file, line, offset, message) = position(&err);
+    assert_eq!(file, LAST);
+    assert!(message.contains("ends too early"), "{message}");
+    let lines = bytes[..cut].iter().filter(|b| **b == b'\n').count() as u64 + 1;
+    assert!(line > 1 && line <= lines, "line {line} of {lines}");
+    assert!(offset > 0 && offset <= cut as u64, "{offset} of {cut}");
+    assert!(err.to_string().contains(LAST), "{err}");
+}
+
+#[tokio::test]
+async fn wrong_encodings_are_refused_at_the_place_that_shows_them() {
+    // Latin-1 bytes in one line of the last document.
+    let dir = copy_as("second-forum");
+    let path = dir.join(LAST);
+    let text = std::fs::read_to_string(&path).expect("read");
+    let target = text
+        .lines()
+        .position(|l| l.contains("Lisbon"))
+        .expect("a line to damage");
+    let mut bytes = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        if i == target {
+            let damaged = l.replacen("Lisbon", "Lisboa caf\u{1}", 1);
+            bytes.extend(damaged.bytes().map(|b| if b == 1 { 0xE9 } else { b }));
+        } else {
+            bytes.extend_from_slice(l.as_bytes());
+        }
+        bytes.push(b'\n');
+    }
+    std::fs::write(&path, &bytes).expect("write");
+    let (file, line, offset, message) = position(&fails_cleanly(&dir).await);
+    assert_eq!((file.as_str(), line), (LAST, target as u64 + 1));
+    assert_eq!(bytes[offset as usize], 0xE9, "the offset is the bad byte");
+    assert!(message.contains("not UTF-8"), "{message}");
+
+    // The whole document in UTF-16, with and without a byte order mark.
+    for bom in [true, false] {
+        let dir = copy_as("second-forum");
+        let path = dir.join(LAST);
+        let mut utf16 = if bom { vec![0xFF, 0xFE] } else { Vec::new() };
+        for unit in text.encode_utf16() {
+            utf16.extend_from_slice(&unit.to_le_bytes());
+        }
+        std::fs::write(&path, utf16).expect("write");
+        let (file, line, _, message) = position(&fails_cleanly(&dir).await);
+        assert_eq!((file.as_str(), line), (LAST, 1));
+        assert!(message.contains("UTF-16"), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn garbage_and_wrong_shapes_are_refused() {
+    let dir = copy_as("second-forum");
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| ((i.wrapping_mul(2_654_435_761) >> 13) as u8).max(1))
+        .collect();
+    std::fs::write(dir.join(LAST), &garbage).expect("write");
+    let (file, _, _, _) = position(&fails_cleanly(&dir).await);
+    assert_eq!(file, LAST);
+
+    // A topic list (/latest.json) is not a topic document.
+    let dir = copy_as("second-forum");
+    std::fs::write(
+        dir.join(LAST),
+        "{\n  \"topic_list\": {\n    \"topics\": []\n  }\n}\n",
+    )
+    .expect("write");
+    let (file, line, _, message) = position(&fails_cleanly(&dir).await);
+    assert_eq!((file.as_str(), line), (LAST, 5));
+    assert!(
+        message.contains("missing field `id`") || message.contains("missing field"),
+        "{message}"
+    );
+    assert!(
+        message.contains("topic document"),
+        "says what was expected: {message}"
+    );
+
+    // A topic without its post_stream.
+    let dir = copy_as("second-forum");
+    let path = dir.join(LAST);
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
+    doc.as_object_mut().expect("object").remove("post_stream");
+    std::fs::write(&path, serde_json::to_string_pretty(&doc).expect("JSON")).expect("write");
+    let (file, _, _, message) = position(&fails_cleanly(&dir).await);
+    assert_eq!(file, LAST);
+    assert!(message.contains("post_stream"), "{message}");
+
+    // A value of the wrong type, at its line.
+    let dir = copy_as("second-forum");
+    let path = dir.join(LAST);
+    let text = std::fs::read_to_string(&path).expect("read");
+    let target = text
+        .lines()
+        .position(|l| l.contains("\"post_number\": 3"))
+        .expect("a post number");
+    let damaged: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == target {
+                l.replace("\"post_number\": 3", "\"post_number\": \"three\"")
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect();
+    std::fs::write(&path, damaged.join("\n")).expect("write");
+    let (file, line, _, message) = position(&fails_cleanly(&dir).await);
+    assert_eq!((file.as_str(), line), (LAST, target as u64 + 1));
+    assert!(message.contains("column"), "{message}");
+
+    // A category list of the wrong shape is refused before any topic.
+    let dir = copy_as("second-forum");
+    std::fs::write(dir.join("categories.json"), "[1, 2, 3]\n").expect("write");
+    let (file, line, _, _) = position(&fails_cleanly(&dir).await);
+    assert_eq!((file.as_str(), line), ("categories.json", 1));
+}
