@@ -1,5 +1,6 @@
 //! Guildhall's importers: bring in the communities an organization already
-//! has (Stack Exchange sites, mailing-list archives) with their people, threads, replies,
+//! has (Stack Exchange sites, mailing-list archives, Slack workspaces) with
+//! their people, threads, replies,
 //! solved requests and the activity log that the pulse is computed from.
 //!
 //! Every importer streams its input (one row or message in memory at a
@@ -14,6 +15,7 @@ pub mod html;
 pub mod mbox;
 pub mod progress;
 mod shared;
+pub mod slack;
 pub mod stackexchange;
 mod xml;
 
@@ -51,6 +53,9 @@ pub struct Summary {
     pub community_id: i64,
     pub community_slug: String,
     pub community_created: bool,
+    /// Every community of an import that spans several (a Slack workspace's
+    /// channels); empty when the fields above say it all.
+    pub communities: Vec<SummaryCommunity>,
     /// People created by this run.
     pub people_created: u64,
     /// Source accounts found to be people already known (from another
@@ -60,6 +65,8 @@ pub struct Summary {
     pub replies: u64,
     pub solved: u64,
     pub members_added: u64,
+    /// Thanks given (e.g. chat reactions on replies).
+    pub thanks: u64,
     /// Records not imported, by reason.
     pub skipped: BTreeMap<String, u64>,
     /// Notes that changed no count (e.g. contributions of deleted
@@ -67,6 +74,14 @@ pub struct Summary {
     pub notes: BTreeMap<String, u64>,
     /// Rows written (or, for a dry run, that would have been).
     pub written: ImportWritten,
+}
+
+/// One community an import wrote into.
+#[derive(Clone, Debug, Default)]
+pub struct SummaryCommunity {
+    pub id: i64,
+    pub slug: String,
+    pub created: bool,
 }
 
 impl Summary {
@@ -92,31 +107,51 @@ impl fmt::Display for Summary {
         } else {
             "Imported"
         };
+        let created = |yes: bool| if yes { " (created)" } else { "" };
+        let into = if self.communities.len() > 1 {
+            let made = self.communities.iter().filter(|c| c.created).count();
+            format!(
+                "{} communities ({made} created)",
+                self.communities.len()
+            )
+        } else {
+            format!(
+                "community '{}'{}",
+                self.community_slug,
+                created(self.community_created)
+            )
+        };
         writeln!(
             f,
-            "{verb} into community '{}'{}: {} people new ({} matched to people already known), {} threads, {} replies, {} solved help requests, {} members added.",
-            self.community_slug,
-            if self.community_created {
-                " (created)"
-            } else {
-                ""
-            },
+            "{verb} into {into}: {} people new ({} matched to people already known), {} threads, {} replies, {} solved help requests, {} members added{}.",
             self.people_created,
             self.people_matched,
             self.threads,
             self.replies,
             self.solved,
             self.members_added,
+            if self.thanks > 0 {
+                format!(", {} thanks", self.thanks)
+            } else {
+                String::new()
+            },
         )?;
+        if self.communities.len() > 1 {
+            writeln!(f, "Communities:")?;
+            for c in &self.communities {
+                writeln!(f, "  {}{}", c.slug, created(c.created))?;
+            }
+        }
         let w = &self.written;
         writeln!(
             f,
-            "Rows: {} people, {} threads, {} replies, {} solutions, {} memberships, {} activity events, {} search documents, {} source ids.",
+            "Rows: {} people, {} threads, {} replies, {} solutions, {} memberships, {} thanks, {} activity events, {} search documents, {} source ids.",
             w.people,
             w.threads,
             w.replies,
             w.solutions,
             w.memberships,
+            w.thanks,
             w.activity,
             w.search_documents,
             w.source_ids

@@ -42,7 +42,7 @@ pub use events::{
     Attendee, EventFields, EventRow, HeldSession, RecordedSession, Rsvp, RsvpCount, SessionRecord,
 };
 pub use imports::{
-    ImportPerson, ImportSession, ImportSolution, ImportWritten, ImportedReply, ImportedThread,
+    ImportPerson, ImportSession, ImportSolution, ImportThanks, ImportWritten, ImportedReply, ImportedThread,
 };
 pub use migrate::MIGRATIONS;
 pub use notifications::{NewNotification, Notification};
