@@ -110,10 +110,7 @@ impl fmt::Display for Summary {
         let created = |yes: bool| if yes { " (created)" } else { "" };
         let into = if self.communities.len() > 1 {
             let made = self.communities.iter().filter(|c| c.created).count();
-            format!(
-                "{} communities ({made} created)",
-                self.communities.len()
-            )
+            format!("{} communities ({made} created)", self.communities.len())
         } else {
             format!(
                 "community '{}'{}",

@@ -352,7 +352,8 @@ pub async fn import(
         }
     }
     let workspace = export.workspace_name();
-    let channels: Vec<Channel> = read_json(&mut export, "channels.json", "a JSON array of channels")?;
+    let channels: Vec<Channel> =
+        read_json(&mut export, "channels.json", "a JSON array of channels")?;
     let users: Vec<User> = read_json(&mut export, "users.json", "a JSON array of users")?;
     let site = users
         .iter()
@@ -548,8 +549,12 @@ impl Run<'_> {
                 ));
             }
         }
-        let known_communities: HashMap<String, i64> =
-            self.session.known_ids("community").await?.into_iter().collect();
+        let known_communities: HashMap<String, i64> = self
+            .session
+            .known_ids("community")
+            .await?
+            .into_iter()
+            .collect();
         let mut slugs_taken = HashSet::new();
         for (channel, _) in &plan {
             let community = self
@@ -657,14 +662,12 @@ impl Run<'_> {
             chosen = Some(candidate);
             break;
         }
-        let slug = chosen
-            .and_then(|s| Slug::parse(&s).ok())
-            .ok_or_else(|| {
-                ImportError::Refused(format!(
-                    "cannot make a community address for #{} of '{}': pass --community SLUG",
-                    channel.name, self.workspace
-                ))
-            })?;
+        let slug = chosen.and_then(|s| Slug::parse(&s).ok()).ok_or_else(|| {
+            ImportError::Refused(format!(
+                "cannot make a community address for #{} of '{}': pass --community SLUG",
+                channel.name, self.workspace
+            ))
+        })?;
         let purpose = [&channel.purpose, &channel.topic]
             .into_iter()
             .flatten()
@@ -680,7 +683,10 @@ impl Run<'_> {
         let created = channel
             .created
             .as_ref()
-            .and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+            .and_then(|v| {
+                v.as_i64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            })
             .filter(|t| *t > 0)
             .unwrap_or_else(|| Timestamp::now().0);
         let archived = channel.is_archived.unwrap_or(false);
@@ -785,8 +791,11 @@ impl Run<'_> {
     }
 
     async fn day(&mut self, channel: u32, rel: &str) -> Result<(), ImportError> {
-        let mut messages: Vec<Message> =
-            read_json(&mut self.export, rel, "a JSON array of messages (a Slack day file)")?;
+        let mut messages: Vec<Message> = read_json(
+            &mut self.export,
+            rel,
+            "a JSON array of messages (a Slack day file)",
+        )?;
         // Exports list a day in order; make sure, since conversations
         // depend on it.
         messages.sort_by_key(|m| m.ts);
@@ -1039,7 +1048,11 @@ impl Run<'_> {
             .await?;
         self.session
             .record_id(
-                if conversation { "conversation" } else { "thread" },
+                if conversation {
+                    "conversation"
+                } else {
+                    "thread"
+                },
                 source_id,
                 thread,
             )
@@ -1270,7 +1283,7 @@ mod tests {
         let err = serde_json::from_slice::<serde_json::Value>(text).expect_err("bad");
         let offset = byte_offset(text, err.line(), err.column()) as usize;
         assert_eq!(err.line(), 3);
-        assert_eq!(text[offset - 1], b'"', "just after the key");
+        assert_eq!(text[offset], b'2', "the byte where a ':' was expected");
     }
 
     #[test]

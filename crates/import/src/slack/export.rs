@@ -90,7 +90,10 @@ impl Export {
     /// its archives "Name Slack export Jan 1 2016 - Jul 31 2016.zip"; a
     /// folder made for one may be called `slack-name`.
     pub(crate) fn workspace_name(&self) -> String {
-        let full = self.path.canonicalize().unwrap_or_else(|_| self.path.clone());
+        let full = self
+            .path
+            .canonicalize()
+            .unwrap_or_else(|_| self.path.clone());
         let stem = match self.kind {
             Kind::Dir => full.file_name(),
             Kind::Zip { .. } => full.file_stem(),
@@ -128,10 +131,7 @@ impl Export {
 
     /// The day files (`YYYY-MM-DD.json`) of a channel's folder, oldest
     /// first, with their sizes; other files are returned apart.
-    pub(crate) fn day_files(
-        &self,
-        folder: &str,
-    ) -> Result<(Vec<(String, u64)>, u64), ImportError> {
+    pub(crate) fn day_files(&self, folder: &str) -> Result<(Vec<(String, u64)>, u64), ImportError> {
         let mut days = Vec::new();
         let mut others = 0u64;
         match &self.kind {

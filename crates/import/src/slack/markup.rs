@@ -144,14 +144,18 @@ fn wrap(line: &str, marker: char, md: &str) -> String {
     let opens = |i: usize| {
         chars[i] == marker
             && (i == 0 || !chars[i - 1].is_alphanumeric() && chars[i - 1] != marker)
-            && chars.get(i + 1).is_some_and(|c| !c.is_whitespace() && *c != marker)
+            && chars
+                .get(i + 1)
+                .is_some_and(|c| !c.is_whitespace() && *c != marker)
     };
     while i < chars.len() {
         if opens(i)
             && let Some(close) = (i + 2..chars.len()).find(|&j| {
                 chars[j] == marker
                     && !chars[j - 1].is_whitespace()
-                    && chars.get(j + 1).is_none_or(|c| !c.is_alphanumeric() && *c != marker)
+                    && chars
+                        .get(j + 1)
+                        .is_none_or(|c| !c.is_alphanumeric() && *c != marker)
             })
         {
             out.push_str(md);
@@ -221,19 +225,28 @@ mod tests {
 
     #[test]
     fn line_breaks_bold_and_code_survive() {
-        let md = to_markdown("*big* news ~old~\nnext line\n```\n*not bold* <http://z>\n```", &Known);
+        let md = to_markdown(
+            "*big* news ~old~\nnext line\n```\n*not bold* <http://z>\n```",
+            &Known,
+        );
         assert_eq!(
             md,
             "**big** news ~~old~~  \nnext line  \n```\n*not bold* http://z\n```"
         );
-        assert_eq!(to_markdown("2*3*4 and a * b *", &Known), "2*3*4 and a * b *");
+        assert_eq!(
+            to_markdown("2*3*4 and a * b *", &Known),
+            "2*3*4 and a * b *"
+        );
         assert_eq!(to_markdown("#rstats rocks", &Known), "\\#rstats rocks");
         assert_eq!(to_markdown("&gt; quoted", &Known), "> quoted");
     }
 
     #[test]
     fn titles_are_the_first_words() {
-        assert_eq!(title("\n  Hello there world\nmore", 80), "Hello there world");
+        assert_eq!(
+            title("\n  Hello there world\nmore", 80),
+            "Hello there world"
+        );
         assert_eq!(title("one two three four", 9), "one two…");
         assert_eq!(title("abcdefghijkl", 5), "abcde…");
         assert_eq!(title("", 5), "");
