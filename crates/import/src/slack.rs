@@ -1199,9 +1199,8 @@ impl Run<'_> {
         let mut changes: Vec<_> = std::mem::take(&mut self.changes).into_iter().collect();
         changes.sort_unstable_by_key(|(k, _)| *k);
         for ((community, person), mut list) in changes {
-            if !existing.contains_key(&community) {
-                let members = self.session.members(community).await?;
-                existing.insert(community, members.into_iter().collect());
+            if let std::collections::hash_map::Entry::Vacant(slot) = existing.entry(community) {
+                slot.insert(self.session.members(community).await?.into_iter().collect());
             }
             let already = existing
                 .get(&community)

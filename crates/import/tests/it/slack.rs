@@ -27,7 +27,21 @@ async fn run(store: &Store, path: &Path, opts: &Options) -> Result<Summary, Impo
 /// Every table's row count: a failed or dry run must leave them all as
 /// they were.
 async fn counts(store: &Store) -> Vec<(String, i64)> {
-    store.table_row_counts().await.expect("row counts")
+    let counts = store.table_row_counts().await.expect("row counts");
+    for table in [
+        "people",
+        "threads",
+        "replies",
+        "thanks",
+        "activity",
+        "import_ids",
+    ] {
+        assert!(
+            counts.iter().any(|(t, _)| t == table),
+            "{table} is among the tables counted: {counts:?}"
+        );
+    }
+    counts
 }
 
 fn json(path: &Path) -> Value {
