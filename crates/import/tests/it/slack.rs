@@ -779,3 +779,115 @@ async fn garbage_and_bad_values_are_refused() {
         assert_eq!(counts(&store).await, before);
     }
 }
+
+#[tokio::test]
+async fn a_later_export_continues_where_the_earlier_one_stopped() {
+    // The same workspace exported before its last days of #general, then
+    // whole: the conversations end up as if imported at once.
+    let partial = copy_of_fixture();
+    let mut days: Vec<PathBuf> = walk(&partial.join("general"));
+    days.sort();
+    for late in days.iter().rev().take(3) {
+        std::fs::remove_file(late).expect("remove");
+    }
+    let store = guildhall_testkit::fresh_store().await;
+    let first = run(&store, &partial, &Options::default())
+        .await
+        .expect("partial");
+    let second = run(&store, &fixture(), &Options::default())
+        .await
+        .expect("whole");
+    let want = expected(&fixture());
+    assert!(second.threads + second.replies > 0, "the late days are new");
+    assert_eq!((first.threads + second.threads) as usize, want.threads());
+    assert_eq!((first.replies + second.replies) as usize, want.replies());
+    assert_eq!((first.thanks + second.thanks) as usize, want.thanks());
+    assert_eq!(
+        store.count_people().await.expect("people") as usize,
+        want.people.len()
+    );
+}
+
+/// A small export in today's format, with Slack threads (the 2016 export
+/// has none): written here, since no public one was at hand.
+fn threaded_export() -> PathBuf {
+    let dir = temp_dir().join("acme");
+    std::fs::create_dir_all(dir.join("help")).expect("mkdir");
+    let write = |rel: &str, v: Value| {
+        std::fs::write(dir.join(rel), serde_json::to_vec_pretty(&v).expect("json")).expect("write")
+    };
+    write(
+        "channels.json",
+        serde_json::json!([{"id": "C1", "name": "help", "created": 1700000000,
+            "purpose": {"value": "Ask &amp; answer"}}]),
+    );
+    write(
+        "users.json",
+        serde_json::json!([
+            {"id": "U1", "team_id": "T9", "name": "ada", "profile": {"real_name": "Ada", "email": "ada@example.org"}},
+            {"id": "U2", "team_id": "T9", "name": "bob", "profile": {"real_name": "Bob"}},
+            {"id": "B1", "team_id": "T9", "name": "bot", "is_bot": true}
+        ]),
+    );
+    write(
+        "help/2024-01-02.json",
+        serde_json::json!([
+            {"type": "message", "user": "U1", "text": "How do I *plot* this? <@U2>",
+             "ts": "1704200000.000100", "thread_ts": "1704200000.000100", "reply_count": 2},
+            {"type": "message", "user": "U2", "text": "Like <https://d3js.org|this>",
+             "ts": "1704200100.000200", "thread_ts": "1704200000.000100",
+             "reactions": [{"name": "+1", "users": ["U1", "U2", "B1"], "count": 3}]},
+            {"type": "message", "user": "U1", "text": "thanks!", "subtype": "thread_broadcast",
+             "ts": "1704200200.000300", "thread_ts": "1704200000.000100"},
+            {"type": "message", "user": "U2", "text": "an orphan reply",
+             "ts": "1704200300.000400", "thread_ts": "1704100000.000000"},
+            {"type": "message", "user": "B1", "text": "beep", "subtype": "bot_message",
+             "ts": "1704200400.000500"}
+        ]),
+    );
+    dir
+}
+
+#[tokio::test]
+async fn slack_threads_stay_threads() {
+    let store = guildhall_testkit::fresh_store().await;
+    let summary = run(&store, &threaded_export(), &Options::default())
+        .await
+        .expect("import");
+    assert_eq!(
+        summary.threads, 2,
+        "the thread, and the orphan's conversation: {summary}"
+    );
+    assert_eq!(summary.replies, 2);
+    assert_eq!(
+        summary.thanks, 1,
+        "one from U1; none to oneself, none from bots"
+    );
+    assert_eq!(summary.people_created, 2);
+    let community = store
+        .community_by_slug("acme-help")
+        .await
+        .expect("community");
+    assert_eq!(community.purpose, "Ask & answer");
+    let threads = store
+        .threads(community.id, &ThreadFilter::default(), 10, 0)
+        .await
+        .expect("threads");
+    let thread = threads
+        .items
+        .iter()
+        .find(|t| t.title.starts_with("How do I"))
+        .expect("the Slack thread");
+    assert_eq!(thread.body, "How do I **plot** this? @Bob");
+    assert_eq!(thread.reply_count, 2);
+    let replies = store.replies(thread.id).await.expect("replies");
+    assert_eq!(replies[0].body, "Like [this](<https://d3js.org>)");
+    assert_eq!(replies[0].thanks, 1);
+    assert!(replies.iter().all(|r| r.reply_to.is_none()));
+    assert_eq!(
+        summary
+            .skipped
+            .get("bot and integration messages (not imported)"),
+        Some(&1)
+    );
+}
