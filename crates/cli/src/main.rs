@@ -195,6 +195,22 @@ enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// A Slack workspace export (channels.json, users.json, a folder per
+    /// channel with a JSON file per day), unpacked or the .zip Slack gives:
+    /// one community per channel, conversations as discussion threads,
+    /// joins as memberships, reactions on replies as thanks. Running it
+    /// again changes nothing.
+    Slack {
+        /// The export's folder or .zip; its name names the workspace.
+        path: std::path::PathBuf,
+        /// Import every channel into this existing community instead of
+        /// one community per channel.
+        #[arg(long)]
+        community: Option<String>,
+        /// Read and check everything, report what would be written, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -517,6 +533,19 @@ async fn run(cli: Cli) -> Result<()> {
                 guildhall_import::discourse::import(&store, &dir, &opts, progress.as_mut()).await;
             report_import(store, started, outcome).await
         }
+        Command::Import(ImportCommand::Slack {
+            path,
+            community,
+            dry_run,
+        }) => {
+            let store = open(&cli.database, OpenMode::MustExist).await?;
+            let opts = guildhall_import::slack::Options { community, dry_run };
+            let mut progress = import_progress();
+            let started = std::time::Instant::now();
+            let outcome =
+                guildhall_import::slack::import(&store, &path, &opts, progress.as_mut()).await;
+            report_import(store, started, outcome).await
+        }
         Command::Export(ExportCommand::Activity { format, out }) => {
             let format =
                 ExportFormat::parse(&format).map_err(|m| anyhow::anyhow!("--format: {m}"))?;
@@ -780,6 +809,17 @@ mod tests {
                 "import",
                 "discourse",
                 "forum",
+                "--community",
+                "dev",
+                "--dry-run",
+                "--database",
+                "x.db",
+            ],
+            vec![
+                "guildhall",
+                "import",
+                "slack",
+                "export.zip",
                 "--community",
                 "dev",
                 "--dry-run",

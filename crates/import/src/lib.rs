@@ -1,5 +1,6 @@
 //! Guildhall's importers: bring in the communities an organization already
-//! has (Stack Exchange sites, mailing-list archives, Discourse forums) with their people, threads, replies,
+//! has (Stack Exchange sites, mailing-list archives, Slack workspaces,
+//! Discourse forums) with their people, threads, replies,
 //! solved requests and the activity log that the pulse is computed from.
 //!
 //! Every importer streams its input (one row or message in memory at a
@@ -15,6 +16,7 @@ pub mod html;
 pub mod mbox;
 pub mod progress;
 mod shared;
+pub mod slack;
 pub mod stackexchange;
 mod xml;
 
@@ -53,8 +55,8 @@ pub struct Summary {
     pub community_slug: String,
     pub community_created: bool,
     /// Every community of a run that imports into several (one per
-    /// source category), in the order first used, the first of them also
-    /// in `community_*`. Empty for importers into one community.
+    /// source category or channel), in the order first used, the first of
+    /// them also in `community_*`. Empty for importers into one community.
     pub communities: Vec<SummaryCommunity>,
     /// People created by this run.
     pub people_created: u64,
@@ -65,6 +67,8 @@ pub struct Summary {
     pub replies: u64,
     pub solved: u64,
     pub members_added: u64,
+    /// Thanks given (e.g. chat reactions on replies).
+    pub thanks: u64,
     /// Records not imported, by reason.
     pub skipped: BTreeMap<String, u64>,
     /// Notes that changed no count (e.g. contributions of deleted
@@ -153,7 +157,7 @@ impl fmt::Display for Summary {
         };
         writeln!(
             f,
-            "{verb}{}: {} people new ({} matched to people already known), {} threads, {} replies, {} solved help requests, {} members added.",
+            "{verb}{}: {} people new ({} matched to people already known), {} threads, {} replies, {} solved help requests, {} members added{}.",
             self.destination(),
             self.people_created,
             self.people_matched,
@@ -161,16 +165,22 @@ impl fmt::Display for Summary {
             self.replies,
             self.solved,
             self.members_added,
+            if self.thanks > 0 {
+                format!(", {} thanks", self.thanks)
+            } else {
+                String::new()
+            },
         )?;
         let w = &self.written;
         writeln!(
             f,
-            "Rows: {} people, {} threads, {} replies, {} solutions, {} memberships, {} activity events, {} search documents, {} source ids.",
+            "Rows: {} people, {} threads, {} replies, {} solutions, {} memberships, {} thanks, {} activity events, {} search documents, {} source ids.",
             w.people,
             w.threads,
             w.replies,
             w.solutions,
             w.memberships,
+            w.thanks,
             w.activity,
             w.search_documents,
             w.source_ids

@@ -83,6 +83,17 @@ pub struct ImportSolution {
     pub at: i64,
 }
 
+/// Thanks for an imported reply (e.g. a chat reaction), once per giver
+/// and reply.
+#[derive(Clone, Debug)]
+pub struct ImportThanks {
+    pub giver_id: i64,
+    pub receiver_id: i64,
+    pub community_id: i64,
+    pub reply_id: i64,
+    pub at: i64,
+}
+
 /// A thread imported by an earlier run, for attaching new replies to it.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ImportedThread {
@@ -113,6 +124,7 @@ pub struct ImportWritten {
     pub replies: u64,
     pub solutions: u64,
     pub memberships: u64,
+    pub thanks: u64,
     pub activity: u64,
     pub search_documents: u64,
     pub source_ids: u64,
@@ -134,6 +146,7 @@ pub struct ImportSession {
     replies: BulkWriter,
     solutions: BulkWriter,
     memberships: BulkWriter,
+    thanks: BulkWriter,
     activity: BulkWriter,
     docs: BulkWriter,
     /// Rows and text bytes queued since the last flush.
@@ -275,6 +288,10 @@ impl Store {
             memberships: BulkWriter::new(
                 "memberships",
                 &["community_id", "person_id", "role", "joined_at"],
+            ),
+            thanks: BulkWriter::new(
+                "thanks",
+                &["giver_id", "receiver_id", "community_id", "reply_id", "at"],
             ),
             activity: BulkWriter::new(
                 "activity",
@@ -604,6 +621,7 @@ impl ImportSession {
             &mut self.replies,
             &mut self.solutions,
             &mut self.memberships,
+            &mut self.thanks,
             &mut self.activity,
             &mut self.docs,
         ] {
@@ -781,6 +799,36 @@ impl ImportSession {
         self.maybe_flush().await
     }
 
+    /// Queues thanks for a reply and its event (subject = the reply,
+    /// other = the person thanked). The importer gives thanks once per
+    /// giver and reply: the database refuses a second.
+    pub async fn add_thanks(&mut self, t: &ImportThanks, event: &NewActivity) -> Result<()> {
+        self.thanks.queue([
+            Value::Int(t.giver_id),
+            Value::Int(t.receiver_id),
+            Value::Int(t.community_id),
+            Value::Int(t.reply_id),
+            Value::Int(t.at),
+        ]);
+        self.activity.queue(event_row(
+            &event
+                .clone()
+                .subject(t.reply_id)
+                .other(guildhall_domain::PersonId(t.receiver_id)),
+        ));
+        self.queued(2, 0);
+        self.maybe_flush().await
+    }
+
+    /// Queues an event that records no row of its own (e.g. `member.left`
+    /// for a membership this run never wrote, or an earlier join of
+    /// someone who left and came back).
+    pub async fn add_event(&mut self, event: &NewActivity) -> Result<()> {
+        self.activity.queue(event_row(event));
+        self.queued(1, 0);
+        self.maybe_flush().await
+    }
+
     /// Writes what is queued, brings the derived columns and indexes up to
     /// date, and commits — or, for a dry run (`commit == false`), rolls
     /// everything back. Returns what was (or would have been) written.
@@ -839,6 +887,7 @@ impl ImportSession {
             replies: self.replies.written,
             solutions: self.solutions.written,
             memberships: self.memberships.written,
+            thanks: self.thanks.written,
             activity: self.activity.written,
             search_documents: self.docs.written + self.people.written,
             source_ids: self.source_ids.written,

@@ -47,7 +47,8 @@ pub use events::{
     Attendee, EventFields, EventRow, HeldSession, RecordedSession, Rsvp, RsvpCount, SessionRecord,
 };
 pub use imports::{
-    ImportPerson, ImportSession, ImportSolution, ImportWritten, ImportedReply, ImportedThread,
+    ImportPerson, ImportSession, ImportSolution, ImportThanks, ImportWritten, ImportedReply,
+    ImportedThread,
 };
 pub use migrate::MIGRATIONS;
 pub use notifications::{NewNotification, Notification};
@@ -107,6 +108,31 @@ impl Store {
 
     pub fn is_postgres(&self) -> bool {
         matches!(self.backend, Backend::Postgres(_))
+    }
+
+    /// Every table of the schema with its number of rows, by name: what
+    /// tests compare to show that a failed or dry run left the database
+    /// as it was.
+    pub async fn table_row_counts(&self) -> Result<Vec<(String, i64)>> {
+        let list = if self.is_postgres() {
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1"
+        } else {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1"
+        };
+        let tables: Vec<String> = with_pool!(self, |pool| sqlx::query_scalar(list)
+            .fetch_all(pool)
+            .await?);
+        let mut counts = Vec::with_capacity(tables.len());
+        for table in tables {
+            // Names come from the catalog, quoted as identifiers.
+            let sql = format!("SELECT COUNT(*) FROM \"{}\"", table.replace('"', "\"\""));
+            let n: i64 = with_pool!(self, |pool| sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_one(pool)
+                .await?);
+            counts.push((table, n));
+        }
+        Ok(counts)
     }
 
     /// Answers whether the database is reachable (for `/healthz`).
