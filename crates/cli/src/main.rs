@@ -345,8 +345,20 @@ async fn report_import(
     store: Store,
     started: std::time::Instant,
     outcome: std::result::Result<guildhall_import::Summary, guildhall_import::ImportError>,
+    (source, input): (&str, String),
 ) -> Result<()> {
     let summary = outcome.map_err(import_failed)?;
+    if !summary.dry_run {
+        let first_line = summary.to_string();
+        let first_line = first_line.lines().next().unwrap_or_default();
+        store
+            .audit_command_line(
+                &format!("import.{source}"),
+                &format!("{input}: {first_line}"),
+            )
+            .await
+            .context("the import landed, but recording it in the audit log failed")?;
+    }
     store.close().await;
     print!("{summary}");
     println!("Took {:.1}s.", started.elapsed().as_secs_f64());
@@ -505,7 +517,13 @@ async fn run(cli: Cli) -> Result<()> {
             let outcome =
                 guildhall_import::stackexchange::import(&store, &dir, &opts, progress.as_mut())
                     .await;
-            report_import(store, started, outcome).await
+            report_import(
+                store,
+                started,
+                outcome,
+                ("stackexchange", dir.display().to_string()),
+            )
+            .await
         }
         Command::Import(ImportCommand::Mbox {
             files,
@@ -518,7 +536,20 @@ async fn run(cli: Cli) -> Result<()> {
             let started = std::time::Instant::now();
             let outcome =
                 guildhall_import::mbox::import(&store, &files, &opts, progress.as_mut()).await;
-            report_import(store, started, outcome).await
+            report_import(
+                store,
+                started,
+                outcome,
+                (
+                    "mbox",
+                    files
+                        .iter()
+                        .map(|f| f.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+            )
+            .await
         }
         Command::Import(ImportCommand::Discourse {
             dir,
@@ -531,7 +562,13 @@ async fn run(cli: Cli) -> Result<()> {
             let started = std::time::Instant::now();
             let outcome =
                 guildhall_import::discourse::import(&store, &dir, &opts, progress.as_mut()).await;
-            report_import(store, started, outcome).await
+            report_import(
+                store,
+                started,
+                outcome,
+                ("discourse", dir.display().to_string()),
+            )
+            .await
         }
         Command::Import(ImportCommand::Slack {
             path,
@@ -544,7 +581,13 @@ async fn run(cli: Cli) -> Result<()> {
             let started = std::time::Instant::now();
             let outcome =
                 guildhall_import::slack::import(&store, &path, &opts, progress.as_mut()).await;
-            report_import(store, started, outcome).await
+            report_import(
+                store,
+                started,
+                outcome,
+                ("slack", path.display().to_string()),
+            )
+            .await
         }
         Command::Export(ExportCommand::Activity { format, out }) => {
             let format =

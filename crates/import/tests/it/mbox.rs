@@ -550,3 +550,81 @@ To Bob.
         "same address, same person"
     );
 }
+
+/// After an administrator merged two people, importing again (the same
+/// archive, then a later one) attributes everything to the kept person
+/// and never recreates or revives the absorbed one.
+#[tokio::test]
+async fn imports_after_a_merge_land_on_the_kept_person() {
+    let store = guildhall_testkit::fresh_store().await;
+    let first = [file("maven_duplicates_2017_listsao_1.mbox")];
+    run(&store, &first, false).await.expect("first part");
+    let people = store
+        .people(&guildhall_store::PeopleFilter {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect("people")
+        .items;
+    let mut active = Vec::new();
+    for p in &people {
+        let refs: std::collections::HashMap<String, i64> = store
+            .person_references(p.id)
+            .await
+            .expect("references")
+            .into_iter()
+            .collect();
+        active.push((refs["activity.actor_id"], p.id));
+    }
+    active.sort_unstable_by(|a, b| b.cmp(a));
+    let [(_, absorbed), (_, kept), ..] = active[..] else {
+        panic!("the archive has at least two authors");
+    };
+    let audit = guildhall_store::NewAudit {
+        at: 1,
+        action: "person.merged".into(),
+        ..Default::default()
+    };
+    store
+        .merge_people(kept, absorbed, "same person", &audit)
+        .await
+        .expect("merge");
+    let people_after_merge = store.count_people().await.expect("count");
+
+    let again = run(&store, &first, false)
+        .await
+        .expect("the same part again");
+    assert_eq!(
+        (again.people_created, again.threads, again.replies),
+        (0, 0, 0),
+        "{again}"
+    );
+    // Into another community: the archive's own id map knows nobody there,
+    // so people are found by email.
+    let elsewhere = Options {
+        community: "maven-elsewhere".into(),
+        dry_run: false,
+    };
+    let later = import(&store, &first, &elsewhere, &mut Silent)
+        .await
+        .expect("the same archive elsewhere");
+    assert_eq!(later.people_created, 0, "{later}");
+    let absorbed_refs: Vec<(String, i64)> = store
+        .person_references(absorbed)
+        .await
+        .expect("references")
+        .into_iter()
+        .filter(|(column, n)| *n > 0 && column != "people.merged_into")
+        .collect();
+    assert!(absorbed_refs.is_empty(), "{absorbed_refs:?}");
+    assert_eq!(
+        store.count_people().await.expect("count"),
+        people_after_merge,
+        "the absorbed person stays merged away"
+    );
+    assert_eq!(
+        store.person(absorbed).await.expect("person").merged_into,
+        Some(kept)
+    );
+}
