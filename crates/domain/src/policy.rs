@@ -56,6 +56,16 @@ impl Access {
     }
 }
 
+/// The refusal for content the viewer may not read: forbidden where they
+/// may know the community exists (a closed one), hidden where not.
+fn content_refused(c: &CommunityContext) -> Access {
+    if can_see_community(c) {
+        Access::Forbidden("this community's content is for its members")
+    } else {
+        Access::Hidden
+    }
+}
+
 /// May the viewer know that the community exists (list it, open its page)?
 pub fn can_see_community(c: &CommunityContext) -> bool {
     match c.visibility {
@@ -310,7 +320,7 @@ pub fn can_mark_solved(viewer: &Viewer, c: &CommunityContext, asker: PersonId) -
 /// the community's core group: coordinators and core members.
 pub fn can_endorse(c: &CommunityContext) -> Access {
     if !can_read_content(c) {
-        return Access::Hidden;
+        return content_refused(c);
     }
     if c.stage.is_read_only() {
         return Access::Forbidden("this community is in memory and read-only");
@@ -326,7 +336,7 @@ pub fn can_endorse(c: &CommunityContext) -> Access {
 /// administrators.
 pub fn can_manage_events(viewer: &Viewer, c: &CommunityContext) -> Access {
     if !can_read_content(c) {
-        return Access::Hidden;
+        return content_refused(c);
     }
     if c.stage.is_read_only() {
         return Access::Forbidden("this community is in memory and read-only");

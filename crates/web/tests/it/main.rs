@@ -8,6 +8,7 @@ mod charter;
 mod communities;
 mod events;
 mod hostile;
+mod matrix;
 mod merges;
 mod organization;
 mod privacy;
