@@ -409,6 +409,15 @@ impl App {
                 },
             )
             .await?;
+        if c.visibility != v.visibility.as_str() {
+            self.audit(
+                &crate::Actor::person(user, ""),
+                "community.visibility_changed",
+                c.slug.clone(),
+                format!("{} → {}", c.visibility, v.visibility.as_str()),
+            )
+            .await?;
+        }
         Ok(self.store.community(c.id).await?)
     }
 
@@ -693,7 +702,17 @@ impl App {
         self.store
             .set_member_role(c.id, person, role.as_str())
             .await
-            .or_not_found("member")
+            .or_not_found("member")?;
+        if current != role {
+            self.audit(
+                &crate::Actor::person(user, ""),
+                "community.role_changed",
+                format!("person {person} in {}", c.slug),
+                format!("{} → {}", current.as_str(), role.as_str()),
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// Recent activity in the user's communities.

@@ -417,6 +417,19 @@ impl App {
             )
             .await
             .or_not_found("person")?;
+        if input.org_role.as_deref() != Some(current.org_role.as_str()) {
+            self.audit(
+                &crate::Actor::person(user, ""),
+                "person.role_changed",
+                format!("person {id}"),
+                format!(
+                    "{} → {}",
+                    current.org_role,
+                    input.org_role.as_deref().unwrap_or_default()
+                ),
+            )
+            .await?;
+        }
         self.person(id).await
     }
 }

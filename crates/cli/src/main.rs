@@ -608,6 +608,9 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             };
             tracing::info!(records = n, "exported the activity log");
+            app.store
+                .audit_command_line("activity.exported", &format!("{n} records"))
+                .await?;
             Ok(())
         }
     }
