@@ -341,6 +341,23 @@ fn import_progress() -> Box<dyn guildhall_import::progress::Progress> {
 }
 
 /// Prints an import's summary and time, or says why nothing was imported.
+/// Runs one importer (a module of guildhall_import) with a progress display
+/// and reports its summary; `$label` names the input in the audit log.
+macro_rules! run_import {
+    ($db:expr, $module:ident, $input:expr, $community:expr, $dry_run:expr, $label:expr) => {{
+        let store = open($db, OpenMode::MustExist).await?;
+        let opts = guildhall_import::$module::Options {
+            community: $community,
+            dry_run: $dry_run,
+        };
+        let mut progress = import_progress();
+        let started = std::time::Instant::now();
+        let outcome =
+            guildhall_import::$module::import(&store, $input, &opts, progress.as_mut()).await;
+        report_import(store, started, outcome, (stringify!($module), $label)).await
+    }};
+}
+
 async fn report_import(
     store: Store,
     started: std::time::Instant,
@@ -510,84 +527,43 @@ async fn run(cli: Cli) -> Result<()> {
             community,
             dry_run,
         }) => {
-            let store = open(&cli.database, OpenMode::MustExist).await?;
-            let opts = guildhall_import::stackexchange::Options { community, dry_run };
-            let mut progress = import_progress();
-            let started = std::time::Instant::now();
-            let outcome =
-                guildhall_import::stackexchange::import(&store, &dir, &opts, progress.as_mut())
-                    .await;
-            report_import(
-                store,
-                started,
-                outcome,
-                ("stackexchange", dir.display().to_string()),
+            let label = dir.display().to_string();
+            run_import!(
+                &cli.database,
+                stackexchange,
+                &dir,
+                community,
+                dry_run,
+                label
             )
-            .await
         }
         Command::Import(ImportCommand::Mbox {
             files,
             community,
             dry_run,
         }) => {
-            let store = open(&cli.database, OpenMode::MustExist).await?;
-            let opts = guildhall_import::mbox::Options { community, dry_run };
-            let mut progress = import_progress();
-            let started = std::time::Instant::now();
-            let outcome =
-                guildhall_import::mbox::import(&store, &files, &opts, progress.as_mut()).await;
-            report_import(
-                store,
-                started,
-                outcome,
-                (
-                    "mbox",
-                    files
-                        .iter()
-                        .map(|f| f.display().to_string())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                ),
-            )
-            .await
+            let label = files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" ");
+            run_import!(&cli.database, mbox, &files, community, dry_run, label)
         }
         Command::Import(ImportCommand::Discourse {
             dir,
             community,
             dry_run,
         }) => {
-            let store = open(&cli.database, OpenMode::MustExist).await?;
-            let opts = guildhall_import::discourse::Options { community, dry_run };
-            let mut progress = import_progress();
-            let started = std::time::Instant::now();
-            let outcome =
-                guildhall_import::discourse::import(&store, &dir, &opts, progress.as_mut()).await;
-            report_import(
-                store,
-                started,
-                outcome,
-                ("discourse", dir.display().to_string()),
-            )
-            .await
+            let label = dir.display().to_string();
+            run_import!(&cli.database, discourse, &dir, community, dry_run, label)
         }
         Command::Import(ImportCommand::Slack {
             path,
             community,
             dry_run,
         }) => {
-            let store = open(&cli.database, OpenMode::MustExist).await?;
-            let opts = guildhall_import::slack::Options { community, dry_run };
-            let mut progress = import_progress();
-            let started = std::time::Instant::now();
-            let outcome =
-                guildhall_import::slack::import(&store, &path, &opts, progress.as_mut()).await;
-            report_import(
-                store,
-                started,
-                outcome,
-                ("slack", path.display().to_string()),
-            )
-            .await
+            let label = path.display().to_string();
+            run_import!(&cli.database, slack, &path, community, dry_run, label)
         }
         Command::Export(ExportCommand::Activity { format, out }) => {
             let format =

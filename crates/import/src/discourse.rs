@@ -476,42 +476,16 @@ pub async fn import(
             .note_many("files in the folder that are not .json (not read)", others);
         run.all(dir, &files, opts).await.map(|()| run.summary)
     };
-    match outcome {
-        Ok(mut summary) => {
-            summary.written = session.finish(!opts.dry_run).await?;
-            Ok(summary)
-        }
-        Err(e) => {
-            if let Err(rollback) = session.abort().await {
-                tracing::warn!(error = %rollback, "rolling back the import failed; the database discards it anyway");
-            }
-            Err(e)
-        }
-    }
+    crate::shared::conclude(session, outcome, opts.dry_run).await
 }
 
 /// The forum's name: the folder's name. It keys the source ids.
 fn forum_name(dir: &Path) -> Result<String, ImportError> {
-    let full = dir.canonicalize().map_err(|e| ImportError::Io {
-        file: dir.to_path_buf(),
-        message: format!("{e}: expected a folder of Discourse topic documents (/t/{{id}}.json)"),
-    })?;
-    if !full.is_dir() {
-        return Err(ImportError::Refused(format!(
-            "'{}' is not a folder: save each topic's /t/{{id}}.json in a folder named after the forum and point to it",
-            dir.display()
-        )));
-    }
-    full.file_name()
-        .and_then(|n| n.to_str())
-        .map(|n| n.trim().to_lowercase())
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| {
-            ImportError::Refused(format!(
-                "cannot name the forum after '{}': use a folder named after the forum",
-                dir.display()
-            ))
-        })
+    crate::shared::folder_name(
+        dir,
+        "a folder of Discourse topic documents (/t/{id}.json), named after the forum",
+        "forum",
+    )
 }
 
 /// The topic documents of `dir` in topic order (numeric file names by

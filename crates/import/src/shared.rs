@@ -49,3 +49,54 @@ pub(crate) async fn join_at_first_contribution(
     }
     Ok(())
 }
+
+/// Ends a run: what it wrote is committed (rolled back for a dry run) when
+/// it succeeded, and everything is rolled back when it failed.
+pub(crate) async fn conclude(
+    session: ImportSession,
+    outcome: Result<Summary, ImportError>,
+    dry_run: bool,
+) -> Result<Summary, ImportError> {
+    match outcome {
+        Ok(mut summary) => {
+            summary.written = session.finish(!dry_run).await?;
+            Ok(summary)
+        }
+        Err(e) => {
+            if let Err(rollback) = session.abort().await {
+                tracing::warn!(error = %rollback, "rolling back the import failed; the database discards it anyway");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The lower-case name of a source's folder (a Stack Exchange site, a
+/// forum), which keys its source ids. `expected` says what the folder
+/// should hold, `kind` what it is named after.
+pub(crate) fn folder_name(
+    dir: &std::path::Path,
+    expected: &str,
+    kind: &str,
+) -> Result<String, ImportError> {
+    let full = dir.canonicalize().map_err(|e| ImportError::Io {
+        file: dir.to_path_buf(),
+        message: format!("{e}: expected {expected}"),
+    })?;
+    if !full.is_dir() {
+        return Err(ImportError::Refused(format!(
+            "'{}' is not a folder: point to {expected}",
+            dir.display()
+        )));
+    }
+    full.file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| n.trim().to_lowercase())
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| {
+            ImportError::Refused(format!(
+                "cannot name the {kind} after '{}': use a folder named after the {kind}",
+                dir.display()
+            ))
+        })
+}

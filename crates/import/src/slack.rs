@@ -399,18 +399,7 @@ pub async fn import(
         };
         run.all(opts, channels, users).await.map(|()| run.summary)
     };
-    match outcome {
-        Ok(mut summary) => {
-            summary.written = session.finish(!opts.dry_run).await?;
-            Ok(summary)
-        }
-        Err(e) => {
-            if let Err(rollback) = session.abort().await {
-                tracing::warn!(error = %rollback, "rolling back the import failed; the database discards it anyway");
-            }
-            Err(e)
-        }
-    }
+    crate::shared::conclude(session, outcome, opts.dry_run).await
 }
 
 /// Reads and parses a whole JSON file, naming the place of any error.

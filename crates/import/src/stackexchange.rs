@@ -138,44 +138,14 @@ pub async fn import(
         };
         run.all(opts).await.map(|()| run.summary)
     };
-    match outcome {
-        Ok(mut summary) => {
-            summary.written = session.finish(!opts.dry_run).await?;
-            Ok(summary)
-        }
-        Err(e) => {
-            if let Err(rollback) = session.abort().await {
-                tracing::warn!(error = %rollback, "rolling back the import failed; the database discards it anyway");
-            }
-            Err(e)
-        }
-    }
+    crate::shared::conclude(session, outcome, opts.dry_run).await
 }
 
 /// The site's name: the dump folder's name (`ai.stackexchange.com`).
 /// It keys the source ids, so importing the same site again from a folder
 /// of the same name is recognised.
 fn site_name(dir: &Path) -> Result<String, ImportError> {
-    let full = dir.canonicalize().map_err(|e| ImportError::Io {
-        file: dir.to_path_buf(),
-        message: format!("{e}: expected the folder of an unpacked Stack Exchange dump"),
-    })?;
-    if !full.is_dir() {
-        return Err(ImportError::Refused(format!(
-            "'{}' is not a folder: unpack the site's dump and point to its folder",
-            dir.display()
-        )));
-    }
-    full.file_name()
-        .and_then(|n| n.to_str())
-        .map(|n| n.trim().to_lowercase())
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| {
-            ImportError::Refused(format!(
-                "cannot name the site after '{}': use a folder named after the site",
-                dir.display()
-            ))
-        })
+    crate::shared::folder_name(dir, "the folder of an unpacked Stack Exchange dump", "site")
 }
 
 /// `<a><b-c>` (older dumps) or `|a|b-c|` (newer ones) → `a, b-c`.

@@ -189,7 +189,11 @@ macro_rules! run_plan {
     ($conn:expr, $values:expr, $plan:expr) => {{
         let mut values = $values.into_iter();
         for (binds, sql) in &$plan {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            // Not kept in the connection's statement cache: a bulk load has
+            // a few statement shapes of hundreds of parameters each, and the
+            // cached copies held tens of MiB for the whole run; preparing
+            // one again costs little beside executing it.
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).persistent(false);
             for v in values.by_ref().take(*binds) {
                 q = match v {
                     $crate::Value::Int(i) => q.bind(i),
