@@ -4,31 +4,38 @@ moments and restarted on the same database, then every write checked.
 
 For each database (a fresh SQLite file, and a fresh PostgreSQL database when
 --postgres is given) the script creates an administrator, a token and a
-community, then runs ROUNDS rounds: start `guildhall serve`, let WORKERS
+community, then runs KILLS rounds: start `guildhall serve`, let WORKERS
 client threads write (help requests, replies, resources and revisions of
 them, each carrying a unique marker word) for a random 0.2-1.5 s, SIGKILL
-the server process itself, restart. Afterwards it checks, through the API,
-the activity export and (SQLite) the file itself:
+the server process itself, restart; every fourth restart is itself killed
+within its first 80 ms. Afterwards it reads the database as the last kill
+left it (SQLite with the sqlite3 module, PostgreSQL with psql), then asks
+the restarted server's API, then reads `guildhall export activity`:
 
   lost         a write the server acknowledged (2xx with its id) is missing
                or its text differs
   half-written a thread, reply, resource or revision that exists without
-               its activity event, its search document, or with counters
-               that disagree (replies, revision numbers), an event without
-               its row, and a write that was refused with an error answer
-               or never reached the server but exists anyway
+               its activity event or its search document, or with counters
+               that disagree (reply count, revision numbers); an event or
+               search document without its row; a write that was refused
+               with an error answer or never reached the server but exists
   in flight    writes whose answer never came (the kill): they may or may
                not exist, and are counted; the ones that exist must be whole
 
-SQLite also gets PRAGMA integrity_check, foreign_key_check and the full-text
-index's integrity-check right after the last kill, before Guildhall opens
-the file again.
+Through the API: the thread and resource totals, and a sample of threads
+(with their replies) and of searches for markers, plus every in-flight
+write that exists (--sample N sets the sample; every marker through the
+debug server takes about a minute per 2,300 writes). SQLite also gets
+PRAGMA integrity_check, foreign_key_check and the full-text index's
+integrity-check right after the last kill, before Guildhall opens the file
+again.
 
 Exit status 0 when nothing was lost or half-written, 1 otherwise.
 Only the Python standard library.
 
 Usage: .ci/crash_test.py [--bin target/debug/guildhall] [--kills 20]
-                         [--workers 4] [--no-sqlite] [--postgres URL] [--seed N]
+                         [--workers 4] [--sample 100] [--no-sqlite]
+                         [--postgres URL] [--seed N] [--keep]
 --postgres URL names a server where a fresh database is created (with psql)
 and dropped afterwards.
 """
@@ -118,13 +125,16 @@ class Server:
         self.binary, self.database, self.port, self.logfile = binary, database, port, logfile
         self.proc = None
 
-    def start(self):
+    def spawn(self):
         out = open(self.logfile, "ab")
         env = dict(os.environ, GUILDHALL_LOG=os.environ.get("GUILDHALL_LOG", "warn"))
         self.proc = subprocess.Popen(
             [self.binary, "--database", self.database, "serve", "--bind", f"127.0.0.1:{self.port}"],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         out.close()
+
+    def start(self):
+        self.spawn()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -143,6 +153,9 @@ class Server:
         raise RuntimeError(f"the server did not answer /healthz within 60 s; see {self.logfile}")
 
     def kill(self):
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {self.proc.returncode} before the kill; "
+                               f"see {self.logfile}")
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
         self.proc = None
@@ -261,30 +274,44 @@ def setup(binary, database, port, logfile):
         "--role", "administrator", "--password-stdin", stdin=PASSWORD + "\n")
     server = Server(binary, database, port, logfile)
     server.start()
-    c = Client(port)
-    status, _, headers = c.request("POST", "/api/v1/session", {"email": EMAIL, "password": PASSWORD})
-    if status != 200:
-        raise RuntimeError(f"sign-in: {status}")
-    cookies = [v.split(";")[0] for k, v in headers.items() if k.lower() == "set-cookie"]
-    c.close()
-    c = Client(port)
-    cookie = "; ".join(cookies)
-    status, data, _ = c.request("POST", "/api/v1/tokens",
-                                {"name": "crash test", "scopes": ["read", "write"]},
-                                headers={"Cookie": cookie})
-    if status != 201:
-        raise RuntimeError(f"token: {status} {data}")
-    token = data["secret"]
-    c = Client(port, token)
-    c.ok("POST", "/api/v1/communities", {
-        "name": "Crash safety", "slug": SLUG, "purpose": "Writes that survive a kill.",
-        "visibility": "open", "membership_policy": "open"}, want=(200, 201))
+    try:
+        c = Client(port)
+        status, _, headers = c.request("POST", "/api/v1/session",
+                                       {"email": EMAIL, "password": PASSWORD})
+        if status != 200:
+            raise RuntimeError(f"sign-in: {status}")
+        cookies = [v.split(";")[0] for k, v in headers.items() if k.lower() == "set-cookie"]
+        c.close()
+        c = Client(port)
+        cookie = "; ".join(cookies)
+        status, data, _ = c.request("POST", "/api/v1/tokens",
+                                    {"name": "crash test", "scopes": ["read", "write"]},
+                                    headers={"Cookie": cookie})
+        if status != 201:
+            raise RuntimeError(f"token: {status} {data}")
+        token = data["secret"]
+        c = Client(port, token)
+        c.ok("POST", "/api/v1/communities", {
+            "name": "Crash safety", "slug": SLUG, "purpose": "Writes that survive a kill.",
+            "visibility": "open", "membership_policy": "open"}, want=(200, 201))
+    except BaseException:
+        server.kill()
+        raise
     return server, token
 
 
 def load_rounds(server, token, ledger, rounds, workers, rng):
-    kills = 0
+    """Returns (kills under load, kills while starting)."""
+    kills = early = 0
     for r in range(rounds):
+        if r % 4 == 3:
+            # Every fourth restart is itself killed within its first
+            # moments: while it opens the database (recovering the SQLite
+            # write-ahead log), migrates, or just after it listens.
+            server.spawn()
+            time.sleep(rng.uniform(0.0, 0.08))  # ready after 30-60 ms (debug build)
+            server.kill()
+            early += 1
         if server.proc is None:
             server.start()
         stop = threading.Event()
@@ -301,7 +328,7 @@ def load_rounds(server, token, ledger, rounds, workers, rng):
             t.join(timeout=60)
             if t.is_alive():
                 raise RuntimeError("a client thread did not finish")
-    return kills
+    return kills, early
 
 
 def sqlite_checks(path, problems):
@@ -570,7 +597,7 @@ def run_one(name, binary, database, args, workdir, rng):
     ledger = Ledger(random.Random(rng.random()))
     problems = []
     try:
-        kills = load_rounds(server, token, ledger, args.kills, args.workers, rng)
+        kills, early = load_rounds(server, token, ledger, args.kills, args.workers, rng)
         load_s = time.monotonic() - started
         integrity = None
         if name == "SQLite":
@@ -584,7 +611,7 @@ def run_one(name, binary, database, args, workdir, rng):
             server.kill()
     elapsed = time.monotonic() - started
     status_counts = ", ".join(f"{k}: {v}" for k, v in sorted(ledger.statuses.items()))
-    log(f"kills: {kills}")
+    log(f"kills: {kills} under the write load, {early} more while the server was starting")
     kinds = ", ".join(f"{fig['acked_by_kind'].get(k, 0)} {plural}" for k, plural in
                       (("thread", "threads"), ("reply", "replies"), ("resource", "resources"),
                        ("revision", "revisions")))
@@ -624,7 +651,7 @@ def main():
     rng = random.Random(seed)
     binary = os.path.abspath(args.bin)
     workdir = tempfile.mkdtemp(prefix="guildhall-crash.")
-    ok = True
+    ok, finished = True, False
     try:
         if not args.no_sqlite:
             ok &= run_one("SQLite", binary, os.path.join(workdir, "crash.db"), args, workdir, rng)
@@ -638,8 +665,9 @@ def main():
             finally:
                 if not args.keep:
                     psql(args.postgres, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        finished = True
     finally:
-        if args.keep or not ok:
+        if args.keep or not ok or not finished:
             log(f"databases and server logs kept in {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
