@@ -147,10 +147,17 @@ impl Store {
                 // The writer never checkpoints the log into the database
                 // file itself (that copy, inline in a commit, made some
                 // posts wait 100 ms and more): a background task does it.
+                //
+                // Its sorts (index builds and full-text merges of imports
+                // and the demo) spill to temporary files beyond the page
+                // cache instead of growing in memory with the input.
                 let write_pool = SqlitePoolOptions::new()
                     .max_connections(1)
                     .acquire_timeout(Duration::from_secs(30))
-                    .connect_with(opts.pragma("wal_autocheckpoint", "0"))
+                    .connect_with(
+                        opts.pragma("wal_autocheckpoint", "0")
+                            .pragma("temp_store", "file"),
+                    )
                     .await
                     .map_err(|e| {
                         StoreError::Open(format!("cannot open SQLite database '{path}': {e}"))
