@@ -11,6 +11,9 @@
 #   FUZZ_EXAMPLES   test cases per operation and run (default 60)
 #   FUZZ_VENV       the Python virtual environment holding schemathesis
 #                   (default: reused from ${TMPDIR:-/tmp}, created if missing)
+#   FUZZ_MIN_REQUESTS  fail when fewer requests were made (default 5000: a
+#                   run that quietly tests less, e.g. a document that stopped
+#                   loading, must not pass)
 #   FUZZ_KEEP=1     keep the work directory (database, server log, reports)
 #
 # Who the fuzzer is, and why (a fuzzer with a token can hurt itself):
@@ -30,6 +33,14 @@
 #      answers 403, which the fuzzer sees).
 # Sign-in attempts with generated credentials are throttled per address
 # (429, documented), so the script signs in once, before any fuzzing.
+#
+# What this does not reach: generated slugs and ids mostly miss the demo's
+# real ones, so for about a third of the operations most cases end in 404
+# (schemathesis' stateful phase reuses ids from responses for some of
+# them); the request-level hostile tests in crates/web/tests/it/hostile.rs
+# cover those handlers with real records. Nothing is excluded from the
+# checks; answers 405 to methods a path does not have are not counted as
+# failures by schemathesis.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -111,13 +122,14 @@ fuzz() {
     --report ndjson --report-ndjson-path "$work/$name.ndjson" \
     "$@" || status=$?
   local n
-  n=$(python3 - "$work/$name.ndjson" <<'EOF'
+  n=$(python3 - "$work/$name.ndjson" 2>/dev/null <<'EOF' || echo 0
 import json, sys
+# Every request schemathesis sent is one recorded interaction.
 n = 0
 for line in open(sys.argv[1]):
-    if '"ScenarioFinished"' in line or '"scenario_finished"' in line:
-        ev = json.loads(line)
-        n += len(json.dumps(ev).split('"response":')) - 1
+    event = json.loads(line).get("ScenarioFinished")
+    if event:
+        n += len(event["recorder"].get("interactions") or {})
 print(n)
 EOF
 )
@@ -136,6 +148,11 @@ echo "API fuzzing: $total requests in $((SECONDS - started)) s (seed $seed, $exa
 if grep -q 'internal error' "$work/server.log"; then
   echo "the server logged internal errors:" >&2
   grep 'internal error' "$work/server.log" | head -20 >&2
+  failed=1
+fi
+min=${FUZZ_MIN_REQUESTS:-5000}
+if [ "$total" -lt "$min" ]; then
+  echo "only $total requests (at least $min expected)" >&2
   failed=1
 fi
 exit "$failed"
