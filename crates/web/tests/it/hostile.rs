@@ -519,3 +519,47 @@ async fn every_documented_api_query_parameter_survives_hostile_values() {
     }
     assert!(covered >= 30, "only {covered} query parameters documented");
 }
+
+/// Regression: on PostgreSQL a NUL in the audit log's action filter reached
+/// the database as a text parameter, which PostgreSQL refuses: a 500.
+#[tokio::test]
+async fn audit_action_filter_with_a_nul_is_not_a_server_error() {
+    let t = TestApp::new().await;
+    let admin = t.user("Audit Reader", "administrator").await;
+    for action in ["%00", "sign_in.%00", "a%00b"] {
+        let res = t
+            .api(
+                Method::GET,
+                &format!("/api/v1/audit?action={action}"),
+                Some(&admin),
+                None,
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{action}: {}", res.body);
+        assert!(res.json().is_array());
+    }
+}
+
+/// Regression: on PostgreSQL a failed sign-in with a NUL in the email was
+/// written to the audit log as typed, which PostgreSQL refuses: a 500 from
+/// the API and the sign-in page.
+#[tokio::test]
+async fn sign_in_with_a_nul_in_the_email_is_refused_not_a_server_error() {
+    let t = TestApp::new().await;
+    for email in ["\0", "a\0b@example.org"] {
+        let res = t
+            .api(
+                Method::POST,
+                "/api/v1/session",
+                None,
+                Some(json!({"email": email, "password": "whatever-it-is"})),
+            )
+            .await;
+        assert_eq!(
+            res.status,
+            StatusCode::UNAUTHORIZED,
+            "{email:?}: {}",
+            res.body
+        );
+    }
+}
