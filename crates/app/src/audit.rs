@@ -4,6 +4,7 @@
 use crate::{App, AppError, Result, SessionUser};
 use guildhall_domain::Timestamp;
 use guildhall_domain::policy::{self, Viewer};
+use guildhall_domain::text::search_text;
 use guildhall_store::{AuditEntry, AuditFilter, NewAudit};
 
 /// Who acts: a signed-in person (with the network address the request came
@@ -84,6 +85,9 @@ impl App {
         if filter.limit <= 0 || filter.limit > AUDIT_PAGE_MAX {
             filter.limit = AUDIT_PAGE_MAX;
         }
+        // A typed filter: no stored action has control characters, and
+        // PostgreSQL refuses a NUL in a text parameter.
+        filter.action = filter.action.as_deref().and_then(search_text);
         Ok(self.store.audit_entries(&filter).await?)
     }
 

@@ -229,7 +229,14 @@ impl App {
         address: &str,
     ) -> Result<(PersonId, NewSession)> {
         let now = Timestamp::now().0;
-        let typed: String = email.trim().chars().take(120).collect();
+        // What was typed, for the audit log and the throttle: without
+        // control characters, which PostgreSQL refuses (NUL) in text.
+        let typed: String = email
+            .trim()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(120)
+            .collect();
         let account = typed.to_lowercase();
         if let Some((retry_after_secs, message)) = self.sign_ins.wait(&account, address, now)? {
             return Err(AppError::Throttled {

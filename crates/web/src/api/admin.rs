@@ -72,6 +72,7 @@ impl From<PersonMerge> for Merge {
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct PageParams {
     page: Option<i64>,
@@ -134,6 +135,7 @@ async fn undo(
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct AuditParams {
     /// An action (`person.merged`), or a family ending in a dot (`sign_in.`).

@@ -277,6 +277,7 @@ pub struct StatusBody {
 // ---- handlers --------------------------------------------------------------
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ResourceParams {
     /// document, lesson, example, tool, process or standard.
@@ -399,6 +400,7 @@ async fn resource_history(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct DiffParams {
     /// The older revision's number.

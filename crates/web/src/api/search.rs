@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
 pub struct SearchDoc;
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct SearchParams {
     /// Words to find; punctuation and operators are ignored, every word
@@ -122,6 +123,7 @@ async fn search(
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ExpertParams {
     /// The topic.

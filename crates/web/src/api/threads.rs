@@ -189,6 +189,7 @@ pub struct Created {
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ThreadParams {
     /// help, story or discussion
@@ -460,6 +461,7 @@ pub struct NotificationList {
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct NotificationParams {
     /// Only unread notifications.
