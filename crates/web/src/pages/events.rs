@@ -25,6 +25,10 @@ pub fn routes() -> Router<AppState> {
         .route("/communities/{slug}/events", get(list).post(create))
         .route("/communities/{slug}/events/calendar-key", post(rotate_key))
         .route("/communities/{slug}/events/{id}", get(show))
+        .route(
+            "/communities/{slug}/events/{id}/edit",
+            get(edit_page).post(edit),
+        )
         .route("/communities/{slug}/events/{id}/rsvp", post(rsvp))
         .route("/communities/{slug}/events/{id}/held", post(held))
         .route("/communities/{slug}/events/{id}/cancel", post(cancel))
@@ -132,6 +136,7 @@ fn notice_text(n: Option<&str>) -> Option<&'static str> {
         Some("answered") => Some("Your answer is recorded."),
         Some("held") => Some("The session is recorded as held, with who attended."),
         Some("cancelled") => Some("The event is cancelled."),
+        Some("updated") => Some("The event is updated."),
         Some("key") => Some("Your calendar link is new; the old one no longer works."),
         _ => None,
     }
@@ -217,6 +222,107 @@ async fn show(
         answers: RsvpAnswer::ALL,
     }
     .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "event_edit.html")]
+struct EventEditPage {
+    ctx: PageCtx,
+    v: EventView,
+    form: EventForm,
+    errors: FieldErrors,
+    kinds: &'static [EventKind],
+    repeats: &'static [Repeats],
+}
+
+impl EventForm {
+    /// The form as the event stands: a rhythm is shown as its rule.
+    fn of(e: &guildhall_store::EventRow) -> Self {
+        let starts: String = Timestamp(e.starts_at)
+            .to_rfc3339()
+            .chars()
+            .take(16)
+            .collect();
+        let (repeats, rule) = if e.recurrence.is_empty() {
+            (Repeats::No, String::new())
+        } else {
+            (Repeats::Custom, e.recurrence.clone())
+        };
+        EventForm {
+            kind: e.kind.clone(),
+            title: e.title.clone(),
+            description: e.description.clone(),
+            place: e.place.clone(),
+            link: e.link.clone(),
+            starts_at: starts,
+            duration_minutes: e.duration_minutes.to_string(),
+            repeats: repeats.as_str().into(),
+            rule,
+        }
+    }
+}
+
+/// The event, if the person may change it (the core group, administrators
+/// who may read the community) and it is not cancelled.
+async fn editable(s: &AppState, p: &PageUser, slug: &str, id: &str) -> Result<EventView, AppError> {
+    let id = path_id(id, "event")?;
+    let v = s.app.event_detail(&p.user, slug, id).await?;
+    if !v.can_manage {
+        return Err(AppError::Forbidden(
+            "only the community's core group can change its events".into(),
+        ));
+    }
+    if v.event.cancelled_at.is_some() {
+        return Err(AppError::Conflict {
+            field: None,
+            message: "this event is cancelled".into(),
+        });
+    }
+    Ok(v)
+}
+
+async fn edit_page(
+    State(s): State<AppState>,
+    p: PageUser,
+    Path((slug, id)): Path<(String, String)>,
+) -> PageResult {
+    let v = editable(&s, &p, &slug, &id).await?;
+    Ok(EventEditPage {
+        form: EventForm::of(&v.event),
+        ctx: p.ctx.with_nav("communities"),
+        v,
+        errors: FieldErrors::new(),
+        kinds: EventKind::ALL,
+        repeats: Repeats::ALL,
+    }
+    .into_response())
+}
+
+async fn edit(
+    State(s): State<AppState>,
+    p: PageUser,
+    Path((slug, id)): Path<(String, String)>,
+    PageForm(f): PageForm<EventForm>,
+) -> PageResult {
+    let v = editable(&s, &p, &slug, &id).await?;
+    let event = v.event.id;
+    match s.app.update_event(&p.user, &slug, event, &f.input()).await {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/communities/{slug}/events/{event}?notice=updated"
+        ))
+        .into_response()),
+        Err(e) => {
+            let ctx = p.ctx.with_nav("communities");
+            form_error(e, |errors| EventEditPage {
+                ctx,
+                v,
+                form: f,
+                errors,
+                kinds: EventKind::ALL,
+                repeats: Repeats::ALL,
+            })
+        }
+    }
 }
 
 /// Re-renders the event page with errors of a form on it.

@@ -588,3 +588,122 @@ async fn a_held_launch_ticks_the_lifecycle_checklist() {
     let page = t.get("/communities/launchpad", Some(&coord)).await;
     assert!(page.body.contains("held 3 days ago"), "after");
 }
+
+#[tokio::test]
+async fn the_core_group_edits_an_event_from_its_form() {
+    let t = TestApp::new().await;
+    let coord = t.user("Ed Coord", "member").await;
+    let member = t.user("Mia Member", "member").await;
+    community(&t, &coord, "editing", "open").await;
+    join(&t, &coord, "editing", &member).await;
+    let created = t
+        .post_form(
+            "/communities/editing/events",
+            Some(&coord),
+            &[
+                ("kind", "regular"),
+                ("title", "Monthly review"),
+                ("starts_at", "2031-01-14T17:00"),
+                ("duration_minutes", "60"),
+                ("repeats", "custom"),
+                ("rule", "FREQ=MONTHLY;BYDAY=2TU"),
+                ("place", "Room 4"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let at = created.location().unwrap_or_default().to_owned();
+    let event = at.split('?').next().unwrap_or_default().to_owned();
+
+    // The form shows the event as it stands, its rhythm as its rule.
+    let form = t.get(&format!("{event}/edit"), Some(&coord)).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    for shown in [
+        "value=\"Monthly review\"",
+        "value=\"2031-01-14T17:00\"",
+        "FREQ=MONTHLY;BYDAY=2TU",
+        "value=\"Room 4\"",
+    ] {
+        assert!(form.body.contains(shown), "{shown} not in the form");
+    }
+    let page = t.get(&event, Some(&coord)).await;
+    assert!(page.body.contains(&format!("{event}/edit")), "an Edit link");
+    let theirs = t.get(&event, Some(&member)).await;
+    assert!(
+        !theirs.body.contains(&format!("{event}/edit")),
+        "no Edit link for members"
+    );
+
+    // A plain member may neither see the form nor save it.
+    assert_eq!(
+        t.get(&format!("{event}/edit"), Some(&member)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let refused = t
+        .post_form(
+            &format!("{event}/edit"),
+            Some(&member),
+            &[
+                ("kind", "regular"),
+                ("title", "Hijacked"),
+                ("starts_at", "2031-01-14T17:00"),
+                ("duration_minutes", "60"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // A bad rule is explained beside the field and changes nothing.
+    let bad = t
+        .post_form(
+            &format!("{event}/edit"),
+            Some(&coord),
+            &[
+                ("kind", "regular"),
+                ("title", "Monthly review"),
+                ("starts_at", "2031-01-14T17:00"),
+                ("duration_minutes", "60"),
+                ("repeats", "custom"),
+                ("rule", "FREQ=SOMETIMES"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Rule:"), "{}", bad.body);
+
+    let saved = t
+        .post_form(
+            &format!("{event}/edit"),
+            Some(&coord),
+            &[
+                ("kind", "workshop"),
+                ("title", "Quarterly review"),
+                ("starts_at", "2031-01-14T18:30"),
+                ("duration_minutes", "90"),
+                ("repeats", "no"),
+                ("place", "Room 7"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let after = t.get(&event, Some(&member)).await;
+    assert!(after.body.contains("Quarterly review") && after.body.contains("Room 7"));
+    let landed = t
+        .get(saved.location().unwrap_or_default(), Some(&coord))
+        .await;
+    assert!(
+        landed.body.contains("The event is updated."),
+        "{}",
+        landed.body
+    );
+    assert!(!after.body.contains("Hijacked"));
+    let api = t
+        .get("/api/v1/communities/editing/events", Some(&member))
+        .await
+        .json();
+    let found = api.to_string();
+    assert!(
+        found.contains("Quarterly review") && found.contains("90"),
+        "{found}"
+    );
+}

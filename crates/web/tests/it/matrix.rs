@@ -429,6 +429,8 @@ fn entries() -> Vec<Entry> {
         "POST" "/communities/{slug}/events" => Coordinate on ALL, event_form;
         "POST" "/communities/{slug}/events/calendar-key" => SignedIn;
         "GET" "/communities/{slug}/events/{id}" => ReadContent on ALL;
+        "GET" "/communities/{slug}/events/{id}/edit" => Moderate on ALL;
+        "POST" "/communities/{slug}/events/{id}/edit" => Moderate on ALL, event_form;
         "POST" "/communities/{slug}/events/{id}/rsvp" => Participate on ALL, || form(&[("answer", "yes"), ("occurrence_at", "1893492000")]);
         "POST" "/communities/{slug}/events/{id}/held" => Coordinate on ALL, || form(&[("occurrence_at", "1893492000")]);
         "POST" "/communities/{slug}/events/{id}/cancel" => Coordinate on ALL;
