@@ -2,7 +2,7 @@
 //! transaction per batch, with explicit ids chosen by the caller. Table and
 //! column names come from the caller's code, never from input.
 
-use crate::{Backend, Result, Store, with_pool, write_tx};
+use crate::{Backend, Result, Store, with_pool, with_writer, write_tx};
 use std::sync::Arc;
 
 /// A value in a bulk row.
@@ -232,8 +232,12 @@ impl Store {
     /// definitions come from the database's own catalogue, so they cannot
     /// drift from the migrations.
     pub async fn suspend_indexes(&self, table: &'static str) -> Result<SuspendedIndexes> {
+        // On SQLite every schema change goes through the writer's one
+        // connection: another connection with an older copy of the schema
+        // would refuse to re-create an index it still believes exists.
         let indexes: Vec<(String, String)> = match self.backend() {
             Backend::Sqlite(pool) => {
+                let pool = self.sqlite_writer(pool);
                 sqlx::query_as(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 \
                      AND sql IS NOT NULL AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
@@ -252,7 +256,7 @@ impl Store {
                 .await?
             }
         };
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             for (name, _) in &indexes {
                 let sql = format!("DROP INDEX {name}");
                 sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?;
@@ -267,11 +271,11 @@ impl Store {
     pub async fn restore_indexes(&self, suspended: SuspendedIndexes) -> Result<()> {
         match self.backend() {
             Backend::Sqlite(pool) => {
-                // One connection for the whole rebuild: SQLite may sort with
-                // a helper thread, and spills the sort to a temporary file
-                // rather than holding every key in memory.
-                let mut conn = pool.acquire().await?;
-                sqlx::raw_sql("PRAGMA threads = 2; PRAGMA temp_store = FILE")
+                // The writer's connection (see `suspend_indexes`); SQLite may
+                // sort with a helper thread, and the writer spills sorts to
+                // temporary files rather than holding every key in memory.
+                let mut conn = self.sqlite_writer(pool).acquire().await?;
+                sqlx::raw_sql("PRAGMA threads = 2")
                     .execute(&mut *conn)
                     .await?;
                 let mut outcome = Ok(());
@@ -285,7 +289,7 @@ impl Store {
                     }
                 }
                 // Back to how the connection was opened (see open.rs).
-                sqlx::raw_sql("PRAGMA threads = 0; PRAGMA temp_store = MEMORY")
+                sqlx::raw_sql("PRAGMA threads = 0")
                     .execute(&mut *conn)
                     .await?;
                 outcome?;
@@ -308,6 +312,7 @@ impl Store {
     pub async fn suspend_search_index(&self) -> Result<SuspendedIndexes> {
         match self.backend() {
             Backend::Sqlite(pool) => {
+                let pool = self.sqlite_writer(pool);
                 let triggers: Vec<(String, String)> = sqlx::query_as(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' \
                      AND tbl_name = 'search_documents' AND name = 'search_documents_ai'",
@@ -329,6 +334,7 @@ impl Store {
     pub async fn restore_search_index(&self, suspended: SuspendedIndexes) -> Result<()> {
         match self.backend() {
             Backend::Sqlite(pool) => {
+                let pool = self.sqlite_writer(pool);
                 for sql in &suspended.statements {
                     sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
                         .execute(pool)
@@ -346,7 +352,7 @@ impl Store {
     /// Runs a statement from the caller's own code (generators' bookkeeping
     /// such as ANALYZE); never with input.
     pub async fn execute_trusted(&self, sql: &'static str) -> Result<()> {
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             sqlx::raw_sql(sql).execute(pool).await?;
         });
         Ok(())
@@ -357,7 +363,7 @@ impl Store {
     /// Like [`Store::execute_trusted`] for statements built by test or
     /// setup code (e.g. `CREATE SCHEMA` with a generated name); never input.
     pub async fn execute_trusted_owned(&self, sql: String) -> Result<()> {
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                 .execute(pool)
                 .await?;
