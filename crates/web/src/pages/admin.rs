@@ -43,9 +43,22 @@ struct MergesPage {
     errors: FieldErrors,
 }
 
+/// "2026-11-27 14:05" (UTC) for a table cell.
+fn minute(at: i64) -> String {
+    Timestamp(at)
+        .to_rfc3339()
+        .replacen('T', " ", 1)
+        .chars()
+        .take(16)
+        .collect()
+}
+
 impl MergesPage {
     fn when(at: &i64) -> String {
         Timestamp(*at).to_rfc3339()
+    }
+    fn shown(at: &i64) -> String {
+        minute(*at)
     }
 }
 
@@ -190,6 +203,9 @@ struct AuditPage {
 impl AuditPage {
     fn when(at: &i64) -> String {
         Timestamp(*at).to_rfc3339()
+    }
+    fn shown(at: &i64) -> String {
+        minute(*at)
     }
     fn is_action(&self, a: &str) -> bool {
         self.q.action == a

@@ -66,12 +66,18 @@ async fn page(
     })
 }
 
+impl TokenForm {
+    /// An empty form with the default lifetime chosen.
+    fn fresh() -> Self {
+        TokenForm {
+            expires_in_days: guildhall_domain::token::DEFAULT_DAYS.to_string(),
+            ..TokenForm::default()
+        }
+    }
+}
+
 async fn tokens(State(s): State<AppState>, p: PageUser) -> PageResult {
-    let f = TokenForm {
-        expires_in_days: "90".into(),
-        ..TokenForm::default()
-    };
-    Ok(page(&s, p, f, FieldErrors::new(), None)
+    Ok(page(&s, p, TokenForm::fresh(), FieldErrors::new(), None)
         .await?
         .into_response())
 }
@@ -102,15 +108,11 @@ async fn create(
     };
     let actor = Actor::person(&p.user, addr.0);
     match s.app.create_token(&actor, &p.user, &input).await {
-        Ok((_, secret)) => Ok(page(
-            &s,
-            p,
-            TokenForm::default(),
-            FieldErrors::new(),
-            Some(secret),
-        )
-        .await?
-        .into_response()),
+        Ok((_, secret)) => Ok(
+            page(&s, p, TokenForm::fresh(), FieldErrors::new(), Some(secret))
+                .await?
+                .into_response(),
+        ),
         Err(e) => {
             let shown = page(&s, p, f, FieldErrors::new(), None).await?;
             form_error(e, |errors| TokensPage { errors, ..shown })
