@@ -75,7 +75,15 @@ impl App {
         let id = self
             .store
             .merge_people(kept, absorbed, reason, &entry)
-            .await?;
+            .await
+            .map_err(|e| match e {
+                guildhall_store::StoreError::Conflict(_) => AppError::Conflict {
+                    field: None,
+                    message: "one of these people was merged meanwhile; reload and look again"
+                        .into(),
+                },
+                other => other.into(),
+            })?;
         Ok(self.store.person_merge(id).await?)
     }
 

@@ -46,8 +46,8 @@ const fn by_id(table: &'static str, column: &'static str) -> PersonColumn {
 }
 
 /// Every place a person is referred to, but the sessions (which end), the
-/// calendar key (the absorbed person's private feed stops answering), the
-/// audit log (history) and the merges themselves.
+/// calendar key and API tokens (they stop working, and work again after an
+/// undo), the audit log (history) and the merges themselves.
 const PERSON_COLUMNS: &[PersonColumn] = &[
     by_id("people", "manager_id"),
     by_id("people", "merged_into"),
@@ -225,6 +225,20 @@ impl Store {
             .bind(at)
             .fetch_one(&mut *tx)
             .await?;
+            // Checked again inside the transaction: another merge of either
+            // person may have landed since the caller looked.
+            let marked = sqlx::query(
+                "UPDATE people SET merged_into = $1 WHERE id = $2 AND merged_into IS NULL \
+                 AND EXISTS (SELECT 1 FROM people k WHERE k.id = $1 AND k.merged_into IS NULL)",
+            )
+            .bind(kept)
+            .bind(absorbed)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if marked == 0 {
+                return Err(StoreError::Conflict("person"));
+            }
             for d in DUPLICABLE {
                 let twice = format!(
                     "({key}) IN (SELECT {key} FROM {table} o WHERE o.person_id = $2)",
@@ -292,11 +306,6 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            sqlx::query("UPDATE people SET merged_into = $1 WHERE id = $2")
-                .bind(kept)
-                .bind(absorbed)
-                .execute(&mut *tx)
-                .await?;
             sqlx::query("DELETE FROM sessions WHERE person_id = $1")
                 .bind(absorbed)
                 .execute(&mut *tx)

@@ -452,3 +452,43 @@ async fn undo_goes_newest_first_and_a_merged_person_cannot_sign_in() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_merge_that_lost_a_race_changes_nothing() {
+    let Org { t, .. } = org().await;
+    let (kept, absorbed, _) = pair(&t).await;
+    let audit = guildhall_store::NewAudit {
+        at: 1,
+        action: "person.merged".into(),
+        ..Default::default()
+    };
+    t.app
+        .store
+        .merge_people(kept, absorbed, "first", &audit)
+        .await
+        .expect("the first merge");
+    let kept_refs = references(&t, kept).await;
+    let merges = t.app.store.person_merges(10, 0).await.expect("merges");
+    // The same merge again, as a second administrator's request that
+    // passed its checks before the first landed: refused inside the
+    // transaction, nothing written.
+    let again = t
+        .app
+        .store
+        .merge_people(kept, absorbed, "second", &audit)
+        .await;
+    assert!(
+        matches!(again, Err(guildhall_store::StoreError::Conflict(_))),
+        "{again:?}"
+    );
+    assert_eq!(references(&t, kept).await, kept_refs);
+    assert_eq!(
+        t.app
+            .store
+            .person_merges(10, 0)
+            .await
+            .expect("merges")
+            .len(),
+        merges.len()
+    );
+}
