@@ -413,7 +413,9 @@ impl App {
             self.audit(
                 &crate::Actor::person(user, ""),
                 "community.visibility_changed",
-                c.slug.clone(),
+                // By id: the log is read by administrators, who may not
+                // know the name of a private community they are not in.
+                format!("community {}", c.id),
                 format!("{} → {}", c.visibility, v.visibility.as_str()),
             )
             .await?;
@@ -707,7 +709,7 @@ impl App {
             self.audit(
                 &crate::Actor::person(user, ""),
                 "community.role_changed",
-                format!("person {person} in {}", c.slug),
+                format!("person {person} in community {}", c.id),
                 format!("{} → {}", current.as_str(), role.as_str()),
             )
             .await?;
