@@ -634,24 +634,13 @@ impl App {
         Ok(())
     }
 
+    /// The person an invitation names (id or email), unless merged away.
     async fn find_person(&self, key: &str) -> Option<i64> {
-        let key = key.trim();
-        if let Ok(id) = key.parse::<i64>() {
-            return self
-                .store
-                .person(id)
-                .await
-                .ok()
-                .filter(|p| p.merged_into.is_none())
-                .map(|p| p.id);
-        }
-        let email = guildhall_domain::Email::parse(key).ok()?;
-        self.store
-            .credentials_by_email(email.as_str())
+        self.person_by_reference("person", key)
             .await
             .ok()
-            .flatten()
-            .map(|c| c.id)
+            .filter(|p| p.merged_into.is_none())
+            .map(|p| p.id)
     }
 
     pub async fn my_invitations(&self, user: &SessionUser) -> Result<Vec<Invitation>> {

@@ -1034,18 +1034,15 @@ impl Run<'_> {
         if let Some(p) = self.placeholder {
             return Ok(p);
         }
-        let person = self
-            .session
-            .add_person(&ImportPerson {
-                name: format!("Deleted user ({})", self.site),
-                email: format!("deleted-user@{}", self.email_domain),
-                bio: "Stands for the posts of deleted accounts of an imported Discourse forum."
-                    .into(),
-                created_at: at,
-            })
-            .await?;
-        self.session.record_id("person", "deleted", person).await?;
-        self.summary.people_created += 1;
+        let person = crate::shared::add_placeholder_person(
+            self.session,
+            &mut self.summary,
+            &self.site,
+            format!("deleted-user@{}", self.email_domain),
+            "Stands for the posts of deleted accounts of an imported Discourse forum.",
+            at,
+        )
+        .await?;
         self.placeholder = Some(person);
         Ok(person)
     }

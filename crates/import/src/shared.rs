@@ -100,3 +100,27 @@ pub(crate) fn folder_name(
             ))
         })
 }
+
+/// Creates the one person who stands for the contributions of deleted or
+/// anonymous accounts of a source (`site`), records it under the source id
+/// `deleted` and counts it; returns its id.
+pub(crate) async fn add_placeholder_person(
+    session: &mut ImportSession,
+    summary: &mut Summary,
+    site: &str,
+    email: String,
+    bio: &str,
+    at: i64,
+) -> Result<i64, ImportError> {
+    let person = session
+        .add_person(&guildhall_store::ImportPerson {
+            name: format!("Deleted user ({site})"),
+            email,
+            bio: bio.to_owned(),
+            created_at: at,
+        })
+        .await?;
+    session.record_id("person", "deleted", person).await?;
+    summary.people_created += 1;
+    Ok(person)
+}

@@ -400,21 +400,18 @@ impl Run<'_> {
         if let Some(p) = self.placeholder {
             return Ok(p);
         }
-        let person = self
-            .session
-            .add_person(&ImportPerson {
-                name: format!("Deleted user ({})", self.site),
-                email: format!(
-                    "deleted-user@{}.stackexchange.invalid",
-                    Slug::suggest(&self.site)
-                ),
-                bio: "Stands for the contributions of deleted or anonymous accounts of an imported site."
-                    .into(),
-                created_at: at,
-            })
-            .await?;
-        self.session.record_id("person", "deleted", person).await?;
-        self.summary.people_created += 1;
+        let person = crate::shared::add_placeholder_person(
+            self.session,
+            &mut self.summary,
+            &self.site,
+            format!(
+                "deleted-user@{}.stackexchange.invalid",
+                Slug::suggest(&self.site)
+            ),
+            "Stands for the contributions of deleted or anonymous accounts of an imported site.",
+            at,
+        )
+        .await?;
         self.placeholder = Some(person);
         Ok(person)
     }

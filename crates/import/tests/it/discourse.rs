@@ -694,21 +694,7 @@ async fn wrong_encodings_are_refused_at_the_place_that_shows_them() {
     let dir = copy_as("second-forum");
     let path = dir.join(LAST);
     let text = std::fs::read_to_string(&path).expect("read");
-    let target = text
-        .lines()
-        .position(|l| l.contains("Lisbon"))
-        .expect("a line to damage");
-    let mut bytes = Vec::new();
-    for (i, l) in text.lines().enumerate() {
-        if i == target {
-            let damaged = l.replacen("Lisbon", "Lisboa caf\u{1}", 1);
-            bytes.extend(damaged.bytes().map(|b| if b == 1 { 0xE9 } else { b }));
-        } else {
-            bytes.extend_from_slice(l.as_bytes());
-        }
-        bytes.push(b'\n');
-    }
-    std::fs::write(&path, &bytes).expect("write");
+    let (target, bytes) = crate::dump::write_latin1(&path, "Lisbon", "Lisboa caf\u{1}");
     let (file, line, offset, message) = position(&fails_cleanly(&dir).await);
     assert_eq!((file.as_str(), line), (LAST, target as u64 + 1));
     assert_eq!(bytes[offset as usize], 0xE9, "the offset is the bad byte");

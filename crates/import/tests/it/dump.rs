@@ -129,3 +129,26 @@ pub fn expected(dir: &Path) -> Expected {
         question_times,
     }
 }
+
+/// Rewrites `path` with `marker` in its first line containing it replaced
+/// by `replacement`, where `\u{1}` stands for a Latin-1 é (byte 0xE9, not
+/// UTF-8). Returns the damaged line's index and the file's new bytes.
+pub fn write_latin1(path: &Path, marker: &str, replacement: &str) -> (usize, Vec<u8>) {
+    let text = std::fs::read_to_string(path).expect("read");
+    let target = text
+        .lines()
+        .position(|l| l.contains(marker))
+        .expect("a line to damage");
+    let mut bytes = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        if i == target {
+            let damaged = l.replacen(marker, replacement, 1);
+            bytes.extend(damaged.bytes().map(|b| if b == 1 { 0xE9 } else { b }));
+        } else {
+            bytes.extend_from_slice(l.as_bytes());
+        }
+        bytes.push(b'\n');
+    }
+    std::fs::write(path, &bytes).expect("write");
+    (target, bytes)
+}

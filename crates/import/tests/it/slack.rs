@@ -684,22 +684,7 @@ async fn a_wrong_encoding_is_refused_at_its_line() {
     // A Latin-1 é inside a message of the last file read.
     let dir = copy_of_fixture();
     let path = dir.join(LAST_DAY);
-    let text = std::fs::read_to_string(&path).expect("read");
-    let target = text
-        .lines()
-        .position(|l| l.contains("\"text\": \""))
-        .expect("a text line");
-    let mut bytes = Vec::new();
-    for (i, l) in text.lines().enumerate() {
-        if i == target {
-            let damaged = l.replacen("\"text\": \"", "\"text\": \"caf\u{1}", 1);
-            bytes.extend(damaged.bytes().map(|b| if b == 1 { 0xE9 } else { b }));
-        } else {
-            bytes.extend_from_slice(l.as_bytes());
-        }
-        bytes.push(b'\n');
-    }
-    std::fs::write(&path, &bytes).expect("write");
+    let (target, _) = crate::dump::write_latin1(&path, "\"text\": \"", "\"text\": \"caf\u{1}");
     let (file, line, _, message) = position(&fails_cleanly(&dir).await);
     assert!(file.ends_with(LAST_DAY), "{file}");
     assert_eq!(line, target as u64 + 1);
