@@ -307,7 +307,8 @@ impl Store {
 
     /// Stops keeping the full-text index in step with `search_documents`
     /// during a bulk load (SQLite: its insert trigger; PostgreSQL: the
-    /// table's secondary indexes, the GIN index among them). Undo with
+    /// secondary indexes of it and of `search_terms`, the GIN index among
+    /// them). Undo with
     /// [`Store::restore_search_index`], which rebuilds the index in one pass.
     pub async fn suspend_search_index(&self) -> Result<SuspendedIndexes> {
         match self.backend() {
@@ -327,7 +328,12 @@ impl Store {
                     statements: triggers.into_iter().map(|(_, sql)| sql).collect(),
                 })
             }
-            Backend::Postgres(_) => self.suspend_indexes("search_documents").await,
+            Backend::Postgres(_) => {
+                let mut suspended = self.suspend_indexes("search_documents").await?;
+                let terms = self.suspend_indexes("search_terms").await?;
+                suspended.statements.extend(terms.statements);
+                Ok(suspended)
+            }
         }
     }
 

@@ -47,6 +47,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_api_tokens.sql"),
         include_str!("../migrations/postgres/0007_api_tokens.sql"),
     ),
+    (
+        8,
+        "search_by_recency",
+        include_str!("../migrations/sqlite/0008_search_by_recency.sql"),
+        include_str!("../migrations/postgres/0008_search_by_recency.sql"),
+    ),
 ];
 
 /// Several servers may start at once on one PostgreSQL database: each

@@ -6,4 +6,5 @@ mod conformance;
 mod events;
 mod migrations;
 mod pulse_read;
+mod search;
 mod visibility;

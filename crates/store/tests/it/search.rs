@@ -1,0 +1,114 @@
+//! Search reads the newest documents first and stops at the ranking
+//! window; on PostgreSQL that walk crosses partitions of the full-text
+//! index, which triggers keep in step with `search_documents`.
+
+use crate::conformance::{person, setup};
+use guildhall_store::{RANK_WINDOW, SearchQuery, Store};
+
+/// `count` person documents with consecutive ids from `first`, each
+/// titled "Zebrafish husbandry N".
+async fn documents(store: &Store, first: i64, count: i64) {
+    let last = first + count - 1;
+    store
+        .execute_trusted_owned(format!(
+            "WITH RECURSIVE ids(n) AS (SELECT {first} UNION ALL SELECT n + 1 FROM ids WHERE n < {last}) \
+             INSERT INTO search_documents (id, kind, ref_id, title, body, at) \
+             SELECT n, 'person', n, 'Zebrafish husbandry ' || n, 'tank notes and feeding', n FROM ids"
+        ))
+        .await
+        .expect("documents");
+}
+
+fn query(word: &str) -> SearchQuery {
+    SearchQuery {
+        terms: vec![word.to_owned()],
+        limit: 20,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn the_newest_matches_are_found_across_id_ranges_and_kept_in_step() {
+    let store = setup().await;
+    let viewer = store
+        .create_person(&person("Viewer"))
+        .await
+        .expect("viewer");
+    // Far apart, so that PostgreSQL's search needs several windows and the
+    // triggers several new partitions; more matches than the window holds.
+    documents(&store, 1_000, 500).await;
+    documents(&store, 150_000, 300).await;
+    documents(&store, 420_000, 300).await;
+
+    let matches = store
+        .search_matches(viewer, &query("zebrafish"))
+        .await
+        .expect("matches");
+    assert_eq!(matches.len() as i64, RANK_WINDOW);
+    let mut found: Vec<i64> = matches.iter().map(|m| m.ref_id).collect();
+    found.sort_unstable();
+    // The 600 newest, then the newest 400 of the oldest range.
+    let expected: Vec<i64> = (1_100..1_500)
+        .chain(150_000..150_300)
+        .chain(420_000..420_300)
+        .collect();
+    assert_eq!(found, expected);
+
+    let page = store
+        .search(viewer, &query("zebrafish"))
+        .await
+        .expect("search");
+    assert_eq!(page.total, RANK_WINDOW);
+    assert_eq!(page.items.len(), 20);
+    assert_eq!(page.items[0].ref_id, 420_299, "recency breaks the tie");
+
+    // A rare word far back is found through every window.
+    store
+        .execute_trusted_owned(
+            "UPDATE search_documents SET body = 'an okapi visited' WHERE id = 1000".into(),
+        )
+        .await
+        .expect("update");
+    let okapi = store.search(viewer, &query("okapi")).await.expect("okapi");
+    assert_eq!(okapi.total, 1);
+    assert_eq!(okapi.items[0].ref_id, 1_000);
+    assert!(
+        okapi.items[0].snippet.contains("okapi"),
+        "{}",
+        okapi.items[0].snippet
+    );
+
+    // Removed documents are no longer found.
+    store
+        .execute_trusted_owned("DELETE FROM search_documents WHERE id >= 150000".into())
+        .await
+        .expect("delete");
+    let rest = store
+        .search_matches(viewer, &query("zebrafish"))
+        .await
+        .expect("rest");
+    assert_eq!(rest.len(), 500);
+    assert!(
+        store
+            .search(viewer, &query("okapi"))
+            .await
+            .expect("okapi")
+            .total
+            == 1
+    );
+}
+
+#[tokio::test]
+async fn a_search_with_no_documents_finds_nothing() {
+    let store = setup().await;
+    let viewer = store
+        .create_person(&person("Viewer"))
+        .await
+        .expect("viewer");
+    let page = store
+        .search(viewer, &query("anything"))
+        .await
+        .expect("search");
+    assert_eq!(page.total, 0);
+    assert!(page.items.is_empty());
+}
