@@ -263,7 +263,13 @@ impl Store {
             }
         });
         Ok(SuspendedIndexes {
-            statements: indexes.into_iter().map(|(_, sql)| sql).collect(),
+            // PostgreSQL defines a partitioned table's index `ON ONLY` the
+            // parent, which would make an empty, invalid index: rebuilt
+            // without it, the index is built on every partition.
+            statements: indexes
+                .into_iter()
+                .map(|(_, sql)| sql.replacen(" ON ONLY ", " ON ", 1))
+                .collect(),
         })
     }
 

@@ -59,7 +59,7 @@ pub use resources::{
     NewResource, Resource, ResourceFilter, ResourceStatusChange, ResourceSummary, Revision,
     RevisionInfo, RevisionText, StatusMove,
 };
-pub use search::{Match, RANK_WINDOW, SearchDoc, SearchHit, SearchQuery};
+pub use search::{EVIDENCE_WINDOW, Match, RANK_WINDOW, SearchDoc, SearchHit, SearchQuery};
 pub use threads::{
     NewReply, NewThanks, NewThread, PostEdit, Reply, Thanks, Thread, ThreadEdit, ThreadFilter,
 };

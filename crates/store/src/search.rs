@@ -177,21 +177,46 @@ pub fn snippet(text: &str, terms: &[String], words: usize) -> String {
     out
 }
 
-/// The most matches a search ranks: relevance among the most recent
-/// 1,000 matches, so that a very common word stays fast; the count says
-/// "more than" beyond it.
-pub const RANK_WINDOW: i64 = 1_000;
+/// The most matches a search ranks: relevance among the most recent 500
+/// matches, so that a very common word stays fast; the count says "more
+/// than" beyond it. (1,000 doubled PostgreSQL's median time: a common word
+/// then needs one more, twice as wide, window of the index.) Readers page
+/// 20 at a time; a word with more matches than this is better narrowed.
+pub const RANK_WINDOW: i64 = 500;
 
-/// How many of the query's terms appear in a title: the relevance signal
-/// used on SQLite. FTS5's own bm25 needs each term's document count, which
-/// it gets by reading the term's whole posting list on every query —
-/// seconds for a common word over millions of posts. A title that names
+/// The most matches expertise location weighs as evidence (unranked, so
+/// it can afford more).
+pub const EVIDENCE_WINDOW: i64 = 1_000;
+
+/// How many of the query's terms appear in a title: the relevance signal,
+/// the same on both databases. FTS5's own bm25 needs each term's document
+/// count, which it gets by reading the term's whole posting list on every
+/// query — seconds for a common word over millions of posts; PostgreSQL's
+/// `ts_rank` over every match of a window cost a quarter of the query. A title that names
 /// the terms is what a reader means by "about it"; the rest is ordered by
 /// recency. Terms are compared by their first letters (at most 3 fewer than
 /// the term) so that "rebalanced" matches a title saying "rebalancing".
 pub fn title_hits(title: &str, terms: &[String]) -> usize {
     let title = title.to_lowercase();
     terms.iter().filter(|t| title.contains(&stem_of(t))).count()
+}
+
+/// Ranks candidates (id, at, title) by [`title_hits`], then recency; the
+/// number of candidates and the ids of the page `q` asks for.
+fn rank_page(candidates: Vec<(i64, i64, String)>, q: &SearchQuery) -> (i64, Vec<i64>) {
+    let total = candidates.len() as i64;
+    let mut ranked: Vec<(usize, i64, i64)> = candidates
+        .into_iter()
+        .map(|(id, at, title)| (title_hits(&title, &q.terms), at, id))
+        .collect();
+    ranked.sort_by(|a, b| b.cmp(a));
+    let page = ranked
+        .iter()
+        .skip(usize::try_from(q.offset).unwrap_or(0))
+        .take(usize::try_from(q.limit).unwrap_or(0))
+        .map(|r| r.2)
+        .collect();
+    (total, page)
 }
 
 /// Appends the reader's permission filter over `d` (a search document)
@@ -253,13 +278,13 @@ fn fts5_query(terms: &[String]) -> String {
         .join(" ")
 }
 
-/// The most recent [`RANK_WINDOW`] matches the reader may see (SQLite),
-/// selecting `columns`.
+/// The most recent `want` matches the reader may see (SQLite), selecting
+/// `columns`.
 fn sqlite_candidates(
     qb: &mut sqlx::QueryBuilder<sqlx::Sqlite>,
     viewer: i64,
     q: &SearchQuery,
-    fts: &str,
+    (fts, want): (&str, i64),
     columns: &str,
 ) {
     qb.push("SELECT ")
@@ -273,46 +298,43 @@ fn sqlite_candidates(
     push_permitted(qb, viewer);
     push_filters(qb, q);
     qb.push(" ORDER BY search_index.rowid DESC LIMIT ")
-        .push_bind(RANK_WINDOW);
+        .push_bind(want);
 }
 
-/// Documents per PostgreSQL search window: the size of a `search_terms`
-/// partition (migration 0008), so that a window reads about one
-/// partition's index at first.
-const PG_WINDOW: i64 = 65_536;
+/// Documents per `search_terms` partition (migration 0008): the first
+/// PostgreSQL search window.
+const PG_WINDOW: i64 = 32_768;
 
-/// The most recent [`RANK_WINDOW`] matches the reader may see
-/// (PostgreSQL): with `scored`, (id, score, at), else the columns of
-/// [`Match`]. PostgreSQL's GIN
+/// The most recent `want` matches the reader may see (PostgreSQL): for
+/// `ranking`, (id, at), else the columns of [`Match`]. PostgreSQL's GIN
 /// index yields matches in no order, so the newest ids are searched first,
 /// one window of ids at a time, each window twice as wide as the one
 /// before, until enough matches are found or no older document is left: a
 /// common word is answered from the newest partitions, a rare one in a few
 /// round trips over all of them.
 async fn pg_candidates<T>(
-    pool: &sqlx::PgPool,
+    conn: &mut sqlx::PgConnection,
     viewer: i64,
     q: &SearchQuery,
-    text: &str,
-    scored: bool,
+    (text, want): (&str, i64),
+    ranking: bool,
 ) -> crate::Result<Vec<T>>
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
 {
     let newest: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM search_documents")
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await?;
     let mut found: Vec<T> = Vec::new();
-    let mut below = newest + 1;
+    // Windows end on partition boundaries: a window that cut a partition
+    // would still read all of that partition's matches.
+    let mut below = (newest / PG_WINDOW + 1) * PG_WINDOW;
     let mut width = PG_WINDOW;
-    while below > 0 && (found.len() as i64) < RANK_WINDOW {
+    while below > 0 && (found.len() as i64) < want {
         let from = (below - width).max(0);
         let mut qb = sqlx::QueryBuilder::new("SELECT ");
-        if scored {
-            // `ts_rank`: the cover density variant cost a third of the query.
-            qb.push("d.doc_id, ts_rank(d.tsv, plainto_tsquery('english', ")
-                .push_bind(text.to_owned())
-                .push(")) AS score, d.at");
+        if ranking {
+            qb.push("d.doc_id, d.at");
         } else {
             qb.push("d.kind, d.ref_id, d.thread_id, d.author_id");
         }
@@ -329,10 +351,20 @@ where
         push_permitted(&mut qb, viewer);
         push_filters(&mut qb, q);
         qb.push(" ORDER BY d.doc_id DESC LIMIT ")
-            .push_bind(RANK_WINDOW - found.len() as i64);
-        found.extend(qb.build_query_as::<T>().fetch_all(pool).await?);
-        below = from;
+            .push_bind(want - found.len() as i64);
+        // Planned afresh with its values each time: a cached generic plan
+        // cannot skip the partitions outside the window, and misjudges how
+        // common the words are (seconds instead of milliseconds).
+        let rows = qb
+            .build_query_as::<T>()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await?;
+        // Twice as wide, never more: the planner may walk a wide window's
+        // partitions row by row when it misjudges a rare word (seconds).
         width = width.saturating_mul(2);
+        found.extend(rows);
+        below = from;
     }
     Ok(found)
 }
@@ -371,21 +403,10 @@ impl crate::Store {
                 // lists from the newest), ranked here; then the page's rows
                 // and each one's snippet (FTS5 finds a rowid cheaply).
                 let mut qb = sqlx::QueryBuilder::new("");
-                sqlite_candidates(&mut qb, viewer, q, &m, "d.id, d.at, d.title");
+                sqlite_candidates(&mut qb, viewer, q, (&m, RANK_WINDOW), "d.id, d.at, d.title");
                 let candidates: Vec<(i64, i64, String)> =
                     qb.build_query_as().fetch_all(pool).await?;
-                let total = candidates.len() as i64;
-                let mut ranked: Vec<(usize, i64, i64)> = candidates
-                    .into_iter()
-                    .map(|(id, at, title)| (title_hits(&title, &q.terms), at, id))
-                    .collect();
-                ranked.sort_by(|a, b| b.cmp(a));
-                let page: Vec<i64> = ranked
-                    .iter()
-                    .skip(usize::try_from(q.offset).unwrap_or(0))
-                    .take(usize::try_from(q.limit).unwrap_or(0))
-                    .map(|r| r.2)
-                    .collect();
+                let (total, page) = rank_page(candidates, q);
                 // The page's rows with their text; snippets are cut here
                 // (asking FTS5 for each one re-opens the whole match).
                 let mut items = Vec::new();
@@ -411,18 +432,27 @@ impl crate::Store {
             }
             crate::Backend::Postgres(pool) => {
                 let text = q.terms.join(" ");
-                // The candidates once, ranked here as on SQLite; then the
-                // page's rows with their headlines.
-                let mut ranked: Vec<(i64, f32, i64)> =
-                    pg_candidates(pool, viewer, q, &text, true).await?;
-                let total = ranked.len() as i64;
-                ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.2.cmp(&a.2)).then(b.0.cmp(&a.0)));
-                let page: Vec<i64> = ranked
-                    .iter()
-                    .skip(usize::try_from(q.offset).unwrap_or(0))
-                    .take(usize::try_from(q.limit).unwrap_or(0))
-                    .map(|r| r.0)
+                // The candidates, then their titles (read for these few
+                // rather than for every match in a window), ranked as on
+                // SQLite; then the page's rows with their headlines.
+                // One connection for the whole search: each acquisition from
+                // the pool costs a round trip.
+                let mut conn = pool.acquire().await?;
+                let found: Vec<(i64, i64)> =
+                    pg_candidates(&mut conn, viewer, q, (&text, RANK_WINDOW), true).await?;
+                let ids: Vec<i64> = found.iter().map(|c| c.0).collect();
+                let titles: std::collections::HashMap<i64, String> =
+                    sqlx::query_as("SELECT id, title FROM search_documents WHERE id = ANY($1)")
+                        .bind(&ids)
+                        .fetch_all(&mut *conn)
+                        .await?
+                        .into_iter()
+                        .collect();
+                let candidates = found
+                    .into_iter()
+                    .map(|(id, at)| (id, at, titles.get(&id).cloned().unwrap_or_default()))
                     .collect();
+                let (total, page) = rank_page(candidates, q);
                 let mut items = Vec::new();
                 if !page.is_empty() {
                     let mut qb = sqlx::QueryBuilder::new("SELECT ");
@@ -439,7 +469,7 @@ impl crate::Store {
                         sep.push_bind(*id);
                     }
                     qb.push(")");
-                    let rows: Vec<SearchHit> = qb.build_query_as().fetch_all(pool).await?;
+                    let rows: Vec<SearchHit> = qb.build_query_as().fetch_all(&mut *conn).await?;
                     items = in_page_order(rows, &page);
                 }
                 Ok(crate::Page { items, total })
@@ -447,7 +477,8 @@ impl crate::Store {
         }
     }
 
-    /// The most recent matches the reader may see, without ranking.
+    /// The most recent [`EVIDENCE_WINDOW`] matches the reader may see,
+    /// without ranking.
     pub async fn search_matches(&self, viewer: i64, q: &SearchQuery) -> crate::Result<Vec<Match>> {
         if q.terms.is_empty() {
             return Ok(Vec::new());
@@ -459,13 +490,21 @@ impl crate::Store {
                     &mut qb,
                     viewer,
                     q,
-                    &fts5_query(&q.terms),
+                    (&fts5_query(&q.terms), EVIDENCE_WINDOW),
                     "d.kind, d.ref_id, d.thread_id, d.author_id",
                 );
                 qb.build_query_as::<Match>().fetch_all(pool).await?
             }
             crate::Backend::Postgres(pool) => {
-                pg_candidates::<Match>(pool, viewer, q, &q.terms.join(" "), false).await?
+                let mut conn = pool.acquire().await?;
+                pg_candidates::<Match>(
+                    &mut conn,
+                    viewer,
+                    q,
+                    (&q.terms.join(" "), EVIDENCE_WINDOW),
+                    false,
+                )
+                .await?
             }
         })
     }

@@ -3,7 +3,7 @@
 //! index, which triggers keep in step with `search_documents`.
 
 use crate::conformance::{person, setup};
-use guildhall_store::{RANK_WINDOW, SearchQuery, Store};
+use guildhall_store::{Backend, EVIDENCE_WINDOW, RANK_WINDOW, SearchQuery, Store};
 
 /// `count` person documents with consecutive ids from `first`, each
 /// titled "Zebrafish husbandry N".
@@ -40,20 +40,22 @@ async fn the_newest_matches_are_found_across_id_ranges_and_kept_in_step() {
     documents(&store, 150_000, 300).await;
     documents(&store, 420_000, 300).await;
 
+    // Expertise location weighs the newest 1,000: the 600 newest, then the
+    // newest 400 of the oldest range.
     let matches = store
         .search_matches(viewer, &query("zebrafish"))
         .await
         .expect("matches");
-    assert_eq!(matches.len() as i64, RANK_WINDOW);
+    assert_eq!(matches.len() as i64, EVIDENCE_WINDOW);
     let mut found: Vec<i64> = matches.iter().map(|m| m.ref_id).collect();
     found.sort_unstable();
-    // The 600 newest, then the newest 400 of the oldest range.
     let expected: Vec<i64> = (1_100..1_500)
         .chain(150_000..150_300)
         .chain(420_000..420_300)
         .collect();
     assert_eq!(found, expected);
 
+    // Search ranks the newest 500.
     let page = store
         .search(viewer, &query("zebrafish"))
         .await
@@ -61,6 +63,20 @@ async fn the_newest_matches_are_found_across_id_ranges_and_kept_in_step() {
     assert_eq!(page.total, RANK_WINDOW);
     assert_eq!(page.items.len(), 20);
     assert_eq!(page.items[0].ref_id, 420_299, "recency breaks the tie");
+    let all = store
+        .search(
+            viewer,
+            &SearchQuery {
+                limit: 1_000,
+                ..query("zebrafish")
+            },
+        )
+        .await
+        .expect("all");
+    let mut ranked: Vec<i64> = all.items.iter().map(|h| h.ref_id).collect();
+    ranked.sort_unstable();
+    let newest: Vec<i64> = (150_100..150_300).chain(420_000..420_300).collect();
+    assert_eq!(ranked, newest);
 
     // A rare word far back is found through every window.
     store
@@ -111,4 +127,48 @@ async fn a_search_with_no_documents_finds_nothing() {
         .expect("search");
     assert_eq!(page.total, 0);
     assert!(page.items.is_empty());
+}
+
+#[tokio::test]
+async fn a_bulk_load_rebuilds_the_full_text_index_of_every_partition() {
+    let store = setup().await;
+    let viewer = store
+        .create_person(&person("Viewer"))
+        .await
+        .expect("viewer");
+    let suspended = store.suspend_search_index().await.expect("suspend");
+    documents(&store, 1_000, 10).await;
+    documents(&store, 100_000, 10).await;
+    store
+        .restore_search_index(suspended)
+        .await
+        .expect("restore");
+    let found = store
+        .search_matches(viewer, &query("zebrafish"))
+        .await
+        .expect("matches");
+    assert_eq!(found.len(), 20);
+    if let Backend::Postgres(pool) = store.backend() {
+        // Each partition has its own valid GIN index again, and so does the
+        // parent (a rebuilt `ON ONLY` index would be empty and invalid).
+        let (partitions, unindexed): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM pg_index x \
+             JOIN pg_class ix ON ix.oid = x.indexrelid JOIN pg_am am ON am.oid = ix.relam \
+             WHERE x.indrelid = i.inhrelid AND am.amname = 'gin' AND x.indisvalid)) \
+             FROM pg_inherits i WHERE i.inhparent = 'search_terms'::regclass",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("partitions");
+        assert!(partitions >= 4, "{partitions} partitions");
+        assert_eq!(unindexed, 0);
+        let valid: bool = sqlx::query_scalar(
+            "SELECT x.indisvalid FROM pg_index x JOIN pg_class ix ON ix.oid = x.indexrelid \
+             WHERE ix.relname = 'search_terms_tsv' AND x.indrelid = 'search_terms'::regclass",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("parent index");
+        assert!(valid);
+    }
 }

@@ -65,7 +65,7 @@ pub struct Hit {
 pub struct SearchResult {
     pub items: Vec<Hit>,
     pub total: i64,
-    /// True when the count stopped at the ranking window (1,000 most
+    /// True when the count stopped at the ranking window (the 500 most
     /// recent matches).
     pub capped: bool,
     pub page: i64,
