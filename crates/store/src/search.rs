@@ -192,9 +192,9 @@ pub const EVIDENCE_WINDOW: i64 = 1_000;
 /// the same on both databases. FTS5's own bm25 needs each term's document
 /// count, which it gets by reading the term's whole posting list on every
 /// query — seconds for a common word over millions of posts; PostgreSQL's
-/// `ts_rank` over every match of a window cost a quarter of the query. A title that names
-/// the terms is what a reader means by "about it"; the rest is ordered by
-/// recency. Terms are compared by their first letters (at most 3 fewer than
+/// `ts_rank` over every match of a window cost a quarter of the query. A
+/// title that names the terms is what a reader means by "about it"; the
+/// rest is ordered by recency. Terms are compared by their first letters (at most 3 fewer than
 /// the term) so that "rebalanced" matches a title saying "rebalancing".
 pub fn title_hits(title: &str, terms: &[String]) -> usize {
     let title = title.to_lowercase();
@@ -301,8 +301,8 @@ fn sqlite_candidates(
         .push_bind(want);
 }
 
-/// Documents per `search_terms` partition (migration 0008): the first
-/// PostgreSQL search window.
+/// Documents per `search_terms` partition (migration 0008, which must say
+/// the same): the first PostgreSQL search window.
 const PG_WINDOW: i64 = 32_768;
 
 /// The most recent `want` matches the reader may see (PostgreSQL): for
@@ -340,7 +340,7 @@ where
         }
         qb.push(
             " FROM search_terms d LEFT JOIN communities c ON c.id = d.community_id \
-                 WHERE d.doc_id >= ",
+             WHERE d.doc_id >= ",
         )
         .push_bind(from)
         .push(" AND d.doc_id < ")
@@ -434,9 +434,9 @@ impl crate::Store {
                 let text = q.terms.join(" ");
                 // The candidates, then their titles (read for these few
                 // rather than for every match in a window), ranked as on
-                // SQLite; then the page's rows with their headlines.
-                // One connection for the whole search: each acquisition from
-                // the pool costs a round trip.
+                // SQLite; then the page's rows with their headlines. One
+                // connection serves it all: each acquisition from the pool
+                // costs a round trip.
                 let mut conn = pool.acquire().await?;
                 let found: Vec<(i64, i64)> =
                     pg_candidates(&mut conn, viewer, q, (&text, RANK_WINDOW), true).await?;
