@@ -340,7 +340,6 @@ fn import_progress() -> Box<dyn guildhall_import::progress::Progress> {
     }
 }
 
-/// Prints an import's summary and time, or says why nothing was imported.
 /// Runs one importer (a module of guildhall_import) with a progress display
 /// and reports its summary; `$label` names the input in the audit log.
 macro_rules! run_import {
@@ -358,6 +357,7 @@ macro_rules! run_import {
     }};
 }
 
+/// Prints an import's summary and time, or says why nothing was imported.
 async fn report_import(
     store: Store,
     started: std::time::Instant,

@@ -1,7 +1,7 @@
 //! Administration: merging two records of one person (and undoing it), and
 //! the audit log.
 
-use super::{PageResult, form_error, query_string};
+use super::{PageResult, fmt, form_error, query_string};
 use crate::AppState;
 use crate::extract::{ClientAddress, PageCtx, PageForm, PageQuery, PageUser, path_id};
 use askama::Template;
@@ -41,25 +41,6 @@ struct MergesPage {
     merges: Vec<PersonMerge>,
     f: MergeForm,
     errors: FieldErrors,
-}
-
-/// "2026-11-27 14:05" (UTC) for a table cell.
-fn minute(at: i64) -> String {
-    Timestamp(at)
-        .to_rfc3339()
-        .replacen('T', " ", 1)
-        .chars()
-        .take(16)
-        .collect()
-}
-
-impl MergesPage {
-    fn when(at: &i64) -> String {
-        Timestamp(*at).to_rfc3339()
-    }
-    fn shown(at: &i64) -> String {
-        minute(*at)
-    }
 }
 
 async fn merges_page(
@@ -201,12 +182,6 @@ struct AuditPage {
 }
 
 impl AuditPage {
-    fn when(at: &i64) -> String {
-        Timestamp(*at).to_rfc3339()
-    }
-    fn shown(at: &i64) -> String {
-        minute(*at)
-    }
     fn is_action(&self, a: &str) -> bool {
         self.q.action == a
     }

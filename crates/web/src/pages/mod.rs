@@ -111,6 +111,16 @@ pub mod fmt {
         Timestamp(t.int()).ago(Timestamp::now())
     }
 
+    /// For a `<time datetime>` attribute.
+    pub fn rfc3339(t: impl Int) -> String {
+        Timestamp(t.int()).to_rfc3339()
+    }
+
+    /// "2026-11-27 14:05" (UTC), for a table cell.
+    pub fn minute(t: impl Int) -> String {
+        rfc3339(t).replacen('T', " ", 1).chars().take(16).collect()
+    }
+
     pub fn plural(n: impl Int, one: &str, many: &str) -> String {
         let n = n.int();
         if n == 1 {
