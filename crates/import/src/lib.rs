@@ -13,6 +13,7 @@
 
 pub mod discourse;
 pub mod html;
+mod id_map;
 pub mod mbox;
 pub mod progress;
 mod shared;

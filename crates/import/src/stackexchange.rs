@@ -26,6 +26,7 @@
 //! Bodies are kept as the HTML the site rendered: the Markdown renderer
 //! passes block HTML through its cleaner, so it displays as it did there.
 
+use crate::id_map::IdMap;
 use crate::progress::Progress;
 use crate::shared::{activity, join_at_first_contribution, truncate_chars};
 use crate::xml::{Row, RowReader};
@@ -68,14 +69,64 @@ const SKIPPED_FILES: &[(&str, &str, &str)] = &[
 /// The longest bio kept from a profile's About me.
 const BIO_MAX: usize = 2_000;
 
-/// A help request of this site, imported now or by an earlier run.
+/// A help request of this site, imported now or by an earlier run. What
+/// the import keeps in memory grows with the dump, so only what later rows
+/// need, packed: 40 bytes and the title's text a question, 16 – 24 bytes an
+/// id in the maps of [`Run`].
 struct Question {
     thread: i64,
     author: i64,
     /// The accepted answer's post id, 0 if none.
     accepted: i64,
+    /// Where its title ends in [`Titles`]; it starts where the previous
+    /// question's ends.
+    title_end: usize,
     solved: bool,
-    title: Box<str>,
+}
+
+/// The questions and, end to end in one string, their titles (which the
+/// search documents of their answers and comments repeat): a title costs
+/// its text, not an allocation of its own.
+#[derive(Default)]
+struct Questions {
+    list: Vec<Question>,
+    titles: String,
+}
+
+impl Questions {
+    fn push(&mut self, thread: i64, author: i64, accepted: i64, solved: bool, title: &str) -> u32 {
+        self.titles.push_str(title);
+        self.list.push(Question {
+            thread,
+            author,
+            accepted,
+            title_end: self.titles.len(),
+            solved,
+        });
+        (self.list.len() - 1) as u32
+    }
+
+    fn get(&self, ix: u32) -> Option<&Question> {
+        self.list.get(ix as usize)
+    }
+
+    fn get_mut(&mut self, ix: u32) -> Option<&mut Question> {
+        self.list.get_mut(ix as usize)
+    }
+
+    fn title(&self, ix: u32) -> &str {
+        let start = match ix.checked_sub(1) {
+            Some(before) => self.list.get(before as usize).map_or(0, |q| q.title_end),
+            None => 0,
+        };
+        let end = self.get(ix).map_or(start, |q| q.title_end);
+        self.titles.get(start..end).unwrap_or_default()
+    }
+
+    fn shrink(&mut self) {
+        self.list.shrink_to_fit();
+        self.titles.shrink_to_fit();
+    }
 }
 
 struct Run<'a> {
@@ -86,16 +137,16 @@ struct Run<'a> {
     community: i64,
     summary: Summary,
     /// User id → person.
-    users: HashMap<i64, i64>,
+    users: IdMap<i64>,
     /// The deleted-user placeholder, once needed.
     placeholder: Option<i64>,
-    questions: Vec<Question>,
+    questions: Questions,
     /// Question post id → index in `questions`.
-    question_of: HashMap<i64, u32>,
+    question_of: IdMap<u32>,
     /// Answer post id → (reply, index of its question).
-    answers: HashMap<i64, (i64, u32)>,
+    answers: IdMap<(i64, u32)>,
     /// Accepted answer post id → time of the accept vote.
-    accept_votes: HashMap<i64, i64>,
+    accept_votes: IdMap<i64>,
     /// Person → time of their first contribution in this run.
     first_seen: HashMap<i64, i64>,
 }
@@ -128,12 +179,12 @@ pub async fn import(
                 dry_run: opts.dry_run,
                 ..Summary::default()
             },
-            users: HashMap::new(),
+            users: IdMap::default(),
             placeholder: None,
-            questions: Vec::new(),
-            question_of: HashMap::new(),
-            answers: HashMap::new(),
-            accept_votes: HashMap::new(),
+            questions: Questions::default(),
+            question_of: IdMap::default(),
+            answers: IdMap::default(),
+            accept_votes: IdMap::default(),
             first_seen: HashMap::new(),
         };
         run.all(opts).await.map(|()| run.summary)
@@ -178,6 +229,9 @@ impl Run<'_> {
         self.votes()?;
         self.users().await?;
         self.posts().await?;
+        self.questions.shrink();
+        self.question_of.shrink();
+        self.answers.shrink();
         self.comments().await?;
         for (file, root, reason) in SKIPPED_FILES {
             let n = self.count_rows(file, root)?;
@@ -264,37 +318,38 @@ impl Run<'_> {
     /// nothing is imported twice.
     async fn load_earlier_runs(&mut self) -> Result<(), ImportError> {
         self.summary.community_id = self.community;
+        let mut users = Vec::new();
         for (user, person) in self.session.known_ids("person").await? {
             if user == "deleted" {
                 self.placeholder = Some(person);
             } else if let Ok(user) = user.parse::<i64>() {
-                self.users.insert(user, person);
+                users.push((user, person));
             }
         }
+        self.users = IdMap::from_unordered(users);
         let mut index_of_thread = HashMap::new();
+        let mut question_of = Vec::new();
         for t in self.session.imported_threads("thread").await? {
             let Ok(post) = t.source_id.parse::<i64>() else {
                 continue;
             };
-            let ix = self.questions.len() as u32;
+            let ix = self
+                .questions
+                .push(t.thread_id, t.author_id, 0, t.solved, &t.title);
             index_of_thread.insert(t.thread_id, ix);
-            self.question_of.insert(post, ix);
-            self.questions.push(Question {
-                thread: t.thread_id,
-                author: t.author_id,
-                accepted: 0,
-                solved: t.solved,
-                title: t.title.into_boxed_str(),
-            });
+            question_of.push((post, ix));
         }
+        self.question_of = IdMap::from_unordered(question_of);
+        let mut answers = Vec::new();
         for r in self.session.imported_replies("answer").await? {
             if let (Ok(post), Some(ix)) = (
                 r.source_id.parse::<i64>(),
                 index_of_thread.get(&r.thread_id),
             ) {
-                self.answers.insert(post, (r.reply_id, *ix));
+                answers.push((post, (r.reply_id, *ix)));
             }
         }
+        self.answers = IdMap::from_unordered(answers);
         Ok(())
     }
 
@@ -304,7 +359,7 @@ impl Run<'_> {
             return Ok(());
         };
         let mut rows = 0u64;
-        let mut accepts = HashMap::new();
+        let mut accepts = Vec::new();
         while let Some(row) = reader.next_row()? {
             rows += 1;
             row.required_int("Id")?;
@@ -312,8 +367,7 @@ impl Run<'_> {
             if kind == 1 {
                 let post = row.required_int("PostId")?;
                 let at = row.required_time("CreationDate")?;
-                let e = accepts.entry(post).or_insert(at);
-                *e = (*e).max(at);
+                accepts.push((post, at));
             }
             self.progress.advance(reader.position(), rows);
         }
@@ -322,7 +376,16 @@ impl Run<'_> {
             "votes (only accept votes are used, for the time a request was solved)",
             rows,
         );
-        self.accept_votes = accepts;
+        // The latest accept vote of each answer counts.
+        accepts.sort_unstable();
+        let mut latest: Vec<(i64, i64)> = Vec::with_capacity(accepts.len());
+        for (post, at) in accepts {
+            match latest.last_mut() {
+                Some(last) if last.0 == post => last.1 = at,
+                _ => latest.push((post, at)),
+            }
+        }
+        self.accept_votes = IdMap::from_unordered(latest);
         Ok(())
     }
 
@@ -330,8 +393,14 @@ impl Run<'_> {
         let Some(mut reader) = self.open("Users.xml", "users")? else {
             return Ok(());
         };
-        let mut aliases: HashMap<String, i64> =
-            self.session.alias_accounts().await?.into_iter().collect();
+        // Network account ids are numbers: kept as such, not as text.
+        let mut aliases: HashMap<i64, i64> = self
+            .session
+            .alias_accounts()
+            .await?
+            .into_iter()
+            .filter_map(|(account, person)| Some((account.parse().ok()?, person)))
+            .collect();
         let email_site = Slug::suggest(&self.site);
         let mut rows = 0u64;
         while let Some(row) = reader.next_row()? {
@@ -342,12 +411,12 @@ impl Run<'_> {
             let name = row.text("DisplayName")?;
             let bio = row.text("AboutMe")?;
             let position = row.end();
-            if self.users.contains_key(&id) {
+            if self.users.contains(id) {
                 self.summary.skip("users already imported");
-            } else if let Some(person) = account.and_then(|a| aliases.get(&a.to_string())) {
-                self.users.insert(id, *person);
+            } else if let Some(&person) = account.and_then(|a| aliases.get(&a)) {
+                self.users.insert(id, person);
                 self.session
-                    .record_id("person", &id.to_string(), *person)
+                    .record_id("person", &id.to_string(), person)
                     .await?;
                 self.summary.people_matched += 1;
             } else {
@@ -369,9 +438,8 @@ impl Run<'_> {
                     })
                     .await?;
                 if let Some(a) = account {
-                    let a = a.to_string();
                     self.session
-                        .add_alias(person, Some(&a), None, &name, at)
+                        .add_alias(person, Some(&a.to_string()), None, &name, at)
                         .await?;
                     aliases.insert(a, person);
                 }
@@ -389,8 +457,8 @@ impl Run<'_> {
 
     /// The person behind a user id, or the site's deleted-user placeholder.
     async fn person(&mut self, user: Option<i64>, at: i64) -> Result<i64, ImportError> {
-        if let Some(p) = user.and_then(|u| self.users.get(&u)) {
-            return Ok(*p);
+        if let Some(p) = user.and_then(|u| self.users.get(u)) {
+            return Ok(p);
         }
         self.summary.note(if user.is_some() {
             "contributions by accounts missing from Users.xml, attributed to the deleted-user placeholder"
@@ -442,8 +510,8 @@ impl Run<'_> {
 
     async fn question(&mut self, row: &Row<'_>, id: i64) -> Result<(), ImportError> {
         let accepted = row.int("AcceptedAnswerId")?.unwrap_or(0);
-        if let Some(ix) = self.question_of.get(&id) {
-            if let Some(q) = self.questions.get_mut(*ix as usize) {
+        if let Some(ix) = self.question_of.get(id) {
+            if let Some(q) = self.questions.get_mut(ix) {
                 q.accepted = accepted;
             }
             self.summary.skip("questions already imported");
@@ -477,27 +545,21 @@ impl Run<'_> {
             .record_id("thread", &id.to_string(), thread)
             .await?;
         self.contributed(author, at);
-        self.question_of.insert(id, self.questions.len() as u32);
-        self.questions.push(Question {
-            thread,
-            author,
-            accepted,
-            solved: false,
-            title: title.into_boxed_str(),
-        });
+        let ix = self.questions.push(thread, author, accepted, false, &title);
+        self.question_of.insert(id, ix);
         self.summary.threads += 1;
         Ok(())
     }
 
     async fn answer(&mut self, row: &Row<'_>, id: i64) -> Result<(), ImportError> {
-        if self.answers.contains_key(&id) {
+        if self.answers.contains(id) {
             self.summary.skip("answers already imported");
             return Ok(());
         }
         let parent = row
             .int("ParentId")?
             .ok_or_else(|| row.error("expected attribute ParentId on an answer (PostTypeId 2)"))?;
-        let Some(&ix) = self.question_of.get(&parent) else {
+        let Some(ix) = self.question_of.get(parent) else {
             self.summary
                 .skip("answers to a question missing from the dump (deleted or out of order)");
             return Ok(());
@@ -505,7 +567,7 @@ impl Run<'_> {
         let at = row.required_time("CreationDate")?;
         let body = row.text("Body")?;
         let author = self.person(row.int("OwnerUserId")?, at).await?;
-        let Some(q) = self.questions.get(ix as usize) else {
+        let Some(q) = self.questions.get(ix) else {
             return Ok(());
         };
         let (thread, asker, accepted, solved) = (q.thread, q.author, q.accepted, q.solved);
@@ -523,7 +585,7 @@ impl Run<'_> {
                     author_id: author,
                     at,
                 },
-                &q.title,
+                self.questions.title(ix),
                 &event,
             )
             .await?;
@@ -535,11 +597,7 @@ impl Run<'_> {
         self.summary.replies += 1;
         if accepted == id && !solved {
             // Accept votes carry a date only: never before the answer.
-            let solved_at = self
-                .accept_votes
-                .get(&id)
-                .copied()
-                .map_or(at, |v| v.max(at));
+            let solved_at = self.accept_votes.get(id).map_or(at, |v| v.max(at));
             self.session
                 .add_solution(
                     &ImportSolution {
@@ -553,7 +611,7 @@ impl Run<'_> {
                         .other(PersonId(author)),
                 )
                 .await?;
-            if let Some(q) = self.questions.get_mut(ix as usize) {
+            if let Some(q) = self.questions.get_mut(ix) {
                 q.solved = true;
             }
             self.summary.solved += 1;
@@ -584,9 +642,9 @@ impl Run<'_> {
                 self.progress.advance(position, rows);
                 continue;
             }
-            let target = match (self.question_of.get(&post), self.answers.get(&post)) {
-                (Some(&ix), _) => Some((ix, None)),
-                (None, Some(&(reply, ix))) => Some((ix, Some(reply))),
+            let target = match (self.question_of.get(post), self.answers.get(post)) {
+                (Some(ix), _) => Some((ix, None)),
+                (None, Some((reply, ix))) => Some((ix, Some(reply))),
                 (None, None) => None,
             };
             let Some((ix, reply_to)) = target else {
@@ -597,7 +655,7 @@ impl Run<'_> {
             };
             let text = row.text("Text")?;
             let author = self.person(row.int("UserId")?, at).await?;
-            let Some(q) = self.questions.get(ix as usize) else {
+            let Some(q) = self.questions.get(ix) else {
                 continue;
             };
             let event = activity(at, ActivityKind::ReplyCreated, author, self.community)
@@ -614,7 +672,7 @@ impl Run<'_> {
                         author_id: author,
                         at,
                     },
-                    &q.title,
+                    self.questions.title(ix),
                     &event,
                 )
                 .await?;

@@ -346,16 +346,13 @@ impl Store {
     pub async fn restore_search_index(&self, suspended: SuspendedIndexes) -> Result<()> {
         match self.backend() {
             Backend::Sqlite(pool) => {
-                let pool = self.sqlite_writer(pool);
+                let mut conn = self.sqlite_writer(pool).acquire().await?;
                 for sql in &suspended.statements {
                     sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                        .execute(pool)
+                        .execute(&mut *conn)
                         .await?;
                 }
-                sqlx::query("INSERT INTO search_index (search_index) VALUES ('rebuild')")
-                    .execute(pool)
-                    .await?;
-                Ok(())
+                crate::search::index_in_bulk(&mut conn, None).await
             }
             Backend::Postgres(_) => self.restore_indexes(suspended).await,
         }

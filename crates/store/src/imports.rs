@@ -132,7 +132,10 @@ pub struct ImportWritten {
 
 /// One importer run's transaction and queued rows.
 pub struct ImportSession {
-    tx: Tx,
+    /// `None` while a batch is being written (see [`ImportSession::flush`]).
+    tx: Option<Tx>,
+    /// The batch being written, which gives the transaction back.
+    writing: Option<tokio::task::JoinHandle<(Tx, Result<()>)>>,
     postgres: bool,
     source: &'static str,
     site: String,
@@ -160,7 +163,16 @@ pub struct ImportSession {
     /// SQLite: tables whose secondary indexes a large import rebuilds once
     /// at the end instead of updating them row by row.
     index_plans: Vec<IndexPlan>,
+    /// SQLite: the writer's page cache size, given back when the session
+    /// ends; see [`IMPORT_CACHE_KIB`].
+    usual_cache_size: Option<i64>,
 }
+
+/// The page cache of the writer during an import (SQLite), in KiB. A long
+/// transaction fills any cache with pages it changed; the usual one
+/// (64 MiB) was the largest part of an import's memory, and a smaller one
+/// only writes those pages to the log sooner.
+const IMPORT_CACHE_KIB: i64 = 16 * 1024;
 
 struct IndexPlan {
     table: &'static str,
@@ -180,9 +192,9 @@ const REINDEXED_TABLES: [&str; 4] = ["activity", "search_documents", "replies", 
 const REINDEX_MIN_ROWS: u64 = 1_000;
 
 /// Flush when this many rows or text bytes are queued: large statements,
-/// bounded memory.
-const FLUSH_ROWS: usize = 40_000;
-const FLUSH_BYTES: usize = 16 << 20;
+/// bounded memory (a batch is queued while the one before is written).
+const FLUSH_ROWS: usize = 20_000;
+const FLUSH_BYTES: usize = 8 << 20;
 
 impl Store {
     /// Begins an import session for one source archive: `source` names the
@@ -190,6 +202,7 @@ impl Store {
     pub async fn begin_import(&self, source: &'static str, site: &str) -> Result<ImportSession> {
         let mut search_trigger = None;
         let mut index_plans = Vec::new();
+        let mut usual_cache_size = None;
         let tx = match self.backend() {
             Backend::Sqlite(pool) => {
                 let pool = self.sqlite_writer(pool);
@@ -214,6 +227,15 @@ impl Store {
                         .await?;
                     search_trigger = Some((sql, before));
                 }
+                let cache: i64 = sqlx::query_scalar("PRAGMA cache_size")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "PRAGMA cache_size = -{IMPORT_CACHE_KIB}"
+                )))
+                .execute(&mut *tx)
+                .await?;
+                usual_cache_size = Some(cache);
                 for table in REINDEXED_TABLES {
                     let sql = format!("SELECT COALESCE(MAX(rowid), 0) FROM {table}");
                     let before: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
@@ -230,7 +252,8 @@ impl Store {
             Backend::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         };
         Ok(ImportSession {
-            tx,
+            tx: Some(tx),
+            writing: None,
             postgres: self.is_postgres(),
             source,
             site: site.to_owned(),
@@ -324,6 +347,7 @@ impl Store {
             touched: Vec::new(),
             search_trigger,
             index_plans,
+            usual_cache_size,
         })
     }
 }
@@ -356,7 +380,7 @@ impl ImportSession {
                 let sql = format!(
                     "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, {ID_BLOCK})"
                 );
-                let mut block: Vec<i64> = on_tx!(&mut self.tx, |c| {
+                let mut block: Vec<i64> = on_tx!(self.tx().await?, |c| {
                     sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                         .fetch_all(&mut *c)
                         .await?
@@ -371,7 +395,7 @@ impl ImportSession {
         }
         if needs_start {
             let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {table}");
-            let max: i64 = on_tx!(&mut self.tx, |c| {
+            let max: i64 = on_tx!(self.tx().await?, |c| {
                 sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                     .fetch_one(&mut *c)
                     .await?
@@ -389,7 +413,7 @@ impl ImportSession {
     /// their local ids.
     pub async fn known_ids(&mut self, kind: &str) -> Result<Vec<(String, i64)>> {
         let (source, site) = (self.source, self.site.clone());
-        Ok(on_tx!(&mut self.tx, |c| {
+        Ok(on_tx!(self.tx().await?, |c| {
             sqlx::query_as(
                 "SELECT source_id, local_id FROM import_ids WHERE source = $1 AND site = $2 AND kind = $3",
             )
@@ -405,7 +429,7 @@ impl ImportSession {
     /// (account, person).
     pub async fn alias_accounts(&mut self) -> Result<Vec<(String, i64)>> {
         let source = self.source;
-        Ok(on_tx!(&mut self.tx, |c| {
+        Ok(on_tx!(self.tx().await?, |c| {
             sqlx::query_as(
                 "SELECT account, person_id FROM person_aliases WHERE source = $1 AND account IS NOT NULL",
             )
@@ -418,7 +442,7 @@ impl ImportSession {
     /// The person with this email address (compared case-insensitively),
     /// as a person or as an alias seen by an earlier import.
     pub async fn person_by_email(&mut self, email: &str) -> Result<Option<i64>> {
-        Ok(on_tx!(&mut self.tx, |c| {
+        Ok(on_tx!(self.tx().await?, |c| {
             sqlx::query_scalar(
                 "SELECT COALESCE(merged_into, id) FROM people WHERE lower(email) = lower($1) \
                  UNION ALL SELECT person_id FROM person_aliases WHERE lower(email) = lower($1) LIMIT 1",
@@ -430,7 +454,7 @@ impl ImportSession {
     }
 
     pub async fn community_by_slug(&mut self, slug: &str) -> Result<Option<i64>> {
-        Ok(on_tx!(&mut self.tx, |c| {
+        Ok(on_tx!(self.tx().await?, |c| {
             sqlx::query_scalar("SELECT id FROM communities WHERE slug = $1")
                 .bind(slug)
                 .fetch_optional(&mut *c)
@@ -439,7 +463,7 @@ impl ImportSession {
     }
 
     pub async fn community_slug(&mut self, id: i64) -> Result<Option<String>> {
-        Ok(on_tx!(&mut self.tx, |c| {
+        Ok(on_tx!(self.tx().await?, |c| {
             sqlx::query_scalar("SELECT slug FROM communities WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *c)
@@ -455,7 +479,7 @@ impl ImportSession {
         reason: &str,
         at: i64,
     ) -> Result<i64> {
-        Ok(on_tx!(&mut self.tx, |c| {
+        Ok(on_tx!(self.tx().await?, |c| {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO communities (slug, name, domain_statement, purpose, visibility, membership_policy, stage, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
@@ -487,7 +511,7 @@ impl ImportSession {
 
     /// The people who are members of a community now.
     pub async fn members(&mut self, community: i64) -> Result<Vec<i64>> {
-        Ok(on_tx!(&mut self.tx, |c| {
+        Ok(on_tx!(self.tx().await?, |c| {
             sqlx::query_scalar("SELECT person_id FROM memberships WHERE community_id = $1")
                 .bind(community)
                 .fetch_all(&mut *c)
@@ -498,7 +522,7 @@ impl ImportSession {
     /// Threads recorded by earlier runs of this site under `kind`.
     pub async fn imported_threads(&mut self, kind: &str) -> Result<Vec<ImportedThread>> {
         let (source, site) = (self.source, self.site.clone());
-        Ok(on_tx!(&mut self.tx, |c| {
+        Ok(on_tx!(self.tx().await?, |c| {
             sqlx::query_as(
                 "SELECT i.source_id, t.id AS thread_id, t.community_id, t.author_id, t.title, \
                  EXISTS (SELECT 1 FROM help_solutions s WHERE s.thread_id = t.id) AS solved \
@@ -516,7 +540,7 @@ impl ImportSession {
     /// Replies recorded by earlier runs of this site under `kind`.
     pub async fn imported_replies(&mut self, kind: &str) -> Result<Vec<ImportedReply>> {
         let (source, site) = (self.source, self.site.clone());
-        Ok(on_tx!(&mut self.tx, |c| {
+        Ok(on_tx!(self.tx().await?, |c| {
             sqlx::query_as(
                 "SELECT i.source_id, r.id AS reply_id, r.thread_id \
                  FROM import_ids i JOIN replies r ON r.id = i.local_id \
@@ -545,7 +569,8 @@ impl ImportSession {
     /// Drops the secondary indexes of tables that this session fills
     /// mostly by itself (SQLite; the drop is part of the transaction).
     async fn suspend_large_indexes(&mut self) -> Result<()> {
-        let Tx::Sqlite(t) = &mut self.tx else {
+        self.settle().await?;
+        let Some(Tx::Sqlite(t)) = &mut self.tx else {
             return Ok(());
         };
         let writers = [&self.activity, &self.docs, &self.replies, &self.threads];
@@ -576,7 +601,8 @@ impl ImportSession {
 
     /// Rebuilds the indexes [`Self::suspend_large_indexes`] dropped.
     async fn restore_large_indexes(&mut self) -> Result<()> {
-        let Tx::Sqlite(t) = &mut self.tx else {
+        self.settle().await?;
+        let Some(Tx::Sqlite(t)) = &mut self.tx else {
             return Ok(());
         };
         let statements: Vec<String> = self
@@ -609,10 +635,37 @@ impl ImportSession {
         Ok(outcome?)
     }
 
-    /// Writes every queued row, parents before children.
+    /// The transaction, once the batch being written (if any) is.
+    async fn tx(&mut self) -> Result<&mut Tx> {
+        self.settle().await?;
+        self.tx
+            .as_mut()
+            .ok_or(crate::StoreError::Database(sqlx::Error::WorkerCrashed))
+    }
+
+    /// Waits for the batch being written, if any; its error, if it failed.
+    async fn settle(&mut self) -> Result<()> {
+        if let Some(writing) = self.writing.take() {
+            // A write that panicked took the transaction with it: rolled
+            // back, nothing of the session remains.
+            let (tx, outcome) = writing
+                .await
+                .map_err(|_| crate::StoreError::Database(sqlx::Error::WorkerCrashed))?;
+            self.tx = Some(tx);
+            outcome?;
+        }
+        Ok(())
+    }
+
+    /// Writes every queued row, parents before children. The batch is
+    /// written in the background while the importer reads and queues the
+    /// next one (reading the source took a third of an import's time,
+    /// writing the rest); anything else the session does first waits for
+    /// it.
     pub async fn flush(&mut self) -> Result<()> {
         self.suspend_large_indexes().await?;
         let postgres = self.postgres;
+        let mut batch = Vec::new();
         for w in [
             &mut self.people,
             &mut self.aliases,
@@ -625,14 +678,26 @@ impl ImportSession {
             &mut self.activity,
             &mut self.docs,
         ] {
-            if let Some((values, plan)) = w.plan(postgres) {
-                on_tx!(&mut self.tx, |c| {
-                    run_plan!(&mut *c, values, plan);
-                });
-            }
+            batch.extend(w.plan(postgres));
         }
         self.queued_rows = 0;
         self.queued_bytes = 0;
+        self.settle().await?;
+        let Some(mut tx) = self.tx.take() else {
+            return Err(crate::StoreError::Database(sqlx::Error::WorkerCrashed));
+        };
+        self.writing = Some(tokio::spawn(async move {
+            let outcome = async {
+                for (values, plan) in batch {
+                    on_tx!(&mut tx, |c| {
+                        run_plan!(&mut *c, values, plan);
+                    });
+                }
+                Ok(())
+            }
+            .await;
+            (tx, outcome)
+        }));
         Ok(())
     }
 
@@ -840,7 +905,7 @@ impl ImportSession {
         let mut touched = std::mem::take(&mut self.touched);
         touched.sort_unstable();
         touched.dedup();
-        on_tx!(&mut self.tx, |c| {
+        on_tx!(self.tx().await?, |c| {
             const RECOUNT: &str = "UPDATE threads SET reply_count = (SELECT COUNT(*) FROM replies r WHERE r.thread_id = threads.id AND r.deleted_at IS NULL), \
                  last_activity_at = COALESCE((SELECT MAX(r.created_at) FROM replies r WHERE r.thread_id = threads.id), created_at)";
             if let Some(first) = first_thread {
@@ -867,15 +932,11 @@ impl ImportSession {
         // Every document of the session is new (its rows are only ever
         // inserted), so indexing those past the earlier last one brings the
         // full-text index exactly up to date.
-        if let (Some((trigger, before)), Tx::Sqlite(t)) = (self.search_trigger.take(), &mut self.tx)
+        self.settle().await?;
+        if let (Some((trigger, before)), Some(Tx::Sqlite(t))) =
+            (self.search_trigger.take(), &mut self.tx)
         {
-            sqlx::query(
-                "INSERT INTO search_index (rowid, title, body) \
-                 SELECT id, title, body FROM search_documents WHERE id > $1",
-            )
-            .bind(before)
-            .execute(&mut **t)
-            .await?;
+            crate::search::index_in_bulk(t, Some(before)).await?;
             sqlx::query(sqlx::AssertSqlSafe(trigger))
                 .execute(&mut **t)
                 .await?;
@@ -892,20 +953,36 @@ impl ImportSession {
             search_documents: self.docs.written + self.people.written,
             source_ids: self.source_ids.written,
         };
-        match self.tx {
-            Tx::Sqlite(t) if commit => t.commit().await?,
-            Tx::Sqlite(t) => t.rollback().await?,
-            Tx::Postgres(t) if commit => t.commit().await?,
-            Tx::Postgres(t) => t.rollback().await?,
+        self.restore_cache_size().await?;
+        match self.tx.take() {
+            Some(Tx::Sqlite(t)) if commit => t.commit().await?,
+            Some(Tx::Sqlite(t)) => t.rollback().await?,
+            Some(Tx::Postgres(t)) if commit => t.commit().await?,
+            Some(Tx::Postgres(t)) => t.rollback().await?,
+            None => return Err(crate::StoreError::Database(sqlx::Error::WorkerCrashed)),
         }
         Ok(written)
     }
 
     /// Abandons the session: nothing it wrote remains.
-    pub async fn abort(self) -> Result<()> {
-        match self.tx {
-            Tx::Sqlite(t) => t.rollback().await?,
-            Tx::Postgres(t) => t.rollback().await?,
+    pub async fn abort(mut self) -> Result<()> {
+        // A failed batch is the usual reason to abort: its error is known.
+        let _ = self.settle().await;
+        self.restore_cache_size().await?;
+        match self.tx.take() {
+            Some(Tx::Sqlite(t)) => t.rollback().await?,
+            Some(Tx::Postgres(t)) => t.rollback().await?,
+            None => {}
+        }
+        Ok(())
+    }
+
+    async fn restore_cache_size(&mut self) -> Result<()> {
+        self.settle().await?;
+        if let (Some(cache), Some(Tx::Sqlite(t))) = (self.usual_cache_size.take(), &mut self.tx) {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = {cache}")))
+                .execute(&mut **t)
+                .await?;
         }
         Ok(())
     }

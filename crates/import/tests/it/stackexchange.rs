@@ -368,3 +368,68 @@ async fn the_pulse_counts_imported_help_requests() {
     assert!(in_window > 0);
     assert_eq!(record, in_window as i64);
 }
+
+/// Rows are written in batches in the background while the next batch is
+/// read: a batch the database refuses still fails the run, and nothing of
+/// it (nor of the batches before and after) remains.
+#[tokio::test]
+async fn a_batch_refused_by_the_database_while_reading_on_leaves_nothing() {
+    let store = guildhall_testkit::fresh_store().await;
+    // Enough users for several batches (three rows each: person, account,
+    // source id); the first one's made-up address is already taken.
+    let root = std::env::temp_dir().join(format!(
+        "gh-import-batches-{}-{:x}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    let dir = root.join("batches.stackexchange.com");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut users = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<users>\n");
+    for id in 1..=25_000 {
+        users.push_str(&format!(
+            "  <row Id=\"{id}\" CreationDate=\"2020-01-01T00:00:00.000\" DisplayName=\"user {id}\" AccountId=\"{}\" />\n",
+            900_000 + id
+        ));
+    }
+    users.push_str("</users>\n");
+    std::fs::write(dir.join("Users.xml"), users).expect("users");
+    std::fs::write(
+        dir.join("Posts.xml"),
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<posts>\n</posts>\n",
+    )
+    .expect("posts");
+    store
+        .create_person(&guildhall_store::NewPerson {
+            name: "Already here".into(),
+            email: "account-900001@stackexchange.invalid".into(),
+            unit_id: None,
+            title: String::new(),
+            manager_id: None,
+            expertise: String::new(),
+            interests: String::new(),
+            bio: String::new(),
+            org_role: "member".into(),
+            password_hash: None,
+        })
+        .await
+        .expect("person");
+    let before = snapshot(&store).await;
+    let err = run(&store, &dir, &Options::default())
+        .await
+        .expect_err("the taken address stops the run");
+    assert!(
+        matches!(err, ImportError::Store(_)) && err.to_string().contains("email"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&store).await, before);
+    assert_eq!(store.count_people().await.expect("people"), 1);
+    assert!(
+        store
+            .community_by_slug("batches-stackexchange-com")
+            .await
+            .is_err()
+    );
+    let _ = std::fs::remove_dir_all(root);
+}
