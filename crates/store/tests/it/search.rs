@@ -163,4 +163,25 @@ async fn a_bulk_load_rebuilds_the_full_text_index_of_every_partition() {
         .expect("parent index");
         assert!(valid);
     }
+    if let Backend::Sqlite(pool) = store.backend() {
+        // The pass's own FTS5 settings do not outlive it, and the index
+        // agrees with the documents.
+        let settings: Vec<(String, i64)> =
+            sqlx::query_as("SELECT k, v FROM search_index_config WHERE k <> 'version' ORDER BY k")
+                .fetch_all(pool)
+                .await
+                .expect("settings");
+        assert_eq!(
+            settings,
+            [
+                ("automerge".to_owned(), 4),
+                ("crisismerge".to_owned(), 16),
+                ("hashsize".to_owned(), 1 << 20)
+            ]
+        );
+        sqlx::query("INSERT INTO search_index (search_index) VALUES ('integrity-check')")
+            .execute(pool)
+            .await
+            .expect("the full-text index agrees with the documents");
+    }
 }
