@@ -78,7 +78,7 @@ struct Question {
     author: i64,
     /// The accepted answer's post id, 0 if none.
     accepted: i64,
-    /// Where its title ends in [`Titles`]; it starts where the previous
+    /// Where its title ends in [`Questions`]' titles; it starts where the previous
     /// question's ends.
     title_end: usize,
     solved: bool,
@@ -712,5 +712,25 @@ impl Run<'_> {
             &mut self.summary,
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_question_keeps_its_own_title() {
+        let mut questions = Questions::default();
+        let titles = ["How do neurons fire?", "", "Überblick über Q-Learning", "x"];
+        for (n, title) in titles.iter().enumerate() {
+            let ix = questions.push(n as i64, 7, 0, false, title);
+            assert_eq!(ix as usize, n);
+        }
+        for (n, title) in titles.iter().enumerate() {
+            assert_eq!(questions.title(n as u32), *title);
+            assert_eq!(questions.get(n as u32).map(|q| q.thread), Some(n as i64));
+        }
+        assert_eq!(questions.title(99), "", "no such question");
     }
 }
