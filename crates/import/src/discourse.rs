@@ -476,7 +476,7 @@ pub async fn import(
             .note_many("files in the folder that are not .json (not read)", others);
         run.all(dir, &files, opts).await.map(|()| run.summary)
     };
-    crate::shared::conclude(session, outcome, opts.dry_run).await
+    crate::shared::conclude(session, outcome, opts.dry_run, progress).await
 }
 
 /// The forum's name: the folder's name. It keys the source ids.

@@ -151,7 +151,7 @@ pub async fn import(
         };
         run.all(slug.as_str(), files).await.map(|()| run.summary)
     };
-    crate::shared::conclude(session, outcome, opts.dry_run).await
+    crate::shared::conclude(session, outcome, opts.dry_run, progress).await
 }
 
 /// Only what the import reads: parsing every Received and list header

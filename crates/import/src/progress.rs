@@ -13,6 +13,11 @@ pub trait Progress {
     fn advance(&mut self, position: u64, rows: u64);
     /// The current file is done after `rows` rows.
     fn finish(&mut self, rows: u64);
+    /// A step of no measurable length starts (after the files: rebuilding
+    /// indexes, indexing for search, committing); the one before is done.
+    fn step(&mut self, _what: &str) {}
+    /// The last step is done.
+    fn steps_done(&mut self) {}
 }
 
 /// Reports nothing.
@@ -28,6 +33,8 @@ impl Progress for Silent {
 pub struct Bar {
     bar: Option<ProgressBar>,
     file: String,
+    /// The step running, with its time.
+    step: Option<ProgressBar>,
 }
 
 impl Bar {
@@ -35,6 +42,7 @@ impl Bar {
         Bar {
             bar: None,
             file: String::new(),
+            step: None,
         }
     }
 }
@@ -74,6 +82,24 @@ impl Progress for Bar {
             bar.finish_with_message(format!("{} {rows} rows", self.file));
         }
     }
+
+    fn step(&mut self, what: &str) {
+        self.steps_done();
+        let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        spinner.set_style(
+            ProgressStyle::with_template("{spinner} {msg:<22} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        spinner.set_message(what.to_owned());
+        spinner.enable_steady_tick(Duration::from_millis(200));
+        self.step = Some(spinner);
+    }
+
+    fn steps_done(&mut self) {
+        if let Some(spinner) = self.step.take() {
+            spinner.finish();
+        }
+    }
 }
 
 /// A log line every few seconds with rows, rate and time left.
@@ -83,6 +109,8 @@ pub struct Lines {
     started: Instant,
     last: Instant,
     every: Duration,
+    /// The step running and when it started.
+    step: Option<(String, Instant)>,
 }
 
 impl Lines {
@@ -93,6 +121,7 @@ impl Lines {
             started: Instant::now(),
             last: Instant::now(),
             every,
+            step: None,
         }
     }
 }
@@ -131,5 +160,18 @@ impl Progress for Lines {
     fn finish(&mut self, rows: u64) {
         let secs = self.started.elapsed().as_secs_f64();
         tracing::info!(file = %self.file, rows, secs = format!("{secs:.1}"), "done");
+    }
+
+    fn step(&mut self, what: &str) {
+        self.steps_done();
+        tracing::info!(step = what, "started");
+        self.step = Some((what.to_owned(), Instant::now()));
+    }
+
+    fn steps_done(&mut self) {
+        if let Some((what, started)) = self.step.take() {
+            let secs = started.elapsed().as_secs_f64();
+            tracing::info!(step = %what, secs = format!("{secs:.1}"), "done");
+        }
     }
 }

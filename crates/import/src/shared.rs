@@ -1,5 +1,6 @@
 //! What every importer does the same way.
 
+use crate::progress::Progress;
 use crate::{ImportError, Summary};
 use guildhall_domain::{ActivityKind, CommunityId, NewActivity, PersonId, Timestamp};
 use guildhall_store::ImportSession;
@@ -56,10 +57,15 @@ pub(crate) async fn conclude(
     session: ImportSession,
     outcome: Result<Summary, ImportError>,
     dry_run: bool,
+    progress: &mut dyn Progress,
 ) -> Result<Summary, ImportError> {
     match outcome {
         Ok(mut summary) => {
-            summary.written = session.finish(!dry_run).await?;
+            let written = session
+                .finish(!dry_run, &mut |what| progress.step(what))
+                .await;
+            progress.steps_done();
+            summary.written = written?;
             Ok(summary)
         }
         Err(e) => {

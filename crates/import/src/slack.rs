@@ -399,7 +399,7 @@ pub async fn import(
         };
         run.all(opts, channels, users).await.map(|()| run.summary)
     };
-    crate::shared::conclude(session, outcome, opts.dry_run).await
+    crate::shared::conclude(session, outcome, opts.dry_run, progress).await
 }
 
 /// Reads and parses a whole JSON file, naming the place of any error.

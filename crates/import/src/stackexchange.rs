@@ -189,7 +189,7 @@ pub async fn import(
         };
         run.all(opts).await.map(|()| run.summary)
     };
-    crate::shared::conclude(session, outcome, opts.dry_run).await
+    crate::shared::conclude(session, outcome, opts.dry_run, progress).await
 }
 
 /// The site's name: the dump folder's name (`ai.stackexchange.com`).

@@ -897,9 +897,21 @@ impl ImportSession {
     /// Writes what is queued, brings the derived columns and indexes up to
     /// date, and commits — or, for a dry run (`commit == false`), rolls
     /// everything back. Returns what was (or would have been) written.
-    pub async fn finish(mut self, commit: bool) -> Result<ImportWritten> {
+    /// `step` is told each step as it starts: after the last file is
+    /// read, these take much of a large import's time.
+    pub async fn finish(
+        mut self,
+        commit: bool,
+        step: &mut dyn FnMut(&'static str),
+    ) -> Result<ImportWritten> {
+        step("writing the last rows");
         self.flush().await?;
+        self.settle().await?;
+        if self.index_plans.iter().any(|p| p.dropped.is_some()) {
+            step("rebuilding indexes");
+        }
         self.restore_large_indexes().await?;
+        step("counting replies");
         let first_thread = self.thread_ids.first;
         let first_person = self.people_ids.first;
         let mut touched = std::mem::take(&mut self.touched);
@@ -936,6 +948,7 @@ impl ImportSession {
         if let (Some((trigger, before)), Some(Tx::Sqlite(t))) =
             (self.search_trigger.take(), &mut self.tx)
         {
+            step("indexing for search");
             crate::search::index_in_bulk(t, Some(before)).await?;
             sqlx::query(sqlx::AssertSqlSafe(trigger))
                 .execute(&mut **t)
@@ -954,6 +967,7 @@ impl ImportSession {
             source_ids: self.source_ids.written,
         };
         self.restore_cache_size().await?;
+        step(if commit { "committing" } else { "rolling back" });
         match self.tx.take() {
             Some(Tx::Sqlite(t)) if commit => t.commit().await?,
             Some(Tx::Sqlite(t)) => t.rollback().await?,

@@ -433,3 +433,55 @@ async fn a_batch_refused_by_the_database_while_reading_on_leaves_nothing() {
     );
     let _ = std::fs::remove_dir_all(root);
 }
+
+/// Remembers the steps an import reports after its files.
+#[derive(Default)]
+struct Steps(Vec<String>, usize);
+
+impl guildhall_import::progress::Progress for Steps {
+    fn start(&mut self, _: &str, _: u64) {}
+    fn advance(&mut self, _: u64, _: u64) {}
+    fn finish(&mut self, _: u64) {}
+    fn step(&mut self, what: &str) {
+        self.0.push(what.to_owned());
+    }
+    fn steps_done(&mut self) {
+        self.1 += 1;
+    }
+}
+
+#[tokio::test]
+async fn the_steps_after_the_files_are_reported() {
+    let store = guildhall_testkit::fresh_store().await;
+    let dir = fixture(AI);
+    let mut dry = Steps::default();
+    let opts = Options {
+        dry_run: true,
+        ..Options::default()
+    };
+    import(&store, &dir, &opts, &mut dry)
+        .await
+        .expect("dry run");
+    let mut real = Steps::default();
+    import(&store, &dir, &Options::default(), &mut real)
+        .await
+        .expect("import");
+    let sqlite = !store.is_postgres();
+    let mut want = vec!["writing the last rows"];
+    if sqlite {
+        // The fixture fills an empty database: its indexes are rebuilt
+        // once, and its documents indexed for search in one pass.
+        want.push("rebuilding indexes");
+    }
+    want.push("counting replies");
+    if sqlite {
+        want.push("indexing for search");
+    }
+    let mut committed = want.clone();
+    committed.push("committing");
+    let mut rolled_back = want;
+    rolled_back.push("rolling back");
+    assert_eq!(real.0, committed);
+    assert_eq!(dry.0, rolled_back);
+    assert_eq!((real.1, dry.1), (1, 1), "the last step is closed once");
+}
