@@ -112,14 +112,7 @@ pub(crate) async fn index_in_bulk(
     c: &mut sqlx::SqliteConnection,
     after: Option<i64>,
 ) -> crate::Result<()> {
-    const SETTING: &str = "INSERT INTO search_index (search_index, rank) VALUES ($1, $2)";
-    for (name, bulk, _) in BULK_FTS_SETTINGS {
-        sqlx::query(SETTING)
-            .bind(name)
-            .bind(bulk)
-            .execute(&mut *c)
-            .await?;
-    }
+    set_fts(c, |(_, bulk, _)| bulk).await?;
     let pass = async {
         let most = match after {
             Some(after) => {
@@ -151,14 +144,23 @@ pub(crate) async fn index_in_bulk(
         Ok::<(), sqlx::Error>(())
     }
     .await;
-    for (name, _, usual) in BULK_FTS_SETTINGS {
-        sqlx::query(SETTING)
-            .bind(name)
-            .bind(usual)
+    set_fts(c, |(_, _, usual)| usual).await?;
+    pass?;
+    Ok(())
+}
+
+/// Sets each of [`BULK_FTS_SETTINGS`] to the value `pick` chooses.
+async fn set_fts(
+    c: &mut sqlx::SqliteConnection,
+    pick: fn((&str, i64, i64)) -> i64,
+) -> crate::Result<()> {
+    for setting in BULK_FTS_SETTINGS {
+        sqlx::query("INSERT INTO search_index (search_index, rank) VALUES ($1, $2)")
+            .bind(setting.0)
+            .bind(pick(setting))
             .execute(&mut *c)
             .await?;
     }
-    pass?;
     Ok(())
 }
 

@@ -494,18 +494,7 @@ async fn one_community_takes_every_category_as_tags() {
     assert_eq!(store.count_people().await.expect("people"), 0);
 
     let owner = store
-        .create_person(&guildhall_store::NewPerson {
-            name: "Owner".into(),
-            email: "owner@org.example".into(),
-            unit_id: None,
-            title: String::new(),
-            manager_id: None,
-            expertise: String::new(),
-            interests: String::new(),
-            bio: String::new(),
-            org_role: "member".into(),
-            password_hash: None,
-        })
+        .create_person(&crate::dump::person("Owner", "owner@org.example"))
         .await
         .expect("owner");
     let community = store

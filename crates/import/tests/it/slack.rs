@@ -5,7 +5,7 @@
 
 use guildhall_import::slack::{CONVERSATION_GAP, CONVERSATION_SPAN, Options, import};
 use guildhall_import::{ImportError, Summary, progress::Silent};
-use guildhall_store::{NewCommunity, NewPerson, Store, ThreadFilter};
+use guildhall_store::{NewCommunity, Store, ThreadFilter};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -435,20 +435,9 @@ async fn people_are_matched_by_email_and_merged_channels_share_a_community() {
     let store = guildhall_testkit::fresh_store().await;
     let dir = fixture();
     let want = expected(&dir);
+    // The export's address for U061A3E0G, written differently.
     let creator = store
-        .create_person(&NewPerson {
-            name: "Existing".into(),
-            // The export's address for U061A3E0G, written differently.
-            email: "U061A3E0G@Example.org".into(),
-            unit_id: None,
-            title: String::new(),
-            manager_id: None,
-            expertise: String::new(),
-            interests: String::new(),
-            bio: String::new(),
-            org_role: "member".into(),
-            password_hash: None,
-        })
+        .create_person(&crate::dump::person("Existing", "U061A3E0G@Example.org"))
         .await
         .expect("person");
     let community = store

@@ -401,18 +401,10 @@ async fn a_batch_refused_by_the_database_while_reading_on_leaves_nothing() {
     )
     .expect("posts");
     store
-        .create_person(&guildhall_store::NewPerson {
-            name: "Already here".into(),
-            email: "account-900001@stackexchange.invalid".into(),
-            unit_id: None,
-            title: String::new(),
-            manager_id: None,
-            expertise: String::new(),
-            interests: String::new(),
-            bio: String::new(),
-            org_role: "member".into(),
-            password_hash: None,
-        })
+        .create_person(&crate::dump::person(
+            "Already here",
+            "account-900001@stackexchange.invalid",
+        ))
         .await
         .expect("person");
     let before = snapshot(&store).await;
