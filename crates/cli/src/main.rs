@@ -348,6 +348,7 @@ macro_rules! run_import {
         let opts = guildhall_import::$module::Options {
             community: $community,
             dry_run: $dry_run,
+            ..Default::default()
         };
         let mut progress = import_progress();
         let started = std::time::Instant::now();

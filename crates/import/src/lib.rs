@@ -13,7 +13,6 @@
 
 pub mod discourse;
 pub mod html;
-mod id_map;
 pub mod mbox;
 pub mod progress;
 mod shared;

@@ -26,15 +26,14 @@
 //! Bodies are kept as the HTML the site rendered: the Markdown renderer
 //! passes block HTML through its cleaner, so it displays as it did there.
 
-use crate::id_map::IdMap;
 use crate::progress::Progress;
-use crate::shared::{activity, join_at_first_contribution, truncate_chars};
+use crate::shared::{activity, truncate_chars};
 use crate::xml::{Row, RowReader};
 use crate::{ImportError, Summary, html};
 use guildhall_domain::text::Slug;
 use guildhall_domain::{ActivityKind, PersonId, ThreadKind, Timestamp};
 use guildhall_store::{
-    ImportPerson, ImportSession, ImportSolution, NewCommunity, NewReply, NewThread, Store,
+    ImportPerson, ImportSession, ImportedPost, NewCommunity, NewReply, NewThread, Store,
 };
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -48,6 +47,9 @@ pub struct Options {
     pub community: Option<String>,
     /// Do everything, then roll it back.
     pub dry_run: bool,
+    /// Rows read per chunk ([`CHUNK_ROWS`] if unset): smaller chunks hold
+    /// less in memory and look up in the database more often.
+    pub chunk_rows: Option<usize>,
 }
 
 /// Files read but not imported, with the reason the summary gives.
@@ -69,64 +71,53 @@ const SKIPPED_FILES: &[(&str, &str, &str)] = &[
 /// The longest bio kept from a profile's About me.
 const BIO_MAX: usize = 2_000;
 
-/// A help request of this site, imported now or by an earlier run. What
-/// the import keeps in memory grows with the dump, so only what later rows
-/// need, packed: 40 bytes and the title's text a question, 16 – 24 bytes an
-/// id in the maps of [`Run`].
-struct Question {
+/// Rows read before what they refer to (people, questions, answers) is
+/// looked up in the database, all at once: what the import holds in memory
+/// is one chunk and its text, whatever the dump's size.
+const CHUNK_ROWS: usize = 5_000;
+const CHUNK_TEXT_BYTES: usize = 4 << 20;
+
+struct UserRow {
+    id: i64,
+    at: i64,
+    account: Option<i64>,
+    name: String,
+    about: String,
+}
+
+enum PostRow {
+    Question {
+        id: i64,
+        at: i64,
+        accepted: Option<i64>,
+        title: String,
+        body: String,
+        tags: String,
+        owner: Option<i64>,
+    },
+    Answer {
+        id: i64,
+        parent: i64,
+        at: i64,
+        body: String,
+        owner: Option<i64>,
+    },
+}
+
+struct CommentRow {
+    id: i64,
+    post: i64,
+    at: i64,
+    text: String,
+    user: Option<i64>,
+}
+
+/// A question as replies to it need it: its thread, asker and title
+/// (which the replies' search documents repeat).
+struct Asked {
     thread: i64,
-    author: i64,
-    /// The accepted answer's post id, 0 if none.
-    accepted: i64,
-    /// Where its title ends in [`Questions`]' titles; it starts where the previous
-    /// question's ends.
-    title_end: usize,
-    solved: bool,
-}
-
-/// The questions and, end to end in one string, their titles (which the
-/// search documents of their answers and comments repeat): a title costs
-/// its text, not an allocation of its own.
-#[derive(Default)]
-struct Questions {
-    list: Vec<Question>,
-    titles: String,
-}
-
-impl Questions {
-    fn push(&mut self, thread: i64, author: i64, accepted: i64, solved: bool, title: &str) -> u32 {
-        self.titles.push_str(title);
-        self.list.push(Question {
-            thread,
-            author,
-            accepted,
-            title_end: self.titles.len(),
-            solved,
-        });
-        (self.list.len() - 1) as u32
-    }
-
-    fn get(&self, ix: u32) -> Option<&Question> {
-        self.list.get(ix as usize)
-    }
-
-    fn get_mut(&mut self, ix: u32) -> Option<&mut Question> {
-        self.list.get_mut(ix as usize)
-    }
-
-    fn title(&self, ix: u32) -> &str {
-        let start = match ix.checked_sub(1) {
-            Some(before) => self.list.get(before as usize).map_or(0, |q| q.title_end),
-            None => 0,
-        };
-        let end = self.get(ix).map_or(start, |q| q.title_end);
-        self.titles.get(start..end).unwrap_or_default()
-    }
-
-    fn shrink(&mut self) {
-        self.list.shrink_to_fit();
-        self.titles.shrink_to_fit();
-    }
+    asker: i64,
+    title: String,
 }
 
 struct Run<'a> {
@@ -136,19 +127,9 @@ struct Run<'a> {
     site: String,
     community: i64,
     summary: Summary,
-    /// User id → person.
-    users: IdMap<i64>,
     /// The deleted-user placeholder, once needed.
     placeholder: Option<i64>,
-    questions: Questions,
-    /// Question post id → index in `questions`.
-    question_of: IdMap<u32>,
-    /// Answer post id → (reply, index of its question).
-    answers: IdMap<(i64, u32)>,
-    /// Accepted answer post id → time of the accept vote.
-    accept_votes: IdMap<i64>,
-    /// Person → time of their first contribution in this run.
-    first_seen: HashMap<i64, i64>,
+    chunk_rows: usize,
 }
 
 /// Imports the dump in `dir`. On any error nothing of the run remains.
@@ -179,13 +160,8 @@ pub async fn import(
                 dry_run: opts.dry_run,
                 ..Summary::default()
             },
-            users: IdMap::default(),
             placeholder: None,
-            questions: Questions::default(),
-            question_of: IdMap::default(),
-            answers: IdMap::default(),
-            accept_votes: IdMap::default(),
-            first_seen: HashMap::new(),
+            chunk_rows: opts.chunk_rows.unwrap_or(CHUNK_ROWS).max(1),
         };
         run.all(opts).await.map(|()| run.summary)
     };
@@ -225,19 +201,29 @@ fn post_kind_reason(kind: i64) -> String {
 impl Run<'_> {
     async fn all(&mut self, opts: &Options) -> Result<(), ImportError> {
         self.community(opts).await?;
-        self.load_earlier_runs().await?;
-        self.votes()?;
+        self.summary.community_id = self.community;
+        self.placeholder = self
+            .session
+            .known_among("person", &["deleted".to_owned()])
+            .await?
+            .first()
+            .map(|(_, person)| *person);
+        self.votes().await?;
         self.users().await?;
         self.posts().await?;
-        self.questions.shrink();
-        self.question_of.shrink();
-        self.answers.shrink();
         self.comments().await?;
         for (file, root, reason) in SKIPPED_FILES {
             let n = self.count_rows(file, root)?;
             self.summary.skip_many(reason, n);
         }
-        self.memberships().await
+        self.summary.solved += self
+            .session
+            .solve_staged("thread", "answer", self.community)
+            .await?;
+        // Everyone who contributed becomes a member at their first
+        // contribution, unless they already are one.
+        self.summary.members_added += self.session.join_contributors(self.community).await?;
+        Ok(())
     }
 
     fn open(&mut self, file: &str, root: &'static str) -> Result<Option<RowReader>, ImportError> {
@@ -249,6 +235,32 @@ impl Run<'_> {
         let reader = RowReader::open(&path, root)?;
         self.progress.start(file, reader.size());
         Ok(Some(reader))
+    }
+
+    /// Reads up to a chunk of rows; `parse` turns a row
+    /// into what the chunk keeps and its text's size, or into nothing (a
+    /// row skipped). Returns the chunk and whether rows remain.
+    fn read_chunk<T>(
+        &mut self,
+        reader: &mut RowReader,
+        rows: &mut u64,
+        mut parse: impl FnMut(&Row<'_>, &mut Summary) -> Result<Option<(T, usize)>, ImportError>,
+    ) -> Result<(Vec<T>, bool), ImportError> {
+        let mut chunk = Vec::new();
+        let mut bytes = 0;
+        while chunk.len() < self.chunk_rows && bytes < CHUNK_TEXT_BYTES {
+            let Some(row) = reader.next_row()? else {
+                self.progress.finish(*rows);
+                return Ok((chunk, false));
+            };
+            *rows += 1;
+            if let Some((item, size)) = parse(&row, &mut self.summary)? {
+                chunk.push(item);
+                bytes += size;
+            }
+            self.progress.advance(row.end(), *rows);
+        }
+        Ok((chunk, true))
     }
 
     async fn community(&mut self, opts: &Options) -> Result<(), ImportError> {
@@ -314,107 +326,126 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// What earlier runs of this site imported: new rows attach to it, and
-    /// nothing is imported twice.
-    async fn load_earlier_runs(&mut self) -> Result<(), ImportError> {
-        self.summary.community_id = self.community;
-        let mut users = Vec::new();
-        for (user, person) in self.session.known_ids("person").await? {
-            if user == "deleted" {
-                self.placeholder = Some(person);
-            } else if let Ok(user) = user.parse::<i64>() {
-                users.push((user, person));
-            }
-        }
-        self.users = IdMap::from_unordered(users);
-        let mut index_of_thread = HashMap::new();
-        let mut question_of = Vec::new();
-        for t in self.session.imported_threads("thread").await? {
-            let Ok(post) = t.source_id.parse::<i64>() else {
-                continue;
-            };
-            let ix = self
-                .questions
-                .push(t.thread_id, t.author_id, 0, t.solved, &t.title);
-            index_of_thread.insert(t.thread_id, ix);
-            question_of.push((post, ix));
-        }
-        self.question_of = IdMap::from_unordered(question_of);
-        let mut answers = Vec::new();
-        for r in self.session.imported_replies("answer").await? {
-            if let (Ok(post), Some(ix)) = (
-                r.source_id.parse::<i64>(),
-                index_of_thread.get(&r.thread_id),
-            ) {
-                answers.push((post, (r.reply_id, *ix)));
-            }
-        }
-        self.answers = IdMap::from_unordered(answers);
-        Ok(())
-    }
-
-    /// Accept votes: when each accepted answer was accepted.
-    fn votes(&mut self) -> Result<(), ImportError> {
+    /// Accept votes: when answers were accepted (VoteTypeId 1), staged for
+    /// the solutions resolved at the end.
+    async fn votes(&mut self) -> Result<(), ImportError> {
         let Some(mut reader) = self.open("Votes.xml", "votes")? else {
             return Ok(());
         };
         let mut rows = 0u64;
-        let mut accepts = Vec::new();
         while let Some(row) = reader.next_row()? {
             rows += 1;
             row.required_int("Id")?;
-            let kind = row.required_int("VoteTypeId")?;
-            if kind == 1 {
-                let post = row.required_int("PostId")?;
-                let at = row.required_time("CreationDate")?;
-                accepts.push((post, at));
+            let accept = if row.required_int("VoteTypeId")? == 1 {
+                Some((
+                    row.required_int("PostId")?,
+                    row.required_time("CreationDate")?,
+                ))
+            } else {
+                None
+            };
+            let position = row.end();
+            if let Some((post, at)) = accept {
+                self.session
+                    .stage_accept_time(&post.to_string(), at)
+                    .await?;
             }
-            self.progress.advance(reader.position(), rows);
+            self.progress.advance(position, rows);
         }
         self.progress.finish(rows);
         self.summary.skip_many(
             "votes (only accept votes are used, for the time a request was solved)",
             rows,
         );
-        // The latest accept vote of each answer counts.
-        accepts.sort_unstable();
-        let mut latest: Vec<(i64, i64)> = Vec::with_capacity(accepts.len());
-        for (post, at) in accepts {
-            match latest.last_mut() {
-                Some(last) if last.0 == post => last.1 = at,
-                _ => latest.push((post, at)),
-            }
-        }
-        self.accept_votes = IdMap::from_unordered(latest);
         Ok(())
+    }
+
+    /// The people behind user ids, as recorded by this site's runs.
+    async fn people(
+        &mut self,
+        users: impl Iterator<Item = i64>,
+    ) -> Result<HashMap<i64, i64>, ImportError> {
+        let mut ids: Vec<i64> = users.collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+        Ok(self
+            .session
+            .known_among("person", &ids)
+            .await?
+            .into_iter()
+            .filter_map(|(user, person)| Some((user.parse().ok()?, person)))
+            .collect())
+    }
+
+    /// Which of `ids` this site's runs recorded as `kind`.
+    async fn known(
+        &mut self,
+        kind: &str,
+        ids: impl Iterator<Item = i64>,
+    ) -> Result<HashSet<i64>, ImportError> {
+        let ids: Vec<String> = ids.map(|id| id.to_string()).collect();
+        Ok(self
+            .session
+            .known_among(kind, &ids)
+            .await?
+            .into_iter()
+            .filter_map(|(id, _)| id.parse().ok())
+            .collect())
     }
 
     async fn users(&mut self) -> Result<(), ImportError> {
         let Some(mut reader) = self.open("Users.xml", "users")? else {
             return Ok(());
         };
+        let mut rows = 0u64;
+        loop {
+            let (chunk, more) = self.read_chunk(&mut reader, &mut rows, |row, _| {
+                let user = UserRow {
+                    id: row.required_int("Id")?,
+                    at: row.required_time("CreationDate")?,
+                    account: row.int("AccountId")?,
+                    name: row.text("DisplayName")?,
+                    about: row.text("AboutMe")?,
+                };
+                let size = user.name.len() + user.about.len();
+                Ok(Some((user, size)))
+            })?;
+            self.users_chunk(chunk).await?;
+            if !more {
+                return Ok(());
+            }
+        }
+    }
+
+    /// A user becomes the person their network account already is (an
+    /// alias recorded by an import of another site), or a new person.
+    async fn users_chunk(&mut self, chunk: Vec<UserRow>) -> Result<(), ImportError> {
+        let mut done = self.known("person", chunk.iter().map(|u| u.id)).await?;
+        let accounts: Vec<String> = chunk
+            .iter()
+            .filter_map(|u| u.account.map(|a| a.to_string()))
+            .collect();
         // Network account ids are numbers: kept as such, not as text.
         let mut aliases: HashMap<i64, i64> = self
             .session
-            .alias_accounts()
+            .alias_accounts_among(&accounts)
             .await?
             .into_iter()
             .filter_map(|(account, person)| Some((account.parse().ok()?, person)))
             .collect();
         let email_site = Slug::suggest(&self.site);
-        let mut rows = 0u64;
-        while let Some(row) = reader.next_row()? {
-            rows += 1;
-            let id = row.required_int("Id")?;
-            let at = row.required_time("CreationDate")?;
-            let account = row.int("AccountId")?;
-            let name = row.text("DisplayName")?;
-            let bio = row.text("AboutMe")?;
-            let position = row.end();
-            if self.users.contains(id) {
+        for user in chunk {
+            let UserRow {
+                id,
+                at,
+                account,
+                name,
+                about,
+            } = user;
+            if !done.insert(id) {
                 self.summary.skip("users already imported");
             } else if let Some(&person) = account.and_then(|a| aliases.get(&a)) {
-                self.users.insert(id, person);
                 self.session
                     .record_id("person", &id.to_string(), person)
                     .await?;
@@ -433,7 +464,7 @@ impl Run<'_> {
                     .add_person(&ImportPerson {
                         name: name.clone(),
                         email,
-                        bio: truncate_chars(&html::plain_text(&bio), BIO_MAX),
+                        bio: truncate_chars(&html::plain_text(&about), BIO_MAX),
                         created_at: at,
                     })
                     .await?;
@@ -446,18 +477,22 @@ impl Run<'_> {
                 self.session
                     .record_id("person", &id.to_string(), person)
                     .await?;
-                self.users.insert(id, person);
                 self.summary.people_created += 1;
             }
-            self.progress.advance(position, rows);
         }
-        self.progress.finish(rows);
-        Ok(())
+        // The next chunk's lookups see this one.
+        Ok(self.session.flush().await?)
     }
 
-    /// The person behind a user id, or the site's deleted-user placeholder.
-    async fn person(&mut self, user: Option<i64>, at: i64) -> Result<i64, ImportError> {
-        if let Some(p) = user.and_then(|u| self.users.get(u)) {
+    /// The person behind a user id (`people`: this chunk's), or the site's
+    /// deleted-user placeholder.
+    async fn person(
+        &mut self,
+        people: &HashMap<i64, i64>,
+        user: Option<i64>,
+        at: i64,
+    ) -> Result<i64, ImportError> {
+        if let Some(&p) = user.and_then(|u| people.get(&u)) {
             return Ok(p);
         }
         self.summary.note(if user.is_some() {
@@ -484,207 +519,273 @@ impl Run<'_> {
         Ok(person)
     }
 
-    fn contributed(&mut self, person: i64, at: i64) {
-        let first = self.first_seen.entry(person).or_insert(at);
-        *first = (*first).min(at);
-    }
-
     async fn posts(&mut self) -> Result<(), ImportError> {
         let Some(mut reader) = self.open("Posts.xml", "posts")? else {
             return Ok(());
         };
         let mut rows = 0u64;
-        while let Some(row) = reader.next_row()? {
-            rows += 1;
-            let id = row.required_int("Id")?;
-            match row.required_int("PostTypeId")? {
-                1 => self.question(&row, id).await?,
-                2 => self.answer(&row, id).await?,
-                other => self.summary.skip(&post_kind_reason(other)),
+        loop {
+            let (chunk, more) = self.read_chunk(&mut reader, &mut rows, |row, summary| {
+                let id = row.required_int("Id")?;
+                let post = match row.required_int("PostTypeId")? {
+                    1 => PostRow::Question {
+                        id,
+                        at: row.required_time("CreationDate")?,
+                        accepted: row.int("AcceptedAnswerId")?,
+                        title: match row.text("Title")?.trim() {
+                            "" => format!("Question {id}"),
+                            t => t.to_owned(),
+                        },
+                        body: row.text("Body")?,
+                        tags: tags(&row.text("Tags")?),
+                        owner: row.int("OwnerUserId")?,
+                    },
+                    2 => PostRow::Answer {
+                        id,
+                        parent: row.int("ParentId")?.ok_or_else(|| {
+                            row.error("expected attribute ParentId on an answer (PostTypeId 2)")
+                        })?,
+                        at: row.required_time("CreationDate")?,
+                        body: row.text("Body")?,
+                        owner: row.int("OwnerUserId")?,
+                    },
+                    other => {
+                        summary.skip(&post_kind_reason(other));
+                        return Ok(None);
+                    }
+                };
+                let size = match &post {
+                    PostRow::Question {
+                        title, body, tags, ..
+                    } => title.len() + body.len() + tags.len(),
+                    PostRow::Answer { body, .. } => body.len(),
+                };
+                Ok(Some((post, size)))
+            })?;
+            self.posts_chunk(chunk).await?;
+            if !more {
+                return Ok(());
             }
-            self.progress.advance(reader.position(), rows);
         }
-        self.progress.finish(rows);
-        Ok(())
     }
 
-    async fn question(&mut self, row: &Row<'_>, id: i64) -> Result<(), ImportError> {
-        let accepted = row.int("AcceptedAnswerId")?.unwrap_or(0);
-        if let Some(ix) = self.question_of.get(id) {
-            if let Some(q) = self.questions.get_mut(ix) {
-                q.accepted = accepted;
+    /// Questions → help requests, answers → replies. Accepted answers are
+    /// staged and resolved once every answer is imported.
+    async fn posts_chunk(&mut self, chunk: Vec<PostRow>) -> Result<(), ImportError> {
+        let (mut questions_done, mut answers_done) = (HashSet::new(), HashSet::new());
+        let (mut question_ids, mut answer_ids, mut parents, mut owners) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for post in &chunk {
+            match post {
+                PostRow::Question { id, owner, .. } => {
+                    question_ids.push(*id);
+                    owners.extend(*owner);
+                }
+                PostRow::Answer {
+                    id, parent, owner, ..
+                } => {
+                    answer_ids.push(*id);
+                    parents.push(parent.to_string());
+                    owners.extend(*owner);
+                }
             }
-            self.summary.skip("questions already imported");
-            return Ok(());
         }
-        let at = row.required_time("CreationDate")?;
-        let title = match row.text("Title")?.trim() {
-            "" => format!("Question {id}"),
-            t => t.to_owned(),
-        };
-        let body = row.text("Body")?;
-        let tags = tags(&row.text("Tags")?);
-        let author = self.person(row.int("OwnerUserId")?, at).await?;
-        let thread = self
+        questions_done.extend(self.known("thread", question_ids.into_iter()).await?);
+        answers_done.extend(self.known("answer", answer_ids.into_iter()).await?);
+        let people = self.people(owners.into_iter()).await?;
+        // Questions of earlier chunks and runs; this chunk's are added as
+        // they are imported.
+        let mut asked: HashMap<i64, Asked> = self
             .session
-            .add_thread(
-                &NewThread {
-                    community_id: self.community,
-                    kind: ThreadKind::Help.as_str(),
-                    plain: html::plain_text(&body),
-                    title: title.clone(),
+            .imported_posts("thread", "answer", &parents)
+            .await?
+            .into_iter()
+            .filter(|p| p.reply_id.is_none())
+            .filter_map(|p| {
+                let asked = Asked {
+                    thread: p.thread_id,
+                    asker: p.thread_author,
+                    title: p.title,
+                };
+                Some((p.source_id.parse().ok()?, asked))
+            })
+            .collect();
+        for post in chunk {
+            match post {
+                PostRow::Question {
+                    id,
+                    at,
+                    accepted,
+                    title,
                     body,
                     tags,
-                    author_id: author,
+                    owner,
+                } => {
+                    if let Some(answer) = accepted {
+                        self.session
+                            .stage_accepted(&id.to_string(), &answer.to_string())
+                            .await?;
+                    }
+                    if !questions_done.insert(id) {
+                        self.summary.skip("questions already imported");
+                        continue;
+                    }
+                    let author = self.person(&people, owner, at).await?;
+                    let thread = self
+                        .session
+                        .add_thread(
+                            &NewThread {
+                                community_id: self.community,
+                                kind: ThreadKind::Help.as_str(),
+                                plain: html::plain_text(&body),
+                                title: title.clone(),
+                                body,
+                                tags,
+                                author_id: author,
+                                at,
+                            },
+                            &activity(at, ActivityKind::ThreadHelp, author, self.community),
+                        )
+                        .await?;
+                    self.session
+                        .record_id("thread", &id.to_string(), thread)
+                        .await?;
+                    asked.insert(
+                        id,
+                        Asked {
+                            thread,
+                            asker: author,
+                            title,
+                        },
+                    );
+                    self.summary.threads += 1;
+                }
+                PostRow::Answer {
+                    id,
+                    parent,
                     at,
-                },
-                &activity(at, ActivityKind::ThreadHelp, author, self.community),
-            )
-            .await?;
-        self.session
-            .record_id("thread", &id.to_string(), thread)
-            .await?;
-        self.contributed(author, at);
-        let ix = self.questions.push(thread, author, accepted, false, &title);
-        self.question_of.insert(id, ix);
-        self.summary.threads += 1;
-        Ok(())
-    }
-
-    async fn answer(&mut self, row: &Row<'_>, id: i64) -> Result<(), ImportError> {
-        if self.answers.contains(id) {
-            self.summary.skip("answers already imported");
-            return Ok(());
-        }
-        let parent = row
-            .int("ParentId")?
-            .ok_or_else(|| row.error("expected attribute ParentId on an answer (PostTypeId 2)"))?;
-        let Some(ix) = self.question_of.get(parent) else {
-            self.summary
-                .skip("answers to a question missing from the dump (deleted or out of order)");
-            return Ok(());
-        };
-        let at = row.required_time("CreationDate")?;
-        let body = row.text("Body")?;
-        let author = self.person(row.int("OwnerUserId")?, at).await?;
-        let Some(q) = self.questions.get(ix) else {
-            return Ok(());
-        };
-        let (thread, asker, accepted, solved) = (q.thread, q.author, q.accepted, q.solved);
-        let event =
-            activity(at, ActivityKind::ReplyCreated, author, self.community).other(PersonId(asker));
-        let reply = self
-            .session
-            .add_reply(
-                &NewReply {
-                    thread_id: thread,
-                    community_id: self.community,
-                    plain: html::plain_text(&body),
                     body,
-                    reply_to: None,
-                    author_id: author,
-                    at,
-                },
-                self.questions.title(ix),
-                &event,
-            )
-            .await?;
-        self.session
-            .record_id("answer", &id.to_string(), reply)
-            .await?;
-        self.answers.insert(id, (reply, ix));
-        self.contributed(author, at);
-        self.summary.replies += 1;
-        if accepted == id && !solved {
-            // Accept votes carry a date only: never before the answer.
-            let solved_at = self.accept_votes.get(id).map_or(at, |v| v.max(at));
-            self.session
-                .add_solution(
-                    &ImportSolution {
-                        thread_id: thread,
-                        reply_id: reply,
-                        helper_id: author,
-                        marked_by: Some(asker),
-                        at: solved_at,
-                    },
-                    &activity(solved_at, ActivityKind::HelpSolved, asker, self.community)
-                        .other(PersonId(author)),
-                )
-                .await?;
-            if let Some(q) = self.questions.get_mut(ix) {
-                q.solved = true;
+                    owner,
+                } => {
+                    if !answers_done.insert(id) {
+                        self.summary.skip("answers already imported");
+                        continue;
+                    }
+                    let Some(question) = asked.get(&parent) else {
+                        self.summary.skip(
+                            "answers to a question missing from the dump (deleted or out of order)",
+                        );
+                        continue;
+                    };
+                    let author = self.person(&people, owner, at).await?;
+                    let event = activity(at, ActivityKind::ReplyCreated, author, self.community)
+                        .other(PersonId(question.asker));
+                    let reply = self
+                        .session
+                        .add_reply(
+                            &NewReply {
+                                thread_id: question.thread,
+                                community_id: self.community,
+                                plain: html::plain_text(&body),
+                                body,
+                                reply_to: None,
+                                author_id: author,
+                                at,
+                            },
+                            &question.title,
+                            &event,
+                        )
+                        .await?;
+                    self.session
+                        .record_id("answer", &id.to_string(), reply)
+                        .await?;
+                    self.summary.replies += 1;
+                }
             }
-            self.summary.solved += 1;
         }
-        Ok(())
+        Ok(self.session.flush().await?)
     }
 
     async fn comments(&mut self) -> Result<(), ImportError> {
-        let known: HashSet<i64> = self
-            .session
-            .known_ids("comment")
-            .await?
-            .into_iter()
-            .filter_map(|(id, _)| id.parse().ok())
-            .collect();
         let Some(mut reader) = self.open("Comments.xml", "comments")? else {
             return Ok(());
         };
         let mut rows = 0u64;
-        while let Some(row) = reader.next_row()? {
-            rows += 1;
-            let id = row.required_int("Id")?;
-            let post = row.required_int("PostId")?;
-            let at = row.required_time("CreationDate")?;
-            let position = row.end();
-            if known.contains(&id) {
+        loop {
+            let (chunk, more) = self.read_chunk(&mut reader, &mut rows, |row, _| {
+                let comment = CommentRow {
+                    id: row.required_int("Id")?,
+                    post: row.required_int("PostId")?,
+                    at: row.required_time("CreationDate")?,
+                    text: row.text("Text")?,
+                    user: row.int("UserId")?,
+                };
+                let size = comment.text.len();
+                Ok(Some((comment, size)))
+            })?;
+            self.comments_chunk(chunk).await?;
+            if !more {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Comments → replies to their question's thread; a comment on an
+    /// answer replies to that answer.
+    async fn comments_chunk(&mut self, chunk: Vec<CommentRow>) -> Result<(), ImportError> {
+        let mut done = self.known("comment", chunk.iter().map(|c| c.id)).await?;
+        let people = self.people(chunk.iter().filter_map(|c| c.user)).await?;
+        let mut posts: Vec<i64> = chunk.iter().map(|c| c.post).collect();
+        posts.sort_unstable();
+        posts.dedup();
+        let posts: Vec<String> = posts.iter().map(i64::to_string).collect();
+        let targets: HashMap<i64, ImportedPost> = self
+            .session
+            .imported_posts("thread", "answer", &posts)
+            .await?
+            .into_iter()
+            .filter_map(|p| Some((p.source_id.parse().ok()?, p)))
+            .collect();
+        for comment in chunk {
+            if !done.insert(comment.id) {
                 self.summary.skip("comments already imported");
-                self.progress.advance(position, rows);
                 continue;
             }
-            let target = match (self.question_of.get(post), self.answers.get(post)) {
-                (Some(ix), _) => Some((ix, None)),
-                (None, Some((reply, ix))) => Some((ix, Some(reply))),
-                (None, None) => None,
-            };
-            let Some((ix, reply_to)) = target else {
+            let Some(target) = targets.get(&comment.post) else {
                 self.summary
                     .skip("comments on posts not imported (tag wikis, deleted or skipped posts)");
-                self.progress.advance(position, rows);
                 continue;
             };
-            let text = row.text("Text")?;
-            let author = self.person(row.int("UserId")?, at).await?;
-            let Some(q) = self.questions.get(ix) else {
-                continue;
-            };
-            let event = activity(at, ActivityKind::ReplyCreated, author, self.community)
-                .other(PersonId(q.author));
+            let author = self.person(&people, comment.user, comment.at).await?;
+            let event = activity(
+                comment.at,
+                ActivityKind::ReplyCreated,
+                author,
+                self.community,
+            )
+            .other(PersonId(target.thread_author));
             let reply = self
                 .session
                 .add_reply(
                     &NewReply {
-                        thread_id: q.thread,
+                        thread_id: target.thread_id,
                         community_id: self.community,
-                        plain: guildhall_domain::markdown::plain_text(&text),
-                        body: text,
-                        reply_to,
+                        plain: guildhall_domain::markdown::plain_text(&comment.text),
+                        body: comment.text,
+                        reply_to: target.reply_id,
                         author_id: author,
-                        at,
+                        at: comment.at,
                     },
-                    self.questions.title(ix),
+                    &target.title,
                     &event,
                 )
                 .await?;
             self.session
-                .record_id("comment", &id.to_string(), reply)
+                .record_id("comment", &comment.id.to_string(), reply)
                 .await?;
-            self.contributed(author, at);
             self.summary.replies += 1;
-            self.progress.advance(position, rows);
         }
-        self.progress.finish(rows);
-        Ok(())
+        Ok(self.session.flush().await?)
     }
 
     /// Reads a file that is not imported, to count its rows and to make
@@ -700,37 +801,5 @@ impl Run<'_> {
         }
         self.progress.finish(rows);
         Ok(rows)
-    }
-
-    /// Everyone who contributed becomes a member at their first
-    /// contribution, unless they already are one.
-    async fn memberships(&mut self) -> Result<(), ImportError> {
-        join_at_first_contribution(
-            self.session,
-            self.community,
-            &self.first_seen,
-            &mut self.summary,
-        )
-        .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn each_question_keeps_its_own_title() {
-        let mut questions = Questions::default();
-        let titles = ["How do neurons fire?", "", "Überblick über Q-Learning", "x"];
-        for (n, title) in titles.iter().enumerate() {
-            let ix = questions.push(n as i64, 7, 0, false, title);
-            assert_eq!(ix as usize, n);
-        }
-        for (n, title) in titles.iter().enumerate() {
-            assert_eq!(questions.title(n as u32), *title);
-            assert_eq!(questions.get(n as u32).map(|q| q.thread), Some(n as i64));
-        }
-        assert_eq!(questions.title(99), "", "no such question");
     }
 }

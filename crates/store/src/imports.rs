@@ -13,7 +13,7 @@ use crate::bulk::{BulkWriter, Value};
 use crate::communities::NewCommunity;
 use crate::search::{PEOPLE_DOCS, UPSERT};
 use crate::{Backend, NewReply, NewThread, Result, Store, run_plan};
-use guildhall_domain::NewActivity;
+use guildhall_domain::{ActivityKind, NewActivity};
 use sqlx::{Postgres, Sqlite, Transaction};
 
 enum Tx {
@@ -115,6 +115,23 @@ pub struct ImportedReply {
     pub thread_id: i64,
 }
 
+/// A thread or reply imported by this run or an earlier one, with what a
+/// reply to it needs: its thread, that thread's author and title.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ImportedPost {
+    pub source_id: String,
+    pub thread_id: i64,
+    /// Set when the source id names a reply.
+    pub reply_id: Option<i64>,
+    pub thread_author: i64,
+    pub title: String,
+}
+
+/// Source ids looked up in one statement: large enough that a lookup
+/// costs little beside the rows it finds, under both databases' limits on
+/// parameters.
+const LOOKUP_CHUNK: usize = 5_000;
+
 /// Rows a session wrote (or, rolled back, would have written).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ImportWritten {
@@ -152,6 +169,15 @@ pub struct ImportSession {
     thanks: BulkWriter,
     activity: BulkWriter,
     docs: BulkWriter,
+    /// Accepted answers named by source ids, resolved in one statement at
+    /// the end ([`ImportSession::solve_staged`]): (seq, question, answer).
+    staged_accepts: BulkWriter,
+    /// When answers were accepted, by source id: (answer, at).
+    staged_accept_times: BulkWriter,
+    /// Whether the staging tables exist in this transaction.
+    staging: bool,
+    /// Rows written by statements of the session's own (not queued).
+    written_in_sql: ImportWritten,
     /// Rows and text bytes queued since the last flush.
     queued_rows: usize,
     queued_bytes: usize,
@@ -173,6 +199,11 @@ pub struct ImportSession {
 /// (64 MiB) was the largest part of an import's memory, and a smaller one
 /// only writes those pages to the log sooner.
 const IMPORT_CACHE_KIB: i64 = 16 * 1024;
+
+/// Temporary tables of a session (gone with its transaction): accepted
+/// answers and accept times by source id, until the answers are imported.
+const STAGED_ACCEPTS: &str = "import_staged_accepts";
+const STAGED_ACCEPT_TIMES: &str = "import_staged_accept_times";
 
 struct IndexPlan {
     table: &'static str,
@@ -342,6 +373,10 @@ impl Store {
                     "at",
                 ],
             ),
+            staged_accepts: BulkWriter::new(STAGED_ACCEPTS, &["seq", "question", "answer"]),
+            staged_accept_times: BulkWriter::new(STAGED_ACCEPT_TIMES, &["answer", "at"]),
+            staging: false,
+            written_in_sql: ImportWritten::default(),
             queued_rows: 0,
             queued_bytes: 0,
             touched: Vec::new(),
@@ -554,6 +589,296 @@ impl ImportSession {
         }))
     }
 
+    /// Which of `source_ids` of `kind` this site's runs (earlier ones, and
+    /// this one up to its last flush) recorded, with their local ids.
+    pub async fn known_among(
+        &mut self,
+        kind: &str,
+        source_ids: &[String],
+    ) -> Result<Vec<(String, i64)>> {
+        let (source, site) = (self.source, self.site.clone());
+        let mut found = Vec::new();
+        for chunk in source_ids.chunks(LOOKUP_CHUNK) {
+            on_tx!(self.tx().await?, |c| {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "SELECT source_id, local_id FROM import_ids WHERE source = ",
+                );
+                qb.push_bind(source)
+                    .push(" AND site = ")
+                    .push_bind(&site)
+                    .push(" AND kind = ")
+                    .push_bind(kind)
+                    .push(" AND source_id IN (");
+                let mut list = qb.separated(", ");
+                for id in chunk {
+                    list.push_bind(id);
+                }
+                qb.push(")");
+                found.extend(
+                    qb.build_query_as::<(String, i64)>()
+                        .fetch_all(&mut *c)
+                        .await?,
+                );
+            });
+        }
+        Ok(found)
+    }
+
+    /// The threads (recorded as `thread_kind`) and replies (`reply_kind`)
+    /// among `source_ids`, imported by this site's runs up to the last
+    /// flush.
+    pub async fn imported_posts(
+        &mut self,
+        thread_kind: &str,
+        reply_kind: &str,
+        source_ids: &[String],
+    ) -> Result<Vec<ImportedPost>> {
+        let (source, site) = (self.source, self.site.clone());
+        let mut found = Vec::new();
+        for chunk in source_ids.chunks(LOOKUP_CHUNK) {
+            on_tx!(self.tx().await?, |c| {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "SELECT i.source_id, t.id AS thread_id, r.id AS reply_id, \
+                     t.author_id AS thread_author, t.title \
+                     FROM import_ids i LEFT JOIN replies r ON i.kind = ",
+                );
+                qb.push_bind(reply_kind)
+                    .push(" AND r.id = i.local_id JOIN threads t ON t.id = CASE WHEN i.kind = ")
+                    .push_bind(thread_kind)
+                    .push(" THEN i.local_id ELSE r.thread_id END WHERE i.source = ")
+                    .push_bind(source)
+                    .push(" AND i.site = ")
+                    .push_bind(&site)
+                    .push(" AND i.kind IN (")
+                    .push_bind(thread_kind)
+                    .push(", ")
+                    .push_bind(reply_kind)
+                    .push(") AND i.source_id IN (");
+                let mut list = qb.separated(", ");
+                for id in chunk {
+                    list.push_bind(id);
+                }
+                qb.push(")");
+                found.extend(
+                    qb.build_query_as::<ImportedPost>()
+                        .fetch_all(&mut *c)
+                        .await?,
+                );
+            });
+        }
+        Ok(found)
+    }
+
+    /// Which of `accounts` of this source (any site) are tied to people:
+    /// (account, person).
+    pub async fn alias_accounts_among(
+        &mut self,
+        accounts: &[String],
+    ) -> Result<Vec<(String, i64)>> {
+        let source = self.source;
+        let mut found = Vec::new();
+        for chunk in accounts.chunks(LOOKUP_CHUNK) {
+            on_tx!(self.tx().await?, |c| {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "SELECT account, person_id FROM person_aliases WHERE source = ",
+                );
+                qb.push_bind(source)
+                    .push(" AND account IS NOT NULL AND account IN (");
+                let mut list = qb.separated(", ");
+                for account in chunk {
+                    list.push_bind(account);
+                }
+                qb.push(")");
+                found.extend(
+                    qb.build_query_as::<(String, i64)>()
+                        .fetch_all(&mut *c)
+                        .await?,
+                );
+            });
+        }
+        Ok(found)
+    }
+
+    /// Creates the staging tables in this transaction, once.
+    async fn stage(&mut self) -> Result<()> {
+        if self.staging {
+            return Ok(());
+        }
+        let postgres = self.postgres;
+        let (temp, end) = if postgres {
+            ("TEMPORARY", " ON COMMIT DROP")
+        } else {
+            ("TEMP", "")
+        };
+        on_tx!(self.tx().await?, |c| {
+            for sql in [
+                format!(
+                    "CREATE {temp} TABLE {STAGED_ACCEPTS} (seq BIGINT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL){end}"
+                ),
+                format!(
+                    "CREATE {temp} TABLE {STAGED_ACCEPT_TIMES} (answer TEXT NOT NULL, at BIGINT NOT NULL){end}"
+                ),
+            ] {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut *c)
+                    .await?;
+            }
+        });
+        self.staging = true;
+        Ok(())
+    }
+
+    /// Records that the source marks `answer` as the accepted answer of
+    /// `question` (source ids, recorded as the kinds given to
+    /// [`Self::solve_staged`]). The latest mark of a question counts.
+    pub async fn stage_accepted(&mut self, question: &str, answer: &str) -> Result<()> {
+        self.stage().await?;
+        let seq = self.staged_accepts.total() as i64;
+        self.staged_accepts
+            .queue([Value::Int(seq), Value::from(question), Value::from(answer)]);
+        self.queued(1, 0);
+        self.maybe_flush().await
+    }
+
+    /// Records when `answer` (a source id) was accepted; the latest time
+    /// counts, and never one before the answer was written.
+    pub async fn stage_accept_time(&mut self, answer: &str, at: i64) -> Result<()> {
+        self.stage().await?;
+        self.staged_accept_times
+            .queue([Value::from(answer), Value::Int(at)]);
+        self.queued(1, 0);
+        self.maybe_flush().await
+    }
+
+    /// Marks as solved every help request of `community` whose accepted
+    /// answer was staged and is imported (now or by an earlier run), unless
+    /// it is solved already: the answer's author is the helper, the
+    /// question's author marked it, at the latest accept time or the
+    /// answer's creation, whichever is later. Each gets a `help.solved`
+    /// event. Returns how many were solved.
+    pub async fn solve_staged(
+        &mut self,
+        thread_kind: &str,
+        reply_kind: &str,
+        community: i64,
+    ) -> Result<u64> {
+        if !self.staging {
+            return Ok(0);
+        }
+        self.flush().await?;
+        let (source, site) = (self.source, self.site.clone());
+        // Each accepted answer once: the question's latest mark, joined to
+        // what was imported. `$1`…`$4` are bound once per statement.
+        let accepted = format!(
+            "FROM {STAGED_ACCEPTS} a \
+             JOIN import_ids qi ON qi.source = $1 AND qi.site = $2 AND qi.kind = $3 AND qi.source_id = a.question \
+             JOIN threads t ON t.id = qi.local_id \
+             JOIN import_ids ai ON ai.source = $1 AND ai.site = $2 AND ai.kind = $4 AND ai.source_id = a.answer \
+             JOIN replies r ON r.id = ai.local_id AND r.thread_id = t.id \
+             WHERE NOT EXISTS (SELECT 1 FROM {STAGED_ACCEPTS} later WHERE later.question = a.question AND later.seq > a.seq) \
+             AND NOT EXISTS (SELECT 1 FROM help_solutions s WHERE s.thread_id = t.id)"
+        );
+        let solved_at = format!(
+            "(SELECT CASE WHEN MAX(v.at) > r.created_at THEN MAX(v.at) ELSE r.created_at END \
+             FROM {STAGED_ACCEPT_TIMES} v WHERE v.answer = a.answer)"
+        );
+        let events = format!(
+            "INSERT INTO activity (at, kind, actor_id, actor_unit, community_id, subject_id, parent_id, other_id) \
+             SELECT {solved_at}, '{}', t.author_id, NULL, $5, t.id, NULL, r.author_id {accepted} \
+             ORDER BY 1, t.id",
+            ActivityKind::HelpSolved.as_str()
+        );
+        let solutions = format!(
+            "INSERT INTO help_solutions (thread_id, reply_id, helper_id, marked_by, at) \
+             SELECT t.id, r.id, r.author_id, t.author_id, {solved_at} {accepted}"
+        );
+        let indexes = [
+            format!("CREATE INDEX {STAGED_ACCEPTS}_question ON {STAGED_ACCEPTS} (question, seq)"),
+            format!(
+                "CREATE INDEX {STAGED_ACCEPT_TIMES}_answer ON {STAGED_ACCEPT_TIMES} (answer, at)"
+            ),
+        ];
+        let solved = on_tx!(self.tx().await?, |c| {
+            for sql in indexes {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut *c)
+                    .await?;
+            }
+            let mut counts = [0u64; 2];
+            for (n, sql) in [events, solutions].into_iter().enumerate() {
+                let q = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(source)
+                    .bind(&site)
+                    .bind(thread_kind)
+                    .bind(reply_kind);
+                // Only the events name the community.
+                let q = if n == 0 { q.bind(community) } else { q };
+                counts[n] = q.execute(&mut *c).await?.rows_affected();
+            }
+            counts
+        });
+        self.drop_staging().await?;
+        self.written_in_sql.activity += solved[0];
+        self.written_in_sql.solutions += solved[1];
+        Ok(solved[1])
+    }
+
+    async fn drop_staging(&mut self) -> Result<()> {
+        if !self.staging {
+            return Ok(());
+        }
+        on_tx!(self.tx().await?, |c| {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP TABLE {STAGED_ACCEPTS}; DROP TABLE {STAGED_ACCEPT_TIMES}"
+            )))
+            .execute(&mut *c)
+            .await?;
+        });
+        self.staging = false;
+        Ok(())
+    }
+
+    /// Everyone who wrote a thread or reply in this session becomes a
+    /// member of `community` at their first such contribution, unless they
+    /// are one already, with a `member.joined` event each (in time order,
+    /// so the log reads as it happened). For importers that write into one
+    /// community per session. Returns how many joined.
+    pub async fn join_contributors(&mut self, community: i64) -> Result<u64> {
+        self.flush().await?;
+        let first_thread = self.thread_ids.first.unwrap_or(i64::MAX);
+        let first_reply = self.reply_ids.first.unwrap_or(i64::MAX);
+        const FIRST: &str = "FROM (SELECT author_id, created_at FROM threads WHERE id >= $2 AND community_id = $1 \
+             UNION ALL SELECT author_id, created_at FROM replies WHERE id >= $3) c \
+             WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.community_id = $1 AND m.person_id = c.author_id) \
+             GROUP BY c.author_id";
+        let events = format!(
+            "INSERT INTO activity (at, kind, actor_id, actor_unit, community_id, subject_id, parent_id, other_id) \
+             SELECT MIN(c.created_at), '{}', c.author_id, NULL, $1, NULL, NULL, NULL {FIRST} \
+             ORDER BY 1, 3",
+            ActivityKind::MemberJoined.as_str()
+        );
+        let members = format!(
+            "INSERT INTO memberships (community_id, person_id, role, joined_at) \
+             SELECT $1, c.author_id, 'member', MIN(c.created_at) {FIRST}"
+        );
+        let joined = on_tx!(self.tx().await?, |c| {
+            let mut counts = [0u64; 2];
+            for (n, sql) in [events, members].into_iter().enumerate() {
+                counts[n] = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(community)
+                    .bind(first_thread)
+                    .bind(first_reply)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected();
+            }
+            counts
+        });
+        self.written_in_sql.activity += joined[0];
+        self.written_in_sql.memberships += joined[1];
+        Ok(joined[1])
+    }
+
     fn queued(&mut self, rows: usize, bytes: usize) {
         self.queued_rows += rows;
         self.queued_bytes += bytes;
@@ -614,25 +939,15 @@ impl ImportSession {
         if statements.is_empty() {
             return Ok(());
         }
-        // The sort behind each index spills to a temporary file instead of
-        // holding every key in memory (see open.rs for the usual setting).
-        sqlx::raw_sql("PRAGMA temp_store = FILE")
-            .execute(&mut **t)
-            .await?;
-        let mut outcome = Ok(());
+        // The sort behind each index spills to a temporary file (the
+        // writer's `temp_store`, see open.rs) instead of holding every key
+        // in memory.
         for sql in statements {
-            outcome = sqlx::query(sqlx::AssertSqlSafe(sql))
+            sqlx::query(sqlx::AssertSqlSafe(sql))
                 .execute(&mut **t)
-                .await
-                .map(|_| ());
-            if outcome.is_err() {
-                break;
-            }
+                .await?;
         }
-        sqlx::raw_sql("PRAGMA temp_store = MEMORY")
-            .execute(&mut **t)
-            .await?;
-        Ok(outcome?)
+        Ok(())
     }
 
     /// The transaction, once the batch being written (if any) is.
@@ -677,6 +992,8 @@ impl ImportSession {
             &mut self.thanks,
             &mut self.activity,
             &mut self.docs,
+            &mut self.staged_accepts,
+            &mut self.staged_accept_times,
         ] {
             batch.extend(w.plan(postgres));
         }
@@ -954,18 +1271,22 @@ impl ImportSession {
                 .execute(&mut **t)
                 .await?;
         }
+        let in_sql = &self.written_in_sql;
         let written = ImportWritten {
             people: self.people.written,
             aliases: self.aliases.written,
             threads: self.threads.written,
             replies: self.replies.written,
-            solutions: self.solutions.written,
-            memberships: self.memberships.written,
+            solutions: self.solutions.written + in_sql.solutions,
+            memberships: self.memberships.written + in_sql.memberships,
             thanks: self.thanks.written,
-            activity: self.activity.written,
+            activity: self.activity.written + in_sql.activity,
             search_documents: self.docs.written + self.people.written,
             source_ids: self.source_ids.written,
         };
+        // Staged by an importer that never resolved it: nothing of it
+        // outlives the session.
+        self.drop_staging().await?;
         self.restore_cache_size().await?;
         step(if commit { "committing" } else { "rolling back" });
         match self.tx.take() {

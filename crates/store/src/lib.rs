@@ -47,8 +47,8 @@ pub use events::{
     Attendee, EventFields, EventRow, HeldSession, RecordedSession, Rsvp, RsvpCount, SessionRecord,
 };
 pub use imports::{
-    ImportPerson, ImportSession, ImportSolution, ImportThanks, ImportWritten, ImportedReply,
-    ImportedThread,
+    ImportPerson, ImportSession, ImportSolution, ImportThanks, ImportWritten, ImportedPost,
+    ImportedReply, ImportedThread,
 };
 pub use migrate::MIGRATIONS;
 pub use notifications::{NewNotification, Notification};

@@ -52,13 +52,17 @@ fn by_kind(rows: &[guildhall_store::ActivityRow]) -> HashMap<String, usize> {
     m
 }
 
-async fn counts_and_relationships_match_the_files(name: &str) {
+/// Imports fixture `name` in chunks of `chunk_rows` rows (the default if
+/// `None`; the fixtures fit in one) and compares with the files.
+async fn counts_and_relationships_match_the_files(name: &str, chunk_rows: Option<usize>) {
     let store = guildhall_testkit::fresh_store().await;
     let dir = fixture(name);
     let want = expected(&dir);
-    let summary = run(&store, &dir, &Options::default())
-        .await
-        .expect("import");
+    let opts = Options {
+        chunk_rows,
+        ..Options::default()
+    };
+    let summary = run(&store, &dir, &opts).await.expect("import");
 
     assert_eq!(summary.threads as usize, want.questions, "{summary}");
     assert_eq!(summary.replies as usize, want.answers + want.comments);
@@ -202,12 +206,19 @@ async fn counts_and_relationships_match_the_files(name: &str) {
 
 #[tokio::test]
 async fn ai_2016_counts_and_relationships_match_the_files() {
-    counts_and_relationships_match_the_files(AI).await;
+    counts_and_relationships_match_the_files(AI, None).await;
 }
 
 #[tokio::test]
 async fn conlang_meta_2020_counts_and_relationships_match_the_files() {
-    counts_and_relationships_match_the_files(CONLANG).await;
+    counts_and_relationships_match_the_files(CONLANG, None).await;
+}
+
+/// Answers, comments and authors found in the database among earlier
+/// chunks, not only in the chunk being imported: 1,279 posts in 183 chunks.
+#[tokio::test]
+async fn ai_2016_in_small_chunks_matches_the_files_too() {
+    counts_and_relationships_match_the_files(AI, Some(7)).await;
 }
 
 #[tokio::test]
@@ -217,9 +228,12 @@ async fn importing_twice_changes_nothing() {
     let first = run(&store, &dir, &Options::default()).await.expect("first");
     assert!(first.threads > 0);
     let before = snapshot(&store).await;
-    let again = run(&store, &dir, &Options::default())
-        .await
-        .expect("second");
+    // What was imported is recognised in every chunk.
+    let small_chunks = Options {
+        chunk_rows: Some(5),
+        ..Options::default()
+    };
+    let again = run(&store, &dir, &small_chunks).await.expect("second");
     assert_eq!(snapshot(&store).await, before);
     assert_eq!(
         (
@@ -301,7 +315,7 @@ async fn an_existing_community_is_used_and_a_missing_one_refused() {
         &dir,
         &Options {
             community: Some("nowhere".into()),
-            dry_run: false,
+            ..Options::default()
         },
     )
     .await
@@ -321,7 +335,7 @@ async fn an_existing_community_is_used_and_a_missing_one_refused() {
         &dir,
         &Options {
             community: Some(AI.into()),
-            dry_run: false,
+            ..Options::default()
         },
     )
     .await
