@@ -74,7 +74,9 @@ const BIO_MAX: usize = 2_000;
 /// Rows read before what they refer to (people, questions, answers) is
 /// looked up in the database, all at once: what the import holds in memory
 /// is one chunk and its text, whatever the dump's size.
-const CHUNK_ROWS: usize = 5_000;
+/// A chunk's rows stay under the session's batch size (four rows a post),
+/// so that a chunk is written in one batch while the next one is read.
+const CHUNK_ROWS: usize = 2_500;
 const CHUNK_TEXT_BYTES: usize = 4 << 20;
 
 struct UserRow {
@@ -82,7 +84,7 @@ struct UserRow {
     at: i64,
     account: Option<i64>,
     name: String,
-    about: String,
+    bio: String,
 }
 
 enum PostRow {
@@ -92,6 +94,7 @@ enum PostRow {
         accepted: Option<i64>,
         title: String,
         body: String,
+        plain: String,
         tags: String,
         owner: Option<i64>,
     },
@@ -100,6 +103,7 @@ enum PostRow {
         parent: i64,
         at: i64,
         body: String,
+        plain: String,
         owner: Option<i64>,
     },
 }
@@ -109,6 +113,7 @@ struct CommentRow {
     post: i64,
     at: i64,
     text: String,
+    plain: String,
     user: Option<i64>,
 }
 
@@ -130,6 +135,12 @@ struct Run<'a> {
     /// The deleted-user placeholder, once needed.
     placeholder: Option<i64>,
     chunk_rows: usize,
+    /// Whether an earlier run imported anything of this site.
+    earlier_runs: bool,
+    /// The largest id read so far in Users.xml, Posts.xml, Comments.xml.
+    newest_user: i64,
+    newest_post: i64,
+    newest_comment: i64,
 }
 
 /// Imports the dump in `dir`. On any error nothing of the run remains.
@@ -162,6 +173,10 @@ pub async fn import(
             },
             placeholder: None,
             chunk_rows: opts.chunk_rows.unwrap_or(CHUNK_ROWS).max(1),
+            earlier_runs: false,
+            newest_user: i64::MIN,
+            newest_post: i64::MIN,
+            newest_comment: i64::MIN,
         };
         run.all(opts).await.map(|()| run.summary)
     };
@@ -200,6 +215,7 @@ fn post_kind_reason(kind: i64) -> String {
 
 impl Run<'_> {
     async fn all(&mut self, opts: &Options) -> Result<(), ImportError> {
+        self.earlier_runs = self.session.imported_before().await?;
         self.community(opts).await?;
         self.summary.community_id = self.community;
         self.placeholder = self
@@ -378,13 +394,24 @@ impl Run<'_> {
             .collect())
     }
 
-    /// Which of `ids` this site's runs recorded as `kind`.
+    /// Which of `ids` (rows of one file) this site's runs recorded as
+    /// `kind`. `newest` is the largest id of the file's chunks before: a
+    /// site never imported before can only have recorded ids up to it, and
+    /// dumps list rows by increasing id, so the database is rarely asked.
     async fn known(
         &mut self,
         kind: &str,
         ids: impl Iterator<Item = i64>,
+        newest: i64,
     ) -> Result<HashSet<i64>, ImportError> {
-        let ids: Vec<String> = ids.map(|id| id.to_string()).collect();
+        let earlier_runs = self.earlier_runs;
+        let ids: Vec<String> = ids
+            .filter(|id| earlier_runs || *id <= newest)
+            .map(|id| id.to_string())
+            .collect();
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
         Ok(self
             .session
             .known_among(kind, &ids)
@@ -406,9 +433,9 @@ impl Run<'_> {
                     at: row.required_time("CreationDate")?,
                     account: row.int("AccountId")?,
                     name: row.text("DisplayName")?,
-                    about: row.text("AboutMe")?,
+                    bio: truncate_chars(&html::plain_text(&row.text("AboutMe")?), BIO_MAX),
                 };
-                let size = user.name.len() + user.about.len();
+                let size = user.name.len() + user.bio.len();
                 Ok(Some((user, size)))
             })?;
             self.users_chunk(chunk).await?;
@@ -421,7 +448,11 @@ impl Run<'_> {
     /// A user becomes the person their network account already is (an
     /// alias recorded by an import of another site), or a new person.
     async fn users_chunk(&mut self, chunk: Vec<UserRow>) -> Result<(), ImportError> {
-        let mut done = self.known("person", chunk.iter().map(|u| u.id)).await?;
+        let newest = self.newest_user;
+        let mut done = self
+            .known("person", chunk.iter().map(|u| u.id), newest)
+            .await?;
+        self.newest_user = chunk.iter().map(|u| u.id).fold(newest, i64::max);
         let accounts: Vec<String> = chunk
             .iter()
             .filter_map(|u| u.account.map(|a| a.to_string()))
@@ -441,7 +472,7 @@ impl Run<'_> {
                 at,
                 account,
                 name,
-                about,
+                bio,
             } = user;
             if !done.insert(id) {
                 self.summary.skip("users already imported");
@@ -464,7 +495,7 @@ impl Run<'_> {
                     .add_person(&ImportPerson {
                         name: name.clone(),
                         email,
-                        bio: truncate_chars(&html::plain_text(&about), BIO_MAX),
+                        bio,
                         created_at: at,
                     })
                     .await?;
@@ -525,30 +556,40 @@ impl Run<'_> {
         };
         let mut rows = 0u64;
         loop {
+            // Everything that takes time but needs no lookup is done here,
+            // while the chunk before is being written.
             let (chunk, more) = self.read_chunk(&mut reader, &mut rows, |row, summary| {
                 let id = row.required_int("Id")?;
                 let post = match row.required_int("PostTypeId")? {
-                    1 => PostRow::Question {
-                        id,
-                        at: row.required_time("CreationDate")?,
-                        accepted: row.int("AcceptedAnswerId")?,
-                        title: match row.text("Title")?.trim() {
-                            "" => format!("Question {id}"),
-                            t => t.to_owned(),
-                        },
-                        body: row.text("Body")?,
-                        tags: tags(&row.text("Tags")?),
-                        owner: row.int("OwnerUserId")?,
-                    },
-                    2 => PostRow::Answer {
-                        id,
-                        parent: row.int("ParentId")?.ok_or_else(|| {
-                            row.error("expected attribute ParentId on an answer (PostTypeId 2)")
-                        })?,
-                        at: row.required_time("CreationDate")?,
-                        body: row.text("Body")?,
-                        owner: row.int("OwnerUserId")?,
-                    },
+                    1 => {
+                        let body = row.text("Body")?;
+                        PostRow::Question {
+                            id,
+                            at: row.required_time("CreationDate")?,
+                            accepted: row.int("AcceptedAnswerId")?,
+                            title: match row.text("Title")?.trim() {
+                                "" => format!("Question {id}"),
+                                t => t.to_owned(),
+                            },
+                            plain: html::plain_text(&body),
+                            body,
+                            tags: tags(&row.text("Tags")?),
+                            owner: row.int("OwnerUserId")?,
+                        }
+                    }
+                    2 => {
+                        let body = row.text("Body")?;
+                        PostRow::Answer {
+                            id,
+                            parent: row.int("ParentId")?.ok_or_else(|| {
+                                row.error("expected attribute ParentId on an answer (PostTypeId 2)")
+                            })?,
+                            at: row.required_time("CreationDate")?,
+                            plain: html::plain_text(&body),
+                            body,
+                            owner: row.int("OwnerUserId")?,
+                        }
+                    }
                     other => {
                         summary.skip(&post_kind_reason(other));
                         return Ok(None);
@@ -556,9 +597,13 @@ impl Run<'_> {
                 };
                 let size = match &post {
                     PostRow::Question {
-                        title, body, tags, ..
-                    } => title.len() + body.len() + tags.len(),
-                    PostRow::Answer { body, .. } => body.len(),
+                        title,
+                        body,
+                        plain,
+                        tags,
+                        ..
+                    } => title.len() + body.len() + plain.len() + tags.len(),
+                    PostRow::Answer { body, plain, .. } => body.len() + plain.len(),
                 };
                 Ok(Some((post, size)))
             })?;
@@ -590,8 +635,17 @@ impl Run<'_> {
                 }
             }
         }
-        questions_done.extend(self.known("thread", question_ids.into_iter()).await?);
-        answers_done.extend(self.known("answer", answer_ids.into_iter()).await?);
+        let newest = self.newest_post;
+        self.newest_post = question_ids
+            .iter()
+            .chain(&answer_ids)
+            .copied()
+            .fold(newest, i64::max);
+        questions_done.extend(
+            self.known("thread", question_ids.into_iter(), newest)
+                .await?,
+        );
+        answers_done.extend(self.known("answer", answer_ids.into_iter(), newest).await?);
         let people = self.people(owners.into_iter()).await?;
         // Questions of earlier chunks and runs; this chunk's are added as
         // they are imported.
@@ -618,6 +672,7 @@ impl Run<'_> {
                     accepted,
                     title,
                     body,
+                    plain,
                     tags,
                     owner,
                 } => {
@@ -637,7 +692,7 @@ impl Run<'_> {
                             &NewThread {
                                 community_id: self.community,
                                 kind: ThreadKind::Help.as_str(),
-                                plain: html::plain_text(&body),
+                                plain,
                                 title: title.clone(),
                                 body,
                                 tags,
@@ -665,6 +720,7 @@ impl Run<'_> {
                     parent,
                     at,
                     body,
+                    plain,
                     owner,
                 } => {
                     if !answers_done.insert(id) {
@@ -686,7 +742,7 @@ impl Run<'_> {
                             &NewReply {
                                 thread_id: question.thread,
                                 community_id: self.community,
-                                plain: html::plain_text(&body),
+                                plain,
                                 body,
                                 reply_to: None,
                                 author_id: author,
@@ -713,14 +769,16 @@ impl Run<'_> {
         let mut rows = 0u64;
         loop {
             let (chunk, more) = self.read_chunk(&mut reader, &mut rows, |row, _| {
+                let text = row.text("Text")?;
                 let comment = CommentRow {
                     id: row.required_int("Id")?,
                     post: row.required_int("PostId")?,
                     at: row.required_time("CreationDate")?,
-                    text: row.text("Text")?,
+                    plain: guildhall_domain::markdown::plain_text(&text),
+                    text,
                     user: row.int("UserId")?,
                 };
-                let size = comment.text.len();
+                let size = comment.text.len() + comment.plain.len();
                 Ok(Some((comment, size)))
             })?;
             self.comments_chunk(chunk).await?;
@@ -733,7 +791,11 @@ impl Run<'_> {
     /// Comments → replies to their question's thread; a comment on an
     /// answer replies to that answer.
     async fn comments_chunk(&mut self, chunk: Vec<CommentRow>) -> Result<(), ImportError> {
-        let mut done = self.known("comment", chunk.iter().map(|c| c.id)).await?;
+        let newest = self.newest_comment;
+        let mut done = self
+            .known("comment", chunk.iter().map(|c| c.id), newest)
+            .await?;
+        self.newest_comment = chunk.iter().map(|c| c.id).fold(newest, i64::max);
         let people = self.people(chunk.iter().filter_map(|c| c.user)).await?;
         let mut posts: Vec<i64> = chunk.iter().map(|c| c.post).collect();
         posts.sort_unstable();
@@ -770,7 +832,7 @@ impl Run<'_> {
                     &NewReply {
                         thread_id: target.thread_id,
                         community_id: self.community,
-                        plain: guildhall_domain::markdown::plain_text(&comment.text),
+                        plain: comment.plain,
                         body: comment.text,
                         reply_to: target.reply_id,
                         author_id: author,

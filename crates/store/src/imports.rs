@@ -205,6 +205,21 @@ const IMPORT_CACHE_KIB: i64 = 16 * 1024;
 const STAGED_ACCEPTS: &str = "import_staged_accepts";
 const STAGED_ACCEPT_TIMES: &str = "import_staged_accept_times";
 
+/// Temporary tables of the statements that resolve the staged solutions
+/// and the newcomers' memberships.
+const SOLVED: &str = "import_solved";
+const JOINED: &str = "import_joined";
+
+/// `CREATE TEMPORARY TABLE`, gone with the transaction on PostgreSQL (and
+/// dropped by the session on SQLite).
+fn temp_table(postgres: bool, name: &str, columns: &str) -> String {
+    if postgres {
+        format!("CREATE TEMPORARY TABLE {name} ({columns}) ON COMMIT DROP")
+    } else {
+        format!("CREATE TEMP TABLE {name} ({columns})")
+    }
+}
+
 struct IndexPlan {
     table: &'static str,
     /// Rows before the session (estimated by the largest rowid).
@@ -444,6 +459,20 @@ impl ImportSession {
         Ok(id)
     }
 
+    /// Whether an earlier run imported anything of this site.
+    pub async fn imported_before(&mut self) -> Result<bool> {
+        let (source, site) = (self.source, self.site.clone());
+        Ok(on_tx!(self.tx().await?, |c| {
+            sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM import_ids WHERE source = $1 AND site = $2)",
+            )
+            .bind(source)
+            .bind(&site)
+            .fetch_one(&mut *c)
+            .await?
+        }))
+    }
+
     /// Source ids of one kind recorded by earlier runs of this site, with
     /// their local ids.
     pub async fn known_ids(&mut self, kind: &str) -> Result<Vec<(String, i64)>> {
@@ -591,6 +620,10 @@ impl ImportSession {
 
     /// Which of `source_ids` of `kind` this site's runs (earlier ones, and
     /// this one up to its last flush) recorded, with their local ids.
+    /// (Lookups are not kept in the connection's statement cache: each has
+    /// its own number of parameters, thousands of them.)
+    /// (Lookups are not kept in the connection's statement cache: each has
+    /// its own number of parameters, thousands of them.)
     pub async fn known_among(
         &mut self,
         kind: &str,
@@ -616,6 +649,7 @@ impl ImportSession {
                 qb.push(")");
                 found.extend(
                     qb.build_query_as::<(String, i64)>()
+                        .persistent(false)
                         .fetch_all(&mut *c)
                         .await?,
                 );
@@ -661,6 +695,7 @@ impl ImportSession {
                 qb.push(")");
                 found.extend(
                     qb.build_query_as::<ImportedPost>()
+                        .persistent(false)
                         .fetch_all(&mut *c)
                         .await?,
                 );
@@ -691,6 +726,7 @@ impl ImportSession {
                 qb.push(")");
                 found.extend(
                     qb.build_query_as::<(String, i64)>()
+                        .persistent(false)
                         .fetch_all(&mut *c)
                         .await?,
                 );
@@ -704,21 +740,20 @@ impl ImportSession {
         if self.staging {
             return Ok(());
         }
-        let postgres = self.postgres;
-        let (temp, end) = if postgres {
-            ("TEMPORARY", " ON COMMIT DROP")
-        } else {
-            ("TEMP", "")
-        };
+        let tables = [
+            temp_table(
+                self.postgres,
+                STAGED_ACCEPTS,
+                "seq BIGINT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL",
+            ),
+            temp_table(
+                self.postgres,
+                STAGED_ACCEPT_TIMES,
+                "answer TEXT NOT NULL, at BIGINT NOT NULL",
+            ),
+        ];
         on_tx!(self.tx().await?, |c| {
-            for sql in [
-                format!(
-                    "CREATE {temp} TABLE {STAGED_ACCEPTS} (seq BIGINT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL){end}"
-                ),
-                format!(
-                    "CREATE {temp} TABLE {STAGED_ACCEPT_TIMES} (answer TEXT NOT NULL, at BIGINT NOT NULL){end}"
-                ),
-            ] {
+            for sql in tables {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                     .execute(&mut *c)
                     .await?;
@@ -782,38 +817,55 @@ impl ImportSession {
             "(SELECT CASE WHEN MAX(v.at) > r.created_at THEN MAX(v.at) ELSE r.created_at END \
              FROM {STAGED_ACCEPT_TIMES} v WHERE v.answer = a.answer)"
         );
-        let events = format!(
-            "INSERT INTO activity (at, kind, actor_id, actor_unit, community_id, subject_id, parent_id, other_id) \
-             SELECT {solved_at}, '{}', t.author_id, NULL, $5, t.id, NULL, r.author_id {accepted} \
-             ORDER BY 1, t.id",
-            ActivityKind::HelpSolved.as_str()
-        );
-        let solutions = format!(
-            "INSERT INTO help_solutions (thread_id, reply_id, helper_id, marked_by, at) \
-             SELECT t.id, r.id, r.author_id, t.author_id, {solved_at} {accepted}"
-        );
         let indexes = [
             format!("CREATE INDEX {STAGED_ACCEPTS}_question ON {STAGED_ACCEPTS} (question, seq)"),
             format!(
                 "CREATE INDEX {STAGED_ACCEPT_TIMES}_answer ON {STAGED_ACCEPT_TIMES} (answer, at)"
             ),
+            temp_table(
+                self.postgres,
+                SOLVED,
+                "thread_id BIGINT, reply_id BIGINT, helper_id BIGINT, asker_id BIGINT, at BIGINT",
+            ),
         ];
+        // The joins once, into a table the two inserts read.
+        let resolve = format!(
+            "INSERT INTO {SOLVED} SELECT t.id, r.id, r.author_id, t.author_id, {solved_at} {accepted}"
+        );
+        let events = format!(
+            "INSERT INTO activity (at, kind, actor_id, actor_unit, community_id, subject_id, parent_id, other_id) \
+             SELECT at, '{}', asker_id, NULL, {community}, thread_id, NULL, helper_id FROM {SOLVED} \
+             ORDER BY at, thread_id",
+            ActivityKind::HelpSolved.as_str()
+        );
+        let solutions = format!(
+            "INSERT INTO help_solutions (thread_id, reply_id, helper_id, marked_by, at) \
+             SELECT thread_id, reply_id, helper_id, asker_id, at FROM {SOLVED}"
+        );
         let solved = on_tx!(self.tx().await?, |c| {
             for sql in indexes {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                     .execute(&mut *c)
                     .await?;
             }
+            sqlx::query(sqlx::AssertSqlSafe(resolve))
+                .bind(source)
+                .bind(&site)
+                .bind(thread_kind)
+                .bind(reply_kind)
+                .execute(&mut *c)
+                .await?;
             let mut counts = [0u64; 2];
-            for (n, sql) in [events, solutions].into_iter().enumerate() {
-                let q = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(source)
-                    .bind(&site)
-                    .bind(thread_kind)
-                    .bind(reply_kind);
-                // Only the events name the community.
-                let q = if n == 0 { q.bind(community) } else { q };
-                counts[n] = q.execute(&mut *c).await?.rows_affected();
+            for (n, sql) in [events, solutions, format!("DROP TABLE {SOLVED}")]
+                .into_iter()
+                .enumerate()
+            {
+                let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut *c)
+                    .await?;
+                if let Some(count) = counts.get_mut(n) {
+                    *count = done.rows_affected();
+                }
             }
             counts
         });
@@ -847,30 +899,47 @@ impl ImportSession {
         self.flush().await?;
         let first_thread = self.thread_ids.first.unwrap_or(i64::MAX);
         let first_reply = self.reply_ids.first.unwrap_or(i64::MAX);
-        const FIRST: &str = "FROM (SELECT author_id, created_at FROM threads WHERE id >= $2 AND community_id = $1 \
+        // Each newcomer's first contribution once, into a table the two
+        // inserts read.
+        let resolve = format!(
+            "INSERT INTO {JOINED} SELECT c.author_id, MIN(c.created_at) \
+             FROM (SELECT author_id, created_at FROM threads WHERE id >= $2 AND community_id = $1 \
              UNION ALL SELECT author_id, created_at FROM replies WHERE id >= $3) c \
              WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.community_id = $1 AND m.person_id = c.author_id) \
-             GROUP BY c.author_id";
+             GROUP BY c.author_id"
+        );
         let events = format!(
             "INSERT INTO activity (at, kind, actor_id, actor_unit, community_id, subject_id, parent_id, other_id) \
-             SELECT MIN(c.created_at), '{}', c.author_id, NULL, $1, NULL, NULL, NULL {FIRST} \
-             ORDER BY 1, 3",
+             SELECT at, '{}', person_id, NULL, {community}, NULL, NULL, NULL FROM {JOINED} \
+             ORDER BY at, person_id",
             ActivityKind::MemberJoined.as_str()
         );
         let members = format!(
             "INSERT INTO memberships (community_id, person_id, role, joined_at) \
-             SELECT $1, c.author_id, 'member', MIN(c.created_at) {FIRST}"
+             SELECT {community}, person_id, 'member', at FROM {JOINED}"
         );
+        let create = temp_table(self.postgres, JOINED, "person_id BIGINT, at BIGINT");
         let joined = on_tx!(self.tx().await?, |c| {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+                .execute(&mut *c)
+                .await?;
+            sqlx::query(sqlx::AssertSqlSafe(resolve))
+                .bind(community)
+                .bind(first_thread)
+                .bind(first_reply)
+                .execute(&mut *c)
+                .await?;
             let mut counts = [0u64; 2];
-            for (n, sql) in [events, members].into_iter().enumerate() {
-                counts[n] = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(community)
-                    .bind(first_thread)
-                    .bind(first_reply)
+            for (n, sql) in [events, members, format!("DROP TABLE {JOINED}")]
+                .into_iter()
+                .enumerate()
+            {
+                let done = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .execute(&mut *c)
-                    .await?
-                    .rows_affected();
+                    .await?;
+                if let Some(count) = counts.get_mut(n) {
+                    *count = done.rows_affected();
+                }
             }
             counts
         });

@@ -11,8 +11,8 @@ pub fn fixture(name: &str) -> PathBuf {
 }
 
 /// A copy of a fixture in a fresh folder with the same name (the folder's
-/// name names the site), to be damaged by a test.
-pub fn copy_of(name: &str) -> PathBuf {
+/// name names the site), to be damaged by a test; removed when dropped.
+pub fn copy_of(name: &str) -> Copied {
     let root =
         std::env::temp_dir().join(format!("gh-import-{}-{:x}", std::process::id(), rand_u64()));
     let dir = root.join(name);
@@ -21,7 +21,27 @@ pub fn copy_of(name: &str) -> PathBuf {
         let entry = entry.expect("entry");
         std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy");
     }
-    dir
+    Copied { root, dir }
+}
+
+/// A fixture's copy (see [`copy_of`]): the folder, as a path.
+pub struct Copied {
+    root: PathBuf,
+    dir: PathBuf,
+}
+
+impl std::ops::Deref for Copied {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for Copied {
+    fn drop(&mut self) {
+        // A copy left behind only costs disk space.
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
 }
 
 fn rand_u64() -> u64 {

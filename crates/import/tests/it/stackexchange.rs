@@ -1,4 +1,4 @@
-use crate::dump::{expected, fixture};
+use crate::dump::{copy_of, expected, fixture};
 use guildhall_import::stackexchange::{Options, import};
 use guildhall_import::{ImportError, Summary, progress::Silent};
 use guildhall_store::{SearchQuery, Store, ThreadFilter};
@@ -246,6 +246,36 @@ async fn importing_twice_changes_nothing() {
     );
     assert_eq!(again.written, Default::default());
     assert_eq!(again.community_slug, CONLANG);
+}
+
+/// A row repeated in a later chunk of its file (a concatenated or
+/// re-exported dump) is imported once.
+#[tokio::test]
+async fn a_row_repeated_further_on_is_imported_once() {
+    let store = guildhall_testkit::fresh_store().await;
+    let dir = copy_of(CONLANG);
+    let want = expected(&dir);
+    for (file, tag) in [("Posts.xml", "PostTypeId=\"1\""), ("Comments.xml", "<row ")] {
+        let path = dir.join(file);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let row = text
+            .lines()
+            .find(|l| l.contains(tag))
+            .expect("a row to repeat")
+            .to_owned();
+        let end = text.rfind("</").expect("the closing tag");
+        let repeated = format!("{}{row}\n{}", &text[..end], &text[end..]);
+        std::fs::write(&path, repeated).expect("write");
+    }
+    let small_chunks = Options {
+        chunk_rows: Some(5),
+        ..Options::default()
+    };
+    let summary = run(&store, &dir, &small_chunks).await.expect("import");
+    assert_eq!(summary.threads as usize, want.questions);
+    assert_eq!(summary.replies as usize, want.answers + want.comments);
+    assert_eq!(summary.skipped.get("questions already imported"), Some(&1));
+    assert_eq!(summary.skipped.get("comments already imported"), Some(&1));
 }
 
 #[tokio::test]
