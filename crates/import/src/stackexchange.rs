@@ -25,6 +25,13 @@
 //!
 //! Bodies are kept as the HTML the site rendered: the Markdown renderer
 //! passes block HTML through its cleaner, so it displays as it did there.
+//!
+//! Memory does not grow with the dump: rows are read in chunks, and what
+//! a chunk refers to (its authors, the questions its answers belong to,
+//! the posts its comments are on) is looked up in the import's own
+//! transaction, a statement per kind and chunk. Accepted answers and
+//! accept times wait in temporary tables until every answer is imported,
+//! and memberships are derived from the rows written.
 
 use crate::progress::Progress;
 use crate::shared::{activity, truncate_chars};
