@@ -622,8 +622,6 @@ impl ImportSession {
     /// this one up to its last flush) recorded, with their local ids.
     /// (Lookups are not kept in the connection's statement cache: each has
     /// its own number of parameters, thousands of them.)
-    /// (Lookups are not kept in the connection's statement cache: each has
-    /// its own number of parameters, thousands of them.)
     pub async fn known_among(
         &mut self,
         kind: &str,
@@ -803,7 +801,7 @@ impl ImportSession {
         self.flush().await?;
         let (source, site) = (self.source, self.site.clone());
         // Each accepted answer once: the question's latest mark, joined to
-        // what was imported. `$1`…`$4` are bound once per statement.
+        // what was imported.
         let accepted = format!(
             "FROM {STAGED_ACCEPTS} a \
              JOIN import_ids qi ON qi.source = $1 AND qi.site = $2 AND qi.kind = $3 AND qi.source_id = a.question \
@@ -817,7 +815,7 @@ impl ImportSession {
             "(SELECT CASE WHEN MAX(v.at) > r.created_at THEN MAX(v.at) ELSE r.created_at END \
              FROM {STAGED_ACCEPT_TIMES} v WHERE v.answer = a.answer)"
         );
-        let indexes = [
+        let prepare = [
             format!("CREATE INDEX {STAGED_ACCEPTS}_question ON {STAGED_ACCEPTS} (question, seq)"),
             format!(
                 "CREATE INDEX {STAGED_ACCEPT_TIMES}_answer ON {STAGED_ACCEPT_TIMES} (answer, at)"
@@ -843,7 +841,7 @@ impl ImportSession {
              SELECT thread_id, reply_id, helper_id, asker_id, at FROM {SOLVED}"
         );
         let solved = on_tx!(self.tx().await?, |c| {
-            for sql in indexes {
+            for sql in prepare {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                     .execute(&mut *c)
                     .await?;
