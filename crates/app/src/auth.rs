@@ -186,16 +186,9 @@ impl App {
         let id = self
             .store
             .create_person(&NewPerson {
-                name,
-                email: email.as_str().to_owned(),
-                unit_id: None,
-                title: String::new(),
-                manager_id: None,
-                expertise: String::new(),
-                interests: String::new(),
-                bio: String::new(),
                 org_role: role.as_str().to_owned(),
                 password_hash: Some(hash),
+                ..NewPerson::member(name, email.as_str())
             })
             .await
             .map_err(|e| match e {

@@ -207,6 +207,14 @@ fn tags(raw: &str) -> String {
         .join(", ")
 }
 
+/// Ids as the source ids they are recorded under, each once.
+fn source_ids(ids: impl Iterator<Item = i64>) -> Vec<String> {
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.iter().map(i64::to_string).collect()
+}
+
 fn post_kind_reason(kind: i64) -> String {
     let what = match kind {
         3 => "orphaned tag wiki",
@@ -260,21 +268,25 @@ impl Run<'_> {
         Ok(Some(reader))
     }
 
-    /// Reads up to a chunk of rows; `parse` turns a row
-    /// into what the chunk keeps and its text's size, or into nothing (a
-    /// row skipped). Returns the chunk and whether rows remain.
+    /// Reads the next chunk of rows from `reader` (`None` once the file is
+    /// read, or absent); `parse` turns a row into what the chunk keeps and
+    /// its text's size, or into nothing (a row skipped).
     fn read_chunk<T>(
         &mut self,
-        reader: &mut RowReader,
+        reader: &mut Option<RowReader>,
         rows: &mut u64,
         mut parse: impl FnMut(&Row<'_>, &mut Summary) -> Result<Option<(T, usize)>, ImportError>,
-    ) -> Result<(Vec<T>, bool), ImportError> {
+    ) -> Result<Option<Vec<T>>, ImportError> {
+        let Some(file) = reader else {
+            return Ok(None);
+        };
         let mut chunk = Vec::new();
         let mut bytes = 0;
         while chunk.len() < self.chunk_rows && bytes < CHUNK_TEXT_BYTES {
-            let Some(row) = reader.next_row()? else {
+            let Some(row) = file.next_row()? else {
                 self.progress.finish(*rows);
-                return Ok((chunk, false));
+                *reader = None;
+                break;
             };
             *rows += 1;
             if let Some((item, size)) = parse(&row, &mut self.summary)? {
@@ -283,7 +295,7 @@ impl Run<'_> {
             }
             self.progress.advance(row.end(), *rows);
         }
-        Ok((chunk, true))
+        Ok(Some(chunk))
     }
 
     async fn community(&mut self, opts: &Options) -> Result<(), ImportError> {
@@ -383,21 +395,22 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// The people behind user ids, as recorded by this site's runs.
-    async fn people(
+    /// The local ids of `ids` recorded as `kind` by this site's runs.
+    async fn recorded(
         &mut self,
-        users: impl Iterator<Item = i64>,
+        kind: &str,
+        ids: impl Iterator<Item = i64>,
     ) -> Result<HashMap<i64, i64>, ImportError> {
-        let mut ids: Vec<i64> = users.collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+        let ids = source_ids(ids);
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
         Ok(self
             .session
-            .known_among("person", &ids)
+            .known_among(kind, &ids)
             .await?
             .into_iter()
-            .filter_map(|(user, person)| Some((user.parse().ok()?, person)))
+            .filter_map(|(id, local)| Some((id.parse().ok()?, local)))
             .collect())
     }
 
@@ -412,44 +425,27 @@ impl Run<'_> {
         newest: i64,
     ) -> Result<HashSet<i64>, ImportError> {
         let earlier_runs = self.earlier_runs;
-        let ids: Vec<String> = ids
-            .filter(|id| earlier_runs || *id <= newest)
-            .map(|id| id.to_string())
-            .collect();
-        if ids.is_empty() {
-            return Ok(HashSet::new());
-        }
-        Ok(self
-            .session
-            .known_among(kind, &ids)
-            .await?
-            .into_iter()
-            .filter_map(|(id, _)| id.parse().ok())
-            .collect())
+        let ids = ids.filter(|id| earlier_runs || *id <= newest);
+        Ok(self.recorded(kind, ids).await?.into_keys().collect())
     }
 
     async fn users(&mut self) -> Result<(), ImportError> {
-        let Some(mut reader) = self.open("Users.xml", "users")? else {
-            return Ok(());
-        };
+        let mut reader = self.open("Users.xml", "users")?;
         let mut rows = 0u64;
-        loop {
-            let (chunk, more) = self.read_chunk(&mut reader, &mut rows, |row, _| {
-                let user = UserRow {
-                    id: row.required_int("Id")?,
-                    at: row.required_time("CreationDate")?,
-                    account: row.int("AccountId")?,
-                    name: row.text("DisplayName")?,
-                    bio: truncate_chars(&html::plain_text(&row.text("AboutMe")?), BIO_MAX),
-                };
-                let size = user.name.len() + user.bio.len();
-                Ok(Some((user, size)))
-            })?;
+        while let Some(chunk) = self.read_chunk(&mut reader, &mut rows, |row, _| {
+            let user = UserRow {
+                id: row.required_int("Id")?,
+                at: row.required_time("CreationDate")?,
+                account: row.int("AccountId")?,
+                name: row.text("DisplayName")?,
+                bio: truncate_chars(&html::plain_text(&row.text("AboutMe")?), BIO_MAX),
+            };
+            let size = user.name.len() + user.bio.len();
+            Ok(Some((user, size)))
+        })? {
             self.users_chunk(chunk).await?;
-            if !more {
-                return Ok(());
-            }
         }
+        Ok(())
     }
 
     /// A user becomes the person their network account already is (an
@@ -558,73 +554,67 @@ impl Run<'_> {
     }
 
     async fn posts(&mut self) -> Result<(), ImportError> {
-        let Some(mut reader) = self.open("Posts.xml", "posts")? else {
-            return Ok(());
-        };
+        let mut reader = self.open("Posts.xml", "posts")?;
         let mut rows = 0u64;
-        loop {
-            // Everything that takes time but needs no lookup is done here,
-            // while the chunk before is being written.
-            let (chunk, more) = self.read_chunk(&mut reader, &mut rows, |row, summary| {
-                let id = row.required_int("Id")?;
-                let post = match row.required_int("PostTypeId")? {
-                    1 => {
-                        let body = row.text("Body")?;
-                        PostRow::Question {
-                            id,
-                            at: row.required_time("CreationDate")?,
-                            accepted: row.int("AcceptedAnswerId")?,
-                            title: match row.text("Title")?.trim() {
-                                "" => format!("Question {id}"),
-                                t => t.to_owned(),
-                            },
-                            plain: html::plain_text(&body),
-                            body,
-                            tags: tags(&row.text("Tags")?),
-                            owner: row.int("OwnerUserId")?,
-                        }
-                    }
-                    2 => {
-                        let body = row.text("Body")?;
-                        PostRow::Answer {
-                            id,
-                            parent: row.int("ParentId")?.ok_or_else(|| {
-                                row.error("expected attribute ParentId on an answer (PostTypeId 2)")
-                            })?,
-                            at: row.required_time("CreationDate")?,
-                            plain: html::plain_text(&body),
-                            body,
-                            owner: row.int("OwnerUserId")?,
-                        }
-                    }
-                    other => {
-                        summary.skip(&post_kind_reason(other));
-                        return Ok(None);
-                    }
-                };
-                let size = match &post {
+        // Everything that takes time but needs no lookup is done here,
+        // while the chunk before is being written.
+        while let Some(chunk) = self.read_chunk(&mut reader, &mut rows, |row, summary| {
+            let id = row.required_int("Id")?;
+            let post = match row.required_int("PostTypeId")? {
+                1 => {
+                    let body = row.text("Body")?;
                     PostRow::Question {
-                        title,
+                        id,
+                        at: row.required_time("CreationDate")?,
+                        accepted: row.int("AcceptedAnswerId")?,
+                        title: match row.text("Title")?.trim() {
+                            "" => format!("Question {id}"),
+                            t => t.to_owned(),
+                        },
+                        plain: html::plain_text(&body),
                         body,
-                        plain,
-                        tags,
-                        ..
-                    } => title.len() + body.len() + plain.len() + tags.len(),
-                    PostRow::Answer { body, plain, .. } => body.len() + plain.len(),
-                };
-                Ok(Some((post, size)))
-            })?;
+                        tags: tags(&row.text("Tags")?),
+                        owner: row.int("OwnerUserId")?,
+                    }
+                }
+                2 => {
+                    let body = row.text("Body")?;
+                    PostRow::Answer {
+                        id,
+                        parent: row.int("ParentId")?.ok_or_else(|| {
+                            row.error("expected attribute ParentId on an answer (PostTypeId 2)")
+                        })?,
+                        at: row.required_time("CreationDate")?,
+                        plain: html::plain_text(&body),
+                        body,
+                        owner: row.int("OwnerUserId")?,
+                    }
+                }
+                other => {
+                    summary.skip(&post_kind_reason(other));
+                    return Ok(None);
+                }
+            };
+            let size = match &post {
+                PostRow::Question {
+                    title,
+                    body,
+                    plain,
+                    tags,
+                    ..
+                } => title.len() + body.len() + plain.len() + tags.len(),
+                PostRow::Answer { body, plain, .. } => body.len() + plain.len(),
+            };
+            Ok(Some((post, size)))
+        })? {
             self.posts_chunk(chunk).await?;
-            if !more {
-                return Ok(());
-            }
         }
+        Ok(())
     }
 
     /// Questions → help requests, answers → replies. Accepted answers are
     /// staged and resolved once every answer is imported.
     async fn posts_chunk(&mut self, chunk: Vec<PostRow>) -> Result<(), ImportError> {
-        let (mut questions_done, mut answers_done) = (HashSet::new(), HashSet::new());
         let (mut question_ids, mut answer_ids, mut parents, mut owners) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for post in &chunk {
@@ -637,7 +627,7 @@ impl Run<'_> {
                     id, parent, owner, ..
                 } => {
                     answer_ids.push(*id);
-                    parents.push(parent.to_string());
+                    parents.push(*parent);
                     owners.extend(*owner);
                 }
             }
@@ -648,17 +638,16 @@ impl Run<'_> {
             .chain(&answer_ids)
             .copied()
             .fold(newest, i64::max);
-        questions_done.extend(
-            self.known("thread", question_ids.into_iter(), newest)
-                .await?,
-        );
-        answers_done.extend(self.known("answer", answer_ids.into_iter(), newest).await?);
-        let people = self.people(owners.into_iter()).await?;
+        let mut questions_done = self
+            .known("thread", question_ids.into_iter(), newest)
+            .await?;
+        let mut answers_done = self.known("answer", answer_ids.into_iter(), newest).await?;
+        let people = self.recorded("person", owners.into_iter()).await?;
         // Questions of earlier chunks and runs; this chunk's are added as
         // they are imported.
         let mut asked: HashMap<i64, Asked> = self
             .session
-            .imported_posts("thread", "answer", &parents)
+            .imported_posts("thread", "answer", &source_ids(parents.into_iter()))
             .await?
             .into_iter()
             .filter(|p| p.reply_id.is_none())
@@ -770,29 +759,24 @@ impl Run<'_> {
     }
 
     async fn comments(&mut self) -> Result<(), ImportError> {
-        let Some(mut reader) = self.open("Comments.xml", "comments")? else {
-            return Ok(());
-        };
+        let mut reader = self.open("Comments.xml", "comments")?;
         let mut rows = 0u64;
-        loop {
-            let (chunk, more) = self.read_chunk(&mut reader, &mut rows, |row, _| {
-                let text = row.text("Text")?;
-                let comment = CommentRow {
-                    id: row.required_int("Id")?,
-                    post: row.required_int("PostId")?,
-                    at: row.required_time("CreationDate")?,
-                    plain: guildhall_domain::markdown::plain_text(&text),
-                    text,
-                    user: row.int("UserId")?,
-                };
-                let size = comment.text.len() + comment.plain.len();
-                Ok(Some((comment, size)))
-            })?;
+        while let Some(chunk) = self.read_chunk(&mut reader, &mut rows, |row, _| {
+            let text = row.text("Text")?;
+            let comment = CommentRow {
+                id: row.required_int("Id")?,
+                post: row.required_int("PostId")?,
+                at: row.required_time("CreationDate")?,
+                plain: guildhall_domain::markdown::plain_text(&text),
+                text,
+                user: row.int("UserId")?,
+            };
+            let size = comment.text.len() + comment.plain.len();
+            Ok(Some((comment, size)))
+        })? {
             self.comments_chunk(chunk).await?;
-            if !more {
-                return Ok(());
-            }
         }
+        Ok(())
     }
 
     /// Comments → replies to their question's thread; a comment on an
@@ -803,11 +787,10 @@ impl Run<'_> {
             .known("comment", chunk.iter().map(|c| c.id), newest)
             .await?;
         self.newest_comment = chunk.iter().map(|c| c.id).fold(newest, i64::max);
-        let people = self.people(chunk.iter().filter_map(|c| c.user)).await?;
-        let mut posts: Vec<i64> = chunk.iter().map(|c| c.post).collect();
-        posts.sort_unstable();
-        posts.dedup();
-        let posts: Vec<String> = posts.iter().map(i64::to_string).collect();
+        let people = self
+            .recorded("person", chunk.iter().filter_map(|c| c.user))
+            .await?;
+        let posts = source_ids(chunk.iter().map(|c| c.post));
         let targets: HashMap<i64, ImportedPost> = self
             .session
             .imported_posts("thread", "answer", &posts)

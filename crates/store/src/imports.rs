@@ -402,6 +402,36 @@ impl Store {
     }
 }
 
+/// Runs a lookup of `$ids` on the session's transaction, in statements of
+/// [`LOOKUP_CHUNK`] ids: `$start` pushes onto the query builder `$qb`
+/// everything before ` IN (…)`; the rows are `$row`s. Lookups are not kept
+/// in the connection's statement cache: each has its own number of
+/// parameters, thousands of them.
+macro_rules! lookup_among {
+    ($session:expr, $ids:expr, $row:ty, |$qb:ident| $start:block) => {{
+        let mut found: Vec<$row> = Vec::new();
+        for chunk in $ids.chunks(LOOKUP_CHUNK) {
+            on_tx!($session.tx().await?, |c| {
+                let mut $qb = sqlx::QueryBuilder::new("");
+                $start
+                $qb.push(" IN (");
+                let mut list = $qb.separated(", ");
+                for id in chunk {
+                    list.push_bind(id);
+                }
+                $qb.push(")");
+                found.extend(
+                    $qb.build_query_as::<$row>()
+                        .persistent(false)
+                        .fetch_all(&mut *c)
+                        .await?,
+                );
+            });
+        }
+        found
+    }};
+}
+
 fn event_row(ev: &NewActivity) -> [Value; 8] {
     [
         Value::Int(ev.at.0),
@@ -620,40 +650,21 @@ impl ImportSession {
 
     /// Which of `source_ids` of `kind` this site's runs (earlier ones, and
     /// this one up to its last flush) recorded, with their local ids.
-    /// (Lookups are not kept in the connection's statement cache: each has
-    /// its own number of parameters, thousands of them.)
     pub async fn known_among(
         &mut self,
         kind: &str,
         source_ids: &[String],
     ) -> Result<Vec<(String, i64)>> {
         let (source, site) = (self.source, self.site.clone());
-        let mut found = Vec::new();
-        for chunk in source_ids.chunks(LOOKUP_CHUNK) {
-            on_tx!(self.tx().await?, |c| {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "SELECT source_id, local_id FROM import_ids WHERE source = ",
-                );
-                qb.push_bind(source)
-                    .push(" AND site = ")
-                    .push_bind(&site)
-                    .push(" AND kind = ")
-                    .push_bind(kind)
-                    .push(" AND source_id IN (");
-                let mut list = qb.separated(", ");
-                for id in chunk {
-                    list.push_bind(id);
-                }
-                qb.push(")");
-                found.extend(
-                    qb.build_query_as::<(String, i64)>()
-                        .persistent(false)
-                        .fetch_all(&mut *c)
-                        .await?,
-                );
-            });
-        }
-        Ok(found)
+        Ok(lookup_among!(self, source_ids, (String, i64), |qb| {
+            qb.push("SELECT source_id, local_id FROM import_ids WHERE source = ")
+                .push_bind(source)
+                .push(" AND site = ")
+                .push_bind(&site)
+                .push(" AND kind = ")
+                .push_bind(kind)
+                .push(" AND source_id");
+        }))
     }
 
     /// The threads (recorded as `thread_kind`) and replies (`reply_kind`)
@@ -666,40 +677,25 @@ impl ImportSession {
         source_ids: &[String],
     ) -> Result<Vec<ImportedPost>> {
         let (source, site) = (self.source, self.site.clone());
-        let mut found = Vec::new();
-        for chunk in source_ids.chunks(LOOKUP_CHUNK) {
-            on_tx!(self.tx().await?, |c| {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "SELECT i.source_id, t.id AS thread_id, r.id AS reply_id, \
-                     t.author_id AS thread_author, t.title \
-                     FROM import_ids i LEFT JOIN replies r ON i.kind = ",
-                );
-                qb.push_bind(reply_kind)
-                    .push(" AND r.id = i.local_id JOIN threads t ON t.id = CASE WHEN i.kind = ")
-                    .push_bind(thread_kind)
-                    .push(" THEN i.local_id ELSE r.thread_id END WHERE i.source = ")
-                    .push_bind(source)
-                    .push(" AND i.site = ")
-                    .push_bind(&site)
-                    .push(" AND i.kind IN (")
-                    .push_bind(thread_kind)
-                    .push(", ")
-                    .push_bind(reply_kind)
-                    .push(") AND i.source_id IN (");
-                let mut list = qb.separated(", ");
-                for id in chunk {
-                    list.push_bind(id);
-                }
-                qb.push(")");
-                found.extend(
-                    qb.build_query_as::<ImportedPost>()
-                        .persistent(false)
-                        .fetch_all(&mut *c)
-                        .await?,
-                );
-            });
-        }
-        Ok(found)
+        Ok(lookup_among!(self, source_ids, ImportedPost, |qb| {
+            qb.push(
+                "SELECT i.source_id, t.id AS thread_id, r.id AS reply_id, \
+                 t.author_id AS thread_author, t.title \
+                 FROM import_ids i LEFT JOIN replies r ON i.kind = ",
+            )
+            .push_bind(reply_kind)
+            .push(" AND r.id = i.local_id JOIN threads t ON t.id = CASE WHEN i.kind = ")
+            .push_bind(thread_kind)
+            .push(" THEN i.local_id ELSE r.thread_id END WHERE i.source = ")
+            .push_bind(source)
+            .push(" AND i.site = ")
+            .push_bind(&site)
+            .push(" AND i.kind IN (")
+            .push_bind(thread_kind)
+            .push(", ")
+            .push_bind(reply_kind)
+            .push(") AND i.source_id");
+        }))
     }
 
     /// Which of `accounts` of this source (any site) are tied to people:
@@ -709,28 +705,11 @@ impl ImportSession {
         accounts: &[String],
     ) -> Result<Vec<(String, i64)>> {
         let source = self.source;
-        let mut found = Vec::new();
-        for chunk in accounts.chunks(LOOKUP_CHUNK) {
-            on_tx!(self.tx().await?, |c| {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "SELECT account, person_id FROM person_aliases WHERE source = ",
-                );
-                qb.push_bind(source)
-                    .push(" AND account IS NOT NULL AND account IN (");
-                let mut list = qb.separated(", ");
-                for account in chunk {
-                    list.push_bind(account);
-                }
-                qb.push(")");
-                found.extend(
-                    qb.build_query_as::<(String, i64)>()
-                        .persistent(false)
-                        .fetch_all(&mut *c)
-                        .await?,
-                );
-            });
-        }
-        Ok(found)
+        Ok(lookup_among!(self, accounts, (String, i64), |qb| {
+            qb.push("SELECT account, person_id FROM person_aliases WHERE source = ")
+                .push_bind(source)
+                .push(" AND account IS NOT NULL AND account");
+        }))
     }
 
     /// Creates the staging tables in this transaction, once.
@@ -820,13 +799,7 @@ impl ImportSession {
             format!(
                 "CREATE INDEX {STAGED_ACCEPT_TIMES}_answer ON {STAGED_ACCEPT_TIMES} (answer, at)"
             ),
-            temp_table(
-                self.postgres,
-                SOLVED,
-                "thread_id BIGINT, reply_id BIGINT, helper_id BIGINT, asker_id BIGINT, at BIGINT",
-            ),
         ];
-        // The joins once, into a table the two inserts read.
         let resolve = format!(
             "INSERT INTO {SOLVED} SELECT t.id, r.id, r.author_id, t.author_id, {solved_at} {accepted}"
         );
@@ -840,37 +813,63 @@ impl ImportSession {
             "INSERT INTO help_solutions (thread_id, reply_id, helper_id, marked_by, at) \
              SELECT thread_id, reply_id, helper_id, asker_id, at FROM {SOLVED}"
         );
-        let solved = on_tx!(self.tx().await?, |c| {
+        on_tx!(self.tx().await?, |c| {
             for sql in prepare {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                     .execute(&mut *c)
                     .await?;
             }
-            sqlx::query(sqlx::AssertSqlSafe(resolve))
-                .bind(source)
-                .bind(&site)
-                .bind(thread_kind)
-                .bind(reply_kind)
+        });
+        let binds = vec![
+            Value::from(source),
+            Value::from(site.as_str()),
+            Value::from(thread_kind),
+            Value::from(reply_kind),
+        ];
+        let [events, solved] = self
+            .through_temp_table(
+                SOLVED,
+                "thread_id BIGINT, reply_id BIGINT, helper_id BIGINT, asker_id BIGINT, at BIGINT",
+                (resolve, binds),
+                [events, solutions],
+            )
+            .await?;
+        self.drop_staging().await?;
+        self.written_in_sql.activity += events;
+        self.written_in_sql.solutions += solved;
+        Ok(solved)
+    }
+
+    /// Resolves rows once, with the joins of `resolve` (an `INSERT INTO
+    /// table SELECT …` and its binds), into the temporary table `table`
+    /// (`columns`), for `inserts` that read it; drops it and returns how
+    /// many rows each insert wrote.
+    async fn through_temp_table(
+        &mut self,
+        table: &str,
+        columns: &str,
+        (resolve, binds): (String, Vec<Value>),
+        inserts: [String; 2],
+    ) -> Result<[u64; 2]> {
+        let create = temp_table(self.postgres, table, columns);
+        let resolve: crate::bulk::Plan = vec![(binds.len(), resolve.into())];
+        Ok(on_tx!(self.tx().await?, |c| {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(create))
                 .execute(&mut *c)
                 .await?;
+            run_plan!(&mut *c, binds, resolve);
             let mut counts = [0u64; 2];
-            for (n, sql) in [events, solutions, format!("DROP TABLE {SOLVED}")]
-                .into_iter()
-                .enumerate()
-            {
-                let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+            for (count, sql) in counts.iter_mut().zip(inserts) {
+                *count = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .execute(&mut *c)
-                    .await?;
-                if let Some(count) = counts.get_mut(n) {
-                    *count = done.rows_affected();
-                }
+                    .await?
+                    .rows_affected();
             }
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP TABLE {table}")))
+                .execute(&mut *c)
+                .await?;
             counts
-        });
-        self.drop_staging().await?;
-        self.written_in_sql.activity += solved[0];
-        self.written_in_sql.solutions += solved[1];
-        Ok(solved[1])
+        }))
     }
 
     async fn drop_staging(&mut self) -> Result<()> {
@@ -897,8 +896,7 @@ impl ImportSession {
         self.flush().await?;
         let first_thread = self.thread_ids.first.unwrap_or(i64::MAX);
         let first_reply = self.reply_ids.first.unwrap_or(i64::MAX);
-        // Each newcomer's first contribution once, into a table the two
-        // inserts read.
+        // Each newcomer's first contribution.
         let resolve = format!(
             "INSERT INTO {JOINED} SELECT c.author_id, MIN(c.created_at) \
              FROM (SELECT author_id, created_at FROM threads WHERE id >= $2 AND community_id = $1 \
@@ -916,34 +914,22 @@ impl ImportSession {
             "INSERT INTO memberships (community_id, person_id, role, joined_at) \
              SELECT {community}, person_id, 'member', at FROM {JOINED}"
         );
-        let create = temp_table(self.postgres, JOINED, "person_id BIGINT, at BIGINT");
-        let joined = on_tx!(self.tx().await?, |c| {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(create))
-                .execute(&mut *c)
-                .await?;
-            sqlx::query(sqlx::AssertSqlSafe(resolve))
-                .bind(community)
-                .bind(first_thread)
-                .bind(first_reply)
-                .execute(&mut *c)
-                .await?;
-            let mut counts = [0u64; 2];
-            for (n, sql) in [events, members, format!("DROP TABLE {JOINED}")]
-                .into_iter()
-                .enumerate()
-            {
-                let done = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut *c)
-                    .await?;
-                if let Some(count) = counts.get_mut(n) {
-                    *count = done.rows_affected();
-                }
-            }
-            counts
-        });
-        self.written_in_sql.activity += joined[0];
-        self.written_in_sql.memberships += joined[1];
-        Ok(joined[1])
+        let binds = vec![
+            Value::Int(community),
+            Value::Int(first_thread),
+            Value::Int(first_reply),
+        ];
+        let [events, joined] = self
+            .through_temp_table(
+                JOINED,
+                "person_id BIGINT, at BIGINT",
+                (resolve, binds),
+                [events, members],
+            )
+            .await?;
+        self.written_in_sql.activity += events;
+        self.written_in_sql.memberships += joined;
+        Ok(joined)
     }
 
     fn queued(&mut self, rows: usize, bytes: usize) {

@@ -23,6 +23,25 @@ pub struct NewPerson {
     pub password_hash: Option<String>,
 }
 
+impl NewPerson {
+    /// A member with a name and an address, nothing else (no password: they
+    /// cannot sign in until one is set).
+    pub fn member(name: impl Into<String>, email: impl Into<String>) -> Self {
+        NewPerson {
+            name: name.into(),
+            email: email.into(),
+            unit_id: None,
+            title: String::new(),
+            manager_id: None,
+            expertise: String::new(),
+            interests: String::new(),
+            bio: String::new(),
+            org_role: "member".into(),
+            password_hash: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct UpdatePerson {
     pub name: String,

@@ -176,16 +176,5 @@ pub fn write_latin1(path: &Path, marker: &str, replacement: &str) -> (usize, Vec
 /// A person as the tests create one before an import: a member with a
 /// name and an address, nothing else.
 pub fn person(name: &str, email: &str) -> guildhall_store::NewPerson {
-    guildhall_store::NewPerson {
-        name: name.into(),
-        email: email.into(),
-        unit_id: None,
-        title: String::new(),
-        manager_id: None,
-        expertise: String::new(),
-        interests: String::new(),
-        bio: String::new(),
-        org_role: "member".into(),
-        password_hash: None,
-    }
+    guildhall_store::NewPerson::member(name, email)
 }

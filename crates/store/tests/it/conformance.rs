@@ -2,18 +2,7 @@ use guildhall_domain::{ActivityKind, NewActivity, PersonId, Timestamp};
 use guildhall_store::{CommunityFilter, NewCommunity, NewPerson, Store, StoreError};
 
 pub fn person(name: &str) -> NewPerson {
-    NewPerson {
-        name: name.into(),
-        email: format!("{}@example.org", name.to_lowercase()),
-        unit_id: None,
-        title: String::new(),
-        manager_id: None,
-        expertise: String::new(),
-        interests: String::new(),
-        bio: String::new(),
-        org_role: "member".into(),
-        password_hash: None,
-    }
+    NewPerson::member(name, format!("{}@example.org", name.to_lowercase()))
 }
 
 pub fn community(slug: &str, visibility: &str, policy: &str) -> NewCommunity {
