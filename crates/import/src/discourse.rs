@@ -1142,8 +1142,7 @@ mod tests {
 
     #[test]
     fn errors_name_the_line_column_and_byte() {
-        let dir = std::env::temp_dir().join(format!("gh-discourse-unit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
+        let dir = guildhall_testkit::Scratch::new("discourse-unit");
         let path = dir.join("1.json");
         std::fs::write(&path, "{\n  \"id\": 1,\n  \"created_at\": \"yesterday\"\n}")
             .expect("write");
@@ -1175,6 +1174,5 @@ mod tests {
             .err()
             .expect("refused");
         assert!(err.to_string().contains("post_stream"), "{err}");
-        std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -19,6 +19,11 @@
 //!   alias of source `mbox` records the address they wrote from. Everyone
 //!   joins the community at their first message.
 //!
+//! Memory: messages are decoded a chunk at a time; what a chunk refers to
+//! (the messages its messages answer, its senders, the threads of its
+//! subjects) is looked up in the import's transaction, so nothing the
+//! importer keeps grows with the archive.
+//!
 //! Text: MIME is decoded by mail-parser (charsets, quoted-printable,
 //! base64, nested parts); text/html parts without a plain alternative are
 //! turned into text, text/enriched loses its formatting commands,
@@ -35,15 +40,18 @@
 mod reader;
 
 use crate::progress::Progress;
-use crate::shared::{activity, join_at_first_contribution, truncate_chars};
+use crate::shared::{activity, truncate_chars};
 use crate::{ImportError, Summary, html};
 use guildhall_domain::text::Slug;
 use guildhall_domain::{ActivityKind, PersonId, ThreadKind, Timestamp};
-use guildhall_store::{ImportPerson, ImportSession, NewCommunity, NewReply, NewThread, Store};
+use guildhall_store::{
+    ImportPerson, ImportSession, KeyedThread, NewCommunity, NewReply, NewThread, Store,
+};
 use mail_parser::{HeaderName, HeaderValue, MessageParser, MimeHeaders, PartType};
 use reader::{MboxReader, RawMessage};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use reader::{from_line_date, iso_date};
 
@@ -54,6 +62,12 @@ pub const SOURCE: &str = "mbox";
 /// reuses subjects ("Re: Release") for unrelated conversations.
 const SUBJECT_WINDOW: i64 = 30 * 86_400;
 
+/// Messages decoded before a chunk's lookups and writes: each kind of
+/// lookup is one statement a chunk, and a chunk is one background batch
+/// (the next is decoded while it is written).
+const CHUNK_MESSAGES: usize = 2_000;
+const CHUNK_TEXT_BYTES: usize = 4 << 20;
+
 /// Options of `guildhall import mbox`.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -61,21 +75,35 @@ pub struct Options {
     pub community: String,
     /// Do everything, then roll it back.
     pub dry_run: bool,
+    /// Messages a chunk (default [`CHUNK_MESSAGES`]); tests use small ones.
+    pub chunk_messages: Option<usize>,
 }
 
-/// A thread of this community's archive, imported now or by an earlier run.
-struct ThreadInfo {
-    id: i64,
-    author: i64,
-    title: Box<str>,
-}
-
-/// Where a message landed: its thread, and the reply (0 for the opening
+/// Where a message landed, imported now or by an earlier run: its thread,
+/// that thread's author and title, and the reply (0 for the opening
 /// message).
-#[derive(Clone, Copy)]
-struct Placed {
-    thread: u32,
+#[derive(Clone)]
+struct Post {
+    thread: i64,
+    author: i64,
+    title: Arc<str>,
     reply: i64,
+    /// Imported by an earlier run.
+    earlier: bool,
+}
+
+/// What one chunk's messages refer to: looked up before the chunk, and
+/// added to as its messages are imported.
+#[derive(Default)]
+struct Known {
+    /// Message-ID → where it landed.
+    posts: HashMap<String, Post>,
+    /// Normalized address → person.
+    people: HashMap<String, i64>,
+    /// Normalized subject → the thread of the latest message with it in
+    /// the current file, that message's time, and whether this chunk
+    /// changed it.
+    subjects: HashMap<String, (Post, i64, bool)>,
 }
 
 struct Run<'a> {
@@ -84,19 +112,7 @@ struct Run<'a> {
     community: i64,
     summary: Summary,
     parser: MessageParser,
-    threads: Vec<ThreadInfo>,
-    /// Message-ID → where it landed.
-    messages: HashMap<Box<str>, Placed>,
-    /// Message-IDs recorded by earlier runs.
-    earlier: HashSet<Box<str>>,
-    /// Normalized address → person.
-    people: HashMap<String, i64>,
-    /// Addresses already recorded as this source's aliases.
-    aliased: HashSet<String>,
-    /// Normalized subject → (thread, time of its latest message), for
-    /// the current file.
-    subjects: HashMap<String, (u32, i64)>,
-    first_seen: HashMap<i64, i64>,
+    chunk_messages: usize,
     /// The date of the previous message, for messages without one.
     previous_at: Option<i64>,
 }
@@ -140,13 +156,7 @@ pub async fn import(
                 ..Summary::default()
             },
             parser: parser(),
-            threads: Vec::new(),
-            messages: HashMap::new(),
-            earlier: HashSet::new(),
-            people: HashMap::new(),
-            aliased: HashSet::new(),
-            subjects: HashMap::new(),
-            first_seen: HashMap::new(),
+            chunk_messages: opts.chunk_messages.unwrap_or(CHUNK_MESSAGES).max(1),
             previous_at: None,
         };
         run.all(slug.as_str(), files).await.map(|()| run.summary)
@@ -369,11 +379,13 @@ struct Mail {
 impl Run<'_> {
     async fn all(&mut self, slug: &str, files: &[PathBuf]) -> Result<(), ImportError> {
         self.community(slug).await?;
-        self.load_earlier_runs().await?;
         for file in files {
             self.file(file).await?;
         }
-        self.memberships().await
+        // Everyone who wrote becomes a member at their first message,
+        // unless they already are one.
+        self.summary.members_added += self.session.join_contributors(self.community).await?;
+        Ok(())
     }
 
     async fn community(&mut self, slug: &str) -> Result<(), ImportError> {
@@ -404,44 +416,6 @@ impl Run<'_> {
         Ok(())
     }
 
-    async fn load_earlier_runs(&mut self) -> Result<(), ImportError> {
-        for (email, person) in self.session.known_ids("person").await? {
-            self.aliased.insert(email.clone());
-            self.people.insert(email, person);
-        }
-        let mut index = HashMap::new();
-        for t in self.session.imported_threads("thread").await? {
-            let ix = self.threads.len() as u32;
-            index.insert(t.thread_id, ix);
-            self.threads.push(ThreadInfo {
-                id: t.thread_id,
-                author: t.author_id,
-                title: t.title.into_boxed_str(),
-            });
-            self.messages.insert(
-                t.source_id.clone().into(),
-                Placed {
-                    thread: ix,
-                    reply: 0,
-                },
-            );
-            self.earlier.insert(t.source_id.into());
-        }
-        for r in self.session.imported_replies("reply").await? {
-            if let Some(&ix) = index.get(&r.thread_id) {
-                self.messages.insert(
-                    r.source_id.clone().into(),
-                    Placed {
-                        thread: ix,
-                        reply: r.reply_id,
-                    },
-                );
-            }
-            self.earlier.insert(r.source_id.into());
-        }
-        Ok(())
-    }
-
     async fn file(&mut self, path: &Path) -> Result<(), ImportError> {
         let mut reader = MboxReader::open(path)?;
         let name = path
@@ -450,18 +424,110 @@ impl Run<'_> {
             .unwrap_or("mbox")
             .to_owned();
         self.progress.start(&name, reader.size());
-        self.subjects.clear();
+        // A reply without ancestors finds its thread by subject in its own
+        // file only.
+        self.session.forget_keyed_threads().await?;
         let mut count = 0u64;
-        while let Some(raw) = reader.next_message()? {
-            count += 1;
-            self.message(&reader, &raw).await?;
-            self.progress.advance(reader.position(), count);
+        let mut more = true;
+        while more {
+            let mut chunk = Vec::new();
+            let mut bytes = 0;
+            while chunk.len() < self.chunk_messages && bytes < CHUNK_TEXT_BYTES {
+                let Some(raw) = reader.next_message()? else {
+                    more = false;
+                    break;
+                };
+                count += 1;
+                if let Some(mail) = self.read(&reader, &raw)? {
+                    bytes += mail.text.len();
+                    chunk.push(mail);
+                }
+                self.progress.advance(reader.position(), count);
+            }
+            self.chunk(chunk).await?;
         }
         if count == 0 {
             self.summary.note("empty files (no message)");
         }
         self.progress.finish(count);
         Ok(())
+    }
+
+    /// Checks and decodes a message; `None` when it is skipped.
+    fn read(&mut self, reader: &MboxReader, raw: &RawMessage) -> Result<Option<Mail>, ImportError> {
+        self.check(reader, raw)?;
+        if raw.bytes.iter().all(u8::is_ascii_whitespace) {
+            self.summary
+                .skip("empty messages (a From_ line and nothing else)");
+            return Ok(None);
+        }
+        self.decode(reader, raw)
+    }
+
+    /// Looks up what the chunk's messages refer to, imports them in order,
+    /// and files the subjects they changed.
+    async fn chunk(&mut self, chunk: Vec<Mail>) -> Result<(), ImportError> {
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        let mut known = Known::default();
+        let ids = distinct(
+            chunk
+                .iter()
+                .flat_map(|m| std::iter::once(&m.id).chain(&m.parents))
+                .cloned(),
+        );
+        for p in self.session.imported_posts("thread", "reply", &ids).await? {
+            let post = Post {
+                thread: p.thread_id,
+                author: p.thread_author,
+                title: p.title.as_str().into(),
+                reply: p.reply_id.unwrap_or(0),
+                earlier: !self.session.wrote(&p),
+            };
+            known.posts.insert(p.source_id, post);
+        }
+        let addresses = distinct(chunk.iter().map(|m| self.address(m)));
+        known.people = self
+            .session
+            .known_among("person", &addresses)
+            .await?
+            .into_iter()
+            .collect();
+        let subjects = distinct(
+            chunk
+                .iter()
+                .filter(|m| m.has_parent_refs)
+                .map(|m| normalized_subject(&m.subject))
+                .filter(|k| !k.is_empty()),
+        );
+        for k in self.session.keyed_threads_among(&subjects).await? {
+            let post = Post {
+                thread: k.thread_id,
+                author: k.author_id,
+                title: k.title.into(),
+                reply: 0,
+                earlier: false,
+            };
+            known.subjects.insert(k.key, (post, k.last_at, false));
+        }
+        for mail in chunk {
+            self.message(mail, &mut known).await?;
+        }
+        let filed: Vec<KeyedThread> = known
+            .subjects
+            .into_iter()
+            .filter(|(_, (_, _, changed))| *changed)
+            .map(|(key, (post, at, _))| KeyedThread {
+                key,
+                thread_id: post.thread,
+                author_id: post.author,
+                title: post.title.to_string(),
+                last_at: at,
+            })
+            .collect();
+        self.session.key_threads(&filed).await?;
+        Ok(self.session.flush().await?)
     }
 
     /// Checks what makes a message malformed rather than odd.
@@ -499,45 +565,33 @@ impl Run<'_> {
         Ok(())
     }
 
-    async fn message(&mut self, reader: &MboxReader, raw: &RawMessage) -> Result<(), ImportError> {
-        self.check(reader, raw)?;
-        if raw.bytes.iter().all(u8::is_ascii_whitespace) {
-            self.summary
-                .skip("empty messages (a From_ line and nothing else)");
+    async fn message(&mut self, mail: Mail, known: &mut Known) -> Result<(), ImportError> {
+        if let Some(seen) = known.posts.get(mail.id.as_str()) {
+            self.summary.skip(if seen.earlier {
+                "messages already imported by an earlier run"
+            } else {
+                "duplicate messages (a Message-ID already read in this run)"
+            });
             return Ok(());
         }
-        let Some(mail) = self.decode(reader, raw)? else {
-            return Ok(());
-        };
-        if self.earlier.contains(mail.id.as_str()) {
-            self.summary
-                .skip("messages already imported by an earlier run");
-            return Ok(());
-        }
-        if self.messages.contains_key(mail.id.as_str()) {
-            self.summary
-                .skip("duplicate messages (a Message-ID already read in this run)");
-            return Ok(());
-        }
-        let author = self.person(&mail).await?;
-        self.first_seen
-            .entry(author)
-            .and_modify(|t| *t = (*t).min(mail.at))
-            .or_insert(mail.at);
+        let author = self.person(&mail, &mut known.people).await?;
         let key = normalized_subject(&mail.subject);
         let parent = mail
             .parents
             .iter()
             .rev()
-            .find_map(|p| self.messages.get(p.as_str()).copied());
+            .find_map(|p| known.posts.get(p.as_str()).cloned());
         let parent = match parent {
             Some(p) => Some(p),
             None if mail.has_parent_refs => {
-                let by_subject = self
+                let by_subject = known
                     .subjects
                     .get(&key)
-                    .filter(|(_, last)| (mail.at - last).abs() <= SUBJECT_WINDOW)
-                    .map(|&(thread, _)| Placed { thread, reply: 0 });
+                    .filter(|(_, last, _)| (mail.at - last).abs() <= SUBJECT_WINDOW)
+                    .map(|(post, _, _)| Post {
+                        reply: 0,
+                        ..post.clone()
+                    });
                 self.summary.note(if by_subject.is_some() {
                     "replies whose parent is not in the archive, placed in the thread of the same subject"
                 } else {
@@ -548,13 +602,13 @@ impl Run<'_> {
             None => None,
         };
         let placed = match parent {
-            Some(p) => self.reply(&mail, author, p).await?,
+            Some(p) => self.reply(&mail, author, &p).await?,
             None => self.thread(&mail, author).await?,
         };
         if !key.is_empty() {
-            self.subjects.insert(key, (placed.thread, mail.at));
+            known.subjects.insert(key, (placed.clone(), mail.at, true));
         }
-        self.messages.insert(mail.id.into(), placed);
+        known.posts.insert(mail.id, placed);
         Ok(())
     }
 
@@ -719,20 +773,32 @@ impl Run<'_> {
         }))
     }
 
-    async fn person(&mut self, mail: &Mail) -> Result<i64, ImportError> {
-        let email = match &mail.email {
+    /// The sender's normalized address, or the stand-in address of the
+    /// list's unknown sender.
+    fn address(&self, mail: &Mail) -> String {
+        match &mail.email {
             Some(e) => e.clone(),
-            None => {
-                self.summary.note(
-                    "messages without a sender address, attributed to an unknown-sender person",
-                );
-                format!(
-                    "unknown-sender@{}.mbox.invalid",
-                    self.summary.community_slug
-                )
-            }
-        };
-        if let Some(&p) = self.people.get(&email) {
+            None => format!(
+                "unknown-sender@{}.mbox.invalid",
+                self.summary.community_slug
+            ),
+        }
+    }
+
+    /// The sender as a person: known by this list's address (in `people`,
+    /// looked up for the chunk), else the person with that address, else a
+    /// new person; either way the address is recorded as their alias.
+    async fn person(
+        &mut self,
+        mail: &Mail,
+        people: &mut HashMap<String, i64>,
+    ) -> Result<i64, ImportError> {
+        if mail.email.is_none() {
+            self.summary
+                .note("messages without a sender address, attributed to an unknown-sender person");
+        }
+        let email = self.address(mail);
+        if let Some(&p) = people.get(&email) {
             return Ok(p);
         }
         let name = match mail.name.trim() {
@@ -756,17 +822,15 @@ impl Run<'_> {
                     .await?
             }
         };
-        if self.aliased.insert(email.clone()) {
-            self.session
-                .add_alias(person, None, Some(&email), &name, mail.at)
-                .await?;
-            self.session.record_id("person", &email, person).await?;
-        }
-        self.people.insert(email, person);
+        self.session
+            .add_alias(person, None, Some(&email), &name, mail.at)
+            .await?;
+        self.session.record_id("person", &email, person).await?;
+        people.insert(email, person);
         Ok(person)
     }
 
-    async fn thread(&mut self, mail: &Mail, author: i64) -> Result<Placed, ImportError> {
+    async fn thread(&mut self, mail: &Mail, author: i64) -> Result<Post, ImportError> {
         let title = match mail.subject.trim() {
             "" => {
                 self.summary.note("messages without a subject");
@@ -796,16 +860,13 @@ impl Run<'_> {
             )
             .await?;
         self.session.record_id("thread", &mail.id, id).await?;
-        let ix = self.threads.len() as u32;
-        self.threads.push(ThreadInfo {
-            id,
-            author,
-            title: title.into_boxed_str(),
-        });
         self.summary.threads += 1;
-        Ok(Placed {
-            thread: ix,
+        Ok(Post {
+            thread: id,
+            author,
+            title: title.into(),
             reply: 0,
+            earlier: false,
         })
     }
 
@@ -813,18 +874,15 @@ impl Run<'_> {
         &mut self,
         mail: &Mail,
         author: i64,
-        parent: Placed,
-    ) -> Result<Placed, ImportError> {
-        let Some(t) = self.threads.get(parent.thread as usize) else {
-            return self.thread(mail, author).await;
-        };
+        parent: &Post,
+    ) -> Result<Post, ImportError> {
         let event = activity(mail.at, ActivityKind::ReplyCreated, author, self.community)
-            .other(PersonId(t.author));
+            .other(PersonId(parent.author));
         let id = self
             .session
             .add_reply(
                 &NewReply {
-                    thread_id: t.id,
+                    thread_id: parent.thread,
                     community_id: self.community,
                     body: mail.text.clone(),
                     plain: mail.text.clone(),
@@ -832,27 +890,26 @@ impl Run<'_> {
                     author_id: author,
                     at: mail.at,
                 },
-                &t.title,
+                &parent.title,
                 &event,
             )
             .await?;
         self.session.record_id("reply", &mail.id, id).await?;
         self.summary.replies += 1;
-        Ok(Placed {
-            thread: parent.thread,
+        Ok(Post {
             reply: id,
+            earlier: false,
+            ..parent.clone()
         })
     }
+}
 
-    async fn memberships(&mut self) -> Result<(), ImportError> {
-        join_at_first_contribution(
-            self.session,
-            self.community,
-            &self.first_seen,
-            &mut self.summary,
-        )
-        .await
-    }
+/// `items` sorted, each once.
+fn distinct(items: impl Iterator<Item = String>) -> Vec<String> {
+    let mut v: Vec<String> = items.collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 #[cfg(test)]

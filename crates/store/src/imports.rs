@@ -127,6 +127,18 @@ pub struct ImportedPost {
     pub title: String,
 }
 
+/// A thread an importer found by a key of its own (a mailing list's
+/// normalized subject), with the time of the latest message filed under
+/// that key; see [`ImportSession::key_threads`].
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct KeyedThread {
+    pub key: String,
+    pub thread_id: i64,
+    pub author_id: i64,
+    pub title: String,
+    pub last_at: i64,
+}
+
 /// Source ids looked up in one statement: large enough that a lookup
 /// costs little beside the rows it finds, under both databases' limits on
 /// parameters.
@@ -176,6 +188,8 @@ pub struct ImportSession {
     staged_accept_times: BulkWriter,
     /// Whether the staging tables exist in this transaction.
     staging: bool,
+    /// Whether the keyed threads' table exists in this transaction.
+    keyed: bool,
     /// Rows written by statements of the session's own (not queued).
     written_in_sql: ImportWritten,
     /// Rows and text bytes queued since the last flush.
@@ -208,6 +222,8 @@ const STAGED_ACCEPT_TIMES: &str = "import_staged_accept_times";
 /// Temporary tables of the statements that resolve the staged solutions
 /// and the newcomers' memberships.
 const SOLVED: &str = "import_solved";
+/// Temporary table of [`ImportSession::key_threads`].
+const KEYED_THREADS: &str = "import_keyed_threads";
 const JOINED: &str = "import_joined";
 
 /// `CREATE TEMPORARY TABLE`, gone with the transaction on PostgreSQL (and
@@ -391,6 +407,7 @@ impl Store {
             staged_accepts: BulkWriter::new(STAGED_ACCEPTS, &["seq", "question", "answer"]),
             staged_accept_times: BulkWriter::new(STAGED_ACCEPT_TIMES, &["answer", "at"]),
             staging: false,
+            keyed: false,
             written_in_sql: ImportWritten::default(),
             queued_rows: 0,
             queued_bytes: 0,
@@ -698,6 +715,87 @@ impl ImportSession {
         }))
     }
 
+    /// Whether this session wrote `post` (rather than an earlier run).
+    pub fn wrote(&self, post: &ImportedPost) -> bool {
+        match post.reply_id {
+            Some(reply) => self.reply_ids.first.is_some_and(|first| reply >= first),
+            None => self
+                .thread_ids
+                .first
+                .is_some_and(|first| post.thread_id >= first),
+        }
+    }
+
+    /// Files `threads` under their keys, replacing what a key held: an
+    /// importer's memory of which thread a key leads to, kept in the
+    /// database so that it does not grow with the input. Keys must be
+    /// distinct. Gone with the session.
+    pub async fn key_threads(&mut self, threads: &[KeyedThread]) -> Result<()> {
+        if threads.is_empty() {
+            return Ok(());
+        }
+        let create = (!self.keyed).then(|| {
+            temp_table(
+                self.postgres,
+                KEYED_THREADS,
+                "key TEXT PRIMARY KEY, thread_id BIGINT NOT NULL, author_id BIGINT NOT NULL, \
+                 title TEXT NOT NULL, last_at BIGINT NOT NULL",
+            )
+        });
+        on_tx!(self.tx().await?, |c| {
+            if let Some(create) = create {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+                    .execute(&mut *c)
+                    .await?;
+            }
+            // Five parameters a row, within both databases' limits.
+            for chunk in threads.chunks(LOOKUP_CHUNK / 5) {
+                let mut qb = sqlx::QueryBuilder::new(format!(
+                    "INSERT INTO {KEYED_THREADS} (key, thread_id, author_id, title, last_at) "
+                ));
+                qb.push_values(chunk, |mut row, t| {
+                    row.push_bind(&t.key)
+                        .push_bind(t.thread_id)
+                        .push_bind(t.author_id)
+                        .push_bind(&t.title)
+                        .push_bind(t.last_at);
+                });
+                qb.push(
+                    " ON CONFLICT (key) DO UPDATE SET thread_id = excluded.thread_id, \
+                     author_id = excluded.author_id, title = excluded.title, last_at = excluded.last_at",
+                );
+                qb.build().persistent(false).execute(&mut *c).await?;
+            }
+        });
+        self.keyed = true;
+        Ok(())
+    }
+
+    /// The threads filed under any of `keys` by [`Self::key_threads`].
+    pub async fn keyed_threads_among(&mut self, keys: &[String]) -> Result<Vec<KeyedThread>> {
+        if !self.keyed {
+            return Ok(Vec::new());
+        }
+        Ok(lookup_among!(self, keys, KeyedThread, |qb| {
+            qb.push(format!(
+                "SELECT key, thread_id, author_id, title, last_at FROM {KEYED_THREADS} WHERE key"
+            ));
+        }))
+    }
+
+    /// Forgets every key filed by [`Self::key_threads`].
+    pub async fn forget_keyed_threads(&mut self) -> Result<()> {
+        if !self.keyed {
+            return Ok(());
+        }
+        on_tx!(self.tx().await?, |c| {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DELETE FROM {KEYED_THREADS}")))
+                .execute(&mut *c)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// Which of `accounts` of this source (any site) are tied to people:
     /// (account, person).
     pub async fn alias_accounts_among(
@@ -872,18 +970,28 @@ impl ImportSession {
         }))
     }
 
+    /// Drops the session's temporary tables (on SQLite they would outlive
+    /// the transaction, on the pooled connection).
     async fn drop_staging(&mut self) -> Result<()> {
-        if !self.staging {
+        let mut tables = Vec::new();
+        if std::mem::take(&mut self.staging) {
+            tables.extend([STAGED_ACCEPTS, STAGED_ACCEPT_TIMES]);
+        }
+        if std::mem::take(&mut self.keyed) {
+            tables.push(KEYED_THREADS);
+        }
+        if tables.is_empty() {
             return Ok(());
         }
+        let drop = tables
+            .iter()
+            .map(|t| format!("DROP TABLE {t};"))
+            .collect::<String>();
         on_tx!(self.tx().await?, |c| {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "DROP TABLE {STAGED_ACCEPTS}; DROP TABLE {STAGED_ACCEPT_TIMES}"
-            )))
-            .execute(&mut *c)
-            .await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
+                .execute(&mut *c)
+                .await?;
         });
-        self.staging = false;
         Ok(())
     }
 
@@ -900,7 +1008,8 @@ impl ImportSession {
         let resolve = format!(
             "INSERT INTO {JOINED} SELECT c.author_id, MIN(c.created_at) \
              FROM (SELECT author_id, created_at FROM threads WHERE id >= $2 AND community_id = $1 \
-             UNION ALL SELECT author_id, created_at FROM replies WHERE id >= $3) c \
+             UNION ALL SELECT r.author_id, r.created_at FROM replies r \
+             JOIN threads t ON t.id = r.thread_id AND t.community_id = $1 WHERE r.id >= $3) c \
              WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.community_id = $1 AND m.person_id = c.author_id) \
              GROUP BY c.author_id"
         );

@@ -215,3 +215,82 @@ impl TestApp {
         self.api(Method::POST, path, Some(who), Some(body)).await
     }
 }
+
+/// A fresh folder under the system's temporary folder for one test's files,
+/// removed with everything in it when dropped, so that test runs do not
+/// fill the disk of the machine they run on.
+pub struct Scratch {
+    dir: std::path::PathBuf,
+}
+
+impl Scratch {
+    /// Creates `guildhall-<label>-<random>` in the temporary folder.
+    pub fn new(label: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!(
+            "guildhall-{label}-{}-{:016x}",
+            std::process::id(),
+            rand::random::<u64>()
+        ));
+        std::fs::create_dir_all(&dir).expect("a scratch folder");
+        Scratch { dir }
+    }
+
+    /// A copy of the folder `from` (its files, not sub-folders) as `name`
+    /// inside this scratch folder.
+    pub fn copy_folder(&self, from: &std::path::Path, name: &str) -> std::path::PathBuf {
+        let to = self.dir.join(name);
+        std::fs::create_dir_all(&to).expect("the copy's folder");
+        for entry in std::fs::read_dir(from).expect("the folder to copy") {
+            let entry = entry.expect("an entry");
+            std::fs::copy(entry.path(), to.join(entry.file_name())).expect("a copied file");
+        }
+        to
+    }
+
+    /// Keeps this folder as long as the path `relative` inside it is used.
+    pub fn keep(self, relative: impl AsRef<std::path::Path>) -> InScratch {
+        InScratch {
+            path: self.dir.join(relative),
+            _folder: self,
+        }
+    }
+}
+
+/// A path inside a [`Scratch`] folder; the folder goes when it is dropped.
+pub struct InScratch {
+    path: std::path::PathBuf,
+    _folder: Scratch,
+}
+
+impl std::ops::Deref for InScratch {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.dir
+    }
+}
+
+impl AsRef<std::path::Path> for Scratch {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.dir
+    }
+}
+
+impl AsRef<std::path::Path> for InScratch {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        // A folder left behind only costs disk space.
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -6,9 +6,10 @@ use crate::dump::fixture;
 use guildhall_import::discourse::{Options, import};
 use guildhall_import::{ImportError, Summary, progress::Silent};
 use guildhall_store::{SearchQuery, Store, Thread, ThreadFilter};
+use guildhall_testkit::{InScratch, Scratch};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const FORUM: &str = "discourse";
 
@@ -225,24 +226,11 @@ async fn snapshot(store: &Store) -> Snapshot {
 }
 
 /// A copy of the fixture in a fresh folder named `name` (the folder's
-/// name names the forum).
-fn copy_as(name: &str) -> PathBuf {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(0);
-    let dir = std::env::temp_dir()
-        .join(format!(
-            "gh-discourse-{}-{:x}",
-            std::process::id(),
-            h.finish()
-        ))
-        .join(name);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    for entry in std::fs::read_dir(fixture(FORUM)).expect("fixture") {
-        let entry = entry.expect("entry");
-        std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy");
-    }
-    dir
+/// name names the forum), removed when dropped.
+fn copy_as(name: &str) -> InScratch {
+    let scratch = Scratch::new("discourse");
+    scratch.copy_folder(&fixture(FORUM), name);
+    scratch.keep(name)
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! An independent reading of a dump: SE dumps put one `<row …/>` per line,
 //! so a line scan with a tiny attribute lookup is enough to count.
 
+use guildhall_testkit::{InScratch, Scratch};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -12,43 +13,10 @@ pub fn fixture(name: &str) -> PathBuf {
 
 /// A copy of a fixture in a fresh folder with the same name (the folder's
 /// name names the site), to be damaged by a test; removed when dropped.
-pub fn copy_of(name: &str) -> Copied {
-    let root =
-        std::env::temp_dir().join(format!("gh-import-{}-{:x}", std::process::id(), rand_u64()));
-    let dir = root.join(name);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    for entry in std::fs::read_dir(fixture(name)).expect("fixture") {
-        let entry = entry.expect("entry");
-        std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy");
-    }
-    Copied { root, dir }
-}
-
-/// A fixture's copy (see [`copy_of`]): the folder, as a path.
-pub struct Copied {
-    root: PathBuf,
-    dir: PathBuf,
-}
-
-impl std::ops::Deref for Copied {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.dir
-    }
-}
-
-impl Drop for Copied {
-    fn drop(&mut self) {
-        // A copy left behind only costs disk space.
-        let _ = std::fs::remove_dir_all(&self.root);
-    }
-}
-
-fn rand_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(0);
-    h.finish()
+pub fn copy_of(name: &str) -> InScratch {
+    let scratch = Scratch::new("import");
+    scratch.copy_folder(&fixture(name), name);
+    scratch.keep(name)
 }
 
 pub fn attr(line: &str, name: &str) -> Option<String> {

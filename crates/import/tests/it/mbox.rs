@@ -25,11 +25,59 @@ fn opts(dry_run: bool) -> Options {
     Options {
         community: "maven-dev".into(),
         dry_run,
+        ..Options::default()
     }
 }
 
 async fn run(store: &Store, files: &[PathBuf], dry_run: bool) -> Result<Summary, ImportError> {
     import(store, files, &opts(dry_run), &mut Silent).await
+}
+
+/// An import whose messages are looked up and written `chunk` at a time.
+async fn run_in_chunks(
+    store: &Store,
+    files: &[PathBuf],
+    chunk: usize,
+) -> Result<Summary, ImportError> {
+    let opts = Options {
+        chunk_messages: Some(chunk),
+        ..opts(false)
+    };
+    import(store, files, &opts, &mut Silent).await
+}
+
+/// Every thread of maven-dev with its replies: who wrote what, when, and
+/// which reply each answers (by position in its thread).
+async fn conversations(store: &Store) -> Vec<String> {
+    let c = store
+        .community_by_slug("maven-dev")
+        .await
+        .expect("community");
+    let page = store
+        .threads(c.id, &ThreadFilter::default(), 10_000, 0)
+        .await
+        .expect("threads");
+    let mut out = Vec::new();
+    for t in &page.items {
+        let replies = store.replies(t.id).await.expect("replies");
+        let position = |id: i64| replies.iter().position(|r| r.id == id);
+        let mut line = format!(
+            "{} by {} at {} ({} replies):",
+            t.title, t.author_id, t.created_at, t.reply_count
+        );
+        for r in &replies {
+            line.push_str(&format!(
+                " [{} at {} to {:?}: {} bytes]",
+                r.author_id,
+                r.created_at,
+                r.reply_to.map(position),
+                r.body.len()
+            ));
+        }
+        out.push(line);
+    }
+    out.sort();
+    out
 }
 
 /// What the files hold, by a plain scan: messages start at a `From ` line
@@ -237,6 +285,70 @@ async fn the_same_month_archived_three_ways_is_imported_once() {
     );
 }
 
+/// Messages are looked up and written a chunk at a time: whatever the
+/// chunks' size, the three mirrors give the same conversations, people,
+/// members and skipped duplicates, with every reference across chunks
+/// found.
+#[tokio::test]
+async fn chunks_of_any_size_import_the_same_conversations() {
+    let all: Vec<PathBuf> = MAVEN.iter().map(|f| file(f)).collect();
+    let whole = guildhall_testkit::fresh_store().await;
+    let at_once = run(&whole, &all, false).await.expect("one chunk a file");
+    let want = conversations(&whole).await;
+    assert!(at_once.replies > 100, "{at_once}");
+    let duplicates = at_once
+        .skipped
+        .get("duplicate messages (a Message-ID already read in this run)")
+        .copied()
+        .unwrap_or_default();
+    assert!(duplicates > 100, "{at_once}");
+    for chunk in [1, 7, 64] {
+        let store = guildhall_testkit::fresh_store().await;
+        let s = run_in_chunks(&store, &all, chunk).await.expect("chunks");
+        assert_eq!(
+            (
+                s.threads,
+                s.replies,
+                s.people_created,
+                s.members_added,
+                &s.skipped,
+                &s.notes,
+                &s.written
+            ),
+            (
+                at_once.threads,
+                at_once.replies,
+                at_once.people_created,
+                at_once.members_added,
+                &at_once.skipped,
+                &at_once.notes,
+                &at_once.written
+            ),
+            "chunks of {chunk}"
+        );
+        assert_eq!(conversations(&store).await, want, "chunks of {chunk}");
+        let c = store
+            .community_by_slug("maven-dev")
+            .await
+            .expect("community");
+        assert_eq!(
+            store.members(c.id).await.expect("members").len() as u64,
+            s.people_created
+        );
+        // A second run, in other chunks, finds everything imported.
+        let again = run_in_chunks(&store, &all, chunk + 2).await.expect("again");
+        assert_eq!((again.threads, again.replies), (0, 0), "{again}");
+        assert_eq!(
+            again
+                .skipped
+                .get("messages already imported by an earlier run")
+                .copied(),
+            Some(at_once.threads + at_once.replies + duplicates),
+            "every message of the files, the mirrors' copies too: {again}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_second_import_changes_nothing_and_a_dry_run_writes_nothing() {
     let store = guildhall_testkit::fresh_store().await;
@@ -389,10 +501,8 @@ async fn fails_cleanly(damaged: &Path) -> (String, u64, String) {
     out.expect("an error")
 }
 
-fn damaged(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gh-mbox-{}-{}", std::process::id(), bytes.len()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let path = dir.join(name);
+fn damaged(name: &str, bytes: &[u8]) -> guildhall_testkit::InScratch {
+    let path = guildhall_testkit::Scratch::new("mbox").keep(name);
     std::fs::write(&path, bytes).expect("write");
     path
 }
@@ -521,8 +631,17 @@ References: <lost@x.org> <b@x.org>
 To Bob.
 ";
     let path = damaged("orphans.mbox", mbox.as_bytes());
+    // One message a chunk: the subject's thread is found in the database.
+    for chunk in [1, 100] {
+        placed_by_subject(&path, chunk).await;
+    }
+}
+
+async fn placed_by_subject(path: &Path, chunk: usize) {
     let store = guildhall_testkit::fresh_store().await;
-    let s = run(&store, &[path], false).await.expect("import");
+    let s = run_in_chunks(&store, &[path.to_path_buf()], chunk)
+        .await
+        .expect("import");
     assert_eq!((s.threads, s.replies, s.people_created), (2, 2, 3), "{s}");
     let c = store
         .community_by_slug("maven-dev")
@@ -604,7 +723,7 @@ async fn imports_after_a_merge_land_on_the_kept_person() {
     // so people are found by email.
     let elsewhere = Options {
         community: "maven-elsewhere".into(),
-        dry_run: false,
+        ..Options::default()
     };
     let later = import(&store, &first, &elsewhere, &mut Silent)
         .await

@@ -6,6 +6,7 @@
 use guildhall_import::slack::{CONVERSATION_GAP, CONVERSATION_SPAN, Options, import};
 use guildhall_import::{ImportError, Summary, progress::Silent};
 use guildhall_store::{NewCommunity, Store, ThreadFilter};
+use guildhall_testkit::{InScratch, Scratch};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -506,10 +507,10 @@ async fn people_are_matched_by_email_and_merged_channels_share_a_community() {
 
 /// Writes the fixture as Slack hands it out: a .zip named after the
 /// workspace, here with the export inside a folder of its own.
-fn zipped(dir: &Path) -> PathBuf {
+fn zipped(dir: &Path) -> InScratch {
     use std::io::Write;
-    let root = temp_dir();
-    let path = root.join("houstondatavis Slack export Jul 31 2016.zip");
+    let root = Scratch::new("slack");
+    let path = root.keep("houstondatavis Slack export Jul 31 2016.zip");
     let file = std::fs::File::create(&path).expect("create");
     let mut zip = zip::ZipWriter::new(file);
     let options = zip::write::SimpleFileOptions::default()
@@ -547,16 +548,6 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn temp_dir() -> PathBuf {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(0);
-    let dir =
-        std::env::temp_dir().join(format!("gh-slack-{}-{:x}", std::process::id(), h.finish()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
 #[tokio::test]
 async fn a_zip_imports_as_the_folder_does_and_is_the_same_workspace() {
     let dir = fixture();
@@ -592,8 +583,8 @@ async fn a_zip_imports_as_the_folder_does_and_is_the_same_workspace() {
 // ---- Damaged exports: refused with the file and place, nothing kept.
 
 /// A copy of the fixture to damage.
-fn copy_of_fixture() -> PathBuf {
-    let root = temp_dir().join(FIXTURE);
+fn copy_of_fixture() -> InScratch {
+    let root = Scratch::new("slack").keep(FIXTURE);
     let src = fixture();
     for f in walk(&src) {
         let to = root.join(f.strip_prefix(&src).expect("inside"));
@@ -740,12 +731,12 @@ async fn garbage_and_bad_values_are_refused() {
     );
 
     // Not an export at all: a file of garbage, a folder without channels.json.
-    let root = temp_dir();
+    let root = Scratch::new("slack");
     let bogus = root.join("export.zip");
     std::fs::write(&bogus, &garbage).expect("write");
     let store = guildhall_testkit::fresh_store().await;
     let before = counts(&store).await;
-    for path in [bogus, root.clone()] {
+    for path in [bogus, root.to_path_buf()] {
         let err = run(&store, &path, &Options::default())
             .await
             .expect_err("refused");
@@ -784,8 +775,8 @@ async fn a_later_export_continues_where_the_earlier_one_stopped() {
 
 /// A small export in today's format, with Slack threads (the 2016 export
 /// has none): written here, since no public one was at hand.
-fn threaded_export() -> PathBuf {
-    let dir = temp_dir().join("acme");
+fn threaded_export() -> InScratch {
+    let dir = Scratch::new("slack").keep("acme");
     std::fs::create_dir_all(dir.join("help")).expect("mkdir");
     let write = |rel: &str, v: Value| {
         std::fs::write(dir.join(rel), serde_json::to_vec_pretty(&v).expect("json")).expect("write")

@@ -421,13 +421,7 @@ async fn a_batch_refused_by_the_database_while_reading_on_leaves_nothing() {
     let store = guildhall_testkit::fresh_store().await;
     // Enough users for several batches (three rows each: person, account,
     // source id); the first one's made-up address is already taken.
-    let root = std::env::temp_dir().join(format!(
-        "gh-import-batches-{}-{:x}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    ));
+    let root = guildhall_testkit::Scratch::new("import-batches");
     let dir = root.join("batches.stackexchange.com");
     std::fs::create_dir_all(&dir).expect("dir");
     let mut users = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<users>\n");
@@ -467,7 +461,6 @@ async fn a_batch_refused_by_the_database_while_reading_on_leaves_nothing() {
             .await
             .is_err()
     );
-    let _ = std::fs::remove_dir_all(root);
 }
 
 /// Remembers the steps an import reports after its files.

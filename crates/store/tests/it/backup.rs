@@ -2,27 +2,13 @@
 //! only: PostgreSQL is backed up with its own tools.
 
 use guildhall_store::{OpenMode, Store, backup};
-use std::path::PathBuf;
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("guildhall-backup-test-{}-{name}", rand_suffix()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-fn rand_suffix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64)
-        ^ u64::from(std::process::id())
-}
 
 #[tokio::test]
 async fn a_backup_taken_during_writes_is_whole_and_restores() {
     if std::env::var("GUILDHALL_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
         return; // a SQLite feature; the PostgreSQL run has nothing to add
     }
-    let dir = scratch("online");
+    let dir = guildhall_testkit::Scratch::new("backup-online");
     let live = dir.join("live.db");
     let store = Store::open(live.to_str().expect("utf-8"), OpenMode::Create)
         .await
@@ -98,12 +84,11 @@ async fn a_backup_taken_during_writes_is_whole_and_restores() {
         "the set-aside database kept every write, its log included"
     );
     old.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
 async fn a_bad_backup_is_refused_and_changes_nothing() {
-    let dir = scratch("bad");
+    let dir = guildhall_testkit::Scratch::new("backup-bad");
     let live = dir.join("live.db");
     std::fs::write(&live, b"the live database stands in here").expect("write");
     let garbage = dir.join("garbage.db");
@@ -132,5 +117,4 @@ async fn a_bad_backup_is_refused_and_changes_nothing() {
         .filter(|n| n.contains("restoring") || n.contains("before-restore"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
-    let _ = std::fs::remove_dir_all(&dir);
 }

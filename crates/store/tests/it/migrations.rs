@@ -34,8 +34,7 @@ async fn migrating_twice_changes_nothing() {
 
 #[tokio::test]
 async fn a_missing_file_is_never_silently_created() {
-    let dir = std::env::temp_dir().join(format!("gh-open-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let dir = guildhall_testkit::Scratch::new("open");
     let path = dir.join("typo.db");
     let p = path.to_string_lossy().into_owned();
     let err = Store::open(&p, OpenMode::MustExist)
@@ -61,5 +60,4 @@ async fn a_missing_file_is_never_silently_created() {
             .await
             .is_err()
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

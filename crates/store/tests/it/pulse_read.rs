@@ -11,11 +11,8 @@ const DAY: i64 = 86_400;
 
 #[tokio::test]
 async fn the_direct_reader_returns_what_the_pulse_needs() {
-    let file = std::env::temp_dir().join(format!(
-        "guildhall-pulse-read-{}-{}.db",
-        std::process::id(),
-        Timestamp::now().0
-    ));
+    let scratch = guildhall_testkit::Scratch::new("pulse-read");
+    let file = scratch.join("pulse.db");
     let store = Store::open(file.to_str().expect("utf-8 path"), OpenMode::Create)
         .await
         .expect("open a file database");
@@ -108,7 +105,4 @@ async fn the_direct_reader_returns_what_the_pulse_needs() {
     assert_eq!(pooled, expected);
 
     store.close().await;
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
-    }
 }
