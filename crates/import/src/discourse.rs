@@ -66,7 +66,7 @@
 //! remains.
 
 use crate::progress::Progress;
-use crate::shared::{activity, join_at_first_contribution, truncate_chars};
+use crate::shared::{activity, truncate_chars};
 use crate::{ImportError, Summary, SummaryCommunity, html};
 use guildhall_domain::text::Slug;
 use guildhall_domain::{ActivityKind, PersonId, ThreadKind, Timestamp, markdown};
@@ -107,7 +107,17 @@ pub struct Options {
     pub community: Option<String>,
     /// Do everything, then roll it back.
     pub dry_run: bool,
+    /// Topic documents a chunk (default [`CHUNK_TOPICS`]); tests use small
+    /// ones.
+    pub chunk_topics: Option<usize>,
 }
+
+/// Topic documents read before a chunk's lookups and writes: what the
+/// chunk's topics refer to (their threads and posts if imported before,
+/// their users) is looked up once for the chunk, so nothing the importer
+/// keeps grows with the forum.
+const CHUNK_TOPICS: usize = 500;
+const CHUNK_BYTES: u64 = 8 << 20;
 
 // ---- The documents, as far as the import reads them. Unknown fields are
 // ignored: every Discourse version adds some.
@@ -420,18 +430,17 @@ struct Run<'a> {
     community_of: HashMap<Option<i64>, usize>,
     /// Category → community made by an earlier run.
     earlier_communities: HashMap<Option<i64>, i64>,
-    /// User id → person.
+    chunk_topics: usize,
+    /// The chunk's users → people (known before it, or made by it).
     users: HashMap<i64, i64>,
-    /// Alias accounts of this source already tied to people.
+    /// The chunk's alias accounts of this source already tied to people.
     aliases: HashMap<String, i64>,
     placeholder: Option<i64>,
-    /// Topic id → its thread, imported now or by an earlier run (a topic
-    /// saved twice in the folder is imported once).
+    /// The chunk's topics → their threads, imported now or by an earlier
+    /// run (a topic saved twice in the folder is imported once).
     threads: HashMap<i64, ThreadInfo>,
-    /// Post id → its reply, imported now or by an earlier run.
+    /// The chunk's posts → their replies, imported now or by an earlier run.
     posts: HashMap<i64, i64>,
-    /// Community → person → time of their first contribution there.
-    first_seen: HashMap<i64, HashMap<i64, i64>>,
     likes: u64,
 }
 
@@ -464,12 +473,12 @@ pub async fn import(
             categories: HashMap::new(),
             community_of: HashMap::new(),
             earlier_communities: HashMap::new(),
+            chunk_topics: opts.chunk_topics.unwrap_or(CHUNK_TOPICS).max(1),
             users: HashMap::new(),
             aliases: HashMap::new(),
             placeholder: None,
             threads: HashMap::new(),
             posts: HashMap::new(),
-            first_seen: HashMap::new(),
             likes: 0,
         };
         run.summary
@@ -558,14 +567,30 @@ impl Run<'_> {
             .sum();
         self.progress.start("topics", total);
         let mut read = 0u64;
-        for (n, file) in files.iter().enumerate() {
-            let (doc, size) =
-                read_json::<TopicDoc>(file, "a Discourse topic document (/t/{id}.json)")?;
-            self.topic(file, doc).await?;
-            read += size;
-            self.progress.advance(read, n as u64 + 1);
+        let mut files = files.iter().peekable();
+        let mut n = 0u64;
+        while files.peek().is_some() {
+            let mut chunk = Vec::new();
+            let mut bytes = 0;
+            while chunk.len() < self.chunk_topics && bytes < CHUNK_BYTES {
+                let Some(file) = files.next() else {
+                    break;
+                };
+                let (doc, size) =
+                    read_json::<TopicDoc>(file, "a Discourse topic document (/t/{id}.json)")?;
+                chunk.push((file, doc));
+                bytes += size;
+                read += size;
+                n += 1;
+                self.progress.advance(read, n);
+            }
+            self.look_up(&chunk).await?;
+            for (file, doc) in chunk {
+                self.topic(file, doc).await?;
+            }
+            self.session.flush().await?;
         }
-        self.progress.finish(files.len() as u64);
+        self.progress.finish(n);
         self.summary.note_many(
             "likes on imported posts (the public JSON counts them but does not say who liked: not imported as thanks)",
             self.likes,
@@ -618,17 +643,15 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// What earlier runs of this forum imported: new rows attach to it and
-    /// nothing is imported twice.
+    /// What earlier runs of this forum made: its communities, and the
+    /// placeholder of deleted users.
     async fn load_earlier_runs(&mut self) -> Result<(), ImportError> {
-        for (user, person) in self.session.known_ids("person").await? {
-            if user == "deleted" {
-                self.placeholder = Some(person);
-            } else if let Ok(user) = user.parse::<i64>() {
-                self.users.insert(user, person);
-            }
-        }
-        self.aliases = self.session.alias_accounts().await?.into_iter().collect();
+        self.placeholder = self
+            .session
+            .known_among("person", &["deleted".to_owned()])
+            .await?
+            .first()
+            .map(|(_, person)| *person);
         for (category, id) in self.session.known_ids("community").await? {
             // Only while it still exists: a deleted one is made again.
             if self.session.community_slug(id).await?.is_some() {
@@ -636,25 +659,46 @@ impl Run<'_> {
                     .insert(category.parse::<i64>().ok(), id);
             }
         }
-        for t in self.session.imported_threads("thread").await? {
+        Ok(())
+    }
+
+    /// What a chunk's topics refer to, imported by earlier runs or earlier
+    /// chunks: new rows attach to it and nothing is imported twice.
+    async fn look_up(&mut self, chunk: &[(&PathBuf, TopicDoc)]) -> Result<(), ImportError> {
+        let docs = || chunk.iter().map(|(_, doc)| doc);
+        let topics = distinct(docs().map(|d| d.id));
+        let posts = distinct(docs().flat_map(|d| d.post_stream.posts.iter().map(|p| p.id)));
+        let users =
+            distinct(docs().flat_map(|d| d.post_stream.posts.iter().filter_map(|p| p.user_id)));
+        let accounts: Vec<String> = users
+            .iter()
+            .map(|user| format!("{}/{user}", self.site))
+            .collect();
+        self.threads.clear();
+        for t in self
+            .session
+            .imported_threads_among("thread", &topics)
+            .await?
+        {
             if let Ok(topic) = t.source_id.parse::<i64>() {
-                self.threads.insert(
-                    topic,
-                    ThreadInfo {
-                        id: t.thread_id,
-                        community: t.community_id,
-                        author: t.author_id,
-                        title: t.title,
-                        solved: t.solved,
-                    },
-                );
+                let info = ThreadInfo {
+                    id: t.thread_id,
+                    community: t.community_id,
+                    author: t.author_id,
+                    title: t.title,
+                    solved: t.solved,
+                };
+                self.threads.insert(topic, info);
             }
         }
-        for (post, reply) in self.session.known_ids("reply").await? {
-            if let Ok(post) = post.parse::<i64>() {
-                self.posts.insert(post, reply);
-            }
-        }
+        self.posts = numbered(self.session.known_among("reply", &posts).await?);
+        self.users = numbered(self.session.known_among("person", &users).await?);
+        self.aliases = self
+            .session
+            .alias_accounts_among(&accounts)
+            .await?
+            .into_iter()
+            .collect();
         Ok(())
     }
 
@@ -925,7 +969,6 @@ impl Run<'_> {
             .record_id("thread", &doc.id.to_string(), id)
             .await?;
         self.likes += likes(opening);
-        self.contributed(community, author, at);
         self.summary.threads += 1;
         if let Some(c) = self.summary.communities.get_mut(ix) {
             c.threads += 1;
@@ -970,7 +1013,6 @@ impl Run<'_> {
             .record_id("reply", &post.id.to_string(), id)
             .await?;
         self.likes += likes(post);
-        self.contributed(thread.community, author, at);
         self.summary.replies += 1;
         Ok(id)
     }
@@ -1047,25 +1089,31 @@ impl Run<'_> {
         Ok(person)
     }
 
-    fn contributed(&mut self, community: i64, person: i64, at: i64) {
-        let first = self
-            .first_seen
-            .entry(community)
-            .or_default()
-            .entry(person)
-            .or_insert(at);
-        *first = (*first).min(at);
-    }
-
+    /// Everyone who contributed becomes a member of each community at
+    /// their first contribution there, unless they already are one.
     async fn memberships(&mut self) -> Result<(), ImportError> {
         let communities: Vec<i64> = self.summary.communities.iter().map(|c| c.id).collect();
         for community in communities {
-            let first_seen = self.first_seen.remove(&community).unwrap_or_default();
-            join_at_first_contribution(self.session, community, &first_seen, &mut self.summary)
-                .await?;
+            self.summary.members_added += self.session.join_contributors(community).await?;
         }
         Ok(())
     }
+}
+
+/// Ids as source ids, sorted, each once.
+fn distinct(ids: impl Iterator<Item = i64>) -> Vec<String> {
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.iter().map(i64::to_string).collect()
+}
+
+/// Source ids that are numbers, with their local ids.
+fn numbered(found: Vec<(String, i64)>) -> HashMap<i64, i64> {
+    found
+        .into_iter()
+        .filter_map(|(id, local)| Some((id.parse().ok()?, local)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@ use crate::progress::Progress;
 use crate::{ImportError, Summary};
 use guildhall_domain::{ActivityKind, CommunityId, NewActivity, PersonId, Timestamp};
 use guildhall_store::ImportSession;
-use std::collections::{HashMap, HashSet};
 
 /// An event of `actor` in `community` at `at`, with the unit left for the
 /// store to resolve.
@@ -19,36 +18,6 @@ pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
         Some((cut, _)) => s[..cut].to_owned(),
         None => s.to_owned(),
     }
-}
-
-/// Everyone who contributed becomes a member at their first contribution
-/// (`first_seen`: person → time), unless they already are one; in time
-/// order, so the log reads as it happened.
-pub(crate) async fn join_at_first_contribution(
-    session: &mut ImportSession,
-    community: i64,
-    first_seen: &HashMap<i64, i64>,
-    summary: &mut Summary,
-) -> Result<(), ImportError> {
-    let members: HashSet<i64> = session.members(community).await?.into_iter().collect();
-    let mut joins: Vec<(i64, i64)> = first_seen
-        .iter()
-        .filter(|(p, _)| !members.contains(p))
-        .map(|(p, at)| (*at, *p))
-        .collect();
-    joins.sort_unstable();
-    for (at, person) in joins {
-        session
-            .add_member(
-                community,
-                person,
-                "member",
-                &activity(at, ActivityKind::MemberJoined, person, community),
-            )
-            .await?;
-        summary.members_added += 1;
-    }
-    Ok(())
 }
 
 /// Ends a run: what it wrote is committed (rolled back for a dry run) when

@@ -648,6 +648,29 @@ impl ImportSession {
         }))
     }
 
+    /// The threads among `source_ids` recorded as `kind` by this site's
+    /// runs (earlier ones, and this one up to its last flush).
+    pub async fn imported_threads_among(
+        &mut self,
+        kind: &str,
+        source_ids: &[String],
+    ) -> Result<Vec<ImportedThread>> {
+        let (source, site) = (self.source, self.site.clone());
+        Ok(lookup_among!(self, source_ids, ImportedThread, |qb| {
+            qb.push(
+                "SELECT i.source_id, t.id AS thread_id, t.community_id, t.author_id, t.title, \
+                 EXISTS (SELECT 1 FROM help_solutions s WHERE s.thread_id = t.id) AS solved \
+                 FROM import_ids i JOIN threads t ON t.id = i.local_id WHERE i.source = ",
+            )
+            .push_bind(source)
+            .push(" AND i.site = ")
+            .push_bind(&site)
+            .push(" AND i.kind = ")
+            .push_bind(kind)
+            .push(" AND i.source_id");
+        }))
+    }
+
     /// Replies recorded by earlier runs of this site under `kind`.
     pub async fn imported_replies(&mut self, kind: &str) -> Result<Vec<ImportedReply>> {
         let (source, site) = (self.source, self.site.clone());

@@ -426,6 +426,90 @@ async fn importing_twice_changes_nothing() {
     assert_eq!(again.communities.len(), first.communities.len());
 }
 
+/// Every thread of the run's communities with its replies: who wrote
+/// what, when, which reply each answers (by position) and who solved it.
+async fn conversations(store: &Store, summary: &Summary) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in &summary.communities {
+        for t in all_threads(store, c.id).await {
+            let replies = store.replies(t.id).await.expect("replies");
+            let position = |id: i64| replies.iter().position(|r| r.id == id);
+            let mut line = format!(
+                "{}: {} by {} at {} ({} replies, solved by {:?} with {:?} at {:?}):",
+                c.slug,
+                t.title,
+                t.author_id,
+                t.created_at,
+                t.reply_count,
+                t.helper_id,
+                t.solved_reply_id.map(position),
+                t.solved_at
+            );
+            for r in &replies {
+                line.push_str(&format!(
+                    " [{} at {} to {:?}: {}]",
+                    r.author_id,
+                    r.created_at,
+                    r.reply_to.map(position),
+                    r.body.len()
+                ));
+            }
+            out.push(line);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Topics are looked up and written a chunk at a time: one topic a chunk
+/// imports exactly what one chunk for all does, and a second run in other
+/// chunks finds everything.
+#[tokio::test]
+async fn chunks_of_one_topic_import_the_same_forum() {
+    let dir = fixture(FORUM);
+    let whole = guildhall_testkit::fresh_store().await;
+    let at_once = run(&whole, &dir, &Options::default())
+        .await
+        .expect("at once");
+    let want = conversations(&whole, &at_once).await;
+    assert!(at_once.solved > 0 && at_once.replies > 0, "{at_once}");
+    let store = guildhall_testkit::fresh_store().await;
+    let one = |n| Options {
+        chunk_topics: Some(n),
+        ..Options::default()
+    };
+    let s = run(&store, &dir, &one(1)).await.expect("chunks of one");
+    assert_eq!(
+        (
+            s.threads,
+            s.replies,
+            s.solved,
+            s.people_created,
+            s.members_added,
+            &s.skipped,
+            &s.notes,
+            &s.written,
+            &s.communities
+        ),
+        (
+            at_once.threads,
+            at_once.replies,
+            at_once.solved,
+            at_once.people_created,
+            at_once.members_added,
+            &at_once.skipped,
+            &at_once.notes,
+            &at_once.written,
+            &at_once.communities
+        )
+    );
+    assert_eq!(conversations(&store, &s).await, want);
+    let before = snapshot(&store).await;
+    let again = run(&store, &dir, &one(2)).await.expect("again");
+    assert_eq!(again.written, Default::default(), "{again}");
+    assert_eq!(snapshot(&store).await, before);
+}
+
 #[tokio::test]
 async fn a_dry_run_reports_what_a_real_run_writes_and_writes_nothing() {
     let store = guildhall_testkit::fresh_store().await;
@@ -470,7 +554,7 @@ async fn one_community_takes_every_category_as_tags() {
     let dir = fixture(FORUM);
     let opts = Options {
         community: Some("practice".into()),
-        dry_run: false,
+        ..Options::default()
     };
     let err = run(&store, &dir, &opts)
         .await
@@ -611,6 +695,7 @@ async fn fails_cleanly(damaged: &Path) -> ImportError {
             &Options {
                 dry_run,
                 community: Some("discourse-help".into()),
+                ..Options::default()
             },
         )
         .await
