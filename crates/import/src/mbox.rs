@@ -477,7 +477,11 @@ impl Run<'_> {
                 .flat_map(|m| std::iter::once(&m.id).chain(&m.parents))
                 .cloned(),
         );
-        for p in self.session.imported_posts("thread", "reply", &ids).await? {
+        for p in self
+            .session
+            .imported_posts(&["thread"], "reply", &ids)
+            .await?
+        {
             let post = Post {
                 thread: p.thread_id,
                 author: p.thread_author,

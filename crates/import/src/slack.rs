@@ -71,8 +71,11 @@
 //! Slack itself wrote as plain text (file comments: "commented on U064…'s
 //! file") is left as it is.
 //!
-//! Bounded memory: channels.json and users.json, then one day file at a
-//! time, plus maps of ids (a message's place takes a few dozen bytes).
+//! Bounded memory: channels.json and users.json (the users and the people
+//! they became), then a channel's day files a chunk of messages at a time:
+//! what a chunk refers to (the threads of its replies, messages and events
+//! imported before) is looked up in the import's transaction, so nothing
+//! the importer keeps grows with the number of messages.
 //! Malformed: invalid JSON, a value of the wrong type, a `ts` that is not a
 //! Slack timestamp, or text that is not UTF-8 stops the import with the
 //! file, line and byte offset; nothing of the run remains.
@@ -92,6 +95,7 @@ use guildhall_store::{
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 pub const SOURCE: &str = "slack";
 
@@ -110,7 +114,13 @@ pub struct Options {
     pub community: Option<String>,
     /// Do everything, then roll it back.
     pub dry_run: bool,
+    /// Messages a chunk (default [`CHUNK_MESSAGES`]); tests use small ones.
+    pub chunk_messages: Option<usize>,
 }
+
+/// A channel's messages are read a day file at a time and looked up and
+/// written once this many are read (or the channel ends).
+const CHUNK_MESSAGES: usize = 2_000;
 
 // ---- The export's JSON, as far as the import reads it. Unknown fields
 // are ignored; fields that may be null are `Option`.
@@ -285,17 +295,29 @@ struct ThreadInfo {
 
 /// Where a message landed: its thread, and the reply (0 for the message
 /// that opened the thread).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Placed {
-    thread: u32,
+    thread: Arc<ThreadInfo>,
     reply: i64,
 }
 
 /// The open conversation of the channel being read.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Conversation {
-    thread: u32,
+    thread: Arc<ThreadInfo>,
     last: i64,
+}
+
+/// What the chunk being imported refers to, in its channel: looked up
+/// before it, and added to as its messages are imported.
+#[derive(Default)]
+struct Known {
+    /// Message ts → where it landed (the chunk's messages and their
+    /// parents).
+    places: HashMap<Ts, Placed>,
+    /// Messages and join/leave events recorded already → whether by an
+    /// earlier run.
+    recorded: HashMap<Ts, bool>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -326,11 +348,8 @@ struct Run<'a> {
     people: HashMap<String, i64>,
     /// Slack user ids already recorded as aliases of source `slack`.
     aliases: HashMap<String, i64>,
-    threads: Vec<ThreadInfo>,
-    /// (channel index, ts) → where the message landed.
-    messages: HashMap<(u32, Ts), Placed>,
-    /// Messages and join/leave events recorded by earlier runs.
-    earlier: HashSet<(u32, Ts)>,
+    chunk_messages: usize,
+    known: Known,
     conversation: Option<Conversation>,
     /// (community, person) → membership changes of this run.
     changes: HashMap<(i64, i64), Vec<MemberChange>>,
@@ -388,9 +407,8 @@ pub async fn import(
             channels: Vec::new(),
             people: HashMap::new(),
             aliases: HashMap::new(),
-            threads: Vec::new(),
-            messages: HashMap::new(),
-            earlier: HashSet::new(),
+            chunk_messages: opts.chunk_messages.unwrap_or(CHUNK_MESSAGES).max(1),
+            known: Known::default(),
             conversation: None,
             changes: HashMap::new(),
             first_seen: HashMap::new(),
@@ -571,12 +589,18 @@ impl Run<'_> {
         self.load_earlier_runs().await?;
         self.progress.start("Slack export", total);
         for (ix, (_, days)) in plan.iter().enumerate() {
+            let channel = ix as u32;
             self.conversation = None;
+            let mut chunk = Vec::new();
             for (rel, size) in days {
-                self.day(ix as u32, rel).await?;
+                chunk.extend(self.day(rel)?);
                 self.bytes_done += size;
+                if chunk.len() >= self.chunk_messages {
+                    self.chunk(channel, std::mem::take(&mut chunk)).await?;
+                }
                 self.progress.advance(self.bytes_done, self.rows);
             }
+            self.chunk(channel, chunk).await?;
         }
         self.progress.finish(self.rows);
         self.memberships().await
@@ -723,7 +747,7 @@ impl Run<'_> {
         Ok(id)
     }
 
-    /// What earlier runs of this workspace imported.
+    /// The people and accounts earlier runs of this workspace made.
     async fn load_earlier_runs(&mut self) -> Result<(), ImportError> {
         for (user, person) in self.session.known_ids("person").await? {
             self.people.insert(user, person);
@@ -731,63 +755,11 @@ impl Run<'_> {
         for (account, person) in self.session.alias_accounts().await? {
             self.aliases.insert(account, person);
         }
-        let channel_ix: HashMap<String, u32> = self
-            .channels
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id.clone(), i as u32))
-            .collect();
-        let place = |source_id: &str| -> Option<(u32, Ts)> {
-            let (channel, ts) = source_id.split_once('/')?;
-            Some((*channel_ix.get(channel)?, Ts(parse_ts(ts)?)))
-        };
-        let mut index = HashMap::new();
-        for kind in ["conversation", "thread"] {
-            for t in self.session.imported_threads(kind).await? {
-                let Some((channel, ts)) = place(&t.source_id) else {
-                    continue;
-                };
-                let ix = self.threads.len() as u32;
-                index.insert(t.thread_id, ix);
-                self.threads.push(ThreadInfo {
-                    id: t.thread_id,
-                    author: t.author_id,
-                    community: self.channels[channel as usize].community,
-                    title: t.title.into_boxed_str(),
-                    started: ts.seconds(),
-                    conversation: kind == "conversation",
-                });
-                self.messages.insert(
-                    (channel, ts),
-                    Placed {
-                        thread: ix,
-                        reply: 0,
-                    },
-                );
-                self.earlier.insert((channel, ts));
-            }
-        }
-        for r in self.session.imported_replies("message").await? {
-            if let (Some(key), Some(&thread)) = (place(&r.source_id), index.get(&r.thread_id)) {
-                self.messages.insert(
-                    key,
-                    Placed {
-                        thread,
-                        reply: r.reply_id,
-                    },
-                );
-                self.earlier.insert(key);
-            }
-        }
-        for (source_id, _) in self.session.known_ids("member_event").await? {
-            if let Some(key) = place(&source_id) {
-                self.earlier.insert(key);
-            }
-        }
         Ok(())
     }
 
-    async fn day(&mut self, channel: u32, rel: &str) -> Result<(), ImportError> {
+    /// A day file's messages, in order.
+    fn day(&mut self, rel: &str) -> Result<Vec<Message>, ImportError> {
         let mut messages: Vec<Message> = read_json(
             &mut self.export,
             rel,
@@ -796,27 +768,99 @@ impl Run<'_> {
         // Exports list a day in order; make sure, since conversations
         // depend on it.
         messages.sort_by_key(|m| m.ts);
+        Ok(messages)
+    }
+
+    /// Looks up what a chunk of a channel's messages refers to, then
+    /// imports them in order.
+    async fn chunk(&mut self, channel: u32, messages: Vec<Message>) -> Result<(), ImportError> {
+        if messages.is_empty() {
+            return Ok(());
+        }
+        self.look_up(channel, &messages).await?;
         for m in messages {
             self.rows += 1;
             self.message(channel, m).await?;
+        }
+        Ok(self.session.flush().await?)
+    }
+
+    /// Fills [`Known`] for a chunk: its messages, and the messages its
+    /// thread replies answer, as imported before (by earlier runs or
+    /// earlier chunks).
+    async fn look_up(&mut self, channel: u32, messages: &[Message]) -> Result<(), ImportError> {
+        let c = &self.channels[channel as usize];
+        let community = c.community;
+        let mut stamps: Vec<Ts> = messages
+            .iter()
+            .flat_map(|m| std::iter::once(m.ts).chain(m.thread_ts))
+            .collect();
+        stamps.sort_unstable();
+        stamps.dedup();
+        let by_id: HashMap<String, Ts> = stamps.iter().map(|ts| (ts.key(&c.id), *ts)).collect();
+        let ids: Vec<String> = by_id.keys().cloned().collect();
+        self.known = Known::default();
+        let posts = self
+            .session
+            .imported_posts(&["conversation", "thread"], "message", &ids)
+            .await?;
+        // A reply is in a conversation unless it is a thread reply in the
+        // Slack thread its parent opened (Slack threads are one level
+        // deep: a parent is a top-level message).
+        let thread_parents: HashMap<Ts, Ts> = messages
+            .iter()
+            .filter_map(|m| Some((m.ts, m.thread_ts.filter(|t| *t != m.ts)?)))
+            .collect();
+        let slack_threads: HashMap<Ts, i64> = posts
+            .iter()
+            .filter(|p| p.kind == "thread")
+            .filter_map(|p| Some((*by_id.get(&p.source_id)?, p.thread_id)))
+            .collect();
+        for p in posts {
+            let Some(&ts) = by_id.get(&p.source_id) else {
+                continue;
+            };
+            let conversation = match p.kind.as_str() {
+                "conversation" => true,
+                "thread" => false,
+                _ => thread_parents
+                    .get(&ts)
+                    .and_then(|parent| slack_threads.get(parent))
+                    .is_none_or(|thread| *thread != p.thread_id),
+            };
+            self.known.recorded.insert(ts, !self.session.wrote(&p));
+            let thread = Arc::new(ThreadInfo {
+                id: p.thread_id,
+                author: p.thread_author,
+                community,
+                title: p.title.into_boxed_str(),
+                started: p.thread_created_at,
+                conversation,
+            });
+            let reply = p.reply_id.unwrap_or(0);
+            self.known.places.insert(ts, Placed { thread, reply });
+        }
+        for (id, _) in self.session.known_among("member_event", &ids).await? {
+            if let Some(&ts) = by_id.get(&id) {
+                self.known.recorded.insert(ts, true);
+            }
         }
         Ok(())
     }
 
     async fn message(&mut self, channel: u32, m: Message) -> Result<(), ImportError> {
         let kind = kind_of(m.subtype.as_deref());
-        let key = (channel, m.ts);
-        if self.earlier.contains(&key) {
-            self.summary
-                .skip("messages already imported by an earlier run");
-            if let Some(placed) = self.messages.get(&key).copied()
-                && self
-                    .threads
-                    .get(placed.thread as usize)
-                    .is_some_and(|t| t.conversation)
+        if let Some(&earlier) = self.known.recorded.get(&m.ts) {
+            self.summary.skip(if earlier {
+                "messages already imported by an earlier run"
+            } else {
+                "messages listed twice in the export (imported once)"
+            });
+            if let Some(placed) = self.known.places.get(&m.ts)
+                && placed.thread.conversation
             {
                 self.conversation = Some(Conversation {
-                    thread: placed.thread,
+                    thread: placed.thread.clone(),
                     last: m.ts.seconds(),
                 });
             }
@@ -852,6 +896,7 @@ impl Run<'_> {
         let community = self.channels[channel as usize].community;
         let id = m.ts.key(&self.channels[channel as usize].id);
         self.session.record_id("member_event", &id, person).await?;
+        self.known.recorded.insert(m.ts, false);
         self.changes
             .entry((community, person))
             .or_default()
@@ -903,7 +948,7 @@ impl Run<'_> {
             || m.thread_ts == Some(m.ts);
         let parent = match m.thread_ts.filter(|t| *t != m.ts) {
             Some(t) => {
-                let parent = self.messages.get(&(channel, t)).copied();
+                let parent = self.known.places.get(&t).cloned();
                 if parent.is_none() {
                     self.summary.note(
                         "thread replies whose parent is not in the export, placed in the channel's conversation",
@@ -922,12 +967,8 @@ impl Run<'_> {
             self.thread(channel, &source_id, body, plain, author, at, false)
                 .await?
         } else {
-            match self.conversation.filter(|c| {
-                at - c.last <= CONVERSATION_GAP
-                    && self
-                        .threads
-                        .get(c.thread as usize)
-                        .is_some_and(|t| at - t.started <= CONVERSATION_SPAN)
+            match self.conversation.clone().filter(|c| {
+                at - c.last <= CONVERSATION_GAP && at - c.thread.started <= CONVERSATION_SPAN
             }) {
                 Some(c) => {
                     self.reply(c.thread, None, &source_id, body, plain, author, at)
@@ -939,17 +980,15 @@ impl Run<'_> {
                 }
             }
         };
-        if self
-            .threads
-            .get(placed.thread as usize)
-            .is_some_and(|t| t.conversation)
-        {
+        if placed.thread.conversation {
             self.conversation = Some(Conversation {
-                thread: placed.thread,
+                thread: placed.thread.clone(),
                 last: at,
             });
         }
-        self.messages.insert((channel, m.ts), placed);
+        self.known.recorded.insert(m.ts, false);
+        let reply = placed.reply;
+        self.known.places.insert(m.ts, placed);
         let first = self
             .first_seen
             .entry((community, author))
@@ -957,7 +996,7 @@ impl Run<'_> {
         if at < first.0 {
             *first = (at, channel);
         }
-        self.reactions(&m, placed, author, community, at).await
+        self.reactions(&m, reply, author, community, at).await
     }
 
     /// Reactions on a reply → thanks from each distinct reacting person
@@ -965,7 +1004,7 @@ impl Run<'_> {
     async fn reactions(
         &mut self,
         m: &Message,
-        placed: Placed,
+        reply: i64,
         author: i64,
         community: i64,
         at: i64,
@@ -981,7 +1020,7 @@ impl Run<'_> {
         givers.sort_unstable();
         givers.dedup();
         for giver in givers {
-            if placed.reply == 0 {
+            if reply == 0 {
                 if self.people.get(giver) != Some(&author) {
                     self.summary.note(
                         "reactions on a thread's first message (Guildhall thanks replies; counted only)",
@@ -999,7 +1038,7 @@ impl Run<'_> {
                         giver_id: person,
                         receiver_id: author,
                         community_id: community,
-                        reply_id: placed.reply,
+                        reply_id: reply,
                         at,
                     },
                     &activity(at, ActivityKind::ThanksGiven, person, community),
@@ -1054,8 +1093,7 @@ impl Run<'_> {
                 thread,
             )
             .await?;
-        let ix = self.threads.len() as u32;
-        self.threads.push(ThreadInfo {
+        let info = Arc::new(ThreadInfo {
             id: thread,
             author,
             community,
@@ -1073,7 +1111,7 @@ impl Run<'_> {
             c.threads += 1;
         }
         Ok(Placed {
-            thread: ix,
+            thread: info,
             reply: 0,
         })
     }
@@ -1081,7 +1119,7 @@ impl Run<'_> {
     #[expect(clippy::too_many_arguments, reason = "one message's parts, named")]
     async fn reply(
         &mut self,
-        thread: u32,
+        thread: Arc<ThreadInfo>,
         reply_to: Option<i64>,
         source_id: &str,
         body: String,
@@ -1089,11 +1127,7 @@ impl Run<'_> {
         author: i64,
         at: i64,
     ) -> Result<Placed, ImportError> {
-        let Some(t) = self.threads.get(thread as usize) else {
-            return Err(ImportError::Refused(
-                "internal error: a reply to an unknown thread".into(),
-            ));
-        };
+        let t = &thread;
         let event =
             activity(at, ActivityKind::ReplyCreated, author, t.community).other(PersonId(t.author));
         let reply = self

@@ -647,7 +647,7 @@ impl Run<'_> {
         // they are imported.
         let mut asked: HashMap<i64, Asked> = self
             .session
-            .imported_posts("thread", "answer", &source_ids(parents.into_iter()))
+            .imported_posts(&["thread"], "answer", &source_ids(parents.into_iter()))
             .await?
             .into_iter()
             .filter(|p| p.reply_id.is_none())
@@ -793,7 +793,7 @@ impl Run<'_> {
         let posts = source_ids(chunk.iter().map(|c| c.post));
         let targets: HashMap<i64, ImportedPost> = self
             .session
-            .imported_posts("thread", "answer", &posts)
+            .imported_posts(&["thread"], "answer", &posts)
             .await?
             .into_iter()
             .filter_map(|p| Some((p.source_id.parse().ok()?, p)))

@@ -120,11 +120,14 @@ pub struct ImportedReply {
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ImportedPost {
     pub source_id: String,
+    /// The kind it was recorded as.
+    pub kind: String,
     pub thread_id: i64,
     /// Set when the source id names a reply.
     pub reply_id: Option<i64>,
     pub thread_author: i64,
     pub title: String,
+    pub thread_created_at: i64,
 }
 
 /// A thread an importer found by a key of its own (a mailing list's
@@ -707,34 +710,34 @@ impl ImportSession {
         }))
     }
 
-    /// The threads (recorded as `thread_kind`) and replies (`reply_kind`)
-    /// among `source_ids`, imported by this site's runs up to the last
-    /// flush.
+    /// The threads (recorded as any of `thread_kinds`) and replies
+    /// (`reply_kind`) among `source_ids`, imported by this site's runs up
+    /// to the last flush.
     pub async fn imported_posts(
         &mut self,
-        thread_kind: &str,
+        thread_kinds: &[&str],
         reply_kind: &str,
         source_ids: &[String],
     ) -> Result<Vec<ImportedPost>> {
         let (source, site) = (self.source, self.site.clone());
         Ok(lookup_among!(self, source_ids, ImportedPost, |qb| {
             qb.push(
-                "SELECT i.source_id, t.id AS thread_id, r.id AS reply_id, \
-                 t.author_id AS thread_author, t.title \
+                "SELECT i.source_id, i.kind, t.id AS thread_id, r.id AS reply_id, \
+                 t.author_id AS thread_author, t.title, t.created_at AS thread_created_at \
                  FROM import_ids i LEFT JOIN replies r ON i.kind = ",
             )
             .push_bind(reply_kind)
             .push(" AND r.id = i.local_id JOIN threads t ON t.id = CASE WHEN i.kind = ")
-            .push_bind(thread_kind)
-            .push(" THEN i.local_id ELSE r.thread_id END WHERE i.source = ")
+            .push_bind(reply_kind)
+            .push(" THEN r.thread_id ELSE i.local_id END WHERE i.source = ")
             .push_bind(source)
             .push(" AND i.site = ")
             .push_bind(&site)
-            .push(" AND i.kind IN (")
-            .push_bind(thread_kind)
-            .push(", ")
-            .push_bind(reply_kind)
-            .push(") AND i.source_id");
+            .push(" AND i.kind IN (");
+            for kind in thread_kinds {
+                qb.push_bind(*kind).push(", ");
+            }
+            qb.push_bind(reply_kind).push(") AND i.source_id");
         }))
     }
 

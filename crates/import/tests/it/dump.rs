@@ -146,3 +146,49 @@ pub fn write_latin1(path: &Path, marker: &str, replacement: &str) -> (usize, Vec
 pub fn person(name: &str, email: &str) -> guildhall_store::NewPerson {
     guildhall_store::NewPerson::member(name, email)
 }
+
+/// Every thread of `communities` with its replies, as lines to compare
+/// between imports: who wrote what and when, which reply each answers (by
+/// position in its thread), thanks, and who solved the thread with which
+/// reply.
+pub async fn conversations(store: &guildhall_store::Store, communities: &[i64]) -> Vec<String> {
+    let mut out = Vec::new();
+    for &community in communities {
+        let page = store
+            .threads(
+                community,
+                &guildhall_store::ThreadFilter::default(),
+                100_000,
+                0,
+            )
+            .await
+            .expect("threads");
+        for t in &page.items {
+            let replies = store.replies(t.id).await.expect("replies");
+            let position = |id: i64| replies.iter().position(|r| r.id == id);
+            let mut line = format!(
+                "{community}: {} by {} at {} ({} replies, solved by {:?} with {:?} at {:?}):",
+                t.title,
+                t.author_id,
+                t.created_at,
+                t.reply_count,
+                t.helper_id,
+                t.solved_reply_id.map(position),
+                t.solved_at
+            );
+            for r in &replies {
+                line.push_str(&format!(
+                    " [{} at {} to {:?}, {} thanks: {}]",
+                    r.author_id,
+                    r.created_at,
+                    r.reply_to.map(position),
+                    r.thanks,
+                    r.body
+                ));
+            }
+            out.push(line);
+        }
+    }
+    out.sort();
+    out
+}

@@ -46,38 +46,13 @@ async fn run_in_chunks(
     import(store, files, &opts, &mut Silent).await
 }
 
-/// Every thread of maven-dev with its replies: who wrote what, when, and
-/// which reply each answers (by position in its thread).
+/// Every conversation of maven-dev (see [`crate::dump::conversations`]).
 async fn conversations(store: &Store) -> Vec<String> {
     let c = store
         .community_by_slug("maven-dev")
         .await
         .expect("community");
-    let page = store
-        .threads(c.id, &ThreadFilter::default(), 10_000, 0)
-        .await
-        .expect("threads");
-    let mut out = Vec::new();
-    for t in &page.items {
-        let replies = store.replies(t.id).await.expect("replies");
-        let position = |id: i64| replies.iter().position(|r| r.id == id);
-        let mut line = format!(
-            "{} by {} at {} ({} replies):",
-            t.title, t.author_id, t.created_at, t.reply_count
-        );
-        for r in &replies {
-            line.push_str(&format!(
-                " [{} at {} to {:?}: {} bytes]",
-                r.author_id,
-                r.created_at,
-                r.reply_to.map(position),
-                r.body.len()
-            ));
-        }
-        out.push(line);
-    }
-    out.sort();
-    out
+    crate::dump::conversations(store, &[c.id]).await
 }
 
 /// What the files hold, by a plain scan: messages start at a `From ` line

@@ -373,7 +373,7 @@ async fn a_second_run_and_a_dry_run_change_nothing() {
         &dir,
         &Options {
             dry_run: true,
-            community: None,
+            ..Options::default()
         },
     )
     .await
@@ -465,7 +465,7 @@ async fn people_are_matched_by_email_and_merged_channels_share_a_community() {
         &dir,
         &Options {
             community: Some("dataviz".into()),
-            dry_run: false,
+            ..Options::default()
         },
     )
     .await
@@ -606,7 +606,7 @@ async fn fails_cleanly(damaged: &Path) -> ImportError {
             damaged,
             &Options {
                 dry_run,
-                community: None,
+                ..Options::default()
             },
         )
         .await
@@ -854,5 +854,118 @@ async fn slack_threads_stay_threads() {
             .skipped
             .get("bot and integration messages (not imported)"),
         Some(&1)
+    );
+}
+
+fn in_chunks(n: usize) -> Options {
+    Options {
+        chunk_messages: Some(n),
+        ..Options::default()
+    }
+}
+
+fn community_ids(summary: &Summary) -> Vec<i64> {
+    summary.communities.iter().map(|c| c.id).collect()
+}
+
+/// Messages are looked up and written a chunk of day files at a time:
+/// whatever the chunks' size, the same conversations, thanks, people and
+/// members; an export imported in two parts, each in chunks of one day,
+/// ends up as if imported at once.
+#[tokio::test]
+async fn chunks_of_any_size_import_the_same_workspace() {
+    let whole = guildhall_testkit::fresh_store().await;
+    let at_once = run(&whole, &fixture(), &Options::default())
+        .await
+        .expect("at once");
+    let want = crate::dump::conversations(&whole, &community_ids(&at_once)).await;
+    assert!(at_once.replies > 100 && at_once.thanks > 0, "{at_once}");
+    for chunk in [1, 40] {
+        let store = guildhall_testkit::fresh_store().await;
+        let s = run(&store, &fixture(), &in_chunks(chunk))
+            .await
+            .expect("in chunks");
+        assert_eq!(
+            (
+                s.threads,
+                s.replies,
+                s.thanks,
+                s.people_created,
+                s.members_added,
+                &s.skipped,
+                &s.notes,
+                &s.written
+            ),
+            (
+                at_once.threads,
+                at_once.replies,
+                at_once.thanks,
+                at_once.people_created,
+                at_once.members_added,
+                &at_once.skipped,
+                &at_once.notes,
+                &at_once.written
+            ),
+            "chunks of {chunk}"
+        );
+        assert_eq!(
+            crate::dump::conversations(&store, &community_ids(&s)).await,
+            want,
+            "chunks of {chunk}"
+        );
+    }
+
+    let partial = copy_of_fixture();
+    let mut days: Vec<PathBuf> = walk(&partial.join("general"));
+    days.sort();
+    for late in days.iter().rev().take(3) {
+        std::fs::remove_file(late).expect("remove");
+    }
+    let store = guildhall_testkit::fresh_store().await;
+    run(&store, &partial, &in_chunks(1)).await.expect("partial");
+    let rest = run(&store, &fixture(), &in_chunks(1))
+        .await
+        .expect("the rest");
+    assert!(rest.threads + rest.replies > 0, "the late days are new");
+    assert_eq!(
+        crate::dump::conversations(&store, &community_ids(&rest)).await,
+        want
+    );
+}
+
+/// A thread reply on a later day than its parent, in a chunk of its own,
+/// still lands in the parent's Slack thread.
+#[tokio::test]
+async fn a_thread_reply_finds_its_parent_in_an_earlier_chunk() {
+    let dir = threaded_export();
+    let later = serde_json::json!([
+        {"type": "message", "user": "U2", "text": "one more thing",
+         "ts": "1704300000.000100", "thread_ts": "1704200000.000100"}
+    ]);
+    std::fs::write(
+        dir.join("help/2024-01-03.json"),
+        serde_json::to_vec(&later).expect("json"),
+    )
+    .expect("write");
+    let store = guildhall_testkit::fresh_store().await;
+    let s = run(&store, &dir, &in_chunks(1)).await.expect("import");
+    assert_eq!((s.threads, s.replies), (2, 3), "{s}");
+    let community = store
+        .community_by_slug("acme-help")
+        .await
+        .expect("community");
+    let threads = store
+        .threads(community.id, &ThreadFilter::default(), 10, 0)
+        .await
+        .expect("threads");
+    let thread = threads
+        .items
+        .iter()
+        .find(|t| t.title.starts_with("How do I"))
+        .expect("the Slack thread");
+    let replies = store.replies(thread.id).await.expect("replies");
+    assert_eq!(
+        replies.last().map(|r| r.body.as_str()),
+        Some("one more thing")
     );
 }
