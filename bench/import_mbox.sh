@@ -4,6 +4,7 @@
 # rewritten Message-IDs (and the In-Reply-To / References that name them)
 # into one mbox of about MESSAGES messages (default 50,000), all distinct.
 # Usage: bench/import_mbox.sh [MESSAGES] [WORK_DIR]
+# GUILDHALL_BIN: the binary to measure (default: a release build of this tree).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 messages=${1:-50000}
@@ -11,7 +12,11 @@ work=${2:-$(mktemp -d)}
 mbox="$work/scaled-$messages.mbox"
 db="$work/import.db"
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
-cargo build --release -p guildhall >&2
+bin=${GUILDHALL_BIN:-}
+if [ -z "$bin" ]; then
+  cargo build --release -p guildhall >&2
+  bin=target/release/guildhall
+fi
 fixtures=crates/import/tests/fixtures/apache-ponymail
 if [ ! -f "$mbox" ]; then
   # One mirror of each archive: the others would only be duplicates.
@@ -24,9 +29,9 @@ if [ ! -f "$mbox" ]; then
     "$fixtures"/tomcat-ancient-boundary.mbox "$fixtures"/empty_body.mbox
 fi
 rm -f "$db" "$db-wal" "$db-shm"
-target/release/guildhall --database "$db" migrate >/dev/null
+"$bin" --database "$db" migrate >/dev/null
 du -sh "$mbox"
-/usr/bin/time -v target/release/guildhall --database "$db" import mbox "$mbox" --community bench-list \
+/usr/bin/time -v "$bin" --database "$db" import mbox "$mbox" --community bench-list \
   > "$work/summary.txt" 2> "$work/time.txt"
 cat "$work/summary.txt"
 grep -E "Elapsed|Maximum resident" "$work/time.txt"

@@ -182,6 +182,10 @@ struct Post {
     deleted_at: Option<IgnoredAny>,
     hidden: Option<bool>,
     user_deleted: Option<bool>,
+    /// The text and its plain text ([`body`]), made while the chunk is
+    /// read so that it is done while the chunk before is written.
+    #[serde(skip)]
+    text: (String, String),
 }
 
 #[derive(Deserialize)]
@@ -291,6 +295,15 @@ fn body(p: &Post) -> (String, String) {
     let cooked = html::without_local_images(p.cooked.as_deref().unwrap_or_default());
     let plain = html::plain_text(&cooked);
     (cooked, plain)
+}
+
+/// Gives every post of `doc` its text, dropping the source forms.
+fn convert_posts(doc: &mut TopicDoc) {
+    for post in &mut doc.post_stream.posts {
+        post.text = body(post);
+        post.raw = None;
+        post.cooked = None;
+    }
 }
 
 fn tag_list(doc: &TopicDoc, category: Option<&str>) -> String {
@@ -576,8 +589,9 @@ impl Run<'_> {
                 let Some(file) = files.next() else {
                     break;
                 };
-                let (doc, size) =
+                let (mut doc, size) =
                     read_json::<TopicDoc>(file, "a Discourse topic document (/t/{id}.json)")?;
+                convert_posts(&mut doc);
                 chunk.push((file, doc));
                 bytes += size;
                 read += size;
@@ -947,7 +961,7 @@ impl Run<'_> {
             );
         let tags = tag_list(doc, self.target.map(|_| cat.slug.as_str()));
         let author = self.person(opening).await?;
-        let (body, plain) = body(opening);
+        let (body, plain) = opening.text.clone();
         let at = doc.created_at;
         let id = self
             .session
@@ -989,7 +1003,7 @@ impl Run<'_> {
         reply_to: Option<i64>,
     ) -> Result<i64, ImportError> {
         let author = self.person(post).await?;
-        let (body, plain) = body(post);
+        let (body, plain) = post.text.clone();
         let at = post.created_at;
         let event = activity(at, ActivityKind::ReplyCreated, author, thread.community)
             .other(PersonId(thread.author));

@@ -350,6 +350,11 @@ struct Run<'a> {
     aliases: HashMap<String, i64>,
     chunk_messages: usize,
     known: Known,
+    /// Whether earlier runs imported this workspace.
+    earlier_runs: bool,
+    /// The latest ts of the channel's chunks before: a workspace imported
+    /// for the first time can only have recorded messages up to it.
+    newest: Option<Ts>,
     conversation: Option<Conversation>,
     /// (community, person) → membership changes of this run.
     changes: HashMap<(i64, i64), Vec<MemberChange>>,
@@ -409,6 +414,8 @@ pub async fn import(
             aliases: HashMap::new(),
             chunk_messages: opts.chunk_messages.unwrap_or(CHUNK_MESSAGES).max(1),
             known: Known::default(),
+            earlier_runs: false,
+            newest: None,
             conversation: None,
             changes: HashMap::new(),
             first_seen: HashMap::new(),
@@ -591,6 +598,7 @@ impl Run<'_> {
         for (ix, (_, days)) in plan.iter().enumerate() {
             let channel = ix as u32;
             self.conversation = None;
+            self.newest = None;
             let mut chunk = Vec::new();
             for (rel, size) in days {
                 chunk.extend(self.day(rel)?);
@@ -755,6 +763,7 @@ impl Run<'_> {
         for (account, person) in self.session.alias_accounts().await? {
             self.aliases.insert(account, person);
         }
+        self.earlier_runs = self.session.imported_before().await?;
         Ok(())
     }
 
@@ -791,14 +800,26 @@ impl Run<'_> {
     async fn look_up(&mut self, channel: u32, messages: &[Message]) -> Result<(), ImportError> {
         let c = &self.channels[channel as usize];
         let community = c.community;
-        let mut stamps: Vec<Ts> = messages
+        // The chunk's own messages, when they can have been recorded (day
+        // files list a channel's messages in order: rarely), and the
+        // messages its thread replies answer.
+        let (earlier_runs, newest) = (self.earlier_runs, self.newest);
+        let own: Vec<Ts> = messages
             .iter()
-            .flat_map(|m| std::iter::once(m.ts).chain(m.thread_ts))
+            .map(|m| m.ts)
+            .filter(|ts| earlier_runs || newest.is_some_and(|n| *ts <= n))
+            .collect();
+        self.newest = messages.iter().map(|m| m.ts).chain(newest).max();
+        let mut stamps: Vec<Ts> = own
+            .iter()
+            .copied()
+            .chain(messages.iter().filter_map(|m| m.thread_ts))
             .collect();
         stamps.sort_unstable();
         stamps.dedup();
         let by_id: HashMap<String, Ts> = stamps.iter().map(|ts| (ts.key(&c.id), *ts)).collect();
         let ids: Vec<String> = by_id.keys().cloned().collect();
+        let own_ids: Vec<String> = own.iter().map(|ts| ts.key(&c.id)).collect();
         self.known = Known::default();
         let posts = self
             .session
@@ -840,7 +861,10 @@ impl Run<'_> {
             let reply = p.reply_id.unwrap_or(0);
             self.known.places.insert(ts, Placed { thread, reply });
         }
-        for (id, _) in self.session.known_among("member_event", &ids).await? {
+        if own_ids.is_empty() {
+            return Ok(());
+        }
+        for (id, _) in self.session.known_among("member_event", &own_ids).await? {
             if let Some(&ts) = by_id.get(&id) {
                 self.known.recorded.insert(ts, true);
             }
