@@ -94,7 +94,7 @@ pub struct ImportThanks {
     pub at: i64,
 }
 
-/// A thread imported by an earlier run, for attaching new replies to it.
+/// A thread imported by this run or an earlier one, for attaching new replies to it.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ImportedThread {
     pub source_id: String,
@@ -105,14 +105,6 @@ pub struct ImportedThread {
     pub author_id: i64,
     pub title: String,
     pub solved: bool,
-}
-
-/// A reply imported by an earlier run.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct ImportedReply {
-    pub source_id: String,
-    pub reply_id: i64,
-    pub thread_id: i64,
 }
 
 /// A thread or reply imported by this run or an earlier one, with what a
@@ -633,24 +625,6 @@ impl ImportSession {
         }))
     }
 
-    /// Threads recorded by earlier runs of this site under `kind`.
-    pub async fn imported_threads(&mut self, kind: &str) -> Result<Vec<ImportedThread>> {
-        let (source, site) = (self.source, self.site.clone());
-        Ok(on_tx!(self.tx().await?, |c| {
-            sqlx::query_as(
-                "SELECT i.source_id, t.id AS thread_id, t.community_id, t.author_id, t.title, \
-                 EXISTS (SELECT 1 FROM help_solutions s WHERE s.thread_id = t.id) AS solved \
-                 FROM import_ids i JOIN threads t ON t.id = i.local_id \
-                 WHERE i.source = $1 AND i.site = $2 AND i.kind = $3",
-            )
-            .bind(source)
-            .bind(&site)
-            .bind(kind)
-            .fetch_all(&mut *c)
-            .await?
-        }))
-    }
-
     /// The threads among `source_ids` recorded as `kind` by this site's
     /// runs (earlier ones, and this one up to its last flush).
     pub async fn imported_threads_among(
@@ -671,23 +645,6 @@ impl ImportSession {
             .push(" AND i.kind = ")
             .push_bind(kind)
             .push(" AND i.source_id");
-        }))
-    }
-
-    /// Replies recorded by earlier runs of this site under `kind`.
-    pub async fn imported_replies(&mut self, kind: &str) -> Result<Vec<ImportedReply>> {
-        let (source, site) = (self.source, self.site.clone());
-        Ok(on_tx!(self.tx().await?, |c| {
-            sqlx::query_as(
-                "SELECT i.source_id, r.id AS reply_id, r.thread_id \
-                 FROM import_ids i JOIN replies r ON r.id = i.local_id \
-                 WHERE i.source = $1 AND i.site = $2 AND i.kind = $3",
-            )
-            .bind(source)
-            .bind(&site)
-            .bind(kind)
-            .fetch_all(&mut *c)
-            .await?
         }))
     }
 

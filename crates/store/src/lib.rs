@@ -48,7 +48,7 @@ pub use events::{
 };
 pub use imports::{
     ImportPerson, ImportSession, ImportSolution, ImportThanks, ImportWritten, ImportedPost,
-    ImportedReply, ImportedThread, KeyedThread,
+    ImportedThread, KeyedThread,
 };
 pub use migrate::MIGRATIONS;
 pub use notifications::{NewNotification, Notification};
