@@ -660,12 +660,7 @@ impl Run<'_> {
     /// What earlier runs of this forum made: its communities, and the
     /// placeholder of deleted users.
     async fn load_earlier_runs(&mut self) -> Result<(), ImportError> {
-        self.placeholder = self
-            .session
-            .known_among("person", &["deleted".to_owned()])
-            .await?
-            .first()
-            .map(|(_, person)| *person);
+        self.placeholder = crate::shared::known_placeholder(self.session).await?;
         for (category, id) in self.session.known_ids("community").await? {
             // Only while it still exists: a deleted one is made again.
             if self.session.community_slug(id).await?.is_some() {

@@ -76,6 +76,18 @@ pub(crate) fn folder_name(
         })
 }
 
+/// The placeholder person of deleted accounts that an earlier run of this
+/// site made ([`add_placeholder_person`]), if any.
+pub(crate) async fn known_placeholder(
+    session: &mut ImportSession,
+) -> Result<Option<i64>, ImportError> {
+    Ok(session
+        .known_among("person", &["deleted".to_owned()])
+        .await?
+        .first()
+        .map(|(_, person)| *person))
+}
+
 /// Creates the one person who stands for the contributions of deleted or
 /// anonymous accounts of a source (`site`), records it under the source id
 /// `deleted` and counts it; returns its id.

@@ -233,12 +233,7 @@ impl Run<'_> {
         self.earlier_runs = self.session.imported_before().await?;
         self.community(opts).await?;
         self.summary.community_id = self.community;
-        self.placeholder = self
-            .session
-            .known_among("person", &["deleted".to_owned()])
-            .await?
-            .first()
-            .map(|(_, person)| *person);
+        self.placeholder = crate::shared::known_placeholder(self.session).await?;
         self.votes().await?;
         self.users().await?;
         self.posts().await?;

@@ -2,7 +2,7 @@
 //! land is computed here from the raw JSON with serde_json, not with the
 //! importer's types.
 
-use crate::dump::{conversations, fixture};
+use crate::dump::{conversations, fixture, outcome};
 use guildhall_import::discourse::{Options, import};
 use guildhall_import::{ImportError, Summary, progress::Silent};
 use guildhall_store::{SearchQuery, Store, Thread, ThreadFilter};
@@ -448,30 +448,7 @@ async fn chunks_of_one_topic_import_the_same_forum() {
         ..Options::default()
     };
     let s = run(&store, &dir, &one(1)).await.expect("chunks of one");
-    assert_eq!(
-        (
-            s.threads,
-            s.replies,
-            s.solved,
-            s.people_created,
-            s.members_added,
-            &s.skipped,
-            &s.notes,
-            &s.written,
-            &s.communities
-        ),
-        (
-            at_once.threads,
-            at_once.replies,
-            at_once.solved,
-            at_once.people_created,
-            at_once.members_added,
-            &at_once.skipped,
-            &at_once.notes,
-            &at_once.written,
-            &at_once.communities
-        )
-    );
+    assert_eq!(outcome(&s), outcome(&at_once));
     assert_eq!(conversations(&store, &ids(&s)).await, want);
     let before = snapshot(&store).await;
     let again = run(&store, &dir, &one(2)).await.expect("again");

@@ -192,3 +192,23 @@ pub async fn conversations(store: &guildhall_store::Store, communities: &[i64]) 
     out.sort();
     out
 }
+
+/// What a run's summary says it did, to compare two runs of the same
+/// input: every count, the skipped and noted reasons, the rows written.
+pub fn outcome(s: &guildhall_import::Summary) -> impl std::fmt::Debug + PartialEq + '_ {
+    (
+        [
+            s.threads,
+            s.replies,
+            s.solved,
+            s.thanks,
+            s.people_created,
+            s.people_matched,
+            s.members_added,
+        ],
+        &s.skipped,
+        &s.notes,
+        &s.written,
+        &s.communities,
+    )
+}

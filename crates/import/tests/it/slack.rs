@@ -749,12 +749,7 @@ async fn garbage_and_bad_values_are_refused() {
 async fn a_later_export_continues_where_the_earlier_one_stopped() {
     // The same workspace exported before its last days of #general, then
     // whole: the conversations end up as if imported at once.
-    let partial = copy_of_fixture();
-    let mut days: Vec<PathBuf> = walk(&partial.join("general"));
-    days.sort();
-    for late in days.iter().rev().take(3) {
-        std::fs::remove_file(late).expect("remove");
-    }
+    let partial = partial_export();
     let store = guildhall_testkit::fresh_store().await;
     let first = run(&store, &partial, &Options::default())
         .await
@@ -771,6 +766,17 @@ async fn a_later_export_continues_where_the_earlier_one_stopped() {
         store.count_people().await.expect("people") as usize,
         want.people.len()
     );
+}
+
+/// The fixture exported before its last three days of #general.
+fn partial_export() -> InScratch {
+    let partial = copy_of_fixture();
+    let mut days: Vec<PathBuf> = walk(&partial.join("general"));
+    days.sort();
+    for late in days.iter().rev().take(3) {
+        std::fs::remove_file(late).expect("remove");
+    }
+    partial
 }
 
 /// A small export in today's format, with Slack threads (the 2016 export
@@ -886,26 +892,8 @@ async fn chunks_of_any_size_import_the_same_workspace() {
             .await
             .expect("in chunks");
         assert_eq!(
-            (
-                s.threads,
-                s.replies,
-                s.thanks,
-                s.people_created,
-                s.members_added,
-                &s.skipped,
-                &s.notes,
-                &s.written
-            ),
-            (
-                at_once.threads,
-                at_once.replies,
-                at_once.thanks,
-                at_once.people_created,
-                at_once.members_added,
-                &at_once.skipped,
-                &at_once.notes,
-                &at_once.written
-            ),
+            crate::dump::outcome(&s),
+            crate::dump::outcome(&at_once),
             "chunks of {chunk}"
         );
         assert_eq!(
@@ -915,12 +903,7 @@ async fn chunks_of_any_size_import_the_same_workspace() {
         );
     }
 
-    let partial = copy_of_fixture();
-    let mut days: Vec<PathBuf> = walk(&partial.join("general"));
-    days.sort();
-    for late in days.iter().rev().take(3) {
-        std::fs::remove_file(late).expect("remove");
-    }
+    let partial = partial_export();
     let store = guildhall_testkit::fresh_store().await;
     run(&store, &partial, &in_chunks(1)).await.expect("partial");
     let rest = run(&store, &fixture(), &in_chunks(1))
