@@ -819,6 +819,22 @@ fn threaded_export() -> InScratch {
     dir
 }
 
+/// The Slack thread of [`threaded_export`], as imported.
+async fn slack_thread(store: &Store) -> guildhall_store::Thread {
+    let community = store
+        .community_by_slug("acme-help")
+        .await
+        .expect("community");
+    store
+        .threads(community.id, &ThreadFilter::default(), 10, 0)
+        .await
+        .expect("threads")
+        .items
+        .into_iter()
+        .find(|t| t.title.starts_with("How do I"))
+        .expect("the Slack thread")
+}
+
 #[tokio::test]
 async fn slack_threads_stay_threads() {
     let store = guildhall_testkit::fresh_store().await;
@@ -840,15 +856,7 @@ async fn slack_threads_stay_threads() {
         .await
         .expect("community");
     assert_eq!(community.purpose, "Ask & answer");
-    let threads = store
-        .threads(community.id, &ThreadFilter::default(), 10, 0)
-        .await
-        .expect("threads");
-    let thread = threads
-        .items
-        .iter()
-        .find(|t| t.title.starts_with("How do I"))
-        .expect("the Slack thread");
+    let thread = slack_thread(&store).await;
     assert_eq!(thread.body, "How do I **plot** this? @Bob");
     assert_eq!(thread.reply_count, 2);
     let replies = store.replies(thread.id).await.expect("replies");
@@ -933,19 +941,7 @@ async fn a_thread_reply_finds_its_parent_in_an_earlier_chunk() {
     let store = guildhall_testkit::fresh_store().await;
     let s = run(&store, &dir, &in_chunks(1)).await.expect("import");
     assert_eq!((s.threads, s.replies), (2, 3), "{s}");
-    let community = store
-        .community_by_slug("acme-help")
-        .await
-        .expect("community");
-    let threads = store
-        .threads(community.id, &ThreadFilter::default(), 10, 0)
-        .await
-        .expect("threads");
-    let thread = threads
-        .items
-        .iter()
-        .find(|t| t.title.starts_with("How do I"))
-        .expect("the Slack thread");
+    let thread = slack_thread(&store).await;
     let replies = store.replies(thread.id).await.expect("replies");
     assert_eq!(
         replies.last().map(|r| r.body.as_str()),
