@@ -217,9 +217,10 @@ const STAGED_ACCEPT_TIMES: &str = "import_staged_accept_times";
 /// Temporary tables of the statements that resolve the staged solutions
 /// and the newcomers' memberships.
 const SOLVED: &str = "import_solved";
+const JOINED: &str = "import_joined";
+
 /// Temporary table of [`ImportSession::key_threads`].
 const KEYED_THREADS: &str = "import_keyed_threads";
-const JOINED: &str = "import_joined";
 
 /// `CREATE TEMPORARY TABLE`, gone with the transaction on PostgreSQL (and
 /// dropped by the session on SQLite).
