@@ -345,9 +345,8 @@ fn import_progress() -> Box<dyn guildhall_import::progress::Progress> {
 macro_rules! run_import {
     ($db:expr, $module:ident, $input:expr, $community:expr, $dry_run:expr, $label:expr) => {{
         let store = open($db, OpenMode::MustExist).await?;
-        // Importers share these two options; some have more, left at
-        // their defaults here.
-        #[allow(clippy::needless_update)]
+        // Importers share these two options; the others (chunk sizes for
+        // tests) keep their defaults.
         let opts = guildhall_import::$module::Options {
             community: $community,
             dry_run: $dry_run,

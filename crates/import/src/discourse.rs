@@ -66,7 +66,7 @@
 //! remains.
 
 use crate::progress::Progress;
-use crate::shared::{activity, truncate_chars};
+use crate::shared::{activity, numbered, source_ids, truncate_chars};
 use crate::{ImportError, Summary, SummaryCommunity, html};
 use guildhall_domain::text::Slug;
 use guildhall_domain::{ActivityKind, PersonId, ThreadKind, Timestamp, markdown};
@@ -675,10 +675,10 @@ impl Run<'_> {
     /// chunks: new rows attach to it and nothing is imported twice.
     async fn look_up(&mut self, chunk: &[(&PathBuf, TopicDoc)]) -> Result<(), ImportError> {
         let docs = || chunk.iter().map(|(_, doc)| doc);
-        let topics = distinct(docs().map(|d| d.id));
-        let posts = distinct(docs().flat_map(|d| d.post_stream.posts.iter().map(|p| p.id)));
+        let topics = source_ids(docs().map(|d| d.id));
+        let posts = source_ids(docs().flat_map(|d| d.post_stream.posts.iter().map(|p| p.id)));
         let users =
-            distinct(docs().flat_map(|d| d.post_stream.posts.iter().filter_map(|p| p.user_id)));
+            source_ids(docs().flat_map(|d| d.post_stream.posts.iter().filter_map(|p| p.user_id)));
         let accounts: Vec<String> = users
             .iter()
             .map(|user| format!("{}/{user}", self.site))
@@ -1107,22 +1107,6 @@ impl Run<'_> {
         }
         Ok(())
     }
-}
-
-/// Ids as source ids, sorted, each once.
-fn distinct(ids: impl Iterator<Item = i64>) -> Vec<String> {
-    let mut ids: Vec<i64> = ids.collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids.iter().map(i64::to_string).collect()
-}
-
-/// Source ids that are numbers, with their local ids.
-fn numbered(found: Vec<(String, i64)>) -> HashMap<i64, i64> {
-    found
-        .into_iter()
-        .filter_map(|(id, local)| Some((id.parse().ok()?, local)))
-        .collect()
 }
 
 #[cfg(test)]

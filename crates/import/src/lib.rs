@@ -3,10 +3,10 @@
 //! Discourse forums) with their people, threads, replies,
 //! solved requests and the activity log that the pulse is computed from.
 //!
-//! Every importer streams its input (a row, a chunk of rows or a message
-//! in memory at a time, plus id maps — none for Stack Exchange dumps, the
-//! largest, whose references are looked up in the database) and writes
-//! through one store import session:
+//! Every importer streams its input (a chunk of rows, messages or
+//! documents in memory at a time; what a chunk refers to is looked up in
+//! the database, so nothing kept grows with the input) and writes through
+//! one store import session:
 //! a run lands whole or not at all, and running it again changes nothing.
 //! This crate decides what a source's records mean here; it speaks no SQL
 //! (the store does) and prints nothing (the CLI does, from [`Summary`]).

@@ -40,7 +40,7 @@
 mod reader;
 
 use crate::progress::Progress;
-use crate::shared::{activity, truncate_chars};
+use crate::shared::{activity, distinct, truncate_chars};
 use crate::{ImportError, Summary, html};
 use guildhall_domain::text::Slug;
 use guildhall_domain::{ActivityKind, PersonId, ThreadKind, Timestamp};
@@ -906,14 +906,6 @@ impl Run<'_> {
             ..parent.clone()
         })
     }
-}
-
-/// `items` sorted, each once.
-fn distinct(items: impl Iterator<Item = String>) -> Vec<String> {
-    let mut v: Vec<String> = items.collect();
-    v.sort_unstable();
-    v.dedup();
-    v
 }
 
 #[cfg(test)]

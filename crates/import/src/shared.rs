@@ -111,3 +111,24 @@ pub(crate) async fn add_placeholder_person(
     summary.people_created += 1;
     Ok(person)
 }
+
+/// `items` sorted, each once: what a chunk looks up.
+pub(crate) fn distinct<T: Ord>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut items: Vec<T> = items.collect();
+    items.sort_unstable();
+    items.dedup();
+    items
+}
+
+/// Numeric ids as the source ids they are recorded under, each once.
+pub(crate) fn source_ids(ids: impl Iterator<Item = i64>) -> Vec<String> {
+    distinct(ids).iter().map(i64::to_string).collect()
+}
+
+/// Looked-up numeric source ids with their local ids.
+pub(crate) fn numbered(found: Vec<(String, i64)>) -> std::collections::HashMap<i64, i64> {
+    found
+        .into_iter()
+        .filter_map(|(id, local)| Some((id.parse().ok()?, local)))
+        .collect()
+}

@@ -84,7 +84,7 @@ mod export;
 pub(crate) mod markup;
 
 use crate::progress::Progress;
-use crate::shared::{activity, truncate_chars};
+use crate::shared::{activity, distinct, truncate_chars};
 use crate::{ImportError, Summary, SummaryCommunity};
 use export::Export;
 use guildhall_domain::text::Slug;
@@ -810,13 +810,11 @@ impl Run<'_> {
             .filter(|ts| earlier_runs || newest.is_some_and(|n| *ts <= n))
             .collect();
         self.newest = messages.iter().map(|m| m.ts).chain(newest).max();
-        let mut stamps: Vec<Ts> = own
-            .iter()
-            .copied()
-            .chain(messages.iter().filter_map(|m| m.thread_ts))
-            .collect();
-        stamps.sort_unstable();
-        stamps.dedup();
+        let stamps = distinct(
+            own.iter()
+                .copied()
+                .chain(messages.iter().filter_map(|m| m.thread_ts)),
+        );
         let by_id: HashMap<String, Ts> = stamps.iter().map(|ts| (ts.key(&c.id), *ts)).collect();
         let ids: Vec<String> = by_id.keys().cloned().collect();
         let own_ids: Vec<String> = own.iter().map(|ts| ts.key(&c.id)).collect();
@@ -860,9 +858,6 @@ impl Run<'_> {
             });
             let reply = p.reply_id.unwrap_or(0);
             self.known.places.insert(ts, Placed { thread, reply });
-        }
-        if own_ids.is_empty() {
-            return Ok(());
         }
         for (id, _) in self.session.known_among("member_event", &own_ids).await? {
             if let Some(&ts) = by_id.get(&id) {

@@ -34,7 +34,7 @@
 //! and memberships are derived from the rows written.
 
 use crate::progress::Progress;
-use crate::shared::{activity, truncate_chars};
+use crate::shared::{activity, numbered, source_ids, truncate_chars};
 use crate::xml::{Row, RowReader};
 use crate::{ImportError, Summary, html};
 use guildhall_domain::text::Slug;
@@ -205,14 +205,6 @@ fn tags(raw: &str) -> String {
         .map(str::to_lowercase)
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Ids as the source ids they are recorded under, each once.
-fn source_ids(ids: impl Iterator<Item = i64>) -> Vec<String> {
-    let mut ids: Vec<i64> = ids.collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids.iter().map(i64::to_string).collect()
 }
 
 fn post_kind_reason(kind: i64) -> String {
@@ -400,13 +392,7 @@ impl Run<'_> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        Ok(self
-            .session
-            .known_among(kind, &ids)
-            .await?
-            .into_iter()
-            .filter_map(|(id, local)| Some((id.parse().ok()?, local)))
-            .collect())
+        Ok(numbered(self.session.known_among(kind, &ids).await?))
     }
 
     /// Which of `ids` (rows of one file) this site's runs recorded as

@@ -2,7 +2,7 @@
 //! land is computed here from the raw JSON with serde_json, not with the
 //! importer's types.
 
-use crate::dump::{conversations, fixture, outcome};
+use crate::dump::{community_ids, conversations, fixture, outcome};
 use guildhall_import::discourse::{Options, import};
 use guildhall_import::{ImportError, Summary, progress::Silent};
 use guildhall_store::{SearchQuery, Store, Thread, ThreadFilter};
@@ -426,10 +426,6 @@ async fn importing_twice_changes_nothing() {
     assert_eq!(again.communities.len(), first.communities.len());
 }
 
-fn ids(summary: &Summary) -> Vec<i64> {
-    summary.communities.iter().map(|c| c.id).collect()
-}
-
 /// Topics are looked up and written a chunk at a time: one topic a chunk
 /// imports exactly what one chunk for all does, and a second run in other
 /// chunks finds everything.
@@ -440,7 +436,7 @@ async fn chunks_of_one_topic_import_the_same_forum() {
     let at_once = run(&whole, &dir, &Options::default())
         .await
         .expect("at once");
-    let want = conversations(&whole, &ids(&at_once)).await;
+    let want = conversations(&whole, &community_ids(&at_once)).await;
     assert!(at_once.solved > 0 && at_once.replies > 0, "{at_once}");
     let store = guildhall_testkit::fresh_store().await;
     let one = |n| Options {
@@ -449,7 +445,7 @@ async fn chunks_of_one_topic_import_the_same_forum() {
     };
     let s = run(&store, &dir, &one(1)).await.expect("chunks of one");
     assert_eq!(outcome(&s), outcome(&at_once));
-    assert_eq!(conversations(&store, &ids(&s)).await, want);
+    assert_eq!(conversations(&store, &community_ids(&s)).await, want);
     let before = snapshot(&store).await;
     let again = run(&store, &dir, &one(2)).await.expect("again");
     assert_eq!(again.written, Default::default(), "{again}");

@@ -212,3 +212,8 @@ pub fn outcome(s: &guildhall_import::Summary) -> impl std::fmt::Debug + PartialE
         &s.communities,
     )
 }
+
+/// The communities a run imported into.
+pub fn community_ids(summary: &guildhall_import::Summary) -> Vec<i64> {
+    summary.communities.iter().map(|c| c.id).collect()
+}

@@ -878,10 +878,6 @@ fn in_chunks(n: usize) -> Options {
     }
 }
 
-fn community_ids(summary: &Summary) -> Vec<i64> {
-    summary.communities.iter().map(|c| c.id).collect()
-}
-
 /// Messages are looked up and written a chunk of day files at a time:
 /// whatever the chunks' size, the same conversations, thanks, people and
 /// members; an export imported in two parts, each in chunks of one day,
@@ -892,7 +888,7 @@ async fn chunks_of_any_size_import_the_same_workspace() {
     let at_once = run(&whole, &fixture(), &Options::default())
         .await
         .expect("at once");
-    let want = crate::dump::conversations(&whole, &community_ids(&at_once)).await;
+    let want = crate::dump::conversations(&whole, &crate::dump::community_ids(&at_once)).await;
     assert!(at_once.replies > 100 && at_once.thanks > 0, "{at_once}");
     for chunk in [1, 40] {
         let store = guildhall_testkit::fresh_store().await;
@@ -905,7 +901,7 @@ async fn chunks_of_any_size_import_the_same_workspace() {
             "chunks of {chunk}"
         );
         assert_eq!(
-            crate::dump::conversations(&store, &community_ids(&s)).await,
+            crate::dump::conversations(&store, &crate::dump::community_ids(&s)).await,
             want,
             "chunks of {chunk}"
         );
@@ -919,7 +915,7 @@ async fn chunks_of_any_size_import_the_same_workspace() {
         .expect("the rest");
     assert!(rest.threads + rest.replies > 0, "the late days are new");
     assert_eq!(
-        crate::dump::conversations(&store, &community_ids(&rest)).await,
+        crate::dump::conversations(&store, &crate::dump::community_ids(&rest)).await,
         want
     );
 }
