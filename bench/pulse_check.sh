@@ -6,6 +6,7 @@
 #   DB_PATH       an existing database (default: a fresh demo database in a temp dir,
 #                 demo --people 600 --communities 40 --months 18 --seed 7)
 #   GUILDHALL_BIN the binary (default: target/debug/guildhall, built if missing)
+#   PULSE_KEEP    1 keeps the work folder (demo database, export) for inspection
 #   AS_OF         the fixed past instant (default: 120 days before the day of the
 #                 last event of the export, at 12:34:56Z)
 #
@@ -22,6 +23,9 @@ if [ ! -x "$bin" ]; then
 fi
 
 dir=$(mktemp -d)
+# The demo database and export stay only when asked for (PULSE_KEEP=1):
+# each CI run would otherwise leave 28 MB in the temporary folder.
+trap '[ "${PULSE_KEEP:-0}" = 1 ] || rm -rf "$dir"' EXIT
 if [ $# -ge 1 ]; then
     db=$1
 else
