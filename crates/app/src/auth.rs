@@ -1,5 +1,7 @@
 //! Accounts and sign-in: argon2id password hashes, server-side sessions
-//! whose tokens are stored hashed, first-run setup.
+//! whose tokens are stored hashed, first-run setup, sign-in throttling by
+//! account and client (counted in the database, so every server sharing
+//! it agrees), and the form tokens that bind a form to its session.
 
 use crate::error::NotFoundAs;
 use crate::{App, AppError, Result};
@@ -7,11 +9,11 @@ use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use base64::Engine;
 use guildhall_domain::person::check_password;
 use guildhall_domain::text::{NAME_MAX, required_line};
-use guildhall_domain::throttle::{self, Failures};
+use guildhall_domain::throttle::{self, Limit};
 use guildhall_domain::{Email, FieldErrors, OrgRole, PersonId, Timestamp, UnitId, Viewer};
 use guildhall_store::NewPerson;
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 
 /// The signed-in person as every use-case needs them.
 #[derive(Clone, Debug)]
@@ -29,87 +31,33 @@ impl SessionUser {
     }
 }
 
-/// Failed sign-ins kept in memory (per server process: a restart forgets
-/// them, which only ever lets someone try again sooner).
-#[derive(Debug, Default)]
-pub struct SignInThrottle {
-    inner: std::sync::Mutex<ThrottleKeys>,
+/// What a form token is bound to.
+#[derive(Clone, Copy, Debug)]
+pub enum FormBinding<'a> {
+    /// A signed-in session, by the hash of its token.
+    Session(&'a str),
+    /// A visitor not signed in, by their random visitor cookie.
+    Visitor(&'a str),
 }
 
-#[derive(Debug, Default)]
-struct ThrottleKeys {
-    accounts: HashMap<String, Failures>,
-    addresses: HashMap<String, Failures>,
-}
-
-/// Beyond this many remembered keys, stale ones are dropped.
-const THROTTLE_KEYS_MAX: usize = 100_000;
-
-impl SignInThrottle {
-    fn keys(&self) -> Result<std::sync::MutexGuard<'_, ThrottleKeys>> {
-        self.inner
-            .lock()
-            .map_err(|_| AppError::Internal("sign-in throttle poisoned".into()))
+/// The throttle keys of a sign-in attempt, hashed (what was typed is not
+/// kept there), with their limits and how the refusal names them: this
+/// account from this client first, then the client alone (unknown clients
+/// share no count).
+fn throttle_keys(account: &str, client: &str) -> Vec<(String, Limit, &'static str)> {
+    let mut keys = vec![(
+        hash_token(&format!("account\0{account}\0{client}")),
+        throttle::PER_ACCOUNT_CLIENT,
+        "for this account",
+    )];
+    if !client.is_empty() {
+        keys.push((
+            hash_token(&format!("client\0{client}")),
+            throttle::PER_CLIENT,
+            "from your network address",
+        ));
     }
-
-    /// How long the account or the address must wait, with what to say.
-    fn wait(&self, account: &str, address: &str, now: i64) -> Result<Option<(i64, String)>> {
-        let mut keys = self.keys()?;
-        if let Some(w) = keys
-            .accounts
-            .get_mut(account)
-            .and_then(|f| f.wait(throttle::PER_ACCOUNT, now))
-        {
-            return Ok(Some((
-                w,
-                format!(
-                    "too many failed sign-ins for this account; try again in {}",
-                    throttle::wait_words(w)
-                ),
-            )));
-        }
-        if !address.is_empty()
-            && let Some(w) = keys
-                .addresses
-                .get_mut(address)
-                .and_then(|f| f.wait(throttle::PER_ADDRESS, now))
-        {
-            return Ok(Some((
-                w,
-                format!(
-                    "too many failed sign-ins from your network address; try again in {}",
-                    throttle::wait_words(w)
-                ),
-            )));
-        }
-        Ok(None)
-    }
-
-    /// Records a failure; true when it locked the account.
-    fn failed(&self, account: &str, address: &str, now: i64) -> Result<bool> {
-        let mut keys = self.keys()?;
-        if keys.accounts.len() + keys.addresses.len() > THROTTLE_KEYS_MAX {
-            keys.accounts
-                .retain(|_, f| !f.is_stale(throttle::PER_ACCOUNT, now));
-            keys.addresses
-                .retain(|_, f| !f.is_stale(throttle::PER_ADDRESS, now));
-        }
-        let f = keys.accounts.entry(account.to_owned()).or_default();
-        f.record(throttle::PER_ACCOUNT, now);
-        let locked = f.wait(throttle::PER_ACCOUNT, now).is_some();
-        if !address.is_empty() {
-            keys.addresses
-                .entry(address.to_owned())
-                .or_default()
-                .record(throttle::PER_ADDRESS, now);
-        }
-        Ok(locked)
-    }
-
-    fn succeeded(&self, account: &str) -> Result<()> {
-        self.keys()?.accounts.remove(account);
-        Ok(())
-    }
+    keys
 }
 
 /// A new session's secret for the cookie, shown once and stored hashed.
@@ -176,7 +124,10 @@ impl App {
         let mut errors = FieldErrors::new();
         let name = errors.check("name", required_line(&input.name, NAME_MAX));
         let email = errors.check("email", Email::parse(&input.email));
-        errors.check("password", check_password(&input.password));
+        errors.check(
+            "password",
+            check_password(&input.password, &input.email, &input.name),
+        );
         let role = errors.check("role", OrgRole::parse(&input.role));
         errors.into_result()?;
         let (Some(name), Some(email), Some(role)) = (name, email, role) else {
@@ -212,14 +163,16 @@ impl App {
     }
 
     /// Checks credentials and opens a session. The message is the same for
-    /// an unknown email and a wrong password. `address` is where the
-    /// request came from (empty if unknown): failures are throttled per
-    /// account and per address, and every attempt is audited.
+    /// an unknown email and a wrong password. `client` is where the request
+    /// came from (empty if unknown). Failures are counted for this account
+    /// from this client and for this client; past a few free tries each key
+    /// waits longer and longer before its next try. Another client's
+    /// failures never refuse a correct password. Every attempt is audited.
     pub async fn sign_in(
         &self,
         email: &str,
         password: &str,
-        address: &str,
+        client: &str,
     ) -> Result<(PersonId, NewSession)> {
         let now = Timestamp::now().0;
         // What was typed, for the audit log and the throttle: without
@@ -230,20 +183,32 @@ impl App {
             .filter(|c| !c.is_control())
             .take(120)
             .collect();
-        let account = typed.to_lowercase();
-        if let Some((retry_after_secs, message)) = self.sign_ins.wait(&account, address, now)? {
-            return Err(AppError::Throttled {
-                message,
-                retry_after_secs,
-            });
+        let keys = throttle_keys(&typed.to_lowercase(), client);
+        for (key, limit, whose) in &keys {
+            if let Some(f) = self.store.sign_in_failures(key).await?
+                && let Some(wait) = throttle::wait(*limit, f.failures, f.last_failure_at, now)
+            {
+                return Err(AppError::Throttled {
+                    message: format!(
+                        "too many failed sign-ins {whose}; try again in {}",
+                        throttle::wait_words(wait)
+                    ),
+                    retry_after_secs: wait,
+                });
+            }
         }
         let actor = crate::Actor {
             viewer: None,
-            address: address.to_owned(),
+            address: client.to_owned(),
         };
         match self.check_credentials(email, password).await? {
             Some(id) => {
-                self.sign_ins.succeeded(&account)?;
+                // Only this account's failures from this client are
+                // forgiven: the client's own count keeps slowing a sprayer
+                // who also holds one good password.
+                if let Some((key, _, _)) = keys.first() {
+                    self.store.clear_sign_in_failures(key).await?;
+                }
                 let mut entry = actor.entry("sign_in.succeeded", typed, String::new());
                 entry.actor_id = Some(id);
                 self.store.append_audit(&entry).await?;
@@ -251,21 +216,25 @@ impl App {
                 Ok((PersonId(id), session))
             }
             None => {
-                let locked = self.sign_ins.failed(&account, address, now)?;
                 self.audit(&actor, "sign_in.failed", typed.clone(), String::new())
                     .await?;
-                if locked {
-                    self.audit(
-                        &actor,
-                        "sign_in.locked",
-                        typed,
-                        format!(
-                            "{} failures within {} minutes",
-                            throttle::PER_ACCOUNT.failures,
-                            throttle::PER_ACCOUNT.window_secs / 60
-                        ),
-                    )
-                    .await?;
+                for (key, limit, whose) in &keys {
+                    let f = self
+                        .store
+                        .record_sign_in_failure(key, now, now - limit.forget_after_secs)
+                        .await?;
+                    if f.failures == limit.free {
+                        self.audit(
+                            &actor,
+                            "sign_in.throttled",
+                            typed.clone(),
+                            format!(
+                                "{} failures {whose}: each further try waits longer",
+                                f.failures
+                            ),
+                        )
+                        .await?;
+                    }
                 }
                 Err(AppError::Unauthenticated(
                     "the email or password is not right".into(),
@@ -336,24 +305,34 @@ impl App {
     }
 
     /// Changes the password after checking the current one; every other
-    /// session of the person ends.
+    /// session of the person ends, and their API tokens are revoked unless
+    /// they chose to keep them (`keep_tokens`).
     pub async fn change_password(
         &self,
         user: &SessionUser,
         current: &str,
         new: &str,
         confirm: &str,
+        keep_tokens: bool,
     ) -> Result<()> {
         let mut errors = FieldErrors::new();
-        errors.check("new_password", check_password(new));
-        if new != confirm {
-            errors.add("confirm_password", "does not match the new password");
-        }
         let creds = self
             .store
             .credentials(user.id().0)
             .await
             .or_not_found("person")?;
+        let person = self
+            .store
+            .person(user.id().0)
+            .await
+            .or_not_found("person")?;
+        errors.check(
+            "new_password",
+            check_password(new, &person.email, &person.name),
+        );
+        if new != confirm {
+            errors.add("confirm_password", "does not match the new password");
+        }
         let ok = match creds.password_hash {
             Some(h) => verify_password(current.to_owned(), h).await,
             None => false,
@@ -363,36 +342,87 @@ impl App {
         }
         errors.into_result()?;
         let hash = hash_password(new.to_owned()).await?;
-        self.store
-            .set_password_hash(user.id().0, &hash, Some(&user.session_hash))
+        let now = Timestamp::now().0;
+        let revoked = self
+            .store
+            .set_password_hash(
+                user.id().0,
+                &hash,
+                Some(&user.session_hash),
+                (!keep_tokens).then_some(now),
+            )
             .await?;
         let actor = crate::Actor::person(user, "");
         self.audit(
             &actor,
             "password.changed",
             format!("person {}", user.id().0),
-            "other sessions ended".into(),
+            if keep_tokens {
+                "other sessions ended; API tokens kept at the person's choice".into()
+            } else {
+                format!("other sessions ended; {revoked} API token(s) revoked")
+            },
         )
         .await?;
         Ok(())
     }
 
-    /// Sets a password without the current one (CLI, administrators).
-    pub async fn reset_password(&self, person: PersonId, new: &str) -> Result<()> {
-        check_password(new).map_err(|m| AppError::invalid("password", m))?;
+    /// Sets a password without the current one (CLI, administrators): every
+    /// session ends and, unless `keep_tokens`, every API token is revoked —
+    /// a reset usually means the account may be in someone else's hands.
+    pub async fn reset_password(
+        &self,
+        person: PersonId,
+        new: &str,
+        keep_tokens: bool,
+    ) -> Result<()> {
+        let p = self.store.person(person.0).await.or_not_found("person")?;
+        check_password(new, &p.email, &p.name).map_err(|m| AppError::invalid("password", m))?;
         let hash = hash_password(new.to_owned()).await?;
-        self.store
-            .set_password_hash(person.0, &hash, None)
+        let now = Timestamp::now().0;
+        let revoked = self
+            .store
+            .set_password_hash(person.0, &hash, None, (!keep_tokens).then_some(now))
             .await
             .or_not_found("person")?;
         self.audit(
             &crate::Actor::command_line(),
             "password.reset",
             format!("person {}", person.0),
-            "all sessions ended".into(),
+            format!("all sessions ended; {revoked} API token(s) revoked"),
         )
         .await?;
         Ok(())
+    }
+
+    /// The token a form must carry to be accepted from the holder of this
+    /// session (its token's hash) or, before signing in, of this visitor
+    /// cookie: an HMAC under a key the servers share, so a token planted
+    /// in a cookie or copied from another session is worth nothing.
+    pub async fn form_token(&self, binding: FormBinding<'_>) -> Result<String> {
+        let key = self
+            .form_key
+            .get_or_try_init(|| async {
+                let secret = self
+                    .store
+                    .server_secret("form_tokens", &random_token())
+                    .await?;
+                Ok::<_, AppError>(secret.into_bytes())
+            })
+            .await?;
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
+            .map_err(|e| AppError::Internal(format!("form key: {e}")))?;
+        match binding {
+            FormBinding::Session(hash) => {
+                mac.update(b"session\0");
+                mac.update(hash.as_bytes());
+            }
+            FormBinding::Visitor(cookie) => {
+                mac.update(b"visitor\0");
+                mac.update(cookie.as_bytes());
+            }
+        }
+        Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
     }
 }
 

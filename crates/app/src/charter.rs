@@ -39,6 +39,12 @@ impl CharterView {
 impl App {
     pub async fn charter(&self, user: &SessionUser, slug: &str) -> Result<CharterView> {
         let (community, _, ctx) = self.visible(user, slug).await?;
+        if !policy::can_see_profile(&ctx) {
+            return Err(AppError::Forbidden(
+                "a private community's charter is for its members; accept the invitation to read it"
+                    .into(),
+            ));
+        }
         let id = community.id;
         Ok(CharterView {
             history: self.store.charter_versions(id).await?,

@@ -54,6 +54,11 @@ pub struct CommunityView {
     pub members: Vec<Member>,
     pub member_count: i64,
     pub members_visible: bool,
+    /// Coordinators, domains, charter and stage history: hidden from the
+    /// invitees of a private community, who see only its name and purpose.
+    pub profile_visible: bool,
+    /// The viewer's pending invitation, to accept or decline.
+    pub invitation: Option<Invitation>,
     pub can_manage: bool,
     pub can_edit: bool,
     pub can_see_pulse: bool,
@@ -261,19 +266,22 @@ impl App {
     }
 
     pub async fn community_view(&self, user: &SessionUser, slug: &str) -> Result<CommunityView> {
-        let (c, standing, ctx) = self.visible(user, slug).await?;
+        let (mut c, standing, ctx) = self.visible(user, slug).await?;
         let can_manage = policy::can_manage_community(&user.viewer, &ctx).is_allowed();
         let can_edit = policy::can_edit_community(&user.viewer, &ctx).is_allowed();
         let members_visible = policy::can_read_content(&ctx) || can_manage;
+        let profile_visible = policy::can_see_profile(&ctx);
         let all = self.store.members(c.id).await?;
         let member_count = all.len() as i64;
         let coordinators = all.iter().filter(|m| m.role().is_coordinator()).count();
         let members = if members_visible {
             all
-        } else {
+        } else if profile_visible {
             all.into_iter()
                 .filter(|m| m.role().is_coordinator())
                 .collect()
+        } else {
+            Vec::new()
         };
         let (pending_requests, pending_invitations) = if can_manage {
             (
@@ -290,9 +298,31 @@ impl App {
         } else {
             Vec::new()
         };
+        if !profile_visible {
+            c.domain_statement.clear();
+        }
+        let (domains, stage_history) = if profile_visible {
+            (
+                self.store.community_domains(c.id).await?,
+                self.store.stage_history(c.id).await?,
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let invitation = if ctx.invited && ctx.role.is_none() {
+            self.store
+                .pending_invitations_for_person(user.id().0)
+                .await?
+                .into_iter()
+                .find(|i| i.community_id == c.id)
+        } else {
+            None
+        };
         Ok(CommunityView {
-            domains: self.store.community_domains(c.id).await?,
-            stage_history: self.store.stage_history(c.id).await?,
+            invitation,
+            domains,
+            stage_history,
+            profile_visible,
             join: policy::join_option(&ctx),
             can_leave: policy::can_leave(&ctx, coordinators),
             community: c,

@@ -555,23 +555,26 @@ impl App {
             .await?)
     }
 
-    /// The signed-in person's calendar key, created on first use.
-    pub async fn calendar_key(&self, user: &SessionUser) -> Result<String> {
+    /// When the signed-in person's calendar key was made, if they have one.
+    /// The key itself is shown once, when made: only its hash is kept.
+    pub async fn calendar_key_created(&self, user: &SessionUser) -> Result<Option<Timestamp>> {
         Ok(self
             .store
-            .calendar_key(
-                user.id().0,
-                &crate::auth::random_token(),
-                Timestamp::now().0,
-            )
-            .await?)
+            .calendar_key_created(user.id().0)
+            .await?
+            .map(Timestamp))
     }
 
-    /// Replaces the person's calendar key; feeds with the old one stop.
-    pub async fn rotate_calendar_key(&self, user: &SessionUser) -> Result<String> {
+    /// Makes the person a new calendar key and returns it, to show once;
+    /// feeds with the old one stop.
+    pub async fn new_calendar_key(&self, user: &SessionUser) -> Result<String> {
         let secret = crate::auth::random_token();
         self.store
-            .rotate_calendar_key(user.id().0, &secret, Timestamp::now().0)
+            .set_calendar_key(
+                user.id().0,
+                &crate::auth::hash_token(&secret),
+                Timestamp::now().0,
+            )
             .await?;
         Ok(secret)
     }
@@ -608,7 +611,7 @@ impl App {
                 }
                 Some(
                     self.store
-                        .person_by_calendar_key(k)
+                        .person_by_calendar_key(&crate::auth::hash_token(k))
                         .await?
                         .ok_or_else(hidden)?,
                 )

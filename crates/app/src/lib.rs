@@ -56,8 +56,8 @@ pub struct App {
     pub config: Config,
     /// Communities' activity, kept up to date from the database on each read.
     pub events: std::sync::Arc<pulse::EventCache>,
-    /// Recent failed sign-ins, per account and per address.
-    pub sign_ins: std::sync::Arc<auth::SignInThrottle>,
+    /// The key form tokens are signed with, read from the database once.
+    form_key: std::sync::Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
 
 impl App {
@@ -66,7 +66,7 @@ impl App {
             store,
             config,
             events: std::sync::Arc::default(),
-            sign_ins: std::sync::Arc::default(),
+            form_key: std::sync::Arc::default(),
         }
     }
 }

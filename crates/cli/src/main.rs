@@ -95,6 +95,16 @@ struct ServeArgs {
     /// a PostgreSQL server on another machine.
     #[arg(long, env = "GUILDHALL_CONCURRENT_READS", default_value_t = 0)]
     concurrent_reads: usize,
+    /// Reverse proxies to believe about the client's address
+    /// (X-Forwarded-For), as addresses or networks separated by commas,
+    /// e.g. 127.0.0.1,10.0.0.0/8. Without it every request behind a proxy
+    /// counts as coming from the proxy, for sign-in throttling too.
+    #[arg(long = "trusted-proxy", env = "GUILDHALL_TRUSTED_PROXIES", default_value = "", value_parser = parse_proxies)]
+    trusted_proxies: guildhall_web::TrustedProxies,
+}
+
+fn parse_proxies(s: &str) -> Result<guildhall_web::TrustedProxies, String> {
+    guildhall_web::TrustedProxies::parse(s)
 }
 
 #[derive(Subcommand, Debug)]
@@ -387,9 +397,9 @@ async fn report_import(
 
 fn import_failed(e: guildhall_import::ImportError) -> anyhow::Error {
     match e {
-        guildhall_import::ImportError::Malformed { .. } => anyhow::anyhow!(
-            "{e}\nNothing was imported: the database is as it was. Fix or re-download the file and run the import again."
-        ),
+        guildhall_import::ImportError::Malformed { .. } => {
+            anyhow::anyhow!("{e}\nNothing was imported: the database is as it was.")
+        }
         other => anyhow::anyhow!("{other}\nNothing was imported."),
     }
 }
@@ -736,6 +746,7 @@ async fn serve(database: &str, args: ServeArgs) -> Result<()> {
         guildhall_web::WebConfig {
             secure_cookies: args.secure_cookies,
             concurrent_reads: args.concurrent_reads,
+            trusted_proxies: args.trusted_proxies,
         },
     );
     let listener = tokio::net::TcpListener::bind(args.bind)

@@ -19,7 +19,20 @@ pub const PASSWORD_MIN: usize = 10;
 /// Argon2 hashes anything, but a bound keeps hashing cost predictable.
 pub const PASSWORD_MAX: usize = 256;
 
-pub fn check_password(p: &str) -> Result<(), String> {
+/// The 10,000 most common passwords, most common first, one a line: from
+/// the frequency lists of zxcvbn (MIT licence, © 2016 Dropbox and Daniel
+/// Wolf), themselves drawn from leaked password sets.
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+fn is_common_password(p: &str) -> bool {
+    let p = p.to_lowercase();
+    COMMON_PASSWORDS.lines().any(|common| common == p)
+}
+
+/// A new password for the account of `email` and `name`: long enough,
+/// not absurdly long, not among the most common passwords, and not the
+/// account's own email, name or a part of the email before the `@`.
+pub fn check_password(p: &str, email: &str, name: &str) -> Result<(), String> {
     let n = p.chars().count();
     if n < PASSWORD_MIN {
         return Err(format!("must be at least {PASSWORD_MIN} characters"));
@@ -27,5 +40,44 @@ pub fn check_password(p: &str) -> Result<(), String> {
     if n > PASSWORD_MAX {
         return Err(format!("must be at most {PASSWORD_MAX} characters"));
     }
+    let folded = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let typed = folded(p);
+    let email = email.trim();
+    let local = email.split('@').next().unwrap_or_default();
+    let own = [email, local, name.trim()];
+    if own
+        .iter()
+        .map(|s| folded(s))
+        .any(|s| !s.is_empty() && (typed == s || (s.len() >= 4 && typed.contains(&s))))
+    {
+        return Err("must not be your email or your name".into());
+    }
+    if is_common_password(p) {
+        return Err("is one of the most common passwords; choose one nobody would guess".into());
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_must_not_be_common_or_the_accounts_own() {
+        let ok = |p: &str| check_password(p, "ada.lovelace@example.org", "Ada Lovelace");
+        assert!(ok("correct horse battery").is_ok());
+        assert!(ok("short").is_err());
+        assert!(ok("1234567890").is_err(), "common");
+        assert!(ok("QwertyUIOP").is_err(), "common, whatever the case");
+        assert!(ok("ada.lovelace@example.org").is_err(), "own email");
+        assert!(ok("Ada Lovelace").is_err(), "own name");
+        assert!(ok("adalovelace2024").is_err(), "contains the name");
+        assert!(ok("ada.lovelace").is_err(), "the email's local part");
+        assert_eq!(COMMON_PASSWORDS.lines().count(), 10_000);
+    }
 }

@@ -74,6 +74,18 @@ pub fn can_see_community(c: &CommunityContext) -> bool {
     }
 }
 
+/// May the viewer see the community's profile beyond its name and purpose:
+/// its coordinators, knowledge domains, charter and stage history? Open and
+/// closed communities show it to everyone; a private one only to its
+/// members — an invitation shows its invitee the name and purpose, to
+/// accept or decline, and nothing else.
+pub fn can_see_profile(c: &CommunityContext) -> bool {
+    match c.visibility {
+        Visibility::Open | Visibility::Closed => true,
+        Visibility::Private => c.role.is_some(),
+    }
+}
+
 /// May the viewer read the community's content: threads, resources, events,
 /// its activity and its full member list?
 pub fn can_read_content(c: &CommunityContext) -> bool {
@@ -84,14 +96,17 @@ pub fn can_read_content(c: &CommunityContext) -> bool {
 }
 
 /// Tending the community: its profile, memberships, roles and stage.
-/// Coordinators may; administrators may too on communities they can see, so
-/// that a community whose coordinators left is not stranded.
+/// Coordinators may; administrators may too on open and closed communities,
+/// so that a community whose coordinators left is not stranded. A private
+/// community is its coordinators' alone: an administrator who is only
+/// invited to it (or a member in another role) may not manage it.
 pub fn can_manage_community(viewer: &Viewer, c: &CommunityContext) -> Access {
     if !can_see_community(c) {
         return Access::Hidden;
     }
     let coordinator = c.role.is_some_and(CommunityRole::is_coordinator);
-    if coordinator || viewer.is_admin() {
+    let admin_may = viewer.is_admin() && c.visibility != Visibility::Private;
+    if coordinator || admin_may {
         Access::Allowed
     } else {
         Access::Forbidden("only the community's coordinators can do this")
@@ -161,21 +176,22 @@ pub fn can_leave(c: &CommunityContext, coordinators: usize) -> Access {
 
 /// The health pulse: aggregate figures, not content. Readers of the content
 /// see it; so do the organization's stewards of its knowledge
-/// (administrators, knowledge strategists, executives) for communities
-/// they may know about.
+/// (administrators, knowledge strategists, executives) for open and closed
+/// communities — a private community's pulse is for its members only.
 pub fn can_see_pulse(viewer: &Viewer, c: &CommunityContext) -> Access {
     if !can_see_community(c) {
         return Access::Hidden;
     }
-    let steward = matches!(
-        viewer.role,
-        OrgRole::Administrator | OrgRole::KnowledgeStrategist | OrgRole::Executive
-    );
+    let steward = c.visibility != Visibility::Private
+        && matches!(
+            viewer.role,
+            OrgRole::Administrator | OrgRole::KnowledgeStrategist | OrgRole::Executive
+        );
     if can_read_content(c) || steward {
         Access::Allowed
     } else {
         Access::Forbidden(
-            "the pulse of a closed community is for its members and the organization's sponsors",
+            "the pulse of this community is for its members (and, unless it is private, the organization's sponsors)",
         )
     }
 }
@@ -380,6 +396,48 @@ mod tests {
         let invited = CommunityContext { invited: true, ..c };
         assert!(can_see_community(&invited));
         assert!(!can_read_content(&invited));
+    }
+
+    /// Regression: an administrator only invited to a private community
+    /// could manage it (members, roles, invitations, stage, visibility).
+    #[test]
+    fn an_invitation_to_a_private_community_grants_nothing_but_its_name() {
+        let invited = CommunityContext {
+            invited: true,
+            ..ctx(Visibility::Private, None)
+        };
+        assert!(can_see_community(&invited));
+        assert!(!can_see_profile(&invited));
+        assert!(!can_read_content(&invited));
+        for viewer in [ADMIN, MEMBER] {
+            assert!(matches!(
+                can_manage_community(&viewer, &invited),
+                Access::Forbidden(_)
+            ));
+            assert!(matches!(
+                can_edit_community(&viewer, &invited),
+                Access::Forbidden(_)
+            ));
+            assert!(matches!(
+                can_change_stage(&viewer, &invited),
+                Access::Forbidden(_)
+            ));
+            assert!(matches!(
+                can_see_pulse(&viewer, &invited),
+                Access::Forbidden(_)
+            ));
+        }
+        assert_eq!(join_option(&invited), JoinOption::AcceptInvitation);
+        // A member of a private community who is not its coordinator, even
+        // an administrator, does not manage it either.
+        let member = ctx(Visibility::Private, Some(CommunityRole::Core));
+        assert!(matches!(
+            can_manage_community(&ADMIN, &member),
+            Access::Forbidden(_)
+        ));
+        assert!(can_see_pulse(&ADMIN, &member).is_allowed());
+        let coordinator = ctx(Visibility::Private, Some(CommunityRole::Coordinator));
+        assert!(can_manage_community(&MEMBER, &coordinator).is_allowed());
     }
 
     #[test]

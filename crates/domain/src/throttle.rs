@@ -1,64 +1,61 @@
-//! Sign-in throttling: after too many failures in a sliding window, an
-//! account (or a network address) must wait. Pure bookkeeping; the caller
-//! keeps one [`Failures`] per key and passes the time in.
+//! Sign-in throttling with growing delays. Failures are counted per key —
+//! one account from one client, and one client — and after a number of
+//! free tries each further attempt on that key waits twice as long as the
+//! one before, up to a ceiling. Nothing here locks an account: failures
+//! from one client never make a correct password fail from another.
+//! Pure arithmetic; the store keeps the counts and the app passes them in.
 
-use std::collections::VecDeque;
-
-/// How many failures within how long lock a key, per kind of key.
+/// How a kind of key is throttled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limit {
-    pub failures: usize,
-    pub window_secs: i64,
+    /// Failures allowed before any wait.
+    pub free: i64,
+    /// The first wait, in seconds; each further failure doubles it.
+    pub first_wait_secs: i64,
+    /// The longest wait, in seconds.
+    pub max_wait_secs: i64,
+    /// A key with no failure for this long starts again from nothing.
+    pub forget_after_secs: i64,
 }
 
-/// A person guessing their own password gets five tries a quarter hour.
-pub const PER_ACCOUNT: Limit = Limit {
-    failures: 5,
-    window_secs: 15 * 60,
+/// One account tried from one client: a person mistyping their own
+/// password gets five free tries, then waits 5, 10, 20 … seconds, at most
+/// a quarter of an hour (so about a hundred guesses a day at most).
+pub const PER_ACCOUNT_CLIENT: Limit = Limit {
+    free: 5,
+    first_wait_secs: 5,
+    max_wait_secs: 15 * 60,
+    forget_after_secs: 60 * 60,
 };
 
-/// One address may fail more often (an office behind one address), but
-/// not enough to try many accounts.
-pub const PER_ADDRESS: Limit = Limit {
-    failures: 20,
-    window_secs: 15 * 60,
+/// One client trying many accounts (password spraying): more free tries,
+/// since an office may share one address, then the same growing waits.
+pub const PER_CLIENT: Limit = Limit {
+    free: 30,
+    first_wait_secs: 5,
+    max_wait_secs: 15 * 60,
+    forget_after_secs: 60 * 60,
 };
 
-/// The times of recent failures of one key, oldest first.
-#[derive(Clone, Debug, Default)]
-pub struct Failures(VecDeque<i64>);
-
-impl Failures {
-    fn forget_before(&mut self, since: i64) {
-        while self.0.front().is_some_and(|t| *t <= since) {
-            self.0.pop_front();
-        }
+/// How long to wait after `failures` failures, counted from the last one.
+pub fn delay(limit: Limit, failures: i64) -> i64 {
+    if failures < limit.free {
+        return 0;
     }
+    let doublings = (failures - limit.free).min(30) as u32;
+    limit
+        .first_wait_secs
+        .saturating_mul(1i64 << doublings)
+        .min(limit.max_wait_secs)
+}
 
-    /// Records a failure at `now`.
-    pub fn record(&mut self, limit: Limit, now: i64) {
-        self.forget_before(now - limit.window_secs);
-        self.0.push_back(now);
-        while self.0.len() > limit.failures {
-            self.0.pop_front();
-        }
+/// Seconds still to wait at `now`, if any.
+pub fn wait(limit: Limit, failures: i64, last: i64, now: i64) -> Option<i64> {
+    if now - last >= limit.forget_after_secs {
+        return None;
     }
-
-    /// Seconds to wait before the next attempt, if the key is locked.
-    pub fn wait(&mut self, limit: Limit, now: i64) -> Option<i64> {
-        self.forget_before(now - limit.window_secs);
-        if self.0.len() < limit.failures {
-            return None;
-        }
-        self.0
-            .front()
-            .map(|oldest| (oldest + limit.window_secs - now).max(1))
-    }
-
-    /// Nothing recent to remember: the key can be dropped.
-    pub fn is_stale(&self, limit: Limit, now: i64) -> bool {
-        self.0.back().is_none_or(|t| *t <= now - limit.window_secs)
-    }
+    let until = last + delay(limit, failures);
+    (until > now).then_some(until - now)
 }
 
 /// "3 minutes", "1 minute", "40 seconds".
@@ -67,6 +64,8 @@ pub fn wait_words(secs: i64) -> String {
         format!("{} minutes", (secs + 59) / 60)
     } else if secs >= 60 {
         "1 minute".into()
+    } else if secs == 1 {
+        "1 second".into()
     } else {
         format!("{} seconds", secs.max(1))
     }
@@ -77,34 +76,34 @@ mod tests {
     use super::*;
 
     const L: Limit = Limit {
-        failures: 3,
-        window_secs: 100,
+        free: 3,
+        first_wait_secs: 1,
+        max_wait_secs: 100,
+        forget_after_secs: 1000,
     };
 
     #[test]
-    fn locks_after_the_limit_and_opens_when_the_oldest_failure_ages_out() {
-        let mut f = Failures::default();
-        f.record(L, 0);
-        f.record(L, 10);
-        assert_eq!(f.wait(L, 20), None);
-        f.record(L, 20);
-        assert_eq!(f.wait(L, 20), Some(80));
-        assert_eq!(f.wait(L, 99), Some(1));
-        assert_eq!(f.wait(L, 100), None, "the failure at 0 left the window");
-        f.record(L, 101);
-        assert_eq!(f.wait(L, 101), Some(9), "failures at 10, 20, 101");
+    fn free_tries_then_doubling_waits_up_to_the_ceiling() {
+        assert_eq!(delay(L, 0), 0);
+        assert_eq!(delay(L, 2), 0);
+        assert_eq!(delay(L, 3), 1);
+        assert_eq!(delay(L, 4), 2);
+        assert_eq!(delay(L, 6), 8);
+        assert_eq!(delay(L, 10), 100);
+        assert_eq!(delay(L, i64::MAX), 100, "no overflow");
+        assert_eq!(delay(PER_ACCOUNT_CLIENT, 5), 5);
+        assert_eq!(delay(PER_ACCOUNT_CLIENT, 6), 10);
+        assert_eq!(delay(PER_ACCOUNT_CLIENT, 100), 15 * 60);
     }
 
     #[test]
-    fn old_failures_are_forgotten() {
-        let mut f = Failures::default();
-        for t in 0..10 {
-            f.record(L, t);
-        }
-        assert!(f.wait(L, 10).is_some());
-        assert!(!f.is_stale(L, 50));
-        assert!(f.is_stale(L, 109));
-        assert_eq!(f.wait(L, 200), None);
+    fn waits_count_from_the_last_failure_and_are_forgotten() {
+        assert_eq!(wait(L, 2, 50, 50), None);
+        assert_eq!(wait(L, 5, 50, 50), Some(4));
+        assert_eq!(wait(L, 5, 50, 53), Some(1));
+        assert_eq!(wait(L, 5, 50, 54), None);
+        assert_eq!(wait(L, 50, 0, 99), Some(1));
+        assert_eq!(wait(L, 50, 0, 1000), None, "forgotten after a quiet while");
     }
 
     #[test]
@@ -112,6 +111,7 @@ mod tests {
         assert_eq!(wait_words(600), "10 minutes");
         assert_eq!(wait_words(61), "1 minute");
         assert_eq!(wait_words(40), "40 seconds");
+        assert_eq!(wait_words(1), "1 second");
         assert_eq!(wait_words(91), "2 minutes");
     }
 }

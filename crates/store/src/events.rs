@@ -425,41 +425,29 @@ impl Store {
         }))
     }
 
-    /// The person's calendar key, created with `fresh_secret` if they have
-    /// none yet.
-    pub async fn calendar_key(&self, person: i64, fresh_secret: &str, at: i64) -> Result<String> {
-        Ok(write_tx!(self, |tx| {
-            sqlx::query(
-                "INSERT INTO calendar_keys (person_id, secret, created_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (person_id) DO NOTHING",
+    /// When the person's calendar key was made, if they have one (the key
+    /// itself is not kept, only its hash).
+    pub async fn calendar_key_created(&self, person: i64) -> Result<Option<i64>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT created_at FROM calendar_keys WHERE person_id = $1",
             )
             .bind(person)
-            .bind(fresh_secret)
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::unique("calendar key"))?;
-            sqlx::query_scalar::<_, String>("SELECT secret FROM calendar_keys WHERE person_id = $1")
-                .bind(person)
-                .fetch_one(&mut *tx)
-                .await?
+            .fetch_optional(pool)
+            .await?
         }))
     }
 
-    /// Replaces the person's calendar key: the old feed URL stops working.
-    pub async fn rotate_calendar_key(
-        &self,
-        person: i64,
-        fresh_secret: &str,
-        at: i64,
-    ) -> Result<()> {
+    /// Gives the person a calendar key by its hash, replacing any they had:
+    /// the old feed URL stops working.
+    pub async fn set_calendar_key(&self, person: i64, secret_hash: &str, at: i64) -> Result<()> {
         write_tx!(self, |tx| {
             sqlx::query(
-                "INSERT INTO calendar_keys (person_id, secret, created_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (person_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at",
+                "INSERT INTO calendar_keys (person_id, secret_hash, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (person_id) DO UPDATE SET secret_hash = excluded.secret_hash, created_at = excluded.created_at",
             )
             .bind(person)
-            .bind(fresh_secret)
+            .bind(secret_hash)
             .bind(at)
             .execute(&mut *tx)
             .await
@@ -468,14 +456,14 @@ impl Store {
         Ok(())
     }
 
-    /// Whose calendar key this is, if anyone's.
-    pub async fn person_by_calendar_key(&self, secret: &str) -> Result<Option<i64>> {
+    /// Whose calendar key has this hash, if anyone's.
+    pub async fn person_by_calendar_key(&self, secret_hash: &str) -> Result<Option<i64>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_scalar::<_, i64>(
                 "SELECT k.person_id FROM calendar_keys k JOIN people p ON p.id = k.person_id \
-                 WHERE k.secret = $1 AND p.merged_into IS NULL",
+                 WHERE k.secret_hash = $1 AND p.merged_into IS NULL",
             )
-            .bind(secret)
+            .bind(secret_hash)
             .fetch_optional(pool)
             .await?
         }))

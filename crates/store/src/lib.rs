@@ -33,6 +33,7 @@ mod people_merges;
 pub mod records;
 mod resources;
 pub(crate) mod search;
+mod security;
 mod sessions;
 mod threads;
 mod tokens;
@@ -60,6 +61,7 @@ pub use resources::{
     RevisionInfo, RevisionText, StatusMove,
 };
 pub use search::{EVIDENCE_WINDOW, Match, RANK_WINDOW, SearchDoc, SearchHit, SearchQuery};
+pub use security::SignInFailures;
 pub use threads::{
     NewReply, NewThanks, NewThread, PostEdit, Reply, Thanks, Thread, ThreadEdit, ThreadFilter,
 };

@@ -53,6 +53,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0008_search_by_recency.sql"),
         include_str!("../migrations/postgres/0008_search_by_recency.sql"),
     ),
+    (
+        9,
+        "hardening",
+        include_str!("../migrations/sqlite/0009_hardening.sql"),
+        include_str!("../migrations/postgres/0009_hardening.sql"),
+    ),
 ];
 
 /// Several servers may start at once on one PostgreSQL database: each

@@ -265,13 +265,17 @@ impl Store {
 
     /// Sets a password and ends every session of the person but `keep`
     /// (the session that changed it), in one transaction.
+    /// Sets a person's password hash and ends their other sessions (all but
+    /// `keep_session`); with `revoke_tokens_at`, their live API tokens are
+    /// revoked at that time too. Returns how many tokens were revoked.
     pub async fn set_password_hash(
         &self,
         id: i64,
         hash: &str,
         keep_session: Option<&str>,
-    ) -> Result<()> {
-        write_tx!(self, |tx| {
+        revoke_tokens_at: Option<i64>,
+    ) -> Result<u64> {
+        Ok(write_tx!(self, |tx| {
             let n = sqlx::query("UPDATE people SET password_hash = $1 WHERE id = $2")
                 .bind(hash)
                 .bind(id)
@@ -286,8 +290,18 @@ impl Store {
                 .bind(keep_session.unwrap_or(""))
                 .execute(&mut *tx)
                 .await?;
-        });
-        Ok(())
+            match revoke_tokens_at {
+                Some(at) => sqlx::query(
+                    "UPDATE api_tokens SET revoked_at = $1 WHERE person_id = $2 AND revoked_at IS NULL",
+                )
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+                None => 0,
+            }
+        }))
     }
 
     pub async fn count_people(&self) -> Result<i64> {

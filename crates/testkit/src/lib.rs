@@ -17,7 +17,8 @@ use guildhall_store::{OpenMode, Store};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-/// A fixed CSRF token the test client sends as cookie and form field.
+/// The test client's visitor cookie; forms carry the token bound to it
+/// (or, once signed in, to the session): see [`TestApp::csrf`].
 pub const CSRF: &str = "testtesttesttesttesttesttesttesttesttesttes";
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -150,6 +151,16 @@ impl TestApp {
         }
     }
 
+    /// The form token a browser holding these cookies is given.
+    pub async fn csrf(&self, who: Option<&Who>) -> String {
+        let hash = who.map(|w| guildhall_app::auth::hash_token(&w.token));
+        let binding = match &hash {
+            Some(h) => guildhall_app::auth::FormBinding::Session(h),
+            None => guildhall_app::auth::FormBinding::Visitor(CSRF),
+        };
+        self.app.form_token(binding).await.expect("form token")
+    }
+
     fn cookies(who: Option<&Who>) -> String {
         match who {
             Some(w) => format!("gh_session={}; gh_csrf={CSRF}", w.token),
@@ -174,7 +185,7 @@ impl TestApp {
         fields: &[(&str, &str)],
     ) -> TestResponse {
         let mut body = form_urlencoded::Serializer::new(String::new());
-        body.append_pair("csrf", CSRF);
+        body.append_pair("csrf", &self.csrf(who).await);
         for (k, v) in fields {
             body.append_pair(k, v);
         }

@@ -10,21 +10,38 @@ use guildhall_app::{AppError, SessionUser};
 use guildhall_domain::OrgRole;
 use serde::de::DeserializeOwned;
 
-/// The network address a request came from, for the audit log: empty
-/// where the server was not told (tests that call the router directly).
-/// Behind a reverse proxy this is the proxy's address.
+/// The network address of the client a request came from, for sign-in
+/// throttling and the audit log: empty where the server was not told
+/// (tests that call the router directly). Behind a reverse proxy it is the
+/// proxy's address unless the proxy is trusted (`--trusted-proxy`).
 #[derive(Clone, Debug, Default)]
 pub struct ClientAddress(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(peer) = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip())
+        else {
+            return Ok(ClientAddress::default());
+        };
+        let forwarded: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
         Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-                .unwrap_or_default(),
+            state
+                .config
+                .trusted_proxies
+                .client(peer, &forwarded)
+                .to_string(),
         ))
     }
 }

@@ -13,15 +13,18 @@
 mod api;
 mod assets;
 mod charts;
+mod client;
 mod error;
 mod extract;
 mod ics;
 pub mod markdown;
 mod middleware;
 mod pages;
+mod redirect;
 mod session;
 
 pub use api::openapi_document;
+pub use client::TrustedProxies;
 pub use error::{ApiError, PageError, status_of};
 
 use axum::Router;
@@ -37,6 +40,9 @@ pub struct WebConfig {
     /// How many reading requests (GET, HEAD) run at once; 0 picks the
     /// number of cores. See `middleware::admit_reads`.
     pub concurrent_reads: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for
+    /// sign-in throttling and the audit log); nobody by default.
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// What every handler can reach.
@@ -49,6 +55,7 @@ pub struct AppState {
 
 /// The whole application as one router.
 pub fn router(app: App, config: WebConfig) -> Router {
+    let secure = config.secure_cookies;
     let reads = match config.concurrent_reads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -72,5 +79,5 @@ pub fn router(app: App, config: WebConfig) -> Router {
             state,
             middleware::admit_reads,
         ));
-    middleware::apply_outer(router)
+    middleware::apply_outer(router, secure)
 }

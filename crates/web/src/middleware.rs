@@ -2,9 +2,7 @@
 
 use crate::AppState;
 use crate::error::error_page;
-use crate::session::{
-    CSRF_COOKIE, SESSION_COOKIE, cookie, same_secret, set_cookie, well_formed_token,
-};
+use crate::session::{Cookie, same_secret};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -12,6 +10,7 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use guildhall_app::SessionUser;
+use guildhall_app::auth::FormBinding;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
@@ -52,9 +51,18 @@ impl MakeRequestId for RandomRequestId {
     }
 }
 
-/// Request ids, tracing, security headers, body limit and timeout.
-pub fn apply_outer(router: Router) -> Router {
+/// Request ids, tracing, security headers, body limit and timeout. When
+/// served over HTTPS (`secure`), browsers are told to keep to HTTPS.
+pub fn apply_outer(router: Router, secure: bool) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
+    let router = if secure {
+        router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ))
+    } else {
+        router
+    };
     router
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
@@ -128,7 +136,7 @@ pub async fn sessions_and_csrf(
             Ok(Some(t)) => {
                 parts.extensions.insert(CurrentSession(Some(t.user)));
                 parts.extensions.insert(ViaToken);
-                next.run(Request::from_parts(parts, body)).await
+                private(next.run(Request::from_parts(parts, body)).await)
             }
             Ok(None) => crate::ApiError::from(guildhall_app::AppError::Unauthenticated(
                 "this token is unknown, expired or revoked".into(),
@@ -137,17 +145,29 @@ pub async fn sessions_and_csrf(
             Err(e) => crate::ApiError::from(e).into_response(),
         };
     }
-    let user = match cookie(&parts.headers, SESSION_COOKIE).filter(|t| well_formed_token(t)) {
+    let secure = state.config.secure_cookies;
+    let user = match Cookie::Session.read(&parts.headers, secure) {
         Some(token) => match state.app.session_user(&token).await {
             Ok(u) => u,
             Err(e) => return crate::PageError::from(e).into_response(),
         },
         None => None,
     };
-    let existing = cookie(&parts.headers, CSRF_COOKIE).filter(|t| well_formed_token(t));
-    let csrf = existing
-        .clone()
-        .unwrap_or_else(guildhall_app::auth::random_token);
+    // Forms carry a token bound to the session, or before signing in to
+    // the visitor cookie (given to a first-time visitor here).
+    let visitor = Cookie::Visitor.read(&parts.headers, secure);
+    let new_visitor = (user.is_none() && visitor.is_none()).then(guildhall_app::auth::random_token);
+    let visitor_value = visitor.or_else(|| new_visitor.clone()).unwrap_or_default();
+    let binding = match &user {
+        Some(u) => FormBinding::Session(&u.session_hash),
+        None => FormBinding::Visitor(&visitor_value),
+    };
+    let csrf = match state.app.form_token(binding).await {
+        Ok(t) => t,
+        Err(e) => return crate::PageError::from(e).into_response(),
+    };
+    // A first-time visitor has no token yet that a form could carry.
+    let existing = new_visitor.is_none().then_some(csrf.as_str());
     let mut body = body;
 
     if changes_state(&parts.method) {
@@ -166,7 +186,7 @@ pub async fn sessions_and_csrf(
                 .into_response();
             }
         } else {
-            let Some(expected) = existing.as_deref() else {
+            let Some(expected) = existing else {
                 return csrf_refused();
             };
             let header_ok = parts
@@ -198,24 +218,26 @@ pub async fn sessions_and_csrf(
         }
     }
 
+    let signed_in = user.is_some();
     parts.extensions.insert(CurrentSession(user));
-    parts.extensions.insert(CsrfToken(csrf.clone()));
+    parts.extensions.insert(CsrfToken(csrf));
     let mut response = next.run(Request::from_parts(parts, body)).await;
-    if existing.is_none()
-        && !response
-            .headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .any(|v| v.as_bytes().starts_with(CSRF_COOKIE.as_bytes()))
-        && let Ok(v) = HeaderValue::from_str(&set_cookie(
-            CSRF_COOKIE,
-            &csrf,
-            60 * 60 * 24 * 30,
-            state.config.secure_cookies,
-        ))
-    {
-        response.headers_mut().append(header::SET_COOKIE, v);
+    if signed_in {
+        response = private(response);
     }
+    if let Some(v) = new_visitor {
+        Cookie::Visitor.set(&mut response, &v, 60 * 60 * 24 * 30, secure);
+    }
+    response
+}
+
+/// What a signed-in person receives is theirs: no shared cache, proxy or
+/// browser history may keep it (pages, API answers, a new token's secret,
+/// the audit export).
+fn private(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 

@@ -179,7 +179,7 @@ async fn sessions_expire_and_die_with_a_password_change() {
         .await
         .expect("s3");
     store
-        .set_password_hash(ada, "hash", Some("h3"))
+        .set_password_hash(ada, "hash", Some("h3"), None)
         .await
         .expect("set");
     assert!(store.session_person("h2", 200).await.expect("q").is_none());

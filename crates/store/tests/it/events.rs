@@ -107,35 +107,43 @@ async fn an_event_story() {
         2
     );
 
-    let key = store
-        .calendar_key(ada, "first-secret", 1)
+    assert_eq!(store.calendar_key_created(ada).await.expect("none"), None);
+    store
+        .set_calendar_key(ada, "first-hash", 1)
         .await
         .expect("key");
     assert_eq!(
-        store.calendar_key(ada, "other", 2).await.expect("same key"),
-        key
+        store.calendar_key_created(ada).await.expect("made"),
+        Some(1)
     );
     assert_eq!(
-        store.person_by_calendar_key(&key).await.expect("lookup"),
+        store
+            .person_by_calendar_key("first-hash")
+            .await
+            .expect("lookup"),
         Some(ada)
     );
     store
-        .rotate_calendar_key(ada, "second-secret", 3)
+        .set_calendar_key(ada, "second-hash", 3)
         .await
         .expect("rotate");
     assert_eq!(
         store
-            .person_by_calendar_key("first-secret")
+            .person_by_calendar_key("first-hash")
             .await
             .expect("lookup"),
         None
     );
     assert_eq!(
         store
-            .person_by_calendar_key("second-secret")
+            .person_by_calendar_key("second-hash")
             .await
             .expect("lookup"),
         Some(ada)
+    );
+    assert_eq!(
+        store.calendar_key_created(ada).await.expect("made"),
+        Some(3)
     );
 
     store.cancel_event(id, 50).await.expect("cancel");

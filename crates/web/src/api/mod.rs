@@ -10,9 +10,9 @@ mod threads;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, ApiUser, ClientAddress, path_id};
-use crate::session::{CSRF_COOKIE, SESSION_COOKIE, set_cookie};
+use crate::session::Cookie;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -276,21 +276,12 @@ async fn sign_in(
         org_role: p.org_role.clone(),
     })
     .into_response();
-    let secure = s.config.secure_cookies;
-    let ttl = s.app.config.session_ttl_secs;
-    for c in [
-        set_cookie(SESSION_COOKIE, &session.token, ttl, secure),
-        set_cookie(
-            CSRF_COOKIE,
-            &guildhall_app::auth::random_token(),
-            ttl,
-            secure,
-        ),
-    ] {
-        if let Ok(v) = HeaderValue::from_str(&c) {
-            r.headers_mut().append(header::SET_COOKIE, v);
-        }
-    }
+    Cookie::Session.set(
+        &mut r,
+        &session.token,
+        s.app.config.session_ttl_secs,
+        s.config.secure_cookies,
+    );
     Ok(r)
 }
 
@@ -299,11 +290,7 @@ async fn sign_in(
 async fn sign_out(State(s): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Response> {
     s.app.sign_out(&u).await?;
     let mut r = StatusCode::NO_CONTENT.into_response();
-    if let Ok(v) =
-        HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", 0, s.config.secure_cookies))
-    {
-        r.headers_mut().append(header::SET_COOKIE, v);
-    }
+    Cookie::Session.set(&mut r, "", 0, s.config.secure_cookies);
     Ok(r)
 }
 
@@ -516,6 +503,13 @@ async fn members(
     Path(slug): Path<String>,
 ) -> ApiResult<Json<Vec<Member>>> {
     let v = s.app.community_view(&u, &slug).await?;
+    if !v.profile_visible {
+        return Err(AppError::Forbidden(
+            "a private community's members are for its members; accept the invitation to see them"
+                .into(),
+        )
+        .into());
+    }
     Ok(Json(v.members.into_iter().map(Into::into).collect()))
 }
 

@@ -4,16 +4,16 @@ use super::{PageResult, form_error};
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::{ClientAddress, PageCtx, PageForm, PageQuery, PageUser, Visitor};
-use crate::session::{CSRF_COOKIE, SESSION_COOKIE, set_cookie};
+use crate::session::Cookie;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use guildhall_app::AppError;
-use guildhall_app::auth::{AccountInput, random_token};
+use guildhall_app::auth::AccountInput;
 use guildhall_domain::FieldErrors;
 use serde::Deserialize;
 
@@ -115,16 +115,12 @@ struct SigninForm {
     next: String,
 }
 
-/// Only local paths are followed after sign-in, never another site.
+/// Only local paths are followed after sign-in, never another site (and
+/// never back to the sign-in page).
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && !next.starts_with("/signin")
-    {
-        next.to_owned()
-    } else {
-        "/".to_owned()
+    match crate::redirect::local_path(next) {
+        Some(path) if !path.starts_with("/signin") => path,
+        _ => "/".to_owned(),
     }
 }
 
@@ -149,19 +145,11 @@ async fn signin_page(
     .into_response())
 }
 
-/// Starts a session: new session cookie, and a fresh CSRF token so one
-/// planted before sign-in is worthless after it.
+/// Starts a session: the session cookie, then on to `to`. Form tokens are
+/// bound to the new session from the next page on.
 fn signed_in(s: &AppState, token: &str, ttl: i64, to: &str) -> Response {
-    let secure = s.config.secure_cookies;
     let mut r = Redirect::to(to).into_response();
-    for c in [
-        set_cookie(SESSION_COOKIE, token, ttl, secure),
-        set_cookie(CSRF_COOKIE, &random_token(), ttl, secure),
-    ] {
-        if let Ok(v) = HeaderValue::from_str(&c) {
-            r.headers_mut().append(header::SET_COOKIE, v);
-        }
-    }
+    Cookie::Session.set(&mut r, token, ttl, s.config.secure_cookies);
     r
 }
 
@@ -211,11 +199,7 @@ async fn signout(State(s): State<AppState>, v: Visitor) -> PageResult {
         s.app.sign_out(u).await?;
     }
     let mut r = Redirect::to("/signin").into_response();
-    if let Ok(c) =
-        HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", 0, s.config.secure_cookies))
-    {
-        r.headers_mut().append(header::SET_COOKIE, c);
-    }
+    Cookie::Session.set(&mut r, "", 0, s.config.secure_cookies);
     Ok(r)
 }
 
@@ -225,6 +209,7 @@ struct PasswordPage {
     ctx: PageCtx,
     errors: FieldErrors,
     done: bool,
+    kept_tokens: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -233,6 +218,7 @@ struct PasswordForm {
     current_password: String,
     new_password: String,
     confirm_password: String,
+    keep_tokens: String,
 }
 
 async fn password_page(p: PageUser) -> PageResult {
@@ -240,6 +226,7 @@ async fn password_page(p: PageUser) -> PageResult {
         ctx: p.ctx,
         errors: FieldErrors::new(),
         done: false,
+        kept_tokens: false,
     }
     .into_response())
 }
@@ -249,6 +236,7 @@ async fn change_password(
     p: PageUser,
     PageForm(f): PageForm<PasswordForm>,
 ) -> PageResult {
+    let keep_tokens = !f.keep_tokens.is_empty();
     match s
         .app
         .change_password(
@@ -256,6 +244,7 @@ async fn change_password(
             &f.current_password,
             &f.new_password,
             &f.confirm_password,
+            keep_tokens,
         )
         .await
     {
@@ -263,12 +252,14 @@ async fn change_password(
             ctx: p.ctx,
             errors: FieldErrors::new(),
             done: true,
+            kept_tokens: keep_tokens,
         }
         .into_response()),
         Err(e) => form_error(e, |errors| PasswordPage {
             ctx: p.ctx,
             errors,
             done: false,
+            kept_tokens: false,
         }),
     }
 }
@@ -292,5 +283,7 @@ mod tests {
         assert_eq!(safe_next("//evil.example"), "/");
         assert_eq!(safe_next("https://evil.example"), "/");
         assert_eq!(safe_next("/\\evil.example"), "/");
+        assert_eq!(safe_next("/\t/evil.example/phish"), "/");
+        assert_eq!(safe_next("/signin?next=/x"), "/");
     }
 }

@@ -97,7 +97,7 @@ struct EventsPage {
     form: EventForm,
     errors: FieldErrors,
     notice: Option<&'static str>,
-    feed_url: String,
+    feed: CalendarLink,
     kinds: &'static [EventKind],
     repeats: &'static [Repeats],
     answers: &'static [RsvpAnswer],
@@ -137,18 +137,41 @@ fn notice_text(n: Option<&str>) -> Option<&'static str> {
         Some("held") => Some("The session is recorded as held, with who attended."),
         Some("cancelled") => Some("The event is cancelled."),
         Some("updated") => Some("The event is updated."),
-        Some("key") => Some("Your calendar link is new; the old one no longer works."),
         _ => None,
     }
 }
 
-async fn feed_url(s: &AppState, p: &PageUser, v: &EventsView) -> Result<String, AppError> {
+/// How the events page offers the community's calendar feed.
+struct CalendarLink {
+    /// The address to subscribe to; empty when it is personal and cannot
+    /// be shown (only a hash of the key is kept).
+    url: String,
+    /// Closed and private communities' feeds need the reader's own key.
+    personal: bool,
+    /// When the reader's key was made, if they have one.
+    key_since: Option<guildhall_domain::Timestamp>,
+}
+
+/// The feed link; `new_key` is a key just made, the one time it is shown.
+async fn calendar_link(
+    s: &AppState,
+    p: &PageUser,
+    v: &EventsView,
+    new_key: Option<&str>,
+) -> Result<CalendarLink, AppError> {
     let base = format!("/communities/{}/calendar.ics", v.community.slug);
     if v.community.visibility() == guildhall_domain::Visibility::Open {
-        return Ok(base);
+        return Ok(CalendarLink {
+            url: base,
+            personal: false,
+            key_since: None,
+        });
     }
-    let key = s.app.calendar_key(&p.user).await?;
-    Ok(format!("{base}?key={key}"))
+    Ok(CalendarLink {
+        url: new_key.map_or_else(String::new, |k| format!("{base}?key={k}")),
+        personal: true,
+        key_since: s.app.calendar_key_created(&p.user).await?,
+    })
 }
 
 async fn list(
@@ -158,7 +181,7 @@ async fn list(
     PageQuery(q): PageQuery<NoticeQuery>,
 ) -> PageResult {
     let v = s.app.event_list(&p.user, &slug).await?;
-    let feed_url = feed_url(&s, &p, &v).await?;
+    let feed = calendar_link(&s, &p, &v, None).await?;
     Ok(EventsPage {
         ctx: p.ctx.with_nav("communities"),
         v,
@@ -168,7 +191,7 @@ async fn list(
         },
         errors: FieldErrors::new(),
         notice: notice_text(q.notice.as_deref()),
-        feed_url,
+        feed,
         kinds: EventKind::ALL,
         repeats: Repeats::ALL,
         answers: RsvpAnswer::ALL,
@@ -189,7 +212,7 @@ async fn create(
         ),
         Err(e) => {
             let v = s.app.event_list(&p.user, &slug).await?;
-            let feed_url = feed_url(&s, &p, &v).await?;
+            let feed = calendar_link(&s, &p, &v, None).await?;
             let ctx = p.ctx.with_nav("communities");
             form_error(e, |errors| EventsPage {
                 ctx,
@@ -197,7 +220,7 @@ async fn create(
                 form: f,
                 errors,
                 notice: None,
-                feed_url,
+                feed,
                 kinds: EventKind::ALL,
                 repeats: Repeats::ALL,
                 answers: RsvpAnswer::ALL,
@@ -418,16 +441,35 @@ async fn cancel(
     Ok(Redirect::to(&format!("/communities/{slug}/events/{id}?notice=cancelled")).into_response())
 }
 
+/// Makes the reader a new personal calendar key and shows the address
+/// with it, this once (the page is not cached: signed-in answers are
+/// `no-store`).
 async fn rotate_key(
     State(s): State<AppState>,
     p: PageUser,
     Path(slug): Path<String>,
 ) -> PageResult {
-    // Only for readers of the community's events (so the page it returns
-    // to exists for them).
-    s.app.event_list(&p.user, &slug).await?;
-    s.app.rotate_calendar_key(&p.user).await?;
-    Ok(Redirect::to(&format!("/communities/{slug}/events?notice=key")).into_response())
+    // Only for readers of the community's events.
+    let v = s.app.event_list(&p.user, &slug).await?;
+    let key = s.app.new_calendar_key(&p.user).await?;
+    let feed = calendar_link(&s, &p, &v, Some(&key)).await?;
+    Ok(EventsPage {
+        ctx: p.ctx.with_nav("communities"),
+        v,
+        form: EventForm {
+            duration_minutes: "60".into(),
+            ..EventForm::default()
+        },
+        errors: FieldErrors::new(),
+        notice: Some(
+            "Your calendar address is new; any address you made before no longer works. Copy it now: it is shown only this once.",
+        ),
+        feed,
+        kinds: EventKind::ALL,
+        repeats: Repeats::ALL,
+        answers: RsvpAnswer::ALL,
+    }
+    .into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -618,11 +618,6 @@ async fn mark_read(
 ) -> PageResult {
     let id = f.id.trim().parse::<i64>().ok();
     s.app.mark_read(&p.user, id).await?;
-    // Only local paths: never an open redirect.
-    let next = if f.next.starts_with('/') && !f.next.starts_with("//") {
-        f.next
-    } else {
-        "/notifications".into()
-    };
+    let next = crate::redirect::local_or(&f.next, "/notifications");
     Ok(Redirect::to(&next).into_response())
 }

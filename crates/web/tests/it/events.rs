@@ -425,7 +425,7 @@ async fn private_events_and_feeds_are_hidden_from_outsiders() {
     );
     let outsider_key = t
         .app
-        .calendar_key(&t.session(&outsider).await)
+        .new_calendar_key(&t.session(&outsider).await)
         .await
         .expect("key");
     let refused = t
@@ -439,15 +439,49 @@ async fn private_events_and_feeds_are_hidden_from_outsiders() {
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert_eq!(refused.body, unknown.body, "no hint of existence");
 
-    // The member's page shows their personal feed address, which works.
+    // The member's page offers a personal feed address; made, it is shown
+    // once (only its hash is kept) and works.
     let page = t.get("/communities/hidden/events", Some(&member)).await;
     assert_eq!(page.status, StatusCode::OK);
-    let key = t
-        .app
-        .calendar_key(&t.session(&member).await)
-        .await
-        .expect("key");
-    assert!(page.body.contains(&format!("calendar.ics?key={key}")));
+    assert!(page.body.contains("Get my calendar address"));
+    assert!(!page.body.contains("calendar.ics?key="));
+    let made = t
+        .post_form(
+            "/communities/hidden/events/calendar-key",
+            Some(&member),
+            &[],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    assert_eq!(
+        made.headers
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    let key = made
+        .body
+        .split("calendar.ics?key=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the new address on the page")
+        .to_owned();
+    // Regression: keys were stored in plain text. Only the hash is.
+    let store = &t.app.store;
+    assert_eq!(
+        store.person_by_calendar_key(&key).await.expect("lookup"),
+        None
+    );
+    assert_eq!(
+        store
+            .person_by_calendar_key(&guildhall_app::auth::hash_token(&key))
+            .await
+            .expect("lookup"),
+        Some(member.id.0)
+    );
+    let again = t.get("/communities/hidden/events", Some(&member)).await;
+    assert!(!again.body.contains(&key), "shown once");
+    assert!(again.body.contains("Make a new calendar address"));
     let feed = t
         .get(&format!("/communities/hidden/calendar.ics?key={key}"), None)
         .await;
@@ -480,7 +514,7 @@ async fn private_events_and_feeds_are_hidden_from_outsiders() {
             &[],
         )
         .await;
-    assert_eq!(rotated.status, StatusCode::SEE_OTHER);
+    assert_eq!(rotated.status, StatusCode::OK);
     let old = t
         .get(&format!("/communities/hidden/calendar.ics?key={key}"), None)
         .await;

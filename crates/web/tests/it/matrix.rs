@@ -106,6 +106,9 @@ enum Rule {
     DomainManagers,
     /// Who may know the community exists.
     SeeCommunity,
+    /// Its profile beyond name and purpose (coordinators, members list,
+    /// charter): everyone for open and closed, members for private.
+    Profile,
     /// Readers of the community's content.
     ReadContent,
     /// Its pulse: readers, and stewards (administrators, strategists,
@@ -113,7 +116,7 @@ enum Rule {
     Pulse,
     /// Contributors: anyone in an open community, members elsewhere.
     Participate,
-    /// Coordinators, and administrators of a community they may see.
+    /// Coordinators, and administrators of an open or closed community.
     Coordinate,
     /// The core group (coordinators and core members).
     CoreGroup,
@@ -137,12 +140,24 @@ const ALL: &[Vis] = &[Vis::Open, Vis::Closed, Vis::Private];
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Actor {
     Anonymous,
+    /// A member of the organization in none of the communities.
     Outsider,
     Admin,
     Hr,
     Strategist,
+    Executive,
+    Manager,
     Member,
     Coordinator,
+    /// Invited (as an observer) to every community, not yet a member: for
+    /// each organization role, since an invitation must grant nothing but
+    /// the community's name and purpose whatever the invitee's role.
+    InvitedAdmin,
+    InvitedHr,
+    InvitedStrategist,
+    InvitedExecutive,
+    InvitedManager,
+    InvitedMember,
 }
 
 const ACTORS: &[Actor] = &[
@@ -151,9 +166,49 @@ const ACTORS: &[Actor] = &[
     Actor::Admin,
     Actor::Hr,
     Actor::Strategist,
+    Actor::Executive,
+    Actor::Manager,
     Actor::Member,
     Actor::Coordinator,
+    Actor::InvitedAdmin,
+    Actor::InvitedHr,
+    Actor::InvitedStrategist,
+    Actor::InvitedExecutive,
+    Actor::InvitedManager,
+    Actor::InvitedMember,
 ];
+
+impl Actor {
+    /// The organization role of the actor's account.
+    fn org_role(self) -> &'static str {
+        use Actor::*;
+        match self {
+            Anonymous | Outsider | Member | Coordinator | InvitedMember => "member",
+            Admin | InvitedAdmin => "administrator",
+            Hr | InvitedHr => "hr",
+            Strategist | InvitedStrategist => "knowledge_strategist",
+            Executive | InvitedExecutive => "executive",
+            Manager | InvitedManager => "manager",
+        }
+    }
+
+    fn invited(self) -> bool {
+        use Actor::*;
+        matches!(
+            self,
+            InvitedAdmin
+                | InvitedHr
+                | InvitedStrategist
+                | InvitedExecutive
+                | InvitedManager
+                | InvitedMember
+        )
+    }
+
+    fn name(self) -> String {
+        format!("Matrix {self:?}")
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Answer {
@@ -174,28 +229,36 @@ fn expected(rule: Rule, actor: Actor, vis: Vis) -> Answer {
             _ => SignIn,
         };
     }
+    let role = actor.org_role();
+    let admin = role == "administrator";
     let insider = matches!(actor, Member | Coordinator);
-    let sees = insider || vis != Vis::Private;
+    let sees = insider || vis != Vis::Private || actor.invited();
     let reads = insider || vis == Vis::Open;
+    // Coordinators, domains, charter: a private community's invitees see
+    // only its name and purpose.
+    let profile = insider || vis != Vis::Private;
     let refuse = |visible: bool| if visible { Forbidden } else { Hidden };
     match rule {
         Rule::Public | Rule::SignedIn => Allowed,
-        Rule::Admin => refuse(true).when(actor != Admin),
-        Rule::PeopleManagers => refuse(true).when(!matches!(actor, Admin | Hr)),
-        Rule::DomainManagers => refuse(true).when(!matches!(actor, Admin | Strategist)),
+        Rule::Admin => refuse(true).when(!admin),
+        Rule::PeopleManagers => refuse(true).when(!matches!(role, "administrator" | "hr")),
+        Rule::DomainManagers => {
+            refuse(true).when(!matches!(role, "administrator" | "knowledge_strategist"))
+        }
         Rule::SeeCommunity => refuse(false).when(!sees),
+        Rule::Profile => refuse(sees).when(!profile),
         Rule::ReadContent => refuse(sees).when(!reads),
         Rule::Pulse => {
-            let steward = matches!(actor, Admin | Strategist);
-            refuse(sees).when(!(sees && (reads || steward)))
+            let steward = matches!(role, "administrator" | "knowledge_strategist" | "executive");
+            refuse(sees).when(!(sees && (reads || (steward && vis != Vis::Private))))
         }
         Rule::Participate => refuse(sees).when(!reads),
         Rule::Coordinate => {
-            let allowed = actor == Coordinator || (actor == Admin && sees);
+            let allowed = actor == Coordinator || (admin && sees && vis != Vis::Private);
             refuse(sees).when(!allowed)
         }
         Rule::Moderate => {
-            let allowed = actor == Coordinator || (actor == Admin && reads);
+            let allowed = actor == Coordinator || (admin && reads);
             refuse(sees).when(!allowed)
         }
         Rule::Calendar => Hidden.when(!reads),
@@ -393,7 +456,7 @@ fn entries() -> Vec<Entry> {
         "GET" "/communities/{slug}/stage" => Coordinate on ALL;
         "POST" "/communities/{slug}/stage" => Coordinate on ALL, community_form;
         "POST" "/invitations/{id}/decline" => SignedIn;
-        "GET" "/communities/{slug}/charter" => SeeCommunity on ALL;
+        "GET" "/communities/{slug}/charter" => Profile on ALL;
         "POST" "/communities/{slug}/charter" => Coordinate on ALL, || form(&[("domain", "d"), ("base_version", "0")]);
         "POST" "/communities/{slug}/charter/review" => Coordinate on ALL;
         "GET" "/communities/{slug}/pulse" => Pulse on ALL;
@@ -469,7 +532,7 @@ fn entries() -> Vec<Entry> {
         "PATCH" "/api/v1/communities/{slug}" => Coordinate on ALL, || Body_::Json(json!({"purpose": "p"}));
         "POST" "/api/v1/communities/{slug}/join" => SeeCommunity on ALL, empty_json;
         "POST" "/api/v1/communities/{slug}/leave" => SeeCommunity on ALL, empty_json;
-        "GET" "/api/v1/communities/{slug}/members" => SeeCommunity on ALL;
+        "GET" "/api/v1/communities/{slug}/members" => Profile on ALL;
         "PUT" "/api/v1/communities/{slug}/members/{person}" => Coordinate on ALL, || Body_::Json(json!({"role": "core"}));
         "POST" "/api/v1/communities/{slug}/stage" => Coordinate on ALL, || Body_::Json(json!({"stage": "active", "reason": "matrix"}));
         "GET" "/api/v1/communities/{slug}/requests" => Coordinate on ALL;
@@ -525,15 +588,8 @@ struct Org {
 async fn org() -> Org {
     let t = TestApp::new().await;
     let mut people = Vec::new();
-    for (actor, name, role) in [
-        (Actor::Outsider, "Olga Outsider", "member"),
-        (Actor::Admin, "Adam Admin", "administrator"),
-        (Actor::Hr, "Hana Hr", "hr"),
-        (Actor::Strategist, "Sven Strategist", "knowledge_strategist"),
-        (Actor::Member, "Mona Member", "member"),
-        (Actor::Coordinator, "Cora Coordinator", "member"),
-    ] {
-        people.push((actor, t.user(name, role).await));
+    for &actor in &ACTORS[1..] {
+        people.push((actor, t.user(&actor.name(), actor.org_role()).await));
     }
     let who = |a: Actor| people.iter().find(|(x, _)| *x == a).map(|(_, w)| w);
     let coordinator = t
@@ -674,6 +730,18 @@ async fn org() -> Org {
             .map_or(0, |r| r.id),
         Err(e) => panic!("join request: {e}"),
     };
+    // Every invited actor holds a pending invitation, as an observer, to
+    // every community.
+    for slug in &slugs {
+        for (actor, w) in &people {
+            if actor.invited() {
+                t.app
+                    .invite(&coordinator, slug, &w.email, "observer")
+                    .await
+                    .expect("invite an actor");
+            }
+        }
+    }
     let invitee = t.user("Ivan Invitee", "member").await;
     t.app
         .invite(&coordinator, &slugs[2], &invitee.email, "member")
@@ -778,6 +846,7 @@ impl Org {
         if let Some(w) = who {
             cookies = format!("gh_session={}; {cookies}", w.token);
         }
+        let csrf = self.t.csrf(who).await;
         let mut req = Request::builder()
             .method(Method::from_bytes(method.as_bytes()).expect("method"))
             .uri(path)
@@ -789,7 +858,7 @@ impl Org {
             }
             Body_::None if method == "POST" => {
                 req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-                Body::from(format!("csrf={CSRF}"))
+                Body::from(format!("csrf={csrf}"))
             }
             Body_::None => Body::empty(),
             Body_::Json(v) => {
@@ -798,7 +867,7 @@ impl Org {
             }
             Body_::Form(fields) => {
                 let mut f = form_urlencoded::Serializer::new(String::new());
-                f.append_pair("csrf", CSRF);
+                f.append_pair("csrf", &csrf);
                 for (k, v) in fields {
                     f.append_pair(k, v);
                 }
