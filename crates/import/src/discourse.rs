@@ -334,7 +334,7 @@ fn read_json<T: DeserializeOwned>(path: &Path, expected: &str) -> Result<(T, u64
         file: path.to_path_buf(),
         line,
         offset: offset as u64,
-        message,
+        message: format!("{message}; {}", crate::DAMAGED),
     };
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(malformed(

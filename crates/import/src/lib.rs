@@ -33,7 +33,9 @@ pub enum ImportError {
     /// The input cannot be read at all.
     #[error("{}: {message}", file.display())]
     Io { file: PathBuf, message: String },
-    /// The input is not what the format allows.
+    /// The input is not what the format allows. `message` says what is
+    /// wrong and what to do: downloading the file again helps only a file
+    /// damaged on the way, not one that is as its source serves it.
     #[error("{}, line {line} (byte {offset}): {message}", file.display())]
     Malformed {
         file: PathBuf,
@@ -48,6 +50,10 @@ pub enum ImportError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// What to do about a file that is not what its format allows, when
+/// nothing more precise can be said.
+pub(crate) const DAMAGED: &str = "fix the file, or download it again if it was damaged on the way";
 
 /// What an import did, or for a dry run would have done.
 #[derive(Clone, Debug, Default)]

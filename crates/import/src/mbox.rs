@@ -30,12 +30,16 @@
 //! attachments are counted as skipped. A message without a usable Date
 //! takes its From_ line's date, else the previous message's.
 //!
-//! Malformed vs odd: a file that does not start with a From_ line, a
-//! message whose first line is not a header field, NUL bytes (binary data,
-//! not mail), and a file that ends inside a message (headers not closed,
-//! multipart without its closing boundary) stop the import. Odd messages
-//! (no Message-ID, no sender, no subject, empty bodies) are imported and
-//! counted under notes.
+//! Messages: a message starts at a From_ line (`From <sender> <date>`)
+//! followed by a header field; any other line starting with "From " is
+//! body text, as pipermail writes it.
+//!
+//! Malformed vs odd: a file that does not start with a From_ line and
+//! headers, NUL bytes (binary data, not mail), and a file that ends inside
+//! a message (headers not closed, multipart without its closing boundary)
+//! stop the import, with the line and byte offset of the place (which
+//! always agree) and what to do. Odd messages (no Message-ID, no sender,
+//! no subject, empty bodies) are imported and counted under notes.
 
 mod reader;
 
@@ -48,7 +52,7 @@ use guildhall_store::{
     ImportPerson, ImportSession, KeyedThread, NewCommunity, NewReply, NewThread, Store,
 };
 use mail_parser::{HeaderName, HeaderValue, MessageParser, MimeHeaders, PartType};
-use reader::{MboxReader, RawMessage};
+use reader::{MboxReader, RawMessage, is_header_line};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -356,14 +360,6 @@ fn header_end(bytes: &[u8]) -> Option<usize> {
         .or_else(|| bytes.windows(4).position(|w| w == b"\r\n\r\n"))
 }
 
-/// A header field's first line: `Name: value` with a printable name.
-fn is_header_line(line: &[u8]) -> bool {
-    match line.iter().position(|b| *b == b':') {
-        Some(colon) if colon > 0 => line[..colon].iter().all(|b| (33..=126).contains(b)),
-        _ => false,
-    }
-}
-
 /// What a message says, decoded.
 struct Mail {
     id: String,
@@ -536,34 +532,32 @@ impl Run<'_> {
 
     /// Checks what makes a message malformed rather than odd.
     fn check(&self, reader: &MboxReader, raw: &RawMessage) -> Result<(), ImportError> {
-        let first_line_end = raw
-            .bytes
-            .iter()
-            .position(|b| *b == b'\n')
-            .unwrap_or(raw.bytes.len());
-        let body_start = raw.offset + raw.from_line.len() as u64 + 1;
-        if let Some(nul) = raw.bytes.iter().position(|b| *b == 0) {
+        if let Some(nul) = raw.nul {
             return Err(reader.error(
-                raw.line,
-                body_start + nul as u64,
-                "expected mail text, found a NUL byte: binary data, not an mbox message",
+                nul,
+                "expected mail text, found a NUL byte: binary data, not mail; check that the file is an unpacked mbox archive (not .gz), or download it again if it was damaged",
             ));
         }
         if raw.bytes.is_empty() {
             return Ok(());
         }
+        let first_line_end = raw
+            .bytes
+            .iter()
+            .position(|b| *b == b'\n')
+            .unwrap_or(raw.bytes.len());
         if !is_header_line(&raw.bytes[..first_line_end]) {
+            // Only the file's first From_ line can get here: any other
+            // starts a message only when a header field follows it.
             return Err(reader.error(
-                raw.line + 1,
-                body_start,
-                "expected a header field ('Name: value') after the From_ line",
+                raw.headers,
+                "expected a header field ('Name: value') after the first From_ line: this is not an mbox archive; name the list's archive files (mbox, or pipermail's .txt, unpacked if they end in .gz)",
             ));
         }
         if raw.last && header_end(&raw.bytes).is_none() {
             return Err(reader.error(
-                raw.line,
-                reader.position(),
-                "expected the blank line that ends a message's headers before the end of the file: the file looks truncated",
+                reader.place(),
+                "expected the blank line that ends a message's headers before the end of the file: the file looks truncated; download it again",
             ));
         }
         Ok(())
@@ -640,10 +634,9 @@ impl Run<'_> {
                 .any(|w| w == closing.as_bytes())
             {
                 return Err(reader.error(
-                    raw.line,
-                    reader.position(),
+                    reader.place(),
                     format!(
-                        "expected the closing MIME boundary '{closing}' before the end of the file: the last message is cut short"
+                        "expected the closing MIME boundary '{closing}' before the end of the file: the last message is cut short; download the file again"
                     ),
                 ));
             }

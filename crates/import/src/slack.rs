@@ -439,7 +439,7 @@ fn read_json<T: serde::de::DeserializeOwned>(
         file: file.clone(),
         line,
         offset,
-        message,
+        message: format!("{message}; {}", crate::DAMAGED),
     };
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(malformed(

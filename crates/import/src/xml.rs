@@ -52,7 +52,7 @@ pub(crate) fn malformed(path: &Path, offset: u64, message: impl Into<String>) ->
         file: path.to_path_buf(),
         line: line_at(path, offset),
         offset,
-        message: message.into(),
+        message: format!("{}; {}", message.into(), crate::DAMAGED),
     }
 }
 

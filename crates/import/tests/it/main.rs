@@ -8,5 +8,6 @@ mod discourse;
 mod dump;
 mod malformed;
 mod mbox;
+mod pipermail;
 mod slack;
 mod stackexchange;
