@@ -475,11 +475,13 @@ scenario('a coordinator schedules a weekly event; the calendar feed carries it',
   assert.deepEqual(ev.LOCATION?.map(icsText), ['Room 4; the big screen'], 'text values are escaped and read back');
   assert.ok(ev.UID?.[0], 'a UID');
 
-  // A private community's feed: a personal address with a key, which works
-  // without a session; without the key the calendar is not there.
+  // A private community's feed: a personal address with a key, made on
+  // request and shown once (only its hash is kept), which works without a
+  // session; without the key the calendar is not there.
   const p = state.privateCommunity;
   await page.goto(`${base}/communities/${p.slug}/events`);
   await page.getByRole('heading', { level: 1, name: `Events of ${p.name}` }).waitFor();
+  await page.getByRole('button', { name: /calendar address/ }).click();
   await see(page, 'This address is personal');
   const personal = new URL(await page.locator('aside a[href*="calendar.ics"]').getAttribute('href'), base);
   assert.equal(personal.pathname, `/communities/${p.slug}/calendar.ics`);

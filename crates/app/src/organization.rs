@@ -388,6 +388,14 @@ impl App {
             input.manager_id = current.manager_id;
             input.title = current.title.clone();
         }
+        // A person's own words are theirs: HR and administrators keep to
+        // the organization's fields unless the person cannot sign in.
+        if !policy::can_edit_own_profile_fields(&user.viewer, PersonId(id), current.has_account) {
+            input.name = current.name.clone();
+            input.expertise = current.expertise.clone();
+            input.interests = current.interests.clone();
+            input.bio = current.bio.clone();
+        }
         if !grants || input.org_role.is_none() {
             input.org_role = Some(current.org_role.clone());
         }
@@ -417,6 +425,19 @@ impl App {
             )
             .await
             .or_not_found("person")?;
+        let updated = self.person(id).await?;
+        if id != user.id().0 {
+            let changes = profile_changes(&current, &updated);
+            if !changes.is_empty() {
+                self.audit(
+                    &crate::Actor::person(user, ""),
+                    "person.profile_changed",
+                    format!("person {id}"),
+                    changes.join("; "),
+                )
+                .await?;
+            }
+        }
         if input.org_role.as_deref() != Some(current.org_role.as_str()) {
             self.audit(
                 &crate::Actor::person(user, ""),
@@ -430,6 +451,33 @@ impl App {
             )
             .await?;
         }
-        self.person(id).await
+        Ok(updated)
     }
+}
+
+/// What changed in a profile, for the audit log: short fields with their
+/// values, long ones by name.
+fn profile_changes(before: &Person, after: &Person) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut short = |field: &str, a: &str, b: &str| {
+        if a != b {
+            out.push(format!("{field}: {a:?} → {b:?}"));
+        }
+    };
+    short("name", &before.name, &after.name);
+    short("title", &before.title, &after.title);
+    let unit = |p: &Person| p.unit_name.clone().unwrap_or_default();
+    short("unit", &unit(before), &unit(after));
+    let manager = |p: &Person| p.manager_name.clone().unwrap_or_default();
+    short("manager", &manager(before), &manager(after));
+    for (field, a, b) in [
+        ("expertise", &before.expertise, &after.expertise),
+        ("interests", &before.interests, &after.interests),
+        ("bio", &before.bio, &after.bio),
+    ] {
+        if a != b {
+            out.push(format!("{field} changed"));
+        }
+    }
+    out
 }

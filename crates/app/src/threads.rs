@@ -475,14 +475,21 @@ impl App {
         Ok(thread.id)
     }
 
-    /// The edit history of a thread and its replies.
+    /// The edit history of a thread and its replies. A deleted reply's
+    /// text is gone from it too, except for administrators.
     pub async fn thread_history(
         &self,
         user: &SessionUser,
         id: i64,
     ) -> Result<(Thread, Community, Vec<PostEdit>)> {
         let (thread, community, _) = self.readable_thread(user, id).await?;
-        let edits = self.store.post_edits(id).await?;
+        let mut edits = self.store.post_edits(id).await?;
+        if !policy::can_read_deleted_posts(&user.viewer) {
+            for e in edits.iter_mut().filter(|e| e.reply_deleted) {
+                e.old_body.clear();
+                e.new_body.clear();
+            }
+        }
         Ok((thread, community, edits))
     }
 

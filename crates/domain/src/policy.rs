@@ -224,6 +224,15 @@ pub fn can_manage_domains(viewer: &Viewer) -> Access {
     }
 }
 
+/// Whose words a profile's own fields are (name, expertise, interests,
+/// bio): the person's. HR and administrators may write them only for a
+/// person who cannot sign in yet (added by HR or brought in by an
+/// import), who has no other way to have them set.
+pub fn can_edit_own_profile_fields(viewer: &Viewer, person: PersonId, has_account: bool) -> bool {
+    viewer.person == person
+        || (!has_account && matches!(viewer.role, OrgRole::Administrator | OrgRole::Hr))
+}
+
 /// Editing a person's profile: themselves, HR or an administrator.
 pub fn can_edit_person(viewer: &Viewer, person: PersonId) -> Access {
     if viewer.person == person || matches!(viewer.role, OrgRole::Administrator | OrgRole::Hr) {
@@ -319,6 +328,13 @@ pub fn can_moderate_post(viewer: &Viewer, c: &CommunityContext, author: PersonId
     } else {
         Access::Forbidden("only the author or a coordinator can change this post")
     }
+}
+
+/// Reading the text of a deleted post (in an edit history): deletion takes
+/// it away from everyone but administrators, who may need it to settle a
+/// dispute.
+pub fn can_read_deleted_posts(viewer: &Viewer) -> bool {
+    viewer.is_admin()
 }
 
 /// Marking a help request solved (or unsolved): the asker or a

@@ -95,6 +95,8 @@ pub struct PostEdit {
     pub new_title: Option<String>,
     pub old_body: String,
     pub new_body: String,
+    /// The edited reply has since been deleted.
+    pub reply_deleted: bool,
 }
 
 /// Which threads a list shows.
@@ -483,7 +485,9 @@ impl Store {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, PostEdit>(
                 "SELECT e.id, e.reply_id, e.editor_id, p.name AS editor_name, e.at, e.old_title, e.new_title, \
-                 e.old_body, e.new_body FROM post_edits e LEFT JOIN people p ON p.id = e.editor_id \
+                 e.old_body, e.new_body, (r.deleted_at IS NOT NULL) AS reply_deleted \
+                 FROM post_edits e LEFT JOIN people p ON p.id = e.editor_id \
+                 LEFT JOIN replies r ON r.id = e.reply_id \
                  WHERE e.thread_id = $1 ORDER BY e.at, e.id",
             )
             .bind(thread)

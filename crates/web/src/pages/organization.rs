@@ -144,6 +144,9 @@ struct PersonFormPage {
     roles: &'static [OrgRole],
     manages: bool,
     grants: bool,
+    /// Whether the viewer may write the name, expertise, interests and
+    /// bio: a person's own words are theirs.
+    own_fields: bool,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -217,7 +220,16 @@ async fn person_form(
     f: PersonFields,
     errors: FieldErrors,
 ) -> Result<PersonFormPage, AppError> {
+    let own_fields = match id {
+        None => true,
+        Some(id) => policy::can_edit_own_profile_fields(
+            &p.user.viewer,
+            guildhall_domain::PersonId(id),
+            s.app.person(id).await?.has_account,
+        ),
+    };
     Ok(PersonFormPage {
+        own_fields,
         units: s.app.unit_choices().await?,
         roles: OrgRole::ALL,
         manages: policy::can_manage_people(&p.user.viewer).is_allowed(),

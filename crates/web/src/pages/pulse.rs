@@ -55,6 +55,9 @@ struct PulsePage {
     stage: String,
     as_of_label: String,
     as_of_input: String,
+    /// The day of the last activity, when the page opened there because
+    /// nothing happened in the window before today.
+    ended_at: Option<String>,
     window: i64,
     windows: &'static [i64],
     errors: FieldErrors,
@@ -256,12 +259,15 @@ async fn pulse_page(
     Path(slug): Path<String>,
     PageQuery(q): PageQuery<WindowQuery>,
 ) -> PageResult {
+    // "now" is asked for on purpose (the link from a dormant community's
+    // note); nothing at all lets a dormant community open at its end.
+    let asked_now = q.as_of.as_deref().map(str::trim) == Some("now");
     // A date from the form's date field means the end of that day.
     let as_of_raw = q
         .as_of
         .as_deref()
         .map(str::trim)
-        .filter(|v| !v.is_empty())
+        .filter(|v| !v.is_empty() && !asked_now)
         .map(|v| {
             if v.len() == 10 {
                 format!("{v}T23:59:59Z")
@@ -274,8 +280,28 @@ async fn pulse_page(
         Err(AppError::Validation(e)) => (PulseWindow::parse(None, None)?, e),
         Err(e) => return Err(e.into()),
     };
-    let report = s.app.community_pulse(&p.user, &slug, window).await?;
-    let events = s.app.pulse_events(report.community.id, window).await?;
+    let mut report = s.app.community_pulse(&p.user, &slug, window).await?;
+    let mut window = window;
+    let mut events = s.app.pulse_events(report.community.id, window).await?;
+    // A community whose activity ended long ago (an imported archive, one
+    // in memory) opens at its last activity rather than on today's alerts
+    // about an empty window.
+    let mut ended_at = None;
+    if as_of_raw.is_none()
+        && !asked_now
+        && errors.is_empty()
+        && let Some(last) = events.iter().map(|e| e.at).max()
+        && last < window.as_of.cutoff() - window.days * DAY
+    {
+        let day_end = (last.div_euclid(DAY) + 1) * DAY - 1;
+        window.as_of = guildhall_domain::pulse::AsOf {
+            secs: day_end,
+            nanos: 999_999_999,
+        };
+        report = s.app.pulse_of(report.community, window).await?;
+        events = s.app.pulse_events(report.community.id, window).await?;
+        ended_at = Some(last);
+    }
     let t = window.as_of.cutoff();
 
     let weeks = 52;
@@ -427,7 +453,12 @@ async fn pulse_page(
         name: report.community.name.clone(),
         stage: report.community.stage.clone(),
         as_of_label: Timestamp(window.as_of.secs).date(),
-        as_of_input: q.as_of.clone().unwrap_or_default(),
+        as_of_input: match ended_at {
+            Some(_) => Timestamp(window.as_of.secs).date(),
+            None if asked_now => String::new(),
+            None => q.as_of.clone().unwrap_or_default(),
+        },
+        ended_at: ended_at.map(|t| Timestamp(t).date()),
         window: window.days,
         windows: &[30, 90, 180, 365],
         errors,

@@ -563,3 +563,62 @@ async fn sign_in_with_a_nul_in_the_email_is_refused_not_a_server_error() {
         );
     }
 }
+
+/// Regression: `next=/%09/evil.example/phish` sent a signed-in browser to
+/// evil.example (browsers drop the tab), `/notifications/read` followed
+/// `/\evil.example`, and control characters in `next` answered 500.
+#[tokio::test]
+async fn next_never_leaves_the_site_nor_fails() {
+    let t = TestApp::new().await;
+    let who = t.user("Nina Next", "member").await;
+    for next in [
+        "/\t/evil.example/phish",
+        "/\\evil.example",
+        "//evil.example",
+        "/\n/evil.example",
+        "/\r\nSet-Cookie: x=1",
+        "/\x0b/evil.example",
+        "/\x00",
+        "https://evil.example/",
+    ] {
+        let signin = t
+            .post_form(
+                "/signin",
+                None,
+                &[
+                    ("email", &who.email),
+                    ("password", guildhall_testkit::PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(
+            signin.status,
+            StatusCode::SEE_OTHER,
+            "{next:?}: {}",
+            signin.body
+        );
+        assert_eq!(signin.location(), Some("/"), "{next:?}");
+        let read = t
+            .post_form("/notifications/read", Some(&who), &[("next", next)])
+            .await;
+        assert_eq!(
+            read.status,
+            StatusCode::SEE_OTHER,
+            "{next:?}: {}",
+            read.body
+        );
+        assert_eq!(read.location(), Some("/notifications"), "{next:?}");
+    }
+    let page = t.get("/signin?next=/%09/evil.example/phish", None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("evil.example"));
+    let fine = t
+        .post_form(
+            "/notifications/read",
+            Some(&who),
+            &[("next", "/communities?page=2")],
+        )
+        .await;
+    assert_eq!(fine.location(), Some("/communities?page=2"));
+}

@@ -174,3 +174,90 @@ async fn domains_are_managed_by_strategists() {
     let page = t.get("/domains", Some(&member)).await;
     assert!(page.body.contains("Supply chain") && page.body.contains("No community stewards it"));
 }
+
+/// Regression: HR could rewrite anyone's name and bio, administrators
+/// included, and nothing was audited. A person's own words are theirs;
+/// HR keeps to the organization's fields (and may write a person's name
+/// only while they cannot sign in); every change to someone else's
+/// profile is in the audit log.
+#[tokio::test]
+async fn hr_changes_organization_fields_and_is_audited_not_names_and_bios() {
+    let t = TestApp::new().await;
+    let hr = t.user("Hana Hr", "hr").await;
+    let admin = t.user("Ada Admin", "administrator").await;
+    let edit = t
+        .get(&format!("/people/{}/edit", admin.id.0), Some(&hr))
+        .await;
+    assert_eq!(edit.status, StatusCode::OK);
+    assert!(
+        edit.body.contains("only they can change them"),
+        "{}",
+        edit.body
+    );
+    let r = t
+        .post_form(
+            &format!("/people/{}/edit", admin.id.0),
+            Some(&hr),
+            &[
+                ("name", "Ada Impostor"),
+                ("bio", "I will never say this"),
+                ("title", "Chief Administrator"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let a = t.app.person(admin.id.0).await.expect("person");
+    assert_eq!(a.name, "Ada Admin", "the name is the person's own");
+    assert_eq!(a.bio, "", "so is the bio");
+    assert_eq!(a.title, "Chief Administrator", "the title is HR's to set");
+    let audit = t
+        .get("/api/v1/audit?action=person.profile_changed", Some(&admin))
+        .await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.body);
+    let entries = audit.json();
+    let entry = &entries.as_array().expect("entries")[0];
+    assert_eq!(entry["subject"], format!("person {}", admin.id.0));
+    assert!(
+        entry["detail"].as_str().is_some_and(|d| d.contains("title")
+            && d.contains("Chief Administrator")
+            && !d.contains("name")),
+        "{entry}"
+    );
+    assert_eq!(entry["actor_id"], hr.id.0);
+
+    // Someone HR added, who cannot sign in yet, has their name corrected.
+    let created = t
+        .post_form(
+            "/people/new",
+            Some(&hr),
+            &[("name", "Jon Smiht"), ("email", "jon@example.org")],
+        )
+        .await;
+    let id: i64 = created
+        .location()
+        .and_then(|l| l.rsplit('/').next())
+        .and_then(|s| s.parse().ok())
+        .expect("the new person's page");
+    let fixed = t
+        .post_form(
+            &format!("/people/{id}/edit"),
+            Some(&hr),
+            &[("name", "Jon Smith")],
+        )
+        .await;
+    assert_eq!(fixed.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.app.person(id).await.expect("person").name, "Jon Smith");
+    // Editing one's own profile is not audited as someone else's change.
+    let own = t
+        .post_form(
+            &format!("/people/{}/edit", hr.id.0),
+            Some(&hr),
+            &[("name", "Hana H."), ("bio", "HR partner")],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::SEE_OTHER);
+    let audit = t
+        .get("/api/v1/audit?action=person.profile_changed", Some(&admin))
+        .await;
+    assert_eq!(audit.json().as_array().map(Vec::len), Some(2));
+}

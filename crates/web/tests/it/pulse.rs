@@ -207,3 +207,87 @@ async fn pulse_follows_the_policy() {
             && coord_overview.body.contains("Closed Pulse")
     );
 }
+
+/// Regression: the pulse page of an archive whose activity ended long ago
+/// opened on today's alerts about an empty window. It opens at the last
+/// activity, says so, and links to today's pulse.
+#[tokio::test]
+async fn a_dormant_community_opens_at_its_last_activity() {
+    let t = TestApp::new().await;
+    let reader = t.user("Rhea Reader", "member").await;
+    let old = Timestamp::now().0 - 800 * DAY;
+    let joined = NewActivity::new(
+        Timestamp(old - 30 * DAY),
+        ActivityKind::MemberJoined,
+        reader.id,
+        None,
+    );
+    let cid = t
+        .app
+        .store
+        .create_community(
+            &guildhall_store::NewCommunity {
+                slug: "old-archive".into(),
+                name: "Old Archive".into(),
+                domain_statement: String::new(),
+                purpose: String::new(),
+                visibility: "open".into(),
+                membership_policy: "open".into(),
+                stage: "memory".into(),
+                domains: vec![],
+            },
+            reader.id.0,
+            "imported",
+            &[joined],
+        )
+        .await
+        .expect("community");
+    t.app
+        .store
+        .append_activity(&[NewActivity::new(
+            Timestamp(old),
+            ActivityKind::ThreadStory,
+            reader.id,
+            None,
+        )
+        .in_community(CommunityId(cid))
+        .subject(1)])
+        .await
+        .expect("events");
+    let page = t.get("/communities/old-archive/pulse", Some(&reader)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let last_day = Timestamp(old).date();
+    assert!(
+        page.body
+            .contains(&format!("the last activity was on {last_day}")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&format!("days up to {last_day}")));
+    assert!(page.body.contains("pulse?as_of=now"));
+    assert!(
+        !page.body.contains(">0 contributions this window"),
+        "not the figures of an empty window"
+    );
+    let now = t
+        .get("/communities/old-archive/pulse?as_of=now", Some(&reader))
+        .await;
+    assert_eq!(now.status, StatusCode::OK);
+    assert!(!now.body.contains("the last activity was on"));
+    assert!(
+        now.body
+            .contains(&format!("days up to {}", Timestamp::now().date()))
+    );
+    // A date asked for is kept.
+    let asked = t
+        .get(
+            "/communities/old-archive/pulse?as_of=2020-01-01",
+            Some(&reader),
+        )
+        .await;
+    assert!(
+        asked.body.contains("days up to 1 Jan 2020"),
+        "{}",
+        asked.body
+    );
+}

@@ -626,3 +626,70 @@ async fn harvest_a_thread_and_thank_for_a_resource_and_hear_of_events() {
         "{v}"
     );
 }
+
+/// Regression: a deleted reply stayed readable in the thread's edit
+/// history. Deletion takes its text away from everyone but administrators,
+/// and the history says so.
+#[tokio::test]
+async fn a_deleted_reply_leaves_the_edit_history_for_all_but_administrators() {
+    let t = TestApp::new().await;
+    let coord = t.user("Cleo Coord", "member").await;
+    let reader = t.user("Rudi Reader", "member").await;
+    let admin = t.user("Ada Admin", "administrator").await;
+    community(&t, &coord, "forthright", "open").await;
+    let thread = t
+        .api_post(
+            "/api/v1/communities/forthright/threads",
+            &coord,
+            json!({"kind": "discussion", "title": "Candour", "body": "Say it"}),
+        )
+        .await;
+    let thread = thread.json()["id"].as_i64().expect("thread");
+    let reply = t
+        .api_post(
+            &format!("/api/v1/threads/{thread}/replies"),
+            &coord,
+            json!({"body": "first words I regret"}),
+        )
+        .await;
+    let reply = reply.json()["id"].as_i64().expect("reply");
+    let edited = t
+        .api(
+            Method::PUT,
+            &format!("/api/v1/replies/{reply}"),
+            Some(&coord),
+            Some(json!({"body": "second words I regret too"})),
+        )
+        .await;
+    assert!(edited.status.is_success(), "{}", edited.body);
+    let history = format!("/threads/{thread}/history");
+    assert!(
+        t.get(&history, Some(&reader))
+            .await
+            .body
+            .contains("first words I regret")
+    );
+    let deleted = t
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/replies/{reply}"),
+            Some(&coord),
+            Some(json!({})),
+        )
+        .await;
+    assert!(deleted.status.is_success(), "{}", deleted.body);
+    for who in [&reader, &coord] {
+        let page = t.get(&history, Some(who)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.body.contains("words I regret"), "{}", page.body);
+        assert!(
+            page.body
+                .contains("removed from the history for everyone but administrators")
+        );
+    }
+    let page = t.get(&history, Some(&admin)).await;
+    assert!(
+        page.body.contains("first words I regret"),
+        "administrators still read it"
+    );
+}
