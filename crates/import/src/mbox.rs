@@ -9,6 +9,12 @@
 //!   thread of the same normalized subject ("Re: X" → "X") in the same
 //!   file with a message in the 30 days around it, else starts a thread of
 //!   its own; the summary counts both.
+//! - a reply archived before the parent it names (later in the file, or
+//!   in a later file of the run) is placed as above, then moved once the
+//!   run has read everything: into the parent's thread, answering it, with
+//!   the replies to it (a thread it opened becomes a reply there). The
+//!   same for a reply placed under a farther ancestor than the one it
+//!   names first. Events, search documents and counts follow.
 //! - any other message starts a discussion thread: title = Subject, body =
 //!   the message's text with its quoted lines kept.
 //! - the same Message-ID seen again (an archive of the same month served
@@ -18,6 +24,17 @@
 //!   trimmed): a person with that address or alias, else a new person; an
 //!   alias of source `mbox` records the address they wrote from. Everyone
 //!   joins the community at their first message.
+//! - senders whose address the archive hides (newer Mailman archives:
+//!   `w@ngz1 @end|ng |rom uth@c@@@edu (Wang, Zhu)`, where "@" stands for
+//!   a, s or a dot, "|" for i, l or f) are told apart by the hidden
+//!   address as written and the name shown: each is a person of their own
+//!   with an alias account of source `mbox` holding both (found again by
+//!   later runs, into any list) and a made-up address under the reserved
+//!   `.invalid` domain. The scheme cannot be undone; a sender is matched
+//!   to a person known by a real address only when that address hides as
+//!   the same text (when several do, the one with the same name).
+//! - messages without any sender address go to one "Unknown sender"
+//!   person per list, named for what it stands for.
 //!
 //! Memory: messages are decoded a chunk at a time; what a chunk refers to
 //! (the messages its messages answer, its senders, the threads of its
@@ -71,6 +88,44 @@ const SUBJECT_WINDOW: i64 = 30 * 86_400;
 /// (the next is decoded while it is written).
 const CHUNK_MESSAGES: usize = 2_000;
 const CHUNK_TEXT_BYTES: usize = 4 << 20;
+
+/// Messages staged by [`Run::message`] that [`Run::rehome`] reads back at a
+/// time.
+const REHOME_PAGE: i64 = 1_000;
+
+/// How a message was placed when a parent it names was not read yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Placed {
+    /// Under a farther ancestor it names.
+    UnderAncestor = 0,
+    /// In the thread of the same subject.
+    BySubject = 1,
+    /// In a thread of its own.
+    OwnThread = 2,
+}
+
+impl Placed {
+    fn from_code(code: i64) -> Self {
+        match code {
+            0 => Placed::UnderAncestor,
+            1 => Placed::BySubject,
+            _ => Placed::OwnThread,
+        }
+    }
+
+    /// The summary's note of messages placed this way, if it has one.
+    fn note(self) -> &'static str {
+        match self {
+            Placed::UnderAncestor => "",
+            Placed::BySubject => {
+                "replies whose parent is not in the archive, placed in the thread of the same subject"
+            }
+            Placed::OwnThread => {
+                "replies whose parent is not in the archive, starting a thread of their own"
+            }
+        }
+    }
+}
 
 /// Options of `guildhall import mbox`.
 #[derive(Clone, Debug, Default)]
@@ -328,24 +383,93 @@ fn normalized_email(address: &str) -> Option<String> {
     Some(a)
 }
 
-/// The sender's name and normalized address. Pipermail hides addresses
-/// as `From: user at example.com (Name)`, which parses as a name only.
-fn sender(msg: &mail_parser::Message<'_>) -> (String, Option<String>) {
+/// Who sent a message, as far as its From header tells.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Sender {
+    /// A real address, normalized.
+    Address(String),
+    /// An address as an archive that hides addresses wrote it
+    /// (lowercase, single spaces), see [`hidden_address`].
+    Hidden(String),
+    /// No address at all.
+    Unknown,
+}
+
+/// What newer Mailman archives write for an address's "@": "sending
+/// from", hidden like the rest of the address.
+const HIDDEN_AT: &str = " @end|ng |rom ";
+
+/// The address as such an archive hides it: "a", "s" and "." become "@",
+/// "i", "l" and "f" become "|", and the "@" becomes " @end|ng |rom ". The
+/// scheme loses letters, so it cannot be undone; an address hides as the
+/// text read or it does not.
+fn hide_address(email: &str) -> String {
+    let mut out = String::with_capacity(email.len() + HIDDEN_AT.len());
+    for c in email.trim().to_lowercase().chars() {
+        match c {
+            'a' | 's' | '.' => out.push('@'),
+            'i' | 'l' | 'f' => out.push('|'),
+            '@' => out.push_str(HIDDEN_AT),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A hidden address as written (`w@ngz1 @end|ng |rom uth@c@@@edu`),
+/// lowercase with single spaces, if `text` is one.
+fn hidden_address(text: &str) -> Option<String> {
+    let text = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    let (local, domain) = text.split_once(HIDDEN_AT)?;
+    let plain = |s: &str| !s.is_empty() && !s.contains(char::is_whitespace);
+    (plain(local) && plain(domain)).then_some(text)
+}
+
+/// The text every real address that hides as `hidden` shares with it:
+/// the store finds candidates by it, the importer checks them.
+fn skeleton(hidden: &str) -> String {
+    hidden.replace(HIDDEN_AT, "@").replace(' ', "")
+}
+
+/// The source account of a sender with a hidden address: the address as
+/// written and the name shown, which together tell senders apart (two
+/// addresses can hide as the same text).
+fn hidden_account(hidden: &str, name: &str) -> String {
+    if name.is_empty() {
+        hidden.to_owned()
+    } else {
+        format!("{hidden} ({name})")
+    }
+}
+
+/// The sender's name and address. Pipermail writes addresses as
+/// `From: user at example.com (Name)`, and newer archives hide them as
+/// `From: w@ngz1 @end|ng |rom uth@c@@@edu (Wang, Zhu)`; both parse as a
+/// name only.
+fn sender(msg: &mail_parser::Message<'_>) -> (String, Sender) {
     let Some(a) = msg.from().and_then(|a| a.first()) else {
-        return (String::new(), None);
+        return (String::new(), Sender::Unknown);
     };
     let name = a.name().unwrap_or_default().trim().to_owned();
-    if let Some(email) = a.address().and_then(normalized_email) {
-        return (name, Some(email));
-    }
     let raw = msg.header_raw("From").unwrap_or_default().trim();
     let (addr, comment) = match raw.split_once('(') {
         Some((addr, rest)) => (addr, rest.trim_end().trim_end_matches(')').trim()),
         None => (raw, ""),
     };
+    let comment = comment.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some(hidden) = hidden_address(addr) {
+        return (comment, Sender::Hidden(hidden));
+    }
+    if let Some(email) = a.address().and_then(normalized_email) {
+        return (name, Sender::Address(email));
+    }
     match normalized_email(addr) {
-        Some(email) => (comment.to_owned(), Some(email)),
-        None => (name, None),
+        Some(email) => (comment, Sender::Address(email)),
+        None => (name, Sender::Unknown),
     }
 }
 
@@ -367,7 +491,7 @@ struct Mail {
     has_parent_refs: bool,
     subject: String,
     name: String,
-    email: Option<String>,
+    sender: Sender,
     at: i64,
     text: String,
 }
@@ -378,6 +502,7 @@ impl Run<'_> {
         for file in files {
             self.file(file).await?;
         }
+        self.rehome().await?;
         // Everyone who wrote becomes a member at their first message,
         // unless they already are one.
         self.summary.members_added += self.session.join_contributors(self.community).await?;
@@ -574,13 +699,20 @@ impl Run<'_> {
         }
         let author = self.person(&mail, &mut known.people).await?;
         let key = normalized_subject(&mail.subject);
-        let parent = mail
-            .parents
+        // The parents it names, nearest first: In-Reply-To, then
+        // References from the newest.
+        let mut named: Vec<&String> = Vec::new();
+        for p in mail.parents.iter().rev() {
+            if *p != mail.id && !named.contains(&p) {
+                named.push(p);
+            }
+        }
+        let found = named
             .iter()
-            .rev()
-            .find_map(|p| known.posts.get(p.as_str()).cloned());
-        let parent = match parent {
-            Some(p) => Some(p),
+            .position(|p| known.posts.contains_key(p.as_str()));
+        let parent = found.and_then(|i| known.posts.get(named[i].as_str()).cloned());
+        let (parent, how) = match parent {
+            Some(p) => (Some(p), Placed::UnderAncestor),
             None if mail.has_parent_refs => {
                 let by_subject = known
                     .subjects
@@ -590,23 +722,124 @@ impl Run<'_> {
                         reply: 0,
                         ..post.clone()
                     });
-                self.summary.note(if by_subject.is_some() {
-                    "replies whose parent is not in the archive, placed in the thread of the same subject"
+                let how = if by_subject.is_some() {
+                    Placed::BySubject
                 } else {
-                    "replies whose parent is not in the archive, starting a thread of their own"
-                });
-                by_subject
+                    Placed::OwnThread
+                };
+                self.summary.note(how.note());
+                (by_subject, how)
             }
-            None => None,
+            None => (None, Placed::OwnThread),
         };
         let placed = match parent {
             Some(p) => self.reply(&mail, author, &p).await?,
             None => self.thread(&mail, author).await?,
         };
+        // Parents it names that are not read yet may come later in the
+        // run: it is looked at again at the end ([`Self::rehome`]).
+        let better: Vec<String> = named[..found.unwrap_or(named.len())]
+            .iter()
+            .map(|p| (*p).clone())
+            .collect();
+        self.session
+            .stage_pending_parent(&mail.id, &better, how as i64)
+            .await?;
         if !key.is_empty() {
             known.subjects.insert(key, (placed.clone(), mail.at, true));
         }
         known.posts.insert(mail.id, placed);
+        Ok(())
+    }
+
+    /// Replies placed before a parent they name was read (later in the
+    /// file or in a later file of the run) join that parent now: a reply
+    /// that opened a thread of its own becomes a reply in the parent's
+    /// thread, with the replies to it; one placed elsewhere moves there
+    /// with the replies to it. The nearest parent that is imported wins.
+    /// What is staged is read back a page at a time.
+    async fn rehome(&mut self) -> Result<(), ImportError> {
+        let total = self.session.pending_children();
+        if total == 0 {
+            return Ok(());
+        }
+        self.session.prepare_moves().await?;
+        let mut from = 0;
+        while from < total {
+            let to = from + REHOME_PAGE;
+            let pending = self
+                .session
+                .pending_parents(from, to, "thread", "reply")
+                .await?;
+            for (child, parent, how) in pending {
+                self.rehome_one(&child, &parent, Placed::from_code(how))
+                    .await?;
+            }
+            from = to;
+        }
+        Ok(())
+    }
+
+    async fn rehome_one(
+        &mut self,
+        child: &str,
+        parent: &str,
+        how: Placed,
+    ) -> Result<(), ImportError> {
+        let ids = [child.to_owned(), parent.to_owned()];
+        let posts = self
+            .session
+            .imported_posts(&["thread"], "reply", &ids)
+            .await?;
+        let (Some(c), Some(p)) = (
+            posts.iter().find(|p| p.source_id == child),
+            posts.iter().find(|p| p.source_id == parent),
+        ) else {
+            return Ok(());
+        };
+        let target = (p.thread_id, p.thread_author, p.title.as_str());
+        let event = ActivityKind::ReplyCreated.as_str();
+        let moved = match c.reply_id {
+            None if p.thread_id == c.thread_id => false,
+            None => {
+                self.session
+                    .thread_into_reply(
+                        c.thread_id,
+                        child,
+                        ("thread", "reply"),
+                        target,
+                        p.reply_id,
+                        event,
+                    )
+                    .await?;
+                self.summary.threads -= 1;
+                self.summary.replies += 1;
+                true
+            }
+            Some(reply) => {
+                self.session
+                    .move_reply(reply, target, p.reply_id, event)
+                    .await?
+            }
+        };
+        if moved {
+            if how != Placed::UnderAncestor
+                && let Some(n) = self.summary.notes.get_mut(how.note())
+            {
+                *n -= 1;
+                if *n == 0 {
+                    self.summary.notes.remove(how.note());
+                }
+            }
+            self.summary.note(match how {
+                Placed::UnderAncestor => {
+                    "replies moved to the nearer parent they name, archived after them"
+                }
+                _ => {
+                    "replies archived before the message they answer, moved to it once it was read"
+                }
+            });
+        }
         Ok(())
     }
 
@@ -645,7 +878,11 @@ impl Run<'_> {
         parents.extend(ids(msg.in_reply_to()));
         let subject_raw = msg.subject().unwrap_or_default().trim().to_owned();
         let has_parent_refs = !parents.is_empty() || is_reply_subject(&subject_raw);
-        let (name, email) = sender(&msg);
+        let (name, from) = sender(&msg);
+        let email = match &from {
+            Sender::Address(e) => Some(e.as_str()),
+            _ => None,
+        };
         let at = msg
             .date()
             .filter(|d| d.is_valid())
@@ -746,7 +983,7 @@ impl Run<'_> {
                 );
                 // What every archive of the message agrees on (not the
                 // Received headers, which differ between mirrors).
-                let from = email.as_deref().unwrap_or_default();
+                let from = email.unwrap_or_default();
                 format!(
                     "{:016x}@no-message-id.invalid",
                     fnv(&[
@@ -764,45 +1001,63 @@ impl Run<'_> {
             has_parent_refs,
             subject: subject_raw,
             name,
-            email,
+            sender: from,
             at,
             text,
         }))
     }
 
-    /// The sender's normalized address, or the stand-in address of the
-    /// list's unknown sender.
+    /// What the sender is known by in this source: the normalized
+    /// address, the account of a hidden address, or the stand-in address
+    /// of the list's unknown sender.
     fn address(&self, mail: &Mail) -> String {
-        match &mail.email {
-            Some(e) => e.clone(),
-            None => format!(
+        match &mail.sender {
+            Sender::Address(e) => e.clone(),
+            Sender::Hidden(h) => hidden_account(h, &mail.name),
+            Sender::Unknown => format!(
                 "unknown-sender@{}.mbox.invalid",
                 self.summary.community_slug
             ),
         }
     }
 
-    /// The sender as a person: known by this list's address (in `people`,
-    /// looked up for the chunk), else the person with that address, else a
-    /// new person; either way the address is recorded as their alias.
+    /// The sender as a person: known by this list (in `people`, looked up
+    /// for the chunk), else found or made by [`Self::new_sender`].
     async fn person(
         &mut self,
         mail: &Mail,
         people: &mut HashMap<String, i64>,
     ) -> Result<i64, ImportError> {
-        if mail.email.is_none() {
-            self.summary
-                .note("messages without a sender address, attributed to an unknown-sender person");
+        if mail.sender == Sender::Unknown {
+            self.summary.note(
+                "messages without a sender address, attributed to the list's unknown-sender person",
+            );
         }
-        let email = self.address(mail);
-        if let Some(&p) = people.get(&email) {
+        let key = self.address(mail);
+        if let Some(&p) = people.get(&key) {
             return Ok(p);
         }
-        let name = match mail.name.trim() {
-            "" => email.split('@').next().unwrap_or("someone").to_owned(),
-            n => truncate_chars(n, 200),
+        let person = self.new_sender(mail, &key).await?;
+        self.session.record_id("person", &key, person).await?;
+        people.insert(key, person);
+        Ok(person)
+    }
+
+    /// A sender this list has not recorded: the person with that address
+    /// (or alias), else a new person; the address is recorded as their
+    /// alias. A hidden address is an alias account of its own (see
+    /// [`Self::hidden_sender`]). The unknown sender is a person named for
+    /// what it stands for, never after one of the senders.
+    async fn new_sender(&mut self, mail: &Mail, key: &str) -> Result<i64, ImportError> {
+        if let Sender::Hidden(hidden) = &mail.sender {
+            return self.hidden_sender(mail, hidden, key).await;
+        }
+        let name = match (&mail.sender, mail.name.trim()) {
+            (Sender::Unknown, _) => format!("Unknown sender ({})", self.summary.community_slug),
+            (_, "") => key.split('@').next().unwrap_or("someone").to_owned(),
+            (_, n) => truncate_chars(n, 200),
         };
-        let person = match self.session.person_by_email(&email).await? {
+        let person = match self.session.person_by_email(key).await? {
             Some(p) => {
                 self.summary.people_matched += 1;
                 p
@@ -812,7 +1067,7 @@ impl Run<'_> {
                 self.session
                     .add_person(&ImportPerson {
                         name: name.clone(),
-                        email: email.clone(),
+                        email: key.to_owned(),
                         bio: String::new(),
                         created_at: mail.at,
                     })
@@ -820,10 +1075,97 @@ impl Run<'_> {
             }
         };
         self.session
-            .add_alias(person, None, Some(&email), &name, mail.at)
+            .add_alias(person, None, Some(key), &name, mail.at)
             .await?;
-        self.session.record_id("person", &email, person).await?;
-        people.insert(email, person);
+        Ok(person)
+    }
+
+    /// A sender whose address the archive hides: the person with that
+    /// alias account (hidden address and name, from any list), else the one
+    /// person known by a real address that hides as the same text (when
+    /// several do, the one of the same name), else a new person with a
+    /// made-up address under the reserved `.invalid` domain.
+    async fn hidden_sender(
+        &mut self,
+        mail: &Mail,
+        hidden: &str,
+        account: &str,
+    ) -> Result<i64, ImportError> {
+        let account_key = [account.to_owned()];
+        if let Some((_, p)) = self
+            .session
+            .alias_accounts_among(&account_key)
+            .await?
+            .into_iter()
+            .next()
+        {
+            self.summary.people_matched += 1;
+            return Ok(p);
+        }
+        let name = match mail.name.trim() {
+            "" => hidden.to_owned(),
+            n => truncate_chars(n, 200),
+        };
+        let mut candidates: Vec<(i64, String)> = self
+            .session
+            .hiding_as(&[skeleton(hidden)])
+            .await?
+            .into_iter()
+            .filter(|(_, email, _, _)| hide_address(email) == hidden)
+            .map(|(_, _, person, name)| (person, name))
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut people: Vec<i64> = candidates.iter().map(|(p, _)| *p).collect();
+        people.dedup();
+        if people.len() > 1 {
+            let same_name: Vec<i64> = candidates
+                .iter()
+                .filter(|(_, n)| n.trim().eq_ignore_ascii_case(&name))
+                .map(|(p, _)| *p)
+                .collect();
+            people = distinct(same_name.into_iter());
+        }
+        let person = match people[..] {
+            [p] => {
+                self.summary.people_matched += 1;
+                self.summary.note(
+                    "senders with hidden addresses found to be people known by their real address (it hides as the same text)",
+                );
+                p
+            }
+            _ => {
+                if people.len() > 1 {
+                    self.summary.note(
+                        "senders with hidden addresses that several people's real addresses hide as: kept apart as people of their own",
+                    );
+                }
+                self.summary.note(
+                    "senders with hidden addresses made people of their own (told apart by hidden address and name)",
+                );
+                let email = format!("hidden-{:016x}@mbox.invalid", fnv(&[account.as_bytes()]));
+                match self.session.person_by_email(&email).await? {
+                    Some(p) => {
+                        self.summary.people_matched += 1;
+                        p
+                    }
+                    None => {
+                        self.summary.people_created += 1;
+                        self.session
+                            .add_person(&ImportPerson {
+                                name: name.clone(),
+                                email,
+                                bio: String::new(),
+                                created_at: mail.at,
+                            })
+                            .await?
+                    }
+                }
+            }
+        };
+        self.session
+            .add_alias(person, Some(account), None, &name, mail.at)
+            .await?;
         Ok(person)
     }
 
@@ -933,7 +1275,10 @@ mod tests {
             .expect("parses");
         assert_eq!(
             super::sender(&msg),
-            ("Ann Lee".to_owned(), Some("ann@example.org".to_owned()))
+            (
+                "Ann Lee".to_owned(),
+                super::Sender::Address("ann@example.org".to_owned())
+            )
         );
         let raw = b"From: Bob <Bob@Example.org>\n\nhi\n";
         let msg = mail_parser::MessageParser::new()
@@ -941,8 +1286,46 @@ mod tests {
             .expect("parses");
         assert_eq!(
             super::sender(&msg),
-            ("Bob".to_owned(), Some("bob@example.org".to_owned()))
+            (
+                "Bob".to_owned(),
+                super::Sender::Address("bob@example.org".to_owned())
+            )
         );
+    }
+
+    #[test]
+    fn hidden_addresses_are_read_and_made_alike() {
+        assert_eq!(
+            super::hide_address("Ann.Lee@example.org"),
+            "@nn@|ee @end|ng |rom ex@mp|e@org"
+        );
+        assert_eq!(
+            super::hide_address("fia@lab.org"),
+            super::hide_address("lia@lab.org")
+        );
+        let hidden = super::hidden_address(" w@ngz1  @end|ng |rom uth@c@@@edu ");
+        assert_eq!(hidden.as_deref(), Some("w@ngz1 @end|ng |rom uth@c@@@edu"));
+        assert_eq!(
+            super::skeleton("w@ngz1 @end|ng |rom uth@c@@@edu"),
+            "w@ngz1@uth@c@@@edu"
+        );
+        assert_eq!(super::hidden_address("ann at example.org"), None);
+        let raw = b"From: w@ngz1 @end|ng |rom uth@c@@@edu (Wang,  Zhu)\nSubject: x\n\nhi\n";
+        let msg = mail_parser::MessageParser::new()
+            .parse(raw)
+            .expect("parses");
+        assert_eq!(
+            super::sender(&msg),
+            (
+                "Wang, Zhu".to_owned(),
+                super::Sender::Hidden("w@ngz1 @end|ng |rom uth@c@@@edu".to_owned())
+            )
+        );
+        let raw = b"From: R-help list owner\nSubject: x\n\nhi\n";
+        let msg = mail_parser::MessageParser::new()
+            .parse(raw)
+            .expect("parses");
+        assert_eq!(super::sender(&msg).1, super::Sender::Unknown);
     }
 
     #[test]

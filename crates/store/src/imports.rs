@@ -185,6 +185,23 @@ pub struct ImportSession {
     staging: bool,
     /// Whether the keyed threads' table exists in this transaction.
     keyed: bool,
+    /// Posts placed without the parent they name, to look at again when
+    /// the run has read everything: (seq, child, parent, rank, how); see
+    /// [`ImportSession::stage_pending_parent`].
+    pending_parents: BulkWriter,
+    /// Whether the pending parents' table exists in this transaction, and
+    /// how many posts were staged.
+    pending: bool,
+    pending_seq: i64,
+    /// SQLite: the full-text update trigger, dropped while posts of this
+    /// session (not yet indexed) are moved; see
+    /// [`ImportSession::prepare_moves`].
+    update_trigger: Option<String>,
+    /// Threads of this session turned into replies.
+    threads_into_replies: u64,
+    /// The hidden-address table of [`ImportSession::hiding_as`]: whether
+    /// it exists, and the last person and alias it holds.
+    hidden: Option<(i64, i64)>,
     /// Rows written by statements of the session's own (not queued).
     written_in_sql: ImportWritten,
     /// Rows and text bytes queued since the last flush.
@@ -221,6 +238,19 @@ const JOINED: &str = "import_joined";
 
 /// Temporary table of [`ImportSession::key_threads`].
 const KEYED_THREADS: &str = "import_keyed_threads";
+
+/// Temporary table of [`ImportSession::stage_pending_parent`].
+const PENDING_PARENTS: &str = "import_pending_parents";
+
+/// Temporary table of [`ImportSession::hiding_as`].
+const HIDDEN_EMAILS: &str = "import_hidden_emails";
+
+/// An address as an archive that hides addresses ("a", "s" and "." as
+/// "@", "i", "l" and "f" as "|") leaves it, with the address's own "@"
+/// also a "@": the same for every address that could hide as a given
+/// text (see [`ImportSession::hiding_as`]).
+const SKELETON: &str = "replace(replace(replace(replace(replace(replace(replace(lower(email), \
+     'a', '@'), 's', '@'), '.', '@'), 'i', '|'), 'l', '|'), 'f', '|'), ' ', '')";
 
 /// `CREATE TEMPORARY TABLE`, gone with the transaction on PostgreSQL (and
 /// dropped by the session on SQLite).
@@ -404,6 +434,15 @@ impl Store {
             staged_accept_times: BulkWriter::new(STAGED_ACCEPT_TIMES, &["answer", "at"]),
             staging: false,
             keyed: false,
+            pending_parents: BulkWriter::new(
+                PENDING_PARENTS,
+                &["seq", "child", "parent", "rank", "how"],
+            ),
+            pending: false,
+            pending_seq: 0,
+            update_trigger: None,
+            threads_into_replies: 0,
+            hidden: None,
             written_in_sql: ImportWritten::default(),
             queued_rows: 0,
             queued_bytes: 0,
@@ -780,6 +819,396 @@ impl ImportSession {
         Ok(())
     }
 
+    /// Records that the post `child` (a source id) was placed without the
+    /// better parents it names (`parents`, best first), for
+    /// [`Self::pending_parents`] to find again once the run has read
+    /// everything. `how` is the importer's note of how it was placed.
+    pub async fn stage_pending_parent(
+        &mut self,
+        child: &str,
+        parents: &[String],
+        how: i64,
+    ) -> Result<()> {
+        if parents.is_empty() {
+            return Ok(());
+        }
+        if !self.pending {
+            let create = temp_table(
+                self.postgres,
+                PENDING_PARENTS,
+                "seq BIGINT NOT NULL, child TEXT NOT NULL, parent TEXT NOT NULL, \
+                 rank BIGINT NOT NULL, how BIGINT NOT NULL",
+            );
+            let index = format!("CREATE INDEX {PENDING_PARENTS}_seq ON {PENDING_PARENTS} (seq, rank)");
+            on_tx!(self.tx().await?, |c| {
+                for sql in [create, index] {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut *c)
+                        .await?;
+                }
+            });
+            self.pending = true;
+        }
+        let seq = self.pending_seq;
+        self.pending_seq += 1;
+        for (rank, parent) in parents.iter().enumerate() {
+            self.pending_parents.queue([
+                Value::Int(seq),
+                Value::from(child),
+                Value::from(parent.as_str()),
+                Value::Int(rank as i64),
+                Value::Int(how),
+            ]);
+        }
+        self.queued(parents.len(), child.len() + parents.iter().map(String::len).sum::<usize>());
+        self.maybe_flush().await
+    }
+
+    /// How many posts [`Self::stage_pending_parent`] recorded.
+    pub fn pending_children(&self) -> i64 {
+        self.pending_seq
+    }
+
+    /// For the staged posts numbered `from..to`, the best parent each
+    /// names that is now imported in this site (as `thread_kind` or
+    /// `reply_kind`), if any: (child, parent, how), in staging order.
+    pub async fn pending_parents(
+        &mut self,
+        from: i64,
+        to: i64,
+        thread_kind: &str,
+        reply_kind: &str,
+    ) -> Result<Vec<(String, String, i64)>> {
+        if !self.pending {
+            return Ok(Vec::new());
+        }
+        self.flush().await?;
+        let (source, site) = (self.source, self.site.clone());
+        let sql = format!(
+            "SELECT p.seq, p.child, p.parent, p.how FROM {PENDING_PARENTS} p \
+             WHERE p.seq >= $1 AND p.seq < $2 AND EXISTS (SELECT 1 FROM import_ids i \
+             WHERE i.source = $3 AND i.site = $4 AND i.kind IN ($5, $6) AND i.source_id = p.parent) \
+             ORDER BY p.seq, p.rank"
+        );
+        let rows: Vec<(i64, String, String, i64)> = on_tx!(self.tx().await?, |c| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(from)
+                .bind(to)
+                .bind(source)
+                .bind(&site)
+                .bind(thread_kind)
+                .bind(reply_kind)
+                .persistent(false)
+                .fetch_all(&mut *c)
+                .await?
+        });
+        let mut best: Vec<(String, String, i64)> = Vec::new();
+        let mut last = None;
+        for (seq, child, parent, how) in rows {
+            if last != Some(seq) {
+                best.push((child, parent, how));
+                last = Some(seq);
+            }
+        }
+        Ok(best)
+    }
+
+    /// Makes ready to move posts this session wrote
+    /// ([`Self::thread_into_reply`], [`Self::move_reply`]): everything
+    /// queued is written, the indexes a large import set aside are back
+    /// (moves look rows up by them), and on SQLite the full-text update
+    /// trigger is set aside until [`Self::finish`]: the documents moved are
+    /// not indexed yet (see [`Self::finish`]), and removing them from the
+    /// index would damage it.
+    pub async fn prepare_moves(&mut self) -> Result<()> {
+        self.flush().await?;
+        self.restore_large_indexes().await?;
+        if self.update_trigger.is_some() || self.search_trigger.is_none() {
+            return Ok(());
+        }
+        if let Some(Tx::Sqlite(t)) = &mut self.tx {
+            let trigger: Option<String> = sqlx::query_scalar(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'search_documents_au'",
+            )
+            .fetch_optional(&mut **t)
+            .await?;
+            if let Some(sql) = trigger {
+                sqlx::query("DROP TRIGGER search_documents_au")
+                    .execute(&mut **t)
+                    .await?;
+                self.update_trigger = Some(sql);
+            }
+        }
+        Ok(())
+    }
+
+    /// Turns `thread`, which this session wrote, into a reply in `target`
+    /// (answering `reply_to`, a reply there, or the thread itself): its
+    /// opening post becomes a reply, its replies follow it (those that
+    /// answered the thread now answer that reply), and their events,
+    /// search documents and the source id `source_id` (recorded as
+    /// `thread_kind`, now as `reply_kind`) say so. Returns the new reply.
+    /// Call [`Self::prepare_moves`] first.
+    pub async fn thread_into_reply(
+        &mut self,
+        thread: i64,
+        source_id: &str,
+        (thread_kind, reply_kind): (&str, &str),
+        target: (i64, i64, &str),
+        reply_to: Option<i64>,
+        reply_event: &str,
+    ) -> Result<i64> {
+        let (target, target_author, target_title) = target;
+        let id = self.next_id(|s| &mut s.reply_ids).await?;
+        let (source, site) = (self.source, self.site.clone());
+        on_tx!(self.tx().await?, |c| {
+            let (kind, at): (String, i64) =
+                sqlx::query_as("SELECT kind, created_at FROM threads WHERE id = $1")
+                    .bind(thread)
+                    .fetch_one(&mut *c)
+                    .await?;
+            let replies: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT id, created_at FROM replies WHERE thread_id = $1",
+            )
+            .bind(thread)
+            .fetch_all(&mut *c)
+            .await?;
+            sqlx::query(
+                "INSERT INTO replies (id, thread_id, author_id, body, reply_to, created_at) \
+                 SELECT $1, $2, author_id, body, $3, created_at FROM threads WHERE id = $4",
+            )
+            .bind(id)
+            .bind(target)
+            .bind(reply_to)
+            .bind(thread)
+            .execute(&mut *c)
+            .await?;
+            sqlx::query("UPDATE replies SET reply_to = $1 WHERE thread_id = $2 AND reply_to IS NULL")
+                .bind(id)
+                .bind(thread)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("UPDATE replies SET thread_id = $1 WHERE thread_id = $2")
+                .bind(target)
+                .bind(thread)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query(
+                "UPDATE activity SET kind = $1, subject_id = $2, parent_id = $3, other_id = $4 \
+                 WHERE kind = $5 AND at = $6 AND subject_id = $7 AND parent_id IS NULL",
+            )
+            .bind(reply_event)
+            .bind(id)
+            .bind(target)
+            .bind(target_author)
+            .bind(format!("thread.{kind}"))
+            .bind(at)
+            .bind(thread)
+            .execute(&mut *c)
+            .await?;
+            sqlx::query(
+                "UPDATE search_documents SET kind = 'reply', ref_id = $1, thread_id = $2, title = $3 \
+                 WHERE kind = 'thread' AND ref_id = $4",
+            )
+            .bind(id)
+            .bind(target)
+            .bind(target_title)
+            .bind(thread)
+            .execute(&mut *c)
+            .await?;
+            for (reply, at) in &replies {
+                sqlx::query(
+                    "UPDATE activity SET parent_id = $1, other_id = $2 \
+                     WHERE kind = $3 AND at = $4 AND subject_id = $5 AND parent_id = $6",
+                )
+                .bind(target)
+                .bind(target_author)
+                .bind(reply_event)
+                .bind(*at)
+                .bind(*reply)
+                .bind(thread)
+                .execute(&mut *c)
+                .await?;
+                sqlx::query(
+                    "UPDATE search_documents SET thread_id = $1, title = $2 WHERE kind = 'reply' AND ref_id = $3",
+                )
+                .bind(target)
+                .bind(target_title)
+                .bind(*reply)
+                .execute(&mut *c)
+                .await?;
+            }
+            sqlx::query("DELETE FROM threads WHERE id = $1")
+                .bind(thread)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query(
+                "UPDATE import_ids SET kind = $1, local_id = $2 \
+                 WHERE source = $3 AND site = $4 AND kind = $5 AND source_id = $6",
+            )
+            .bind(reply_kind)
+            .bind(id)
+            .bind(source)
+            .bind(&site)
+            .bind(thread_kind)
+            .bind(source_id)
+            .execute(&mut *c)
+            .await?;
+        });
+        self.threads_into_replies += 1;
+        self.touched.push(target);
+        Ok(id)
+    }
+
+    /// Moves `reply`, which this session wrote, with the replies that
+    /// answer it and theirs, to answer `reply_to` (a reply, or `None` for
+    /// the thread) in `target` (thread, its author, its title). Nothing
+    /// moves when that is where it is, or when `reply_to` is among the
+    /// replies that would move (a loop): returns whether it moved. Call
+    /// [`Self::prepare_moves`] first.
+    pub async fn move_reply(
+        &mut self,
+        reply: i64,
+        target: (i64, i64, &str),
+        reply_to: Option<i64>,
+        reply_event: &str,
+    ) -> Result<bool> {
+        let (target, target_author, target_title) = target;
+        let moved = on_tx!(self.tx().await?, |c| {
+            let (thread, now_to): (i64, Option<i64>) =
+                sqlx::query_as("SELECT thread_id, reply_to FROM replies WHERE id = $1")
+                    .bind(reply)
+                    .fetch_one(&mut *c)
+                    .await?;
+            let subtree: Vec<(i64, i64)> = sqlx::query_as(
+                "WITH RECURSIVE sub(id) AS (SELECT id FROM replies WHERE id = $1 \
+                 UNION SELECT r.id FROM replies r JOIN sub ON r.reply_to = sub.id) \
+                 SELECT r.id, r.created_at FROM replies r JOIN sub ON sub.id = r.id",
+            )
+            .bind(reply)
+            .fetch_all(&mut *c)
+            .await?;
+            let looped = reply_to.is_some_and(|to| subtree.iter().any(|(id, _)| *id == to));
+            if looped || (thread == target && now_to == reply_to) {
+                None
+            } else {
+                sqlx::query("UPDATE replies SET reply_to = $1 WHERE id = $2")
+                    .bind(reply_to)
+                    .bind(reply)
+                    .execute(&mut *c)
+                    .await?;
+                if thread != target {
+                    for (id, at) in &subtree {
+                        sqlx::query("UPDATE replies SET thread_id = $1 WHERE id = $2")
+                            .bind(target)
+                            .bind(*id)
+                            .execute(&mut *c)
+                            .await?;
+                        sqlx::query(
+                            "UPDATE activity SET parent_id = $1, other_id = $2 \
+                             WHERE kind = $3 AND at = $4 AND subject_id = $5 AND parent_id = $6",
+                        )
+                        .bind(target)
+                        .bind(target_author)
+                        .bind(reply_event)
+                        .bind(*at)
+                        .bind(*id)
+                        .bind(thread)
+                        .execute(&mut *c)
+                        .await?;
+                        sqlx::query(
+                            "UPDATE search_documents SET thread_id = $1, title = $2 WHERE kind = 'reply' AND ref_id = $3",
+                        )
+                        .bind(target)
+                        .bind(target_title)
+                        .bind(*id)
+                        .execute(&mut *c)
+                        .await?;
+                    }
+                }
+                Some(thread)
+            }
+        });
+        match moved {
+            Some(from) => {
+                self.touched.extend([from, target]);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// People known by a real address (their own or an alias's; not a
+    /// made-up `.invalid` one) that could hide as `skeletons` (see
+    /// [`SKELETON`]: an archive's hidden address with " @end|ng |rom "
+    /// made "@", spaces dropped): (skeleton, address, person, name). The
+    /// importer checks which hide exactly as the text it read. The
+    /// addresses are looked up in a table of this session made on first
+    /// use and brought up to date on each.
+    pub async fn hiding_as(
+        &mut self,
+        skeletons: &[String],
+    ) -> Result<Vec<(String, String, i64, String)>> {
+        if skeletons.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.flush().await?;
+        let (people_after, aliases_after) = self.hidden.unwrap_or((0, 0));
+        let create = self.hidden.is_none().then(|| {
+            [
+                temp_table(
+                    self.postgres,
+                    HIDDEN_EMAILS,
+                    "skeleton TEXT NOT NULL, email TEXT NOT NULL, person_id BIGINT NOT NULL, name TEXT NOT NULL",
+                ),
+                format!("CREATE INDEX {HIDDEN_EMAILS}_skeleton ON {HIDDEN_EMAILS} (skeleton)"),
+            ]
+        });
+        let people = format!(
+            "INSERT INTO {HIDDEN_EMAILS} SELECT {SKELETON}, lower(email), COALESCE(merged_into, id), name \
+             FROM people WHERE id > $1 AND id <= $2 AND lower(email) NOT LIKE '%.invalid'"
+        );
+        let aliases = format!(
+            "INSERT INTO {HIDDEN_EMAILS} SELECT {SKELETON}, lower(email), person_id, name \
+             FROM person_aliases WHERE id > $1 AND id <= $2 AND email IS NOT NULL AND lower(email) NOT LIKE '%.invalid'"
+        );
+        let upto = on_tx!(self.tx().await?, |c| {
+            if let Some(create) = create {
+                for sql in create {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut *c)
+                        .await?;
+                }
+            }
+            let people_upto: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM people")
+                .fetch_one(&mut *c)
+                .await?;
+            let aliases_upto: i64 =
+                sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM person_aliases")
+                    .fetch_one(&mut *c)
+                    .await?;
+            for (sql, after, upto) in [
+                (people, people_after, people_upto),
+                (aliases, aliases_after, aliases_upto),
+            ] {
+                if upto > after {
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(after)
+                        .bind(upto)
+                        .execute(&mut *c)
+                        .await?;
+                }
+            }
+            (people_upto, aliases_upto)
+        });
+        self.hidden = Some(upto);
+        Ok(lookup_among!(self, skeletons, (String, String, i64, String), |qb| {
+            qb.push(format!(
+                "SELECT skeleton, email, person_id, name FROM {HIDDEN_EMAILS} WHERE skeleton"
+            ));
+        }))
+    }
+
     /// Which of `accounts` of this source (any site) are tied to people:
     /// (account, person).
     pub async fn alias_accounts_among(
@@ -964,6 +1393,12 @@ impl ImportSession {
         if std::mem::take(&mut self.keyed) {
             tables.push(KEYED_THREADS);
         }
+        if std::mem::take(&mut self.pending) {
+            tables.push(PENDING_PARENTS);
+        }
+        if self.hidden.take().is_some() {
+            tables.push(HIDDEN_EMAILS);
+        }
         if tables.is_empty() {
             return Ok(());
         }
@@ -1140,6 +1575,7 @@ impl ImportSession {
             &mut self.docs,
             &mut self.staged_accepts,
             &mut self.staged_accept_times,
+            &mut self.pending_parents,
         ] {
             batch.extend(w.plan(postgres));
         }
@@ -1417,12 +1853,17 @@ impl ImportSession {
                 .execute(&mut **t)
                 .await?;
         }
+        if let (Some(trigger), Some(Tx::Sqlite(t))) = (self.update_trigger.take(), &mut self.tx) {
+            sqlx::query(sqlx::AssertSqlSafe(trigger))
+                .execute(&mut **t)
+                .await?;
+        }
         let in_sql = &self.written_in_sql;
         let written = ImportWritten {
             people: self.people.written,
             aliases: self.aliases.written,
-            threads: self.threads.written,
-            replies: self.replies.written,
+            threads: self.threads.written - self.threads_into_replies,
+            replies: self.replies.written + self.threads_into_replies,
             solutions: self.solutions.written + in_sql.solutions,
             memberships: self.memberships.written + in_sql.memberships,
             thanks: self.thanks.written,
