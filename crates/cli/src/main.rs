@@ -195,12 +195,18 @@ enum ImportCommand {
     /// unless --community is given; private messages are never imported.
     /// Running it again changes nothing.
     Discourse {
-        /// The folder of topic documents; its name names the forum.
+        /// The folder of topic documents, or of a dump of the public API
+        /// (topics/ beside categories.json).
         dir: std::path::PathBuf,
         /// Import every category into this existing community (categories
         /// become tags) instead of one community per category.
         #[arg(long)]
         community: Option<String>,
+        /// The forum's address (e.g. https://forum.example.org), which
+        /// keeps what is imported of it apart from other forums. By default
+        /// the address its documents carry, else the folder's name.
+        #[arg(long)]
+        site: Option<String>,
         /// Read and check everything, report what would be written, write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -353,13 +359,14 @@ fn import_progress() -> Box<dyn guildhall_import::progress::Progress> {
 /// Runs one importer (a module of guildhall_import) with a progress display
 /// and reports its summary; `$label` names the input in the audit log.
 macro_rules! run_import {
-    ($db:expr, $module:ident, $input:expr, $community:expr, $dry_run:expr, $label:expr) => {{
+    ($db:expr, $module:ident, $input:expr, $community:expr, $dry_run:expr, $label:expr $(, $field:ident: $value:expr)*) => {{
         let store = open($db, OpenMode::MustExist).await?;
-        // Importers share these two options; the others (chunk sizes for
-        // tests) keep their defaults.
+        // Importers share these two options, some have their own; the
+        // others (chunk sizes for tests) keep their defaults.
         let opts = guildhall_import::$module::Options {
             community: $community,
             dry_run: $dry_run,
+            $($field: $value,)*
             ..Default::default()
         };
         let mut progress = import_progress();
@@ -565,10 +572,19 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Import(ImportCommand::Discourse {
             dir,
             community,
+            site,
             dry_run,
         }) => {
             let label = dir.display().to_string();
-            run_import!(&cli.database, discourse, &dir, community, dry_run, label)
+            run_import!(
+                &cli.database,
+                discourse,
+                &dir,
+                community,
+                dry_run,
+                label,
+                site: site
+            )
         }
         Command::Import(ImportCommand::Slack {
             path,
@@ -847,6 +863,8 @@ mod tests {
                 "forum",
                 "--community",
                 "dev",
+                "--site",
+                "https://forum.example.org",
                 "--dry-run",
                 "--database",
                 "x.db",

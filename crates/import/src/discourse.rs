@@ -1,7 +1,10 @@
 //! A folder of Discourse topic documents, as its public JSON API serves
 //! them (`/t/{id}.json`, one file per topic, any file name ending in
 //! `.json`), with an optional `categories.json` (`/categories.json`) that
-//! names the categories.
+//! names the categories. A dump of the public API that keeps the topic
+//! documents in a `topics/` folder beside `categories.json` is read the
+//! same way; other files (checksums such as `SHA256SUMS` or `*.md5`, a
+//! README, other API answers) are not read, and the summary counts them.
 //!
 //! Mapping:
 //! - categories → communities: one per category, created on its first
@@ -50,17 +53,22 @@
 //!   warning names each file. Running the import again on complete
 //!   documents adds the missing posts to the same threads.
 //!
-//! The forum is named after the folder (as a Stack Exchange site is): it
-//! keys the recorded source ids, so importing the same folder again
-//! changes nothing.
+//! The forum is known by its address, which keys the recorded source ids
+//! (so importing it again changes nothing, and two forums never share
+//! them): `--site URL` when given, else the host name its documents carry
+//! (avatar paths name it), else — and the summary says so — the folder's
+//! name, which two forums saved in folders of the same name would share.
+//! Forums imported before this keyed them by their folder's name: pass
+//! `--site <that name>` to continue such an import.
 //!
 //! Text: a post's `raw` Markdown when the document has it (Guildhall's own
 //! format); else its `cooked` HTML, which the renderer passes through its
 //! cleaner, less the images only the forum could serve (emoji, avatars),
 //! which give way to their alt text (`:tada:`).
 //!
-//! Memory: one topic document is read and parsed at a time; what stays is
-//! compact id maps (users, topics and posts of earlier runs, communities).
+//! Memory: topic documents are read a chunk at a time; what a chunk refers
+//! to (users, topics and posts of earlier runs) is looked up in the
+//! import's transaction.
 //! A file that is not UTF-8 JSON of the expected shape stops the import
 //! with its name, line, column and byte offset, and nothing of the run
 //! remains.
@@ -82,6 +90,13 @@ pub const SOURCE: &str = "discourse";
 
 /// The file that names the categories, read when present.
 const CATEGORIES_FILE: &str = "categories.json";
+
+/// The folder of topic documents in a dump of the public API, beside
+/// `categories.json`.
+const TOPICS_DIR: &str = "topics";
+
+/// Topic documents searched for the forum's address before giving up.
+const SITE_PROBE_FILES: usize = 20;
 
 /// The longest title kept.
 const TITLE_MAX: usize = 300;
@@ -110,6 +125,10 @@ pub struct Options {
     /// Topic documents a chunk (default [`CHUNK_TOPICS`]); tests use small
     /// ones.
     pub chunk_topics: Option<usize>,
+    /// The forum's address (`https://forum.example.org` or its host name),
+    /// which keys what is recorded of it; by default the address its
+    /// documents carry, else the folder's name.
+    pub site: Option<String>,
 }
 
 /// Topic documents read before a chunk's lookups and writes: what the
@@ -465,8 +484,8 @@ pub async fn import(
     opts: &Options,
     progress: &mut dyn Progress,
 ) -> Result<Summary, ImportError> {
-    let site = forum_name(dir)?;
     let (files, others) = topic_files(dir)?;
+    let (site, keyed_by) = forum_site(dir, opts.site.as_deref(), &files)?;
     let mut session = store.begin_import(SOURCE, &site).await?;
     let outcome = {
         let email_site = match Slug::suggest(&site) {
@@ -494,47 +513,139 @@ pub async fn import(
             posts: HashMap::new(),
             likes: 0,
         };
-        run.summary
-            .note_many("files in the folder that are not .json (not read)", others);
+        run.summary.note(&keyed_by);
+        run.summary.note_many(
+            "files that are not topic documents (checksums, README, other API answers): not read",
+            others,
+        );
         run.all(dir, &files, opts).await.map(|()| run.summary)
     };
     crate::shared::conclude(session, outcome, opts.dry_run, progress).await
 }
 
-/// The forum's name: the folder's name. It keys the source ids.
-fn forum_name(dir: &Path) -> Result<String, ImportError> {
-    crate::shared::folder_name(
+/// The forum's identity, which keys the source ids, and how it was found:
+/// `--site` (a URL or host name), else the host name the documents carry
+/// (avatar paths name it: `/user_avatar/forum.example.org/…`), else the
+/// folder's name — which two forums saved in folders of the same name
+/// share, so the summary says so.
+fn forum_site(
+    dir: &Path,
+    given: Option<&str>,
+    files: &[PathBuf],
+) -> Result<(String, String), ImportError> {
+    if let Some(given) = given {
+        let site = site_address(given).ok_or_else(|| {
+            ImportError::Refused(format!(
+                "--site '{given}': expected the forum's address, e.g. https://forum.example.org"
+            ))
+        })?;
+        return Ok((site.clone(), format!("forum identified as {site} (--site)")));
+    }
+    for file in files.iter().take(SITE_PROBE_FILES) {
+        let bytes = std::fs::read(file).map_err(|e| ImportError::Io {
+            file: file.clone(),
+            message: e.to_string(),
+        })?;
+        if let Some(host) = avatar_host(&bytes) {
+            return Ok((
+                host.clone(),
+                format!("forum identified as {host} (the address its documents carry)"),
+            ));
+        }
+    }
+    let name = crate::shared::folder_name(
         dir,
-        "a folder of Discourse topic documents (/t/{id}.json), named after the forum",
+        "a folder of Discourse topic documents (/t/{id}.json), or a dump with them in topics/",
         "forum",
-    )
+    )?;
+    Ok((
+        name.clone(),
+        format!(
+            "forum named after its folder '{name}': its documents carry no address; pass --site URL so that forums saved in folders of the same name stay apart"
+        ),
+    ))
 }
 
-/// The topic documents of `dir` in topic order (numeric file names by
-/// number, then the rest by name), and how many other files there are.
+/// A forum's address as it keys the import: the host name (and port) of a
+/// URL, lowercase.
+fn site_address(text: &str) -> Option<String> {
+    let t = text.trim();
+    let t = t
+        .strip_prefix("https://")
+        .or_else(|| t.strip_prefix("http://"))
+        .unwrap_or(t);
+    let host = t.split('/').next().unwrap_or_default().to_lowercase();
+    let ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_'));
+    ok.then_some(host)
+}
+
+/// The host name in a document's avatar paths
+/// (`/user_avatar/<host>/<user>/…`), if any.
+fn avatar_host(bytes: &[u8]) -> Option<String> {
+    const MARK: &[u8] = b"/user_avatar/";
+    let mut rest = bytes;
+    while let Some(at) = rest.windows(MARK.len()).position(|w| w == MARK) {
+        rest = &rest[at + MARK.len()..];
+        let end = rest.iter().position(|b| *b == b'/' || *b == b'"')?;
+        if rest.get(end) == Some(&b'/')
+            && let Ok(host) = std::str::from_utf8(&rest[..end])
+            && host.contains('.')
+            && let Some(site) = site_address(host)
+        {
+            return Some(site);
+        }
+    }
+    None
+}
+
+/// The topic documents of `dir` (or of `dir/topics`, as a dump of the
+/// public API keeps them beside `categories.json`) in topic order (numeric
+/// file names by number, then the rest by name), and how many other files
+/// there are (checksums, README, other API answers), each logged.
 fn topic_files(dir: &Path) -> Result<(Vec<PathBuf>, u64), ImportError> {
     let io = |e: std::io::Error| ImportError::Io {
         file: dir.to_path_buf(),
         message: e.to_string(),
     };
+    if !dir.is_dir() {
+        // The error that says what to point to.
+        crate::shared::folder_name(
+            dir,
+            "a folder of Discourse topic documents (/t/{id}.json), or a dump with them in topics/",
+            "forum",
+        )?;
+    }
+    let nested = dir.join(TOPICS_DIR);
+    let folders = if nested.is_dir() {
+        vec![dir.to_path_buf(), nested]
+    } else {
+        vec![dir.to_path_buf()]
+    };
+    let topics = folders.last().cloned().unwrap_or_else(|| dir.to_path_buf());
     let mut files = Vec::new();
     let mut others = 0;
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let path = entry.map_err(io)?.path();
-        if !path.is_file() {
-            continue;
-        }
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        if name == CATEGORIES_FILE {
-            continue;
-        }
-        if name.to_ascii_lowercase().ends_with(".json") {
-            files.push(path);
-        } else {
-            others += 1;
+    for folder in &folders {
+        for entry in std::fs::read_dir(folder).map_err(io)? {
+            let path = entry.map_err(io)?.path();
+            if !path.is_file() {
+                continue;
+            }
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if folder == dir && name == CATEGORIES_FILE {
+                continue;
+            }
+            if *folder == topics && name.to_ascii_lowercase().ends_with(".json") {
+                files.push(path);
+            } else {
+                tracing::info!(file = %path.display(), "not a topic document: not read");
+                others += 1;
+            }
         }
     }
     let key = |p: &PathBuf| {
@@ -544,7 +655,7 @@ fn topic_files(dir: &Path) -> Result<(Vec<PathBuf>, u64), ImportError> {
     files.sort_by_cached_key(key);
     if files.is_empty() {
         return Err(ImportError::Refused(format!(
-            "'{}' holds no topic documents: save each topic's /t/{{id}}.json there (and optionally /categories.json as categories.json)",
+            "'{}' holds no topic documents: save each topic's /t/{{id}}.json there or in a topics/ folder inside it (and optionally /categories.json as categories.json)",
             dir.display()
         )));
     }

@@ -788,3 +788,196 @@ async fn garbage_and_wrong_shapes_are_refused() {
     let (file, line, _, _) = position(&fails_cleanly(&dir).await);
     assert_eq!((file.as_str(), line), ("categories.json", 1));
 }
+
+/// A dump of the fixture's forum as a crawl of the public API saves it:
+/// `<name>/topics/{id}.json`, `<name>/categories.json`, checksums and a
+/// README; `host` replaces the forum's address in the documents (`None`:
+/// avatars that name no address). Removed when dropped.
+fn api_dump(name: &str, host: Option<&str>) -> InScratch {
+    let scratch = Scratch::new("discourse-api");
+    let root = scratch.keep(name);
+    let topics = root.join("topics");
+    std::fs::create_dir_all(&topics).expect("topics/");
+    let mut sums = String::new();
+    for entry in std::fs::read_dir(fixture(FORUM)).expect("fixture") {
+        let path = entry.expect("entry").path();
+        let file = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("a name")
+            .to_owned();
+        if !file.ends_with(".json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read");
+        let text = match host {
+            Some(h) => text.replace("forum.example.org", h),
+            None => text.replace(
+                "/user_avatar/forum.example.org/",
+                "/letter_avatar_proxy/v4/letter/",
+            ),
+        };
+        let to = if file == "categories.json" {
+            root.join(&file)
+        } else {
+            topics.join(&file)
+        };
+        std::fs::write(&to, text).expect("write");
+        sums.push_str(&format!("0000  {file}\n"));
+    }
+    std::fs::write(root.join("SHA256SUMS"), sums).expect("sums");
+    std::fs::write(root.join("README.md"), "Saved from the public API.\n").expect("readme");
+    std::fs::write(topics.join("101.json.md5"), "0000  101.json\n").expect("md5");
+    root
+}
+
+async fn practice_community(store: &Store, slug: &str) -> i64 {
+    let owner = store
+        .create_person(&crate::dump::person(
+            "Owner",
+            &format!("owner@{slug}.example"),
+        ))
+        .await
+        .expect("owner");
+    store
+        .create_community(
+            &guildhall_store::NewCommunity {
+                slug: slug.into(),
+                name: slug.into(),
+                domain_statement: String::new(),
+                purpose: String::new(),
+                visibility: "open".into(),
+                membership_policy: "open".into(),
+                stage: "maturing".into(),
+                domains: Vec::new(),
+            },
+            owner,
+            "test",
+            &[],
+        )
+        .await
+        .expect("community")
+}
+
+fn noted(s: &Summary, what: &str) -> u64 {
+    s.notes
+        .iter()
+        .filter(|(k, _)| k.contains(what))
+        .map(|(_, n)| *n)
+        .sum()
+}
+
+/// Regression: a forum was keyed by its folder's name, so a second forum
+/// saved in a folder of the same name was skipped as already imported. A
+/// dump of the public API (topics/ beside categories.json, checksums, a
+/// README) is read as such, and each forum is keyed by its own address.
+#[tokio::test]
+async fn two_forums_saved_in_folders_of_the_same_name_are_both_imported() {
+    let store = guildhall_testkit::fresh_store().await;
+    let want = expected(&fixture(FORUM));
+    let first = api_dump("forum", Some("forum.example.org"));
+    let second = api_dump("forum", Some("talk.example.net"));
+    assert_eq!(first.file_name(), second.file_name());
+    let a = run(&store, &first, &Options::default())
+        .await
+        .expect("first");
+    practice_community(&store, "second").await;
+    let people_before = store.count_people().await.expect("people");
+    let b = run(
+        &store,
+        &second,
+        &Options {
+            community: Some("second".into()),
+            ..Options::default()
+        },
+    )
+    .await
+    .expect("second");
+    for s in [&a, &b] {
+        assert_eq!(s.threads as usize, want.topics.len(), "{s}");
+        assert!(
+            s.skipped.keys().all(|k| !k.contains("already imported")),
+            "{s}"
+        );
+        assert_eq!(
+            noted(s, "not topic documents"),
+            3,
+            "SHA256SUMS, README.md, 101.json.md5: {s}"
+        );
+    }
+    assert_eq!(noted(&a, "forum.example.org"), 1, "{a}");
+    assert_eq!(noted(&b, "talk.example.net"), 1, "{b}");
+    assert_eq!((a.replies, a.solved), (b.replies, b.solved));
+    assert_eq!(
+        (store.count_people().await.expect("people") - people_before) as u64,
+        b.people_created,
+        "the second forum's users are its own"
+    );
+    assert_eq!(b.people_created, a.people_created, "{b}");
+
+    // Each again: nothing new.
+    for (dir, community) in [(&first, None), (&second, Some("second".to_owned()))] {
+        let again = run(
+            &store,
+            dir,
+            &Options {
+                community,
+                ..Options::default()
+            },
+        )
+        .await
+        .expect("again");
+        assert_eq!(
+            (again.threads, again.replies, again.people_created),
+            (0, 0, 0)
+        );
+    }
+}
+
+/// Documents that carry no address: `--site` names the forum; without it
+/// the folder's name does, and the summary says so.
+#[tokio::test]
+async fn a_forum_without_an_address_is_named_by_site_or_its_folder() {
+    let want = expected(&fixture(FORUM));
+    let dir = api_dump("forum", None);
+    let store = guildhall_testkit::fresh_store().await;
+    let s = run(
+        &store,
+        &dir,
+        &Options {
+            site: Some("https://Third.example.com/".into()),
+            ..Options::default()
+        },
+    )
+    .await
+    .expect("with --site");
+    assert_eq!(s.threads as usize, want.topics.len(), "{s}");
+    assert_eq!(
+        noted(&s, "identified as third.example.com (--site)"),
+        1,
+        "{s}"
+    );
+    // The same forum named the same way is the same forum.
+    let again = run(
+        &store,
+        &dir,
+        &Options {
+            site: Some("third.example.com".into()),
+            ..Options::default()
+        },
+    )
+    .await
+    .expect("again");
+    assert_eq!((again.threads, again.replies), (0, 0), "{again}");
+
+    let store = guildhall_testkit::fresh_store().await;
+    let s = run(&store, &dir, &Options::default())
+        .await
+        .expect("by folder");
+    assert_eq!(s.threads as usize, want.topics.len(), "{s}");
+    assert_eq!(noted(&s, "named after its folder 'forum'"), 1, "{s}");
+    assert!(
+        s.notes.keys().any(|k| k.contains("--site")),
+        "says what to do: {s}"
+    );
+}
