@@ -14,7 +14,11 @@
 //!   summary counts them under notes.
 //! - questions → help-request threads (title, HTML body, Tags into the
 //!   thread's tags); answers and comments → replies (a comment on an
-//!   answer replies to that answer); the accepted answer → the thread is
+//!   answer replies to that answer). An answer listed before its question
+//!   (a question that others were merged into can have a higher id than
+//!   their answers, and dumps list posts by id) joins the question's
+//!   thread all the same; one whose question is not in the dump is
+//!   skipped. The accepted answer → the thread is
 //!   solved, the answerer is the helper, marked by the asker, at the accept
 //!   vote's time (Votes.xml, VoteTypeId 1, a date only) or the answer's
 //!   creation, whichever is later. Self-answers that were accepted count
@@ -31,7 +35,11 @@
 //! the posts its comments are on) is looked up in the import's own
 //! transaction, a statement per kind and chunk. Accepted answers and
 //! accept times wait in temporary tables until every answer is imported,
-//! and memberships are derived from the rows written.
+//! and memberships are derived from the rows written. Answers read before
+//! their question wait in a temporary table too (their id, their
+//! question's and where their row ends): once Posts.xml is read, it is
+//! read again up to the last of them, taking only their rows, before the
+//! comments are, so that comments on them attach.
 
 use crate::progress::Progress;
 use crate::shared::{activity, numbered, source_ids, truncate_chars};
@@ -42,7 +50,7 @@ use guildhall_domain::{ActivityKind, PersonId, ThreadKind, Timestamp};
 use guildhall_store::{
     ImportPerson, ImportSession, ImportedPost, NewCommunity, NewReply, NewThread, Store,
 };
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 pub const SOURCE: &str = "stackexchange";
@@ -112,8 +120,23 @@ enum PostRow {
         body: String,
         plain: String,
         owner: Option<i64>,
+        /// Where its row ends in Posts.xml, to find it again.
+        end: u64,
     },
 }
+
+/// Which reading of Posts.xml a chunk of posts comes from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// The first, of every post: an answer whose question is not imported
+    /// yet waits for the end of it.
+    First,
+    /// The second, of the answers that waited.
+    Again,
+}
+
+/// Why an answer is not imported when its question is not.
+const NO_QUESTION: &str = "answers to a question missing from the dump (deleted)";
 
 struct CommentRow {
     id: i64,
@@ -220,6 +243,59 @@ fn post_kind_reason(kind: i64) -> String {
     format!("posts of type {kind}, {what} (only questions and answers are imported)")
 }
 
+/// A row of Posts.xml as a chunk keeps it, with its text's size; `None`
+/// for a post of another type (counted as skipped).
+fn post_row(row: &Row<'_>, summary: &mut Summary) -> Result<Option<(PostRow, usize)>, ImportError> {
+    let id = row.required_int("Id")?;
+    let post = match row.required_int("PostTypeId")? {
+        1 => {
+            let body = row.text("Body")?;
+            PostRow::Question {
+                id,
+                at: row.required_time("CreationDate")?,
+                accepted: row.int("AcceptedAnswerId")?,
+                title: match row.text("Title")?.trim() {
+                    "" => format!("Question {id}"),
+                    t => t.to_owned(),
+                },
+                plain: html::plain_text(&body),
+                body,
+                tags: tags(&row.text("Tags")?),
+                owner: row.int("OwnerUserId")?,
+            }
+        }
+        2 => {
+            let body = row.text("Body")?;
+            PostRow::Answer {
+                id,
+                parent: row.int("ParentId")?.ok_or_else(|| {
+                    row.error("expected attribute ParentId on an answer (PostTypeId 2)")
+                })?,
+                at: row.required_time("CreationDate")?,
+                plain: html::plain_text(&body),
+                body,
+                owner: row.int("OwnerUserId")?,
+                end: row.end(),
+            }
+        }
+        other => {
+            summary.skip(&post_kind_reason(other));
+            return Ok(None);
+        }
+    };
+    let size = match &post {
+        PostRow::Question {
+            title,
+            body,
+            plain,
+            tags,
+            ..
+        } => title.len() + body.len() + plain.len() + tags.len(),
+        PostRow::Answer { body, plain, .. } => body.len() + plain.len(),
+    };
+    Ok(Some((post, size)))
+}
+
 impl Run<'_> {
     async fn all(&mut self, opts: &Options) -> Result<(), ImportError> {
         self.earlier_runs = self.session.imported_before().await?;
@@ -229,6 +305,7 @@ impl Run<'_> {
         self.votes().await?;
         self.users().await?;
         self.posts().await?;
+        self.answers_before_their_question().await?;
         self.comments().await?;
         for (file, root, reason) in SKIPPED_FILES {
             let n = self.count_rows(file, root)?;
@@ -539,63 +616,110 @@ impl Run<'_> {
         let mut rows = 0u64;
         // Everything that takes time but needs no lookup is done here,
         // while the chunk before is being written.
-        while let Some(chunk) = self.read_chunk(&mut reader, &mut rows, |row, summary| {
-            let id = row.required_int("Id")?;
-            let post = match row.required_int("PostTypeId")? {
-                1 => {
-                    let body = row.text("Body")?;
-                    PostRow::Question {
-                        id,
-                        at: row.required_time("CreationDate")?,
-                        accepted: row.int("AcceptedAnswerId")?,
-                        title: match row.text("Title")?.trim() {
-                            "" => format!("Question {id}"),
-                            t => t.to_owned(),
-                        },
-                        plain: html::plain_text(&body),
-                        body,
-                        tags: tags(&row.text("Tags")?),
-                        owner: row.int("OwnerUserId")?,
-                    }
-                }
-                2 => {
-                    let body = row.text("Body")?;
-                    PostRow::Answer {
-                        id,
-                        parent: row.int("ParentId")?.ok_or_else(|| {
-                            row.error("expected attribute ParentId on an answer (PostTypeId 2)")
-                        })?,
-                        at: row.required_time("CreationDate")?,
-                        plain: html::plain_text(&body),
-                        body,
-                        owner: row.int("OwnerUserId")?,
-                    }
-                }
-                other => {
-                    summary.skip(&post_kind_reason(other));
-                    return Ok(None);
-                }
-            };
-            let size = match &post {
-                PostRow::Question {
-                    title,
-                    body,
-                    plain,
-                    tags,
-                    ..
-                } => title.len() + body.len() + plain.len() + tags.len(),
-                PostRow::Answer { body, plain, .. } => body.len() + plain.len(),
-            };
-            Ok(Some((post, size)))
-        })? {
-            self.posts_chunk(chunk).await?;
+        while let Some(chunk) = self.read_chunk(&mut reader, &mut rows, post_row)? {
+            self.posts_chunk(chunk, Reading::First).await?;
         }
         Ok(())
     }
 
+    /// Answers read before their question, staged by
+    /// [`Self::posts_chunk`], are imported now that every question is:
+    /// Posts.xml is read again up to the last of them, taking only their
+    /// rows (found by where they end), in chunks as the first time. Those
+    /// whose question never came are skipped. What was staged is read back
+    /// a page at a time, in the order of the file.
+    async fn answers_before_their_question(&mut self) -> Result<(), ImportError> {
+        let staged = self.session.pending_children();
+        if staged == 0 {
+            return Ok(());
+        }
+        let page = i64::try_from(self.chunk_rows).unwrap_or(i64::MAX);
+        let (mut next, mut found) = (0i64, 0u64);
+        // The next staged answers whose question is imported: their id and
+        // where their row ends.
+        let mut waiting: VecDeque<(i64, u64)> = VecDeque::new();
+        // Opened once an answer is to be found.
+        let mut reader: Option<RowReader> = None;
+        let path = self.dir.join("Posts.xml");
+        let (mut rows, mut chunk, mut bytes) = (0u64, Vec::new(), 0);
+        loop {
+            while waiting.is_empty() && next < staged {
+                let to = next.saturating_add(page);
+                let pending = self
+                    .session
+                    .pending_parents(next, to, "thread", "thread")
+                    .await?;
+                for (answer, _, end) in pending {
+                    if let (Ok(id), Ok(end)) = (answer.parse(), u64::try_from(end)) {
+                        waiting.push_back((id, end));
+                        found += 1;
+                    }
+                }
+                next = to;
+            }
+            let Some(&(id, end)) = waiting.front() else {
+                break;
+            };
+            let file = match &mut reader {
+                Some(file) => file,
+                None => {
+                    let file = RowReader::open(&path, "posts")?;
+                    self.progress.start("Posts.xml, early answers", file.size());
+                    reader.insert(file)
+                }
+            };
+            let changed = || {
+                format!(
+                    "expected answer {id} here, where the first reading of the file found it (the file changed during the import: import it again once it is whole)"
+                )
+            };
+            let Some(row) = file.next_row()? else {
+                return Err(crate::xml::malformed(&path, file.position(), changed()));
+            };
+            rows += 1;
+            let position = row.end();
+            if position >= end {
+                waiting.pop_front();
+                match post_row(&row, &mut self.summary)? {
+                    Some((post @ PostRow::Answer { id: read, .. }, size))
+                        if read == id && position == end =>
+                    {
+                        chunk.push(post);
+                        bytes += size;
+                    }
+                    _ => return Err(row.error(changed())),
+                }
+            }
+            self.progress.advance(position, rows);
+            if chunk.len() >= self.chunk_rows || bytes >= CHUNK_TEXT_BYTES {
+                self.posts_chunk(std::mem::take(&mut chunk), Reading::Again)
+                    .await?;
+                bytes = 0;
+            }
+        }
+        if reader.is_some() {
+            self.progress.finish(rows);
+        }
+        if !chunk.is_empty() {
+            self.posts_chunk(chunk, Reading::Again).await?;
+        }
+        // Staged answers whose question never came.
+        let staged = u64::try_from(staged).unwrap_or_default();
+        self.summary
+            .skip_many(NO_QUESTION, staged.saturating_sub(found));
+        Ok(())
+    }
+
     /// Questions → help requests, answers → replies. Accepted answers are
-    /// staged and resolved once every answer is imported.
-    async fn posts_chunk(&mut self, chunk: Vec<PostRow>) -> Result<(), ImportError> {
+    /// staged and resolved once every answer is imported. In the first
+    /// reading, an answer whose question is not imported yet is staged
+    /// with its question and where its row ends, for
+    /// [`Self::answers_before_their_question`].
+    async fn posts_chunk(
+        &mut self,
+        chunk: Vec<PostRow>,
+        reading: Reading,
+    ) -> Result<(), ImportError> {
         let (mut question_ids, mut answer_ids, mut parents, mut owners) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for post in &chunk {
@@ -699,15 +823,25 @@ impl Run<'_> {
                     body,
                     plain,
                     owner,
+                    end,
                 } => {
                     if !answers_done.insert(id) {
                         self.summary.skip("answers already imported");
                         continue;
                     }
                     let Some(question) = asked.get(&parent) else {
-                        self.summary.skip(
-                            "answers to a question missing from the dump (deleted or out of order)",
-                        );
+                        if reading == Reading::First {
+                            // Its question may come later in the file.
+                            self.session
+                                .stage_pending_parent(
+                                    &id.to_string(),
+                                    &[parent.to_string()],
+                                    i64::try_from(end).unwrap_or(i64::MAX),
+                                )
+                                .await?;
+                        } else {
+                            self.summary.skip(NO_QUESTION);
+                        }
                         continue;
                     };
                     let author = self.person(&people, owner, at).await?;

@@ -820,9 +820,10 @@ impl ImportSession {
     }
 
     /// Records that the post `child` (a source id) was placed without the
-    /// better parents it names (`parents`, best first), for
-    /// [`Self::pending_parents`] to find again once the run has read
-    /// everything. `how` is the importer's note of how it was placed.
+    /// better parents it names (`parents`, best first), or was not placed
+    /// for want of them, for [`Self::pending_parents`] to find again once
+    /// the run has read everything. `how` is the importer's own note (how
+    /// it was placed, or where the post is in its file).
     pub async fn stage_pending_parent(
         &mut self,
         child: &str,
@@ -839,7 +840,8 @@ impl ImportSession {
                 "seq BIGINT NOT NULL, child TEXT NOT NULL, parent TEXT NOT NULL, \
                  rank BIGINT NOT NULL, how BIGINT NOT NULL",
             );
-            let index = format!("CREATE INDEX {PENDING_PARENTS}_seq ON {PENDING_PARENTS} (seq, rank)");
+            let index =
+                format!("CREATE INDEX {PENDING_PARENTS}_seq ON {PENDING_PARENTS} (seq, rank)");
             on_tx!(self.tx().await?, |c| {
                 for sql in [create, index] {
                     sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
@@ -860,7 +862,10 @@ impl ImportSession {
                 Value::Int(how),
             ]);
         }
-        self.queued(parents.len(), child.len() + parents.iter().map(String::len).sum::<usize>());
+        self.queued(
+            parents.len(),
+            child.len() + parents.iter().map(String::len).sum::<usize>(),
+        );
         self.maybe_flush().await
     }
 
@@ -967,12 +972,11 @@ impl ImportSession {
                     .bind(thread)
                     .fetch_one(&mut *c)
                     .await?;
-            let replies: Vec<(i64, i64)> = sqlx::query_as(
-                "SELECT id, created_at FROM replies WHERE thread_id = $1",
-            )
-            .bind(thread)
-            .fetch_all(&mut *c)
-            .await?;
+            let replies: Vec<(i64, i64)> =
+                sqlx::query_as("SELECT id, created_at FROM replies WHERE thread_id = $1")
+                    .bind(thread)
+                    .fetch_all(&mut *c)
+                    .await?;
             sqlx::query(
                 "INSERT INTO replies (id, thread_id, author_id, body, reply_to, created_at) \
                  SELECT $1, $2, author_id, body, $3, created_at FROM threads WHERE id = $4",
@@ -983,11 +987,13 @@ impl ImportSession {
             .bind(thread)
             .execute(&mut *c)
             .await?;
-            sqlx::query("UPDATE replies SET reply_to = $1 WHERE thread_id = $2 AND reply_to IS NULL")
-                .bind(id)
-                .bind(thread)
-                .execute(&mut *c)
-                .await?;
+            sqlx::query(
+                "UPDATE replies SET reply_to = $1 WHERE thread_id = $2 AND reply_to IS NULL",
+            )
+            .bind(id)
+            .bind(thread)
+            .execute(&mut *c)
+            .await?;
             sqlx::query("UPDATE replies SET thread_id = $1 WHERE thread_id = $2")
                 .bind(target)
                 .bind(thread)
@@ -1202,11 +1208,16 @@ impl ImportSession {
             (people_upto, aliases_upto)
         });
         self.hidden = Some(upto);
-        Ok(lookup_among!(self, skeletons, (String, String, i64, String), |qb| {
-            qb.push(format!(
-                "SELECT skeleton, email, person_id, name FROM {HIDDEN_EMAILS} WHERE skeleton"
-            ));
-        }))
+        Ok(lookup_among!(
+            self,
+            skeletons,
+            (String, String, i64, String),
+            |qb| {
+                qb.push(format!(
+                    "SELECT skeleton, email, person_id, name FROM {HIDDEN_EMAILS} WHERE skeleton"
+                ));
+            }
+        ))
     }
 
     /// Which of `accounts` of this source (any site) are tied to people:

@@ -1,7 +1,8 @@
-use crate::dump::{copy_of, expected, fixture};
+use crate::dump::{attr, conversations, copy_of, expected, fixture, outcome};
 use guildhall_import::stackexchange::{Options, import};
 use guildhall_import::{ImportError, Summary, progress::Silent};
 use guildhall_store::{SearchQuery, Store, ThreadFilter};
+use guildhall_testkit::InScratch;
 use std::collections::HashMap;
 
 pub const AI: &str = "stackexchange-ai-2016";
@@ -513,4 +514,371 @@ async fn the_steps_after_the_files_are_reported() {
     assert_eq!(real.0, committed);
     assert_eq!(dry.0, rolled_back);
     assert_eq!((real.1, dry.1), (1, 1), "the last step is closed once");
+}
+
+/// Rewrites the `<row …/>` lines of `file` in `dir` with `edit` (which
+/// returns the line to keep, or `None` to drop it), then inserts `at_end`
+/// before the closing tag. Line endings are kept as they are.
+fn rewrite_rows(
+    dir: &std::path::Path,
+    file: &str,
+    mut edit: impl FnMut(&str) -> Option<String>,
+    at_end: &[String],
+) {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).expect("read");
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with("</") {
+            out.extend(at_end.iter().map(String::as_str));
+        }
+        if line.trim_start().starts_with("<row ") {
+            out.push_str(&edit(line).unwrap_or_default());
+        } else {
+            out.push_str(line);
+        }
+    }
+    std::fs::write(&path, out).expect("write");
+}
+
+/// `line` with attribute `name` set to `value` where it is `from`.
+fn renamed(line: &str, name: &str, from: &str, value: &str) -> String {
+    line.replacen(
+        &format!(" {name}=\"{from}\""),
+        &format!(" {name}=\"{value}\""),
+        1,
+    )
+}
+
+/// A copy of the dump `name` in which each of `questions` comes after its
+/// answers in Posts.xml, as a question that other questions were merged
+/// into after they had their answers: it takes a new id above every
+/// post's, which its answers' ParentId and the comments and votes on it
+/// name, and its row moves to the end of the file.
+fn questions_after_their_answers(name: &str, questions: &[&str]) -> InScratch {
+    let dir = copy_of(name);
+    let posts = std::fs::read_to_string(dir.join("Posts.xml")).expect("posts");
+    let newest = posts
+        .lines()
+        .filter_map(|l| attr(l, "Id")?.parse::<i64>().ok())
+        .max()
+        .expect("posts");
+    let new_id: HashMap<String, String> = questions
+        .iter()
+        .zip(newest + 1..)
+        .map(|(q, id)| ((*q).to_owned(), id.to_string()))
+        .collect();
+    let mut moved = Vec::new();
+    rewrite_rows(
+        &dir,
+        "Posts.xml",
+        |line| {
+            let id = attr(line, "Id").expect("Id");
+            if attr(line, "PostTypeId").as_deref() == Some("1")
+                && let Some(new) = new_id.get(&id)
+            {
+                moved.push(renamed(line, "Id", &id, new));
+                return None;
+            }
+            Some(
+                match attr(line, "ParentId").and_then(|p| Some((new_id.get(&p)?, p))) {
+                    Some((new, old)) => renamed(line, "ParentId", &old, new),
+                    None => line.to_owned(),
+                },
+            )
+        },
+        &[],
+    );
+    assert_eq!(
+        moved.len(),
+        questions.len(),
+        "every question is in the dump"
+    );
+    // The moved rows go to the end in a second pass: rewrite_rows needs
+    // them before it reaches the closing tag.
+    rewrite_rows(&dir, "Posts.xml", |line| Some(line.to_owned()), &moved);
+    for file in ["Comments.xml", "Votes.xml"] {
+        rewrite_rows(
+            &dir,
+            file,
+            |line| {
+                Some(
+                    match attr(line, "PostId").and_then(|p| Some((new_id.get(&p)?, p))) {
+                        Some((new, old)) => renamed(line, "PostId", &old, new),
+                        None => line.to_owned(),
+                    },
+                )
+            },
+            &[],
+        );
+    }
+    dir
+}
+
+/// Events as lines to compare between imports: what happened when, by
+/// whom, to whom, in which thread (by title).
+async fn events(store: &Store, community: i64) -> Vec<String> {
+    let threads = store
+        .threads(community, &ThreadFilter::default(), 100_000, 0)
+        .await
+        .expect("threads");
+    let title: HashMap<i64, &str> = threads
+        .items
+        .iter()
+        .map(|t| (t.id, t.title.as_str()))
+        .collect();
+    let rows = store.activity_after(0, 10_000_000).await.expect("activity");
+    let mut out: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let thread = match r.kind.as_str() {
+                "reply.created" => r.parent_id,
+                "thread.help" | "help.solved" => r.subject_id,
+                _ => None,
+            };
+            format!(
+                "{} {} by {} to {:?} in {:?} of {:?}",
+                r.at,
+                r.kind,
+                r.actor_id,
+                r.other_id,
+                thread.and_then(|t| title.get(&t)),
+                r.community_id
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Imports `dir`, made from the fixture `name`, and the fixture itself,
+/// each into a fresh database with `opts`, and checks that they come to
+/// the same: the summary, the conversations and the events. Returns the
+/// database `dir` went into and its summary.
+async fn same_as_in_order(name: &str, dir: &std::path::Path, opts: &Options) -> (Store, Summary) {
+    let in_order = guildhall_testkit::fresh_store().await;
+    let want = run(&in_order, &fixture(name), opts)
+        .await
+        .expect("in order");
+    let store = guildhall_testkit::fresh_store().await;
+    let got = run(&store, dir, opts).await.expect("out of order");
+    assert_eq!(outcome(&got), outcome(&want), "{got}\nin order: {want}");
+    assert_eq!(
+        conversations(&store, &[got.community_id]).await,
+        conversations(&in_order, &[want.community_id]).await
+    );
+    assert_eq!(
+        events(&store, got.community_id).await,
+        events(&in_order, want.community_id).await
+    );
+    (store, got)
+}
+
+/// An answer read before its question (a question merged into another
+/// after it had answers can have a higher id than them, and a dump lists
+/// posts by id) joins the question's thread, with the comments on it,
+/// and the question's accepted answer solves it: the same import as the
+/// dump in order.
+#[tokio::test]
+async fn answers_before_their_question_join_its_thread() {
+    // Question 1 of the meta site: three answers, the accepted one (2)
+    // with seven comments and an accept vote.
+    let dir = questions_after_their_answers(CONLANG, &["1"]);
+    let want = expected(&dir);
+    let (store, summary) = same_as_in_order(CONLANG, &dir, &Options::default()).await;
+    assert_eq!(summary.replies as usize, want.answers + want.comments);
+    assert_eq!(summary.solved as usize, want.solved);
+    assert!(
+        summary
+            .skipped
+            .keys()
+            .all(|k| !k.starts_with("answers to a")),
+        "{summary}"
+    );
+
+    let posts = std::fs::read_to_string(dir.join("Posts.xml")).expect("posts");
+    let question = posts
+        .lines()
+        .rfind(|l| l.trim_start().starts_with("<row "))
+        .expect("the moved question");
+    let title = attr(question, "Title")
+        .expect("title")
+        .replace("&quot;", "\"");
+    let threads = store
+        .threads(summary.community_id, &ThreadFilter::default(), 100_000, 0)
+        .await
+        .expect("threads");
+    let thread = threads
+        .items
+        .iter()
+        .find(|t| t.title == title)
+        .expect("the moved question's thread");
+    let replies = store.replies(thread.id).await.expect("replies");
+    let answers = replies.iter().filter(|r| r.reply_to.is_none()).count();
+    // Three answers and the two comments on the question answer the thread.
+    assert_eq!(answers, 3 + 2, "{replies:#?}");
+    let solution = thread
+        .solved_reply_id
+        .expect("solved by its accepted answer");
+    assert_eq!(
+        replies
+            .iter()
+            .filter(|r| r.reply_to == Some(solution))
+            .count(),
+        7,
+        "the comments on the accepted answer reply to it"
+    );
+    assert_eq!(thread.reply_count as usize, replies.len());
+
+    // The answer is found by search, in the question's thread.
+    let answer = replies
+        .iter()
+        .find(|r| r.id == solution)
+        .expect("the solution");
+    let word = answer
+        .body
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.len() > 7)
+        .max_by_key(|w| w.len())
+        .expect("a long word")
+        .to_lowercase();
+    let hits = store
+        .search(
+            thread.author_id,
+            &SearchQuery {
+                terms: vec![word.clone()],
+                community: Some(summary.community_id),
+                limit: 50,
+                ..SearchQuery::default()
+            },
+        )
+        .await
+        .expect("search");
+    assert!(
+        hits.items
+            .iter()
+            .any(|h| h.kind == "reply" && h.ref_id == solution && h.thread_id == Some(thread.id)),
+        "'{word}' finds the answer in its thread: {:?}",
+        hits.items
+    );
+}
+
+/// The same across chunks, with more answers waiting than a chunk holds:
+/// every answer of the larger dump comes before its question when the
+/// file is read backwards.
+#[tokio::test]
+async fn every_answer_before_its_question_in_small_chunks() {
+    let dir = copy_of(AI);
+    let posts = std::fs::read_to_string(dir.join("Posts.xml")).expect("posts");
+    let mut rows: Vec<String> = posts
+        .split_inclusive('\n')
+        .filter(|l| l.trim_start().starts_with("<row "))
+        .map(str::to_owned)
+        .collect();
+    rows.reverse();
+    rewrite_rows(&dir, "Posts.xml", |_| None, &rows);
+    let opts = Options {
+        chunk_rows: Some(7),
+        ..Options::default()
+    };
+    let (_, summary) = same_as_in_order(AI, &dir, &opts).await;
+    let want = expected(&dir);
+    assert_eq!(summary.threads as usize, want.questions);
+    assert_eq!(summary.replies as usize, want.answers + want.comments);
+    assert_eq!(summary.solved as usize, want.solved);
+}
+
+/// Several questions after their answers, in chunks smaller than a
+/// question's answers; a dry run says what the run writes, and a second
+/// run writes nothing.
+#[tokio::test]
+async fn answers_before_their_question_in_a_dry_run_and_a_second_run() {
+    let dir = questions_after_their_answers(AI, &["17", "36", "111", "182", "191", "1295"]);
+    let opts = Options {
+        chunk_rows: Some(4),
+        ..Options::default()
+    };
+    let (store, real) = same_as_in_order(AI, &dir, &opts).await;
+
+    let fresh = guildhall_testkit::fresh_store().await;
+    let dry = run(
+        &fresh,
+        &dir,
+        &Options {
+            dry_run: true,
+            ..opts.clone()
+        },
+    )
+    .await
+    .expect("dry run");
+    assert_eq!(dry.written, real.written);
+    assert_eq!(
+        (dry.threads, dry.replies, dry.solved, dry.members_added),
+        (real.threads, real.replies, real.solved, real.members_added)
+    );
+    assert_eq!(fresh.count_people().await.expect("people"), 0);
+
+    let before = snapshot(&store).await;
+    let again = run(&store, &dir, &opts).await.expect("second run");
+    assert_eq!(snapshot(&store).await, before);
+    assert_eq!(again.written, Default::default());
+    assert_eq!((again.threads, again.replies, again.solved), (0, 0, 0));
+    assert_eq!(
+        again.skipped.get("answers already imported").copied(),
+        Some(expected(&dir).answers as u64)
+    );
+}
+
+/// An answer whose question is not in the dump at all is still skipped,
+/// with the comments on it.
+#[tokio::test]
+async fn an_answer_whose_question_never_comes_is_skipped() {
+    let dir = questions_after_their_answers(CONLANG, &["1"]);
+    // Answer 10 (to question 1, with five comments) names a question
+    // deleted from the dump.
+    rewrite_rows(
+        &dir,
+        "Posts.xml",
+        |line| {
+            Some(match attr(line, "Id").as_deref() {
+                Some("10") => {
+                    let parent = attr(line, "ParentId").expect("an answer");
+                    renamed(line, "ParentId", &parent, "99999")
+                }
+                _ => line.to_owned(),
+            })
+        },
+        &[],
+    );
+    let want = expected(&dir);
+    let comments = std::fs::read_to_string(dir.join("Comments.xml"))
+        .expect("comments")
+        .matches("<row ")
+        .count();
+    for chunk_rows in [None, Some(3)] {
+        let store = guildhall_testkit::fresh_store().await;
+        let opts = Options {
+            chunk_rows,
+            ..Options::default()
+        };
+        let summary = run(&store, &dir, &opts).await.expect("import");
+        assert_eq!(summary.threads as usize, want.questions);
+        assert_eq!(summary.replies as usize, want.answers + want.comments);
+        assert_eq!(summary.solved as usize, want.solved);
+        let missing: u64 = summary
+            .skipped
+            .iter()
+            .filter(|(k, _)| k.starts_with("answers to a question missing"))
+            .map(|(_, n)| *n)
+            .sum();
+        assert_eq!(missing, 1, "{summary}");
+        assert_eq!(
+            summary
+                .skipped
+                .get("comments on posts not imported (tag wikis, deleted or skipped posts)")
+                .copied(),
+            Some((comments - want.comments) as u64),
+            "{summary}"
+        );
+    }
 }
