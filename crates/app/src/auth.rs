@@ -84,10 +84,10 @@ pub async fn hash_password(password: String) -> Result<String> {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
-            .map_err(|e| AppError::Internal(format!("hashing failed: {e}")))
+            .map_err(|e| AppError::internal(format!("hashing failed: {e}")))
     })
     .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(|e| AppError::internal_from("the hashing thread stopped", e))?
 }
 
 async fn verify_password(password: String, hash: String) -> bool {
@@ -131,7 +131,7 @@ impl App {
         let role = errors.check("role", OrgRole::parse(&input.role));
         errors.into_result()?;
         let (Some(name), Some(email), Some(role)) = (name, email, role) else {
-            return Err(AppError::Internal("validated values missing".into()));
+            return Err(AppError::internal("validated values missing"));
         };
         let hash = hash_password(input.password.clone()).await?;
         let id = self
@@ -411,7 +411,7 @@ impl App {
             })
             .await?;
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
-            .map_err(|e| AppError::Internal(format!("form key: {e}")))?;
+            .map_err(|e| AppError::internal_from("the form key", e))?;
         match binding {
             FormBinding::Session(hash) => {
                 mac.update(b"session\0");

@@ -169,7 +169,7 @@ impl App {
                     creation,
                 })
             }
-            _ => Err(AppError::Internal("validated values missing".into())),
+            _ => Err(AppError::internal("validated values missing")),
         }
     }
 
@@ -181,7 +181,7 @@ impl App {
         AppError::from_access(policy::can_create_community(&user.viewer), "community")?;
         let v = self.validate_community(input, true).await?;
         let Some((slug, stage)) = v.creation else {
-            return Err(AppError::Internal("validated values missing".into()));
+            return Err(AppError::internal("validated values missing"));
         };
         let joined = NewActivity::new(
             Timestamp::now(),
@@ -485,7 +485,7 @@ impl App {
         }
         e.into_result()?;
         let (Some(to), Some(reason)) = (to, reason) else {
-            return Err(AppError::Internal("missing".into()));
+            return Err(AppError::internal("missing"));
         };
         let ev = self
             .event(user, ActivityKind::StageChanged, c.id)
@@ -643,7 +643,7 @@ impl App {
         }
         e.into_result()?;
         let (Some(target), Some(role)) = (target, role) else {
-            return Err(AppError::Internal("missing".into()));
+            return Err(AppError::internal("missing"));
         };
         let s = self.store.standing(c.id, target).await?;
         if s.role.is_some() {

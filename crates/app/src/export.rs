@@ -73,9 +73,7 @@ pub fn write_row(
 impl App {
     /// Writes the whole log in id order; returns the number of records.
     pub async fn export_activity(&self, format: ExportFormat, out: &mut impl Write) -> Result<u64> {
-        let io = |e: std::io::Error| {
-            crate::AppError::Internal(format!("writing the export failed: {e}"))
-        };
+        let io = |e: std::io::Error| crate::AppError::internal_from("writing the export failed", e);
         if format == ExportFormat::Csv {
             writeln!(out, "{CSV_HEADER}").map_err(io)?;
         }

@@ -52,10 +52,10 @@ impl Default for Config {
 /// The application: the store plus settings. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct App {
-    pub store: Store,
-    pub config: Config,
+    store: Store,
+    config: Config,
     /// Communities' activity, kept up to date from the database on each read.
-    pub events: std::sync::Arc<pulse::EventCache>,
+    events: std::sync::Arc<pulse::EventCache>,
     /// The key form tokens are signed with, read from the database once.
     form_key: std::sync::Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
@@ -68,6 +68,22 @@ impl App {
             events: std::sync::Arc::default(),
             form_key: std::sync::Arc::default(),
         }
+    }
+
+    /// The store underneath, for operators' commands (backup, import,
+    /// demo) and tests. Web handlers go through use-cases instead, which
+    /// authorize and log.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Whether the database answers (for health checks).
+    pub async fn ping(&self) -> Result<()> {
+        Ok(self.store.ping().await?)
     }
 }
 

@@ -31,6 +31,17 @@ pub struct PersonInput {
     pub org_role: Option<String>,
 }
 
+/// What a person's form lets its user write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PersonFormRights {
+    /// Unit, manager, title (HR and administrators).
+    pub manages: bool,
+    /// The organization role (administrators).
+    pub grants: bool,
+    /// Name, expertise, interests and bio: the person's own words.
+    pub own_fields: bool,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct PeopleQuery {
     pub text: Option<String>,
@@ -94,6 +105,12 @@ impl App {
 
     pub async fn unit(&self, id: i64) -> Result<Unit> {
         self.store.unit(id).await.or_not_found("unit")
+    }
+
+    /// A unit to edit, for those who may.
+    pub async fn unit_for_editing(&self, user: &SessionUser, id: i64) -> Result<Unit> {
+        AppError::from_access(policy::can_manage_units(&user.viewer), "unit")?;
+        self.unit(id).await
     }
 
     async fn validate_unit(
@@ -171,6 +188,12 @@ impl App {
 
     pub async fn domain(&self, id: i64) -> Result<Domain> {
         self.store.domain(id).await.or_not_found("domain")
+    }
+
+    /// A knowledge domain to edit, for those who may.
+    pub async fn domain_for_editing(&self, user: &SessionUser, id: i64) -> Result<Domain> {
+        AppError::from_access(policy::can_manage_domains(&user.viewer), "domain")?;
+        self.domain(id).await
     }
 
     /// Communities stewarding a domain that the user may see.
@@ -257,6 +280,34 @@ impl App {
 
     pub async fn person(&self, id: i64) -> Result<Person> {
         self.store.person(id).await.or_not_found("person")
+    }
+
+    /// What the user may write on the form for a new person (`None`) or an
+    /// existing one; refused if they may not open that form at all.
+    pub async fn person_form_rights(
+        &self,
+        user: &SessionUser,
+        person: Option<i64>,
+    ) -> Result<PersonFormRights> {
+        let own_fields = match person {
+            None => {
+                AppError::from_access(policy::can_manage_people(&user.viewer), "person")?;
+                true
+            }
+            Some(id) => {
+                let p = self.person(id).await?;
+                AppError::from_access(
+                    policy::can_edit_person(&user.viewer, PersonId(id)),
+                    "person",
+                )?;
+                policy::can_edit_own_profile_fields(&user.viewer, PersonId(id), p.has_account)
+            }
+        };
+        Ok(PersonFormRights {
+            manages: policy::can_manage_people(&user.viewer).is_allowed(),
+            grants: policy::can_grant_org_roles(&user.viewer).is_allowed(),
+            own_fields,
+        })
     }
 
     pub async fn person_view(&self, user: &SessionUser, id: i64) -> Result<PersonView> {

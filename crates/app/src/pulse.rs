@@ -43,7 +43,7 @@ impl PulseWindow {
         e.into_result()?;
         match (as_of, days) {
             (Some(as_of), Some(days)) => Ok(PulseWindow { as_of, days }),
-            _ => Err(AppError::Internal("validated values missing".into())),
+            _ => Err(AppError::internal("validated values missing")),
         }
     }
 }
@@ -243,7 +243,7 @@ impl App {
             })
         })
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::internal_from("the pulse thread stopped", e))?;
         tracing::debug!(
             communities = reports.len(),
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -344,7 +344,7 @@ impl EventCache {
             let mut inner = self
                 .inner
                 .lock()
-                .map_err(|_| AppError::Internal("event cache poisoned".into()))?;
+                .map_err(|_| AppError::internal("event cache poisoned"))?;
             if inner.revision != revision {
                 *inner = CacheInner {
                     revision,
@@ -370,7 +370,7 @@ impl EventCache {
         let mut inner = self
             .inner
             .lock()
-            .map_err(|_| AppError::Internal("event cache poisoned".into()))?;
+            .map_err(|_| AppError::internal("event cache poisoned"))?;
         // Another request may have caught up meanwhile; keep the fuller copy
         // (unless the log was rewritten since this read began).
         let keep = inner.revision == revision
@@ -399,7 +399,7 @@ impl EventCache {
         let mut inner = self
             .inner
             .lock()
-            .map_err(|_| AppError::Internal("event cache poisoned".into()))?;
+            .map_err(|_| AppError::internal("event cache poisoned"))?;
         inner.recent.retain(|c| *c != community);
         inner.recent.push_back(community);
         Ok(())

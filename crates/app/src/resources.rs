@@ -271,7 +271,7 @@ impl App {
         let tags = e.check("tags", tag_list(&input.tags));
         e.into_result()?;
         let (Some(kind), Some(text), Some(tags)) = (kind, text, tags) else {
-            return Err(AppError::Internal("validated values missing".into()));
+            return Err(AppError::internal("validated values missing"));
         };
         let event = self.resource_event(user, ActivityKind::ResourceCreated, community.id);
         let id = self
@@ -328,7 +328,7 @@ impl App {
         }
         e.into_result()?;
         let Some(text) = text else {
-            return Err(AppError::Internal("validated values missing".into()));
+            return Err(AppError::internal("validated values missing"));
         };
         let event = self.resource_event(user, ActivityKind::ResourceRevised, resource.community_id);
         self.store
@@ -392,9 +392,9 @@ impl App {
         let note = e.check("note", optional_line(note, NOTE_MAX));
         e.into_result()?;
         let (Some(to), Some(note)) = (to, note) else {
-            return Err(AppError::Internal("validated values missing".into()));
+            return Err(AppError::internal("validated values missing"));
         };
-        let from = ResourceStatus::parse(&resource.status).map_err(AppError::Internal)?;
+        let from = ResourceStatus::parse(&resource.status).map_err(AppError::internal)?;
         if !from.can_move_to(to) {
             let steps: Vec<&str> = ResourceStatus::ALL
                 .iter()

@@ -165,7 +165,7 @@ fn read_pulse_rows_directly(
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let work = || -> Result<HashMap<i64, Vec<PulseRow>>> {
         use rusqlite::{Connection, OpenFlags};
-        let fail = |e: rusqlite::Error| StoreError::DirectRead(e.to_string());
+        let fail = StoreError::DirectRead;
         let conn = Connection::open_with_flags(
             file,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -209,9 +209,8 @@ fn read_pulse_rows_directly(
         handles
             .into_iter()
             .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(StoreError::DirectRead("a reading thread failed".into()))
-                })
+                h.join()
+                    .unwrap_or_else(|_| Err(StoreError::ReaderStopped("it panicked".into())))
             })
             .collect()
     });
@@ -286,7 +285,7 @@ impl Store {
                 read_pulse_rows_directly(&file, before, full_since)
             })
             .await
-            .map_err(|e| StoreError::DirectRead(e.to_string()))?;
+            .map_err(|e| StoreError::ReaderStopped(e.to_string()))?;
         }
         let mut groups: HashMap<i64, Vec<PulseRow>> = HashMap::new();
         for row in self.pulse_rows(None, before, full_since).await? {

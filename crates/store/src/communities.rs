@@ -1,28 +1,12 @@
 //! Communities, their domains, memberships, join requests, invitations and
 //! stage history.
 
-use crate::organization::like_pattern;
 use crate::records::{
     Community, CommunitySummary, Domain, Invitation, JoinRequest, Member, StageChange, Standing,
 };
+use crate::sql::{like_pattern, push_unit_subtree, push_visible_to};
 use crate::{Page, Result, Store, StoreError, append_activity, with_pool, with_writer, write_tx};
 use guildhall_domain::{NewActivity, Timestamp};
-use sqlx::{Database, Encode, QueryBuilder, Type};
-
-/// Appends "community `c` is visible to person `viewer`" — the SQL form of
-/// `policy::can_see_community`: open and closed communities are visible to
-/// everyone signed in, private ones to their members and invitees. A
-/// conformance test checks the two agree.
-pub(crate) fn push_visible_to<DB: Database>(qb: &mut QueryBuilder<DB>, viewer: i64)
-where
-    for<'t> i64: Encode<'t, DB> + Type<DB>,
-{
-    qb.push("(c.visibility <> 'private' OR EXISTS (SELECT 1 FROM memberships vm WHERE vm.community_id = c.id AND vm.person_id = ")
-        .push_bind(viewer)
-        .push(") OR EXISTS (SELECT 1 FROM invitations vi WHERE vi.community_id = c.id AND vi.status = 'pending' AND vi.person_id = ")
-        .push_bind(viewer)
-        .push("))");
-}
 
 const COMMUNITY_COLUMNS: &str = "c.id, c.slug, c.name, c.domain_statement, c.purpose, c.visibility, \
      c.membership_policy, c.stage, c.created_at, c.updated_at";
@@ -262,10 +246,10 @@ impl Store {
                 if let Some(u) = f.unit {
                     qb.push(
                         " AND EXISTS (SELECT 1 FROM memberships um JOIN people up ON up.id = um.person_id \
-                         WHERE um.community_id = c.id AND up.unit_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM units WHERE id = ",
-                    )
-                    .push_bind(u)
-                    .push(" UNION ALL SELECT units.id FROM units JOIN sub ON units.parent_id = sub.id) SELECT id FROM sub))");
+                         WHERE um.community_id = c.id AND up.unit_id IN (",
+                    );
+                    push_unit_subtree(qb, u);
+                    qb.push("))");
                 }
                 if let Some(t) = f.text.as_deref().filter(|t| !t.is_empty()) {
                     let pat = like_pattern(t);

@@ -1,3 +1,15 @@
+//! The store's one error type. Which variant to use:
+//! - `NotFound`: the row asked for does not exist (or no longer qualifies);
+//!   callers above name what was not found;
+//! - `Conflict`: a unique value is taken, naming the field;
+//! - `Open`: the database URL, file or backup cannot be used — the message
+//!   says why in words an operator acts on;
+//! - `Migration`: the schema could not be brought up to date;
+//! - `Database`, `DirectRead`: the database itself failed; the driver's
+//!   error is kept as the source, so logs show the whole chain.
+//!
+//! Policy never lives here: a refusal is the app's `AppError`.
+
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -12,11 +24,16 @@ pub enum StoreError {
     Open(String),
     #[error("migration failed: {0}")]
     Migration(String),
+    // The messages repeat their source's, which importers and the CLI
+    // show to operators; the source keeps the error itself for logs.
     #[error("database error: {0}")]
-    Database(sqlx::Error),
+    Database(#[source] sqlx::Error),
     /// From the direct SQLite reader used for scans of millions of rows.
-    #[error("database error: {0}")]
-    DirectRead(String),
+    #[error("reading the SQLite file directly failed: {0}")]
+    DirectRead(#[source] rusqlite::Error),
+    /// A thread of the direct reader stopped (it panicked or was cancelled).
+    #[error("a thread reading the SQLite file stopped: {0}")]
+    ReaderStopped(String),
 }
 
 impl From<sqlx::Error> for StoreError {

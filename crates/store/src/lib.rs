@@ -35,6 +35,7 @@ mod resources;
 pub(crate) mod search;
 mod security;
 mod sessions;
+mod sql;
 mod threads;
 mod tokens;
 

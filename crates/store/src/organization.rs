@@ -1,6 +1,7 @@
 //! Units, people (and their accounts) and knowledge domains.
 
 use crate::records::{Credentials, Domain, DomainSummary, Person, Unit, UnitSummary};
+use crate::sql::like_pattern;
 use crate::{Page, Result, Store, StoreError, with_pool, with_writer, write_tx};
 use guildhall_domain::Timestamp;
 
@@ -64,16 +65,6 @@ pub struct PeopleFilter {
     pub text: Option<String>,
     pub limit: i64,
     pub offset: i64,
-}
-
-/// `%text%` for LIKE, with LIKE's own wildcards escaped so `50%` means 50%.
-pub(crate) fn like_pattern(text: &str) -> String {
-    let escaped = text
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
 }
 
 impl Store {
@@ -330,11 +321,9 @@ impl Store {
                 // Records merged into another person are hidden: they are that person.
                 qb.push(" WHERE p.merged_into IS NULL");
                 if let Some(unit) = f.unit {
-                    qb.push(
-                        " AND p.unit_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM units WHERE id = ",
-                    )
-                    .push_bind(unit)
-                    .push(" UNION ALL SELECT units.id FROM units JOIN sub ON units.parent_id = sub.id) SELECT id FROM sub)");
+                    qb.push(" AND p.unit_id IN (");
+                    crate::sql::push_unit_subtree(qb, unit);
+                    qb.push(")");
                 }
                 if let Some(e) = f.expertise.as_deref().filter(|s| !s.is_empty()) {
                     qb.push(" AND lower(p.expertise) LIKE ")
@@ -422,7 +411,7 @@ impl Store {
                  (SELECT COUNT(*) FROM community_domains cd JOIN communities c ON c.id = cd.community_id \
                   WHERE cd.domain_id = d.id AND ",
             );
-            crate::communities::push_visible_to(&mut qb, viewer);
+            crate::sql::push_visible_to(&mut qb, viewer);
             qb.push(") AS communities FROM domains d ORDER BY d.name")
                 .build_query_as::<DomainSummary>()
                 .fetch_all(pool)

@@ -306,7 +306,7 @@ where
     for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
 {
     qb.push("(d.kind = 'person' OR (d.kind = 'community' AND ");
-    crate::communities::push_visible_to(qb, viewer);
+    crate::sql::push_visible_to(qb, viewer);
     qb.push(") OR (d.kind IN ('thread', 'reply', 'resource') AND ");
     crate::activity::push_readable_by(qb, viewer);
     qb.push("))");

@@ -21,14 +21,16 @@ pub fn status_of(e: &AppError) -> (StatusCode, &'static str) {
         AppError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
         AppError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
         AppError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
-        AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        AppError::Store(_) | AppError::Internal { .. } => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+        }
     }
 }
 
 fn public_message(e: &AppError) -> String {
     match e {
-        AppError::Internal(detail) => {
-            tracing::error!(error = %detail, "internal error");
+        AppError::Store(_) | AppError::Internal { .. } => {
+            tracing::error!(error = %e.chain(), "internal error");
             "something went wrong on our side; it has been logged".into()
         }
         AppError::NotFound(what) => format!("{what} not found"),
@@ -225,8 +227,35 @@ mod tests {
             (AppError::NotFound("community"), 404),
             (AppError::invalid("name", "is required"), 422),
             (AppError::conflict("slug", "taken"), 409),
-            (AppError::Internal("boom".into()), 500),
+            (AppError::internal("boom"), 500),
+            (
+                AppError::Store(guildhall_store::StoreError::Open("gone".into())),
+                500,
+            ),
+            (
+                AppError::Throttled {
+                    message: "wait".into(),
+                    retry_after_secs: 5,
+                },
+                429,
+            ),
         ];
+        // Every variant has a case: a new one fails to compile here until
+        // it is given its status above.
+        let variant = |e: &AppError| match e {
+            AppError::Unauthenticated(_) => 0,
+            AppError::Forbidden(_) => 1,
+            AppError::NotFound(_) => 2,
+            AppError::Validation(_) => 3,
+            AppError::Conflict { .. } => 4,
+            AppError::Throttled { .. } => 5,
+            AppError::Store(_) => 6,
+            AppError::Internal { .. } => 7,
+        };
+        let mut seen: Vec<usize> = cases.iter().map(|(e, _)| variant(e)).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen, (0..8).collect::<Vec<_>>());
         for (e, code) in cases {
             assert_eq!(status_of(&e).0.as_u16(), code, "{e:?}");
             assert_eq!(ApiError::from(e).status.as_u16(), code);
@@ -235,7 +264,11 @@ mod tests {
 
     #[test]
     fn internal_details_are_never_shown() {
-        let e = ApiError::from(AppError::Internal("secret table name".into()));
+        let e = ApiError::from(AppError::internal("secret table name"));
+        assert!(!e.message.contains("secret"));
+        let e = ApiError::from(AppError::Store(guildhall_store::StoreError::Open(
+            "secret path".into(),
+        )));
         assert!(!e.message.contains("secret"));
     }
 

@@ -85,7 +85,7 @@ async fn setup(
         Ok((_, session)) => Ok(signed_in(
             &s,
             &session.token,
-            s.app.config.session_ttl_secs,
+            s.app.config().session_ttl_secs,
             "/",
         )),
         Err(e) => Err(e.into()),
@@ -163,7 +163,7 @@ async fn signin(
         Ok((_, session)) => Ok(signed_in(
             &s,
             &session.token,
-            s.app.config.session_ttl_secs,
+            s.app.config().session_ttl_secs,
             &safe_next(&f.next),
         )),
         Err(AppError::Unauthenticated(m)) => Ok((
@@ -265,11 +265,7 @@ async fn change_password(
 }
 
 async fn healthz(State(s): State<AppState>) -> Result<Json<serde_json::Value>, PageError> {
-    s.app
-        .store
-        .ping()
-        .await
-        .map_err(|e| PageError::App(e.into()))?;
+    s.app.ping().await?;
     Ok(Json(serde_json::json!({ "status": "ok" })))
 }
 

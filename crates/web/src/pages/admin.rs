@@ -243,7 +243,8 @@ async fn audit_export(
     let entries = s.app.audit_entries(&actor, filter).await?;
     let mut body = String::new();
     for e in &entries {
-        let line = serde_json::to_string(e).map_err(|e| AppError::Internal(e.to_string()))?;
+        let line = serde_json::to_string(e)
+            .map_err(|e| AppError::internal_from("writing the audit export", e))?;
         body.push_str(&line);
         body.push('\n');
     }

@@ -220,20 +220,13 @@ async fn person_form(
     f: PersonFields,
     errors: FieldErrors,
 ) -> Result<PersonFormPage, AppError> {
-    let own_fields = match id {
-        None => true,
-        Some(id) => policy::can_edit_own_profile_fields(
-            &p.user.viewer,
-            guildhall_domain::PersonId(id),
-            s.app.person(id).await?.has_account,
-        ),
-    };
+    let rights = s.app.person_form_rights(&p.user, id).await?;
     Ok(PersonFormPage {
-        own_fields,
+        own_fields: rights.own_fields,
         units: s.app.unit_choices().await?,
         roles: OrgRole::ALL,
-        manages: policy::can_manage_people(&p.user.viewer).is_allowed(),
-        grants: policy::can_grant_org_roles(&p.user.viewer).is_allowed(),
+        manages: rights.manages,
+        grants: rights.grants,
         ctx: p.ctx.with_nav("people"),
         id,
         f,
@@ -242,7 +235,6 @@ async fn person_form(
 }
 
 async fn new_person_page(State(s): State<AppState>, p: PageUser) -> PageResult {
-    AppError::from_access(policy::can_manage_people(&p.user.viewer), "person")?;
     let f = PersonFields {
         org_role: "member".into(),
         ..PersonFields::default()
@@ -277,10 +269,6 @@ async fn edit_person_page(
 ) -> PageResult {
     let id = path_id(&id, "person")?;
     let person = s.app.person(id).await?;
-    AppError::from_access(
-        policy::can_edit_person(&p.user.viewer, guildhall_domain::PersonId(id)),
-        "person",
-    )?;
     Ok(person_form(
         &s,
         p,
@@ -458,8 +446,7 @@ async fn edit_unit_page(
     Path(id): Path<String>,
 ) -> PageResult {
     let id = path_id(&id, "unit")?;
-    AppError::from_access(policy::can_manage_units(&p.user.viewer), "unit")?;
-    let u = s.app.unit(id).await?;
+    let u = s.app.unit_for_editing(&p.user, id).await?;
     let f = UnitFields {
         name: u.name,
         parent_id: u.parent_id.map(|p| p.to_string()).unwrap_or_default(),
@@ -608,8 +595,7 @@ async fn edit_domain_page(
     Path(id): Path<String>,
 ) -> PageResult {
     let id = path_id(&id, "domain")?;
-    AppError::from_access(policy::can_manage_domains(&p.user.viewer), "domain")?;
-    let d = s.app.domain(id).await?;
+    let d = s.app.domain_for_editing(&p.user, id).await?;
     Ok(DomainFormPage {
         ctx: p.ctx.with_nav("domains"),
         id,

@@ -1,5 +1,5 @@
+use crate::harness::{CSRF, TestApp};
 use axum::http::{Method, StatusCode};
-use guildhall_testkit::{CSRF, TestApp};
 
 #[tokio::test]
 async fn first_run_shows_setup_then_creates_the_administrator() {
@@ -56,7 +56,7 @@ async fn first_run_shows_setup_then_creates_the_administrator() {
     assert_eq!(again.location(), Some("/signin"));
     assert!(
         t.app
-            .store
+            .store()
             .credentials_by_email("eve@example.org")
             .await
             .expect("query")
@@ -96,7 +96,7 @@ async fn sign_in_rotates_tokens_and_wrong_passwords_are_refused_alike() {
             None,
             &[
                 ("email", &who.email),
-                ("password", guildhall_testkit::PASSWORD),
+                ("password", crate::harness::PASSWORD),
                 ("next", "/communities"),
             ],
         )
@@ -122,7 +122,7 @@ async fn sign_in_rotates_tokens_and_wrong_passwords_are_refused_alike() {
             None,
             &[
                 ("email", &who.email),
-                ("password", guildhall_testkit::PASSWORD),
+                ("password", crate::harness::PASSWORD),
                 ("next", "//evil.example"),
             ],
         )
@@ -175,7 +175,7 @@ async fn password_change_checks_the_current_one_and_ends_other_sessions() {
     let who = t.user("Pat Change", "member").await;
     let (_, other) = t
         .app
-        .sign_in(&who.email, guildhall_testkit::PASSWORD, "")
+        .sign_in(&who.email, crate::harness::PASSWORD, "")
         .await
         .expect("second session");
     let bad = t
@@ -196,7 +196,7 @@ async fn password_change_checks_the_current_one_and_ends_other_sessions() {
             "/account/password",
             Some(&who),
             &[
-                ("current_password", guildhall_testkit::PASSWORD),
+                ("current_password", crate::harness::PASSWORD),
                 ("new_password", "new passphrase here"),
                 ("confirm_password", "new passphrase here"),
             ],
@@ -282,7 +282,7 @@ async fn sign_in_from(
     email: &str,
     password: &str,
     address: &str,
-) -> guildhall_testkit::TestResponse {
+) -> crate::harness::TestResponse {
     sign_in_via(&t.router, email, password, address, None).await
 }
 
@@ -294,7 +294,7 @@ async fn sign_in_via(
     password: &str,
     peer: &str,
     forwarded_for: Option<&str>,
-) -> guildhall_testkit::TestResponse {
+) -> crate::harness::TestResponse {
     use tower::ServiceExt;
     let mut req = axum::http::Request::builder()
         .method(axum::http::Method::POST)
@@ -318,14 +318,14 @@ async fn sign_in_via(
         .await
         .expect("body")
         .to_bytes();
-    guildhall_testkit::TestResponse {
+    crate::harness::TestResponse {
         status,
         headers,
         body: String::from_utf8_lossy(&bytes).into_owned(),
     }
 }
 
-fn retry_after(r: &guildhall_testkit::TestResponse) -> i64 {
+fn retry_after(r: &crate::harness::TestResponse) -> i64 {
     r.headers
         .get(axum::http::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
@@ -354,7 +354,7 @@ async fn failed_sign_ins_slow_that_account_from_that_client_and_are_audited() {
     assert!((1..=5).contains(&retry_after(&r)));
     // Regression: five failures locked the account for everyone, and the
     // right password was refused. From another client it is not.
-    let r = sign_in_from(&t, &victim.email, guildhall_testkit::PASSWORD, "192.0.2.8").await;
+    let r = sign_in_from(&t, &victim.email, crate::harness::PASSWORD, "192.0.2.8").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // The sign-in page of the guessing client says the same, form kept.
     let page = t
@@ -370,7 +370,7 @@ async fn failed_sign_ins_slow_that_account_from_that_client_and_are_audited() {
         "a client without an address is its own"
     );
     // Another account from the guessing address is not affected.
-    let r = sign_in_from(&t, &admin.email, guildhall_testkit::PASSWORD, "192.0.2.7").await;
+    let r = sign_in_from(&t, &admin.email, crate::harness::PASSWORD, "192.0.2.7").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
     let audit = t
@@ -408,10 +408,10 @@ async fn one_address_failing_on_many_accounts_is_throttled() {
         .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
-    let r = sign_in_from(&t, &who.email, guildhall_testkit::PASSWORD, "198.51.100.4").await;
+    let r = sign_in_from(&t, &who.email, crate::harness::PASSWORD, "198.51.100.4").await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
     assert!(r.body.contains("network address"), "{}", r.body);
-    let r = sign_in_from(&t, &who.email, guildhall_testkit::PASSWORD, "198.51.100.5").await;
+    let r = sign_in_from(&t, &who.email, crate::harness::PASSWORD, "198.51.100.5").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
@@ -443,7 +443,7 @@ async fn behind_a_trusted_proxy_each_client_is_counted_apart() {
     let r = sign_in_via(
         &trusting,
         &victim.email,
-        guildhall_testkit::PASSWORD,
+        crate::harness::PASSWORD,
         "10.0.0.2",
         Some("203.0.113.66"),
     )
@@ -452,7 +452,7 @@ async fn behind_a_trusted_proxy_each_client_is_counted_apart() {
     let r = sign_in_via(
         &trusting,
         &victim.email,
-        guildhall_testkit::PASSWORD,
+        crate::harness::PASSWORD,
         "10.0.0.2",
         Some("203.0.113.10"),
     )
@@ -487,13 +487,13 @@ async fn behind_a_trusted_proxy_each_client_is_counted_apart() {
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
     // The counts live in the database: another server sharing it agrees.
     let other_server = guildhall_web::router(
-        guildhall_app::App::new(t.app.store.clone(), guildhall_app::Config::default()),
+        guildhall_app::App::new(t.app.store().clone(), guildhall_app::Config::default()),
         guildhall_web::WebConfig::default(),
     );
     let r = sign_in_via(
         &other_server,
         &victim.email,
-        guildhall_testkit::PASSWORD,
+        crate::harness::PASSWORD,
         "192.0.2.99",
         None,
     )
@@ -585,7 +585,7 @@ async fn secure_cookies_use_host_names_and_signed_in_answers_are_not_cached() {
                 .uri("/api/v1/session")
                 .header("content-type", "application/json")
                 .body(axum::body::Body::from(
-                    serde_json::json!({"email": who.email, "password": guildhall_testkit::PASSWORD})
+                    serde_json::json!({"email": who.email, "password": crate::harness::PASSWORD})
                         .to_string(),
                 ))
                 .expect("request"),
@@ -682,7 +682,7 @@ async fn a_password_change_revokes_api_tokens_unless_kept() {
             "/account/password",
             Some(&who),
             &[
-                ("current_password", guildhall_testkit::PASSWORD),
+                ("current_password", crate::harness::PASSWORD),
                 ("new_password", "a fresh passphrase"),
                 ("confirm_password", "a fresh passphrase"),
             ],
@@ -737,7 +737,7 @@ async fn guessable_passwords_are_refused() {
                 "/account/password",
                 Some(&who),
                 &[
-                    ("current_password", guildhall_testkit::PASSWORD),
+                    ("current_password", crate::harness::PASSWORD),
                     ("new_password", new),
                     ("confirm_password", new),
                 ],
@@ -748,7 +748,7 @@ async fn guessable_passwords_are_refused() {
     }
     assert!(
         t.app
-            .sign_in(&who.email, guildhall_testkit::PASSWORD, "")
+            .sign_in(&who.email, crate::harness::PASSWORD, "")
             .await
             .is_ok()
     );

@@ -1,5 +1,5 @@
+use crate::harness::TestApp;
 use axum::http::{Method, StatusCode};
-use guildhall_testkit::TestApp;
 use serde_json::json;
 
 #[tokio::test]

@@ -1,8 +1,8 @@
 //! The audit log records role and visibility changes, and refuses to be
 //! rewritten.
 
+use crate::harness::TestApp;
 use axum::http::{Method, StatusCode};
-use guildhall_testkit::TestApp;
 use serde_json::json;
 
 #[tokio::test]
@@ -93,7 +93,7 @@ async fn role_and_visibility_changes_are_audited() {
         "DELETE FROM audit_log",
     ] {
         assert!(
-            t.app.store.execute_trusted(sql).await.is_err(),
+            t.app.store().execute_trusted(sql).await.is_err(),
             "{sql} was allowed"
         );
     }

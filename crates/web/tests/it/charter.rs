@@ -1,5 +1,5 @@
+use crate::harness::TestApp;
 use axum::http::StatusCode;
-use guildhall_testkit::TestApp;
 use serde_json::json;
 
 #[tokio::test]
@@ -102,7 +102,7 @@ async fn charter_versions_reviews_and_conflicts() {
     assert_eq!(review.status, StatusCode::SEE_OTHER);
     let reviews = t
         .app
-        .store
+        .store()
         .activity_after(0, 100)
         .await
         .expect("log")

@@ -1,9 +1,9 @@
+use crate::harness::TestApp;
 use axum::http::StatusCode;
-use guildhall_testkit::TestApp;
 
 async fn community(
     t: &TestApp,
-    who: &guildhall_testkit::Who,
+    who: &crate::harness::Who,
     name: &str,
     vis: &str,
     policy: &str,
@@ -61,7 +61,7 @@ async fn create_join_leave_with_activity_logged() {
         .await;
     assert_eq!(stuck.status, StatusCode::FORBIDDEN);
 
-    let log = t.app.store.activity_after(0, 100).await.expect("log");
+    let log = t.app.store().activity_after(0, 100).await.expect("log");
     let kinds: Vec<(&str, i64)> = log.iter().map(|r| (r.kind.as_str(), r.actor_id)).collect();
     assert_eq!(
         kinds,
@@ -180,13 +180,13 @@ async fn closed_community_request_then_coordinator_approves() {
     assert!(members.body.contains("I draft contracts daily"));
     let c = t
         .app
-        .store
+        .store()
         .community_by_slug(&slug)
         .await
         .expect("community");
     let pending = t
         .app
-        .store
+        .store()
         .pending_join_requests(c.id)
         .await
         .expect("requests");
@@ -209,7 +209,7 @@ async fn closed_community_request_then_coordinator_approves() {
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     let s = t
         .app
-        .store
+        .store()
         .standing(c.id, asker.id.0)
         .await
         .expect("standing");
@@ -297,7 +297,7 @@ async fn stage_change_needs_a_reason_and_memory_is_read_only() {
     assert_eq!(revive.status, StatusCode::SEE_OTHER);
     let kinds: Vec<String> = t
         .app
-        .store
+        .store()
         .activity_after(0, 100)
         .await
         .expect("log")
@@ -339,13 +339,13 @@ async fn invitations_and_roles() {
     assert_eq!(accept.status, StatusCode::SEE_OTHER);
     let c = t
         .app
-        .store
+        .store()
         .community_by_slug(&slug)
         .await
         .expect("community");
     assert_eq!(
         t.app
-            .store
+            .store()
             .standing(c.id, guest.id.0)
             .await
             .expect("standing")

@@ -2,9 +2,9 @@
 //! attendance in the activity log, and the iCalendar feed read back by an
 //! independent parser.
 
+use crate::harness::{TestApp, Who};
 use axum::http::{Method, StatusCode};
 use guildhall_domain::Timestamp;
-use guildhall_testkit::{TestApp, Who};
 use serde_json::json;
 
 const DAY: i64 = 86_400;
@@ -54,12 +54,12 @@ async fn join(t: &TestApp, coord: &Who, slug: &str, who: &Who) {
 async fn count_events(t: &TestApp, slug: &str) -> usize {
     let c = t
         .app
-        .store
+        .store()
         .community_by_slug(slug)
         .await
         .expect("community");
     t.app
-        .store
+        .store()
         .community_events(c.id)
         .await
         .expect("events")
@@ -331,13 +331,13 @@ async fn rsvp_held_and_attendance_are_recorded_once() {
 
     let c = t
         .app
-        .store
+        .store()
         .community_by_slug("circle")
         .await
         .expect("community");
     let log = t
         .app
-        .store
+        .store()
         .activity_after(0, 10_000)
         .await
         .expect("activity");
@@ -467,7 +467,7 @@ async fn private_events_and_feeds_are_hidden_from_outsiders() {
         .expect("the new address on the page")
         .to_owned();
     // Regression: keys were stored in plain text. Only the hash is.
-    let store = &t.app.store;
+    let store = t.app.store();
     assert_eq!(
         store.person_by_calendar_key(&key).await.expect("lookup"),
         None

@@ -1,8 +1,8 @@
 //! No user input may produce a server error: every form and API endpoint is
 //! fed hostile values, and none may answer 5xx.
 
+use crate::harness::TestApp;
 use axum::http::{Method, StatusCode};
-use guildhall_testkit::TestApp;
 use serde_json::json;
 
 const NASTY: &[&str] = &[
@@ -587,7 +587,7 @@ async fn next_never_leaves_the_site_nor_fails() {
                 None,
                 &[
                     ("email", &who.email),
-                    ("password", guildhall_testkit::PASSWORD),
+                    ("password", crate::harness::PASSWORD),
                     ("next", next),
                 ],
             )

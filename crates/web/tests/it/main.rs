@@ -8,6 +8,7 @@ mod audit;
 mod charter;
 mod communities;
 mod events;
+mod harness;
 mod hostile;
 mod matrix;
 mod merges;

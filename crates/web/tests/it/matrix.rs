@@ -11,13 +11,13 @@
 //! accepted, so that a refusal comes from the policy and not from
 //! validation); what the allowed do is covered by the features' tests.
 
+use crate::harness::{CSRF, TestApp, TestResponse, Who};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use guildhall_app::communities::CommunityInput;
 use guildhall_app::events::EventInput;
 use guildhall_app::resources::ResourceInput;
 use guildhall_app::threads::ThreadInput;
-use guildhall_testkit::{CSRF, TestApp, TestResponse, Who};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -638,7 +638,7 @@ async fn org() -> Org {
             .expect("community");
         for joiner in [&member, &author] {
             t.app
-                .store
+                .store()
                 .add_member(
                     c.id,
                     joiner.id().0,
@@ -715,10 +715,10 @@ async fn org() -> Org {
     let request = match t.app.join(&rita, &slugs[1], "let me in").await {
         Ok(_) => t
             .app
-            .store
+            .store()
             .pending_join_requests(
                 t.app
-                    .store
+                    .store()
                     .community_by_slug(&slugs[1])
                     .await
                     .expect("c")
@@ -749,7 +749,7 @@ async fn org() -> Org {
         .expect("invite");
     let invitation = t
         .app
-        .store
+        .store()
         .pending_invitations_for_person(invitee.id.0)
         .await
         .expect("invitations")

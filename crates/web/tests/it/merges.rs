@@ -2,11 +2,11 @@
 //! organization: everything moves, the pulse counts one person, the undo
 //! restores exactly what was there, and only administrators may do it.
 
+use crate::harness::{TestApp, Who};
 use axum::http::{Method, StatusCode};
 use guildhall_app::export::ExportFormat;
 use guildhall_demo::{DemoOptions, generate};
 use guildhall_domain::Timestamp;
-use guildhall_testkit::{TestApp, Who};
 use std::collections::{BTreeMap, BTreeSet};
 
 struct Org {
@@ -23,7 +23,7 @@ async fn org() -> Org {
         months: 3,
         seed: 11,
     };
-    generate(&t.app.store, &opts, Timestamp::now().0)
+    generate(t.app.store(), &opts, Timestamp::now().0)
         .await
         .expect("the demo generates");
     let admin = t.user("Merge Admin", "administrator").await;
@@ -33,7 +33,7 @@ async fn org() -> Org {
 
 async fn references(t: &TestApp, person: i64) -> BTreeMap<String, i64> {
     t.app
-        .store
+        .store()
         .person_references(person)
         .await
         .expect("references")
@@ -52,8 +52,8 @@ async fn activity_export(t: &TestApp) -> String {
 
 async fn memberships(t: &TestApp, person: i64) -> BTreeSet<(i64, String, i64)> {
     let mut out = BTreeSet::new();
-    for c in t.app.store.all_communities().await.expect("communities") {
-        for m in t.app.store.members(c.id).await.expect("members") {
+    for c in t.app.store().all_communities().await.expect("communities") {
+        for m in t.app.store().members(c.id).await.expect("members") {
             if m.person_id == person {
                 out.insert((c.id, m.role.clone(), m.joined_at));
             }
@@ -72,7 +72,7 @@ async fn pulse_members(t: &TestApp, who: &Who, slug: &str) -> i64 {
 
 /// Whether a people search for the person's name finds them.
 async fn finds_person(t: &TestApp, who: &Who, person: i64) -> bool {
-    let name = t.app.store.person(person).await.expect("person").name;
+    let name = t.app.store().person(person).await.expect("person").name;
     let q: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
     let r = t
         .get(
@@ -90,11 +90,11 @@ async fn finds_person(t: &TestApp, who: &Who, person: i64) -> bool {
 /// one being the more active.
 async fn pair(t: &TestApp) -> (i64, i64, String) {
     let mut best: Option<(i64, i64, i64, String)> = None;
-    for c in t.app.store.all_communities().await.expect("communities") {
-        let members = t.app.store.members(c.id).await.expect("members");
+    for c in t.app.store().all_communities().await.expect("communities") {
+        let members = t.app.store().members(c.id).await.expect("members");
         let mut ranked = Vec::new();
         for m in &members {
-            let facts = t.app.store.merge_facts(m.person_id).await.expect("facts");
+            let facts = t.app.store().merge_facts(m.person_id).await.expect("facts");
             if facts.has_account {
                 continue;
             }
@@ -116,7 +116,7 @@ async fn pair(t: &TestApp) -> (i64, i64, String) {
 async fn a_merge_moves_everything_and_its_undo_restores_it_exactly() {
     let Org { t, admin, member } = org().await;
     let (kept, absorbed, slug) = pair(&t).await;
-    let absorbed_email = t.app.store.person(absorbed).await.expect("person").email;
+    let absorbed_email = t.app.store().person(absorbed).await.expect("person").email;
 
     let kept_before = references(&t, kept).await;
     let absorbed_before = references(&t, absorbed).await;
@@ -124,7 +124,7 @@ async fn a_merge_moves_everything_and_its_undo_restores_it_exactly() {
     let kept_groups = memberships(&t, kept).await;
     let absorbed_groups = memberships(&t, absorbed).await;
     let members_before = pulse_members(&t, &admin, &slug).await;
-    let people_before = t.app.store.count_people().await.expect("count");
+    let people_before = t.app.store().count_people().await.expect("count");
     assert!(absorbed_before["activity.actor_id"] > 0);
     assert!(absorbed_before["memberships.person_id"] > 0);
 
@@ -211,7 +211,7 @@ async fn a_merge_moves_everything_and_its_undo_restores_it_exactly() {
         .collect();
     assert_eq!(kept_after["memberships.person_id"], union.len() as i64);
     assert_eq!(
-        t.app.store.count_people().await.expect("count"),
+        t.app.store().count_people().await.expect("count"),
         people_before - 1,
         "the absorbed record is hidden from the directory"
     );
@@ -265,7 +265,7 @@ async fn a_merge_moves_everything_and_its_undo_restores_it_exactly() {
     assert_eq!(activity_export(&t).await, export_before);
     assert_eq!(pulse_members(&t, &admin, &slug).await, members_before);
     assert_eq!(
-        t.app.store.count_people().await.expect("count"),
+        t.app.store().count_people().await.expect("count"),
         people_before
     );
     assert!(
@@ -412,13 +412,13 @@ async fn undo_goes_newest_first_and_a_merged_person_cannot_sign_in() {
     );
     assert!(
         t.app
-            .sign_in(&a.email, guildhall_testkit::PASSWORD, "")
+            .sign_in(&a.email, crate::harness::PASSWORD, "")
             .await
             .is_err()
     );
     let second = merge(c.id.0, b.id.0).await;
     // Chains resolve: the first absorbed record now points at the last.
-    let alpha = t.app.store.person(a.id.0).await.expect("person");
+    let alpha = t.app.store().person(a.id.0).await.expect("person");
     assert_eq!(alpha.merged_into, Some(c.id.0));
     let r = t
         .api_post(
@@ -441,12 +441,12 @@ async fn undo_goes_newest_first_and_a_merged_person_cannot_sign_in() {
     }
     for who in [&a, &b] {
         assert_eq!(
-            t.app.store.person(who.id.0).await.expect("p").merged_into,
+            t.app.store().person(who.id.0).await.expect("p").merged_into,
             None
         );
         assert!(
             t.app
-                .sign_in(&who.email, guildhall_testkit::PASSWORD, "")
+                .sign_in(&who.email, crate::harness::PASSWORD, "")
                 .await
                 .is_ok()
         );
@@ -463,18 +463,18 @@ async fn a_merge_that_lost_a_race_changes_nothing() {
         ..Default::default()
     };
     t.app
-        .store
+        .store()
         .merge_people(kept, absorbed, "first", &audit)
         .await
         .expect("the first merge");
     let kept_refs = references(&t, kept).await;
-    let merges = t.app.store.person_merges(10, 0).await.expect("merges");
+    let merges = t.app.store().person_merges(10, 0).await.expect("merges");
     // The same merge again, as a second administrator's request that
     // passed its checks before the first landed: refused inside the
     // transaction, nothing written.
     let again = t
         .app
-        .store
+        .store()
         .merge_people(kept, absorbed, "second", &audit)
         .await;
     assert!(
@@ -484,7 +484,7 @@ async fn a_merge_that_lost_a_race_changes_nothing() {
     assert_eq!(references(&t, kept).await, kept_refs);
     assert_eq!(
         t.app
-            .store
+            .store()
             .person_merges(10, 0)
             .await
             .expect("merges")

@@ -1,5 +1,5 @@
+use crate::harness::TestApp;
 use axum::http::StatusCode;
-use guildhall_testkit::TestApp;
 
 #[tokio::test]
 async fn units_form_a_tree_without_cycles() {
@@ -60,7 +60,7 @@ async fn people_directory_filters_and_profile_rules() {
     let member = t.user("Milo Member", "member").await;
     let unit = t
         .app
-        .store
+        .store()
         .create_unit("Research", None, "")
         .await
         .expect("unit");

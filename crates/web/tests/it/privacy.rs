@@ -2,8 +2,8 @@
 //! every channel: pages, lists, counts, feeds, the API — even to
 //! administrators who are not members.
 
+use crate::harness::TestApp;
 use axum::http::{Method, StatusCode};
-use guildhall_testkit::TestApp;
 use serde_json::json;
 
 #[tokio::test]

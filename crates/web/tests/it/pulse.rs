@@ -1,7 +1,7 @@
+use crate::harness::TestApp;
 use axum::http::{Method, StatusCode};
 use guildhall_app::pulse::PulseWindow;
 use guildhall_domain::{ActivityKind, CommunityId, NewActivity, PersonId, Timestamp, UnitId};
-use guildhall_testkit::TestApp;
 use serde_json::json;
 
 const DAY: i64 = 86_400;
@@ -26,7 +26,7 @@ async fn api_cli_and_page_agree_on_the_pulse() {
     };
     let helper = t.user("Hal Helper", "member").await;
     t.app
-        .store
+        .store()
         .append_activity(&[
             ev(10, ActivityKind::MemberJoined, helper.id.0, Some(2)),
             ev(5, ActivityKind::ThreadHelp, coord.id.0, Some(1)).subject(100),
@@ -224,7 +224,7 @@ async fn a_dormant_community_opens_at_its_last_activity() {
     );
     let cid = t
         .app
-        .store
+        .store()
         .create_community(
             &guildhall_store::NewCommunity {
                 slug: "old-archive".into(),
@@ -243,7 +243,7 @@ async fn a_dormant_community_opens_at_its_last_activity() {
         .await
         .expect("community");
     t.app
-        .store
+        .store()
         .append_activity(&[NewActivity::new(
             Timestamp(old),
             ActivityKind::ThreadStory,

@@ -2,8 +2,8 @@
 //! validation, endorsement by the core group one step at a time, privacy,
 //! and the activity events each change leaves.
 
+use crate::harness::{TestApp, Who};
 use axum::http::{Method, StatusCode};
-use guildhall_testkit::{TestApp, Who};
 use serde_json::json;
 
 /// An open community with a coordinator, a core member and a member.
@@ -41,7 +41,7 @@ async fn guild(t: &TestApp) -> (Who, Who, Who) {
 /// The resource.* rows of the activity log as (kind, actor, subject).
 async fn resource_events(t: &TestApp) -> Vec<(String, i64, Option<i64>)> {
     t.app
-        .store
+        .store()
         .activity_after(0, 1000)
         .await
         .expect("log")
@@ -308,7 +308,7 @@ async fn stale_revision_is_refused_and_nothing_is_written() {
         .json();
     assert_eq!(current["revision"], 2);
     assert_eq!(current["body"], "Step one.\nStep two.");
-    let revisions = t.app.store.resource_revisions(id).await.expect("history");
+    let revisions = t.app.store().resource_revisions(id).await.expect("history");
     assert_eq!(revisions.len(), 2);
     assert_eq!(
         resource_events(&t).await,
@@ -599,7 +599,7 @@ async fn concurrent_saves_on_one_base_keep_exactly_one() {
     ));
     assert_eq!(
         t.app
-            .store
+            .store()
             .resource_revisions(id)
             .await
             .expect("history")

@@ -1,5 +1,5 @@
+use crate::harness::{TestApp, Who};
 use axum::http::{Method, StatusCode};
-use guildhall_testkit::{TestApp, Who};
 use serde_json::{Value, json};
 
 async fn post_thread(

@@ -1,5 +1,5 @@
+use crate::harness::{TestApp, Who};
 use axum::http::{Method, StatusCode};
-use guildhall_testkit::{TestApp, Who};
 use serde_json::json;
 
 /// The id at the end of a redirect such as `/threads/12` or `/threads/12#reply-30`.
@@ -26,7 +26,7 @@ async fn community(t: &TestApp, coord: &Who, slug: &str, visibility: &str) {
 
 async fn activity(t: &TestApp) -> Vec<(String, i64, Option<i64>, Option<i64>, Option<i64>)> {
     t.app
-        .store
+        .store()
         .activity_after(0, 10_000)
         .await
         .expect("activity")
@@ -576,7 +576,7 @@ async fn harvest_a_thread_and_thank_for_a_resource_and_hear_of_events() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let thanks: Vec<_> = t
         .app
-        .store
+        .store()
         .activity_after(0, 1000)
         .await
         .expect("activity")

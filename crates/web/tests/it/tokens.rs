@@ -1,9 +1,9 @@
 //! Personal access tokens: shown once, stored hashed, scoped, expiring,
 //! revocable, used as `Authorization: Bearer`.
 
+use crate::harness::{TestApp, TestResponse, Who};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use guildhall_testkit::{TestApp, TestResponse, Who};
 
 async fn bearer(
     t: &TestApp,
@@ -209,7 +209,7 @@ async fn revoked_expired_unknown_and_malformed_tokens_are_refused() {
     // Expiry: a token past its time stops working.
     let (_, short) = token(&t, &who, &["read"]).await;
     t.app
-        .store
+        .store()
         .execute_trusted(
             "UPDATE api_tokens SET expires_at = 1 WHERE name LIKE 'script%' AND revoked_at IS NULL",
         )
