@@ -235,270 +235,380 @@ fn rhythm_cv(mut times: Vec<i64>) -> Option<f64> {
     Some(var.sqrt() / mean)
 }
 
-/// Computes the pulse as of an instant over a window of `window_days` days.
-pub fn compute(events: &[PulseEvent], as_of: impl Into<AsOf>, window_days: i64) -> Pulse {
-    use ActivityKind as K;
-    let as_of = as_of.into();
-    let t = as_of.cutoff();
-    let w = window_days * DAY;
-    let (start, prev_start) = (t - w, t - 2 * w);
-    let in_window = |at: i64| at >= start && at < t;
-    let in_prev = |at: i64| at >= prev_start && at < start;
-    let third = |at: i64| -> usize {
-        // Thirds [T−W, T−2W/3), [T−2W/3, T−W/3), [T−W/3, T): compare 3·(at−start)
-        // with multiples of W so that no rounding decides a boundary.
-        let x = 3 * (at - start);
-        if x < w {
+/// The window of a pulse: [T − W, T), and the previous one [T − 2W, T − W).
+struct Window {
+    t: i64,
+    w: i64,
+    start: i64,
+    prev_start: i64,
+}
+
+impl Window {
+    fn new(t: i64, window_days: i64) -> Self {
+        let w = window_days * DAY;
+        Window {
+            t,
+            w,
+            start: t - w,
+            prev_start: t - 2 * w,
+        }
+    }
+
+    fn contains(&self, at: i64) -> bool {
+        at >= self.start && at < self.t
+    }
+
+    fn in_previous(&self, at: i64) -> bool {
+        at >= self.prev_start && at < self.start
+    }
+
+    /// Thirds [T−W, T−2W/3), [T−2W/3, T−W/3), [T−W/3, T): compare
+    /// 3·(at−start) with multiples of W so that no rounding decides a
+    /// boundary.
+    fn third(&self, at: i64) -> usize {
+        let x = 3 * (at - self.start);
+        if x < self.w {
             0
-        } else if x < 2 * w {
+        } else if x < 2 * self.w {
             1
         } else {
             2
         }
-    };
+    }
+}
 
-    let before: Vec<&PulseEvent> = events
-        .iter()
-        .filter(|e| e.at < t && e.kind.is_some())
-        .collect();
+/// Joins and leaves: latest join and leave before T, first-ever join.
+#[derive(Default)]
+struct Membership {
+    last_join: HashMap<i64, i64>,
+    last_leave: HashMap<i64, i64>,
+    first_join: HashMap<i64, i64>,
+    newcomers: HashSet<i64>,
+}
 
-    // Membership: latest join and leave before T, first-ever join.
-    let mut last_join: HashMap<i64, i64> = HashMap::new();
-    let mut last_leave: HashMap<i64, i64> = HashMap::new();
-    let mut first_join: HashMap<i64, i64> = HashMap::new();
-    let mut newcomers: HashSet<i64> = HashSet::new();
-    // Contributions.
-    let mut n: HashMap<i64, i64> = HashMap::new();
-    let mut thirds: HashMap<i64, [bool; 3]> = HashMap::new();
-    let mut contributions = 0i64;
-    let mut prev_contributions = 0i64;
-    let mut prev_contributors: HashSet<i64> = HashSet::new();
-    let mut units: HashSet<i64> = HashSet::new();
-    let mut per_unit: HashMap<Option<i64>, i64> = HashMap::new();
-    // Help.
-    let mut requests: Vec<&PulseEvent> = Vec::new();
-    let mut request_unit: HashMap<i64, Option<i64>> = HashMap::new();
-    let mut replies: HashMap<i64, Vec<(i64, i64)>> = HashMap::new(); // thread → (at, actor)
-    let mut window_replies: Vec<&PulseEvent> = Vec::new();
-    let mut solved: HashSet<i64> = HashSet::new();
-    // Events and reviews.
-    let mut held: Vec<i64> = Vec::new();
-    let (mut attended, mut prev_held, mut prev_attended) = (0i64, 0i64, 0i64);
-    let mut last_review: Option<i64> = None;
+impl Membership {
+    fn joined(&mut self, win: &Window, e: &PulseEvent) {
+        let j = self.last_join.entry(e.actor).or_insert(e.at);
+        *j = (*j).max(e.at);
+        let f = self.first_join.entry(e.actor).or_insert(e.at);
+        *f = (*f).min(e.at);
+        if win.contains(e.at) {
+            self.newcomers.insert(e.actor);
+        }
+    }
+
+    fn left(&mut self, e: &PulseEvent) {
+        let l = self.last_leave.entry(e.actor).or_insert(e.at);
+        *l = (*l).max(e.at);
+    }
+
+    /// Members at T: their latest join is after their latest leave.
+    fn members(&self) -> HashSet<i64> {
+        self.last_join
+            .iter()
+            .filter(|(p, j)| self.last_leave.get(p).is_none_or(|l| **j > *l))
+            .map(|(p, _)| *p)
+            .collect()
+    }
+}
+
+/// Contributions of the window (per person, per third, per unit) and of
+/// the previous window.
+#[derive(Default)]
+struct Contributions {
+    per_person: HashMap<i64, i64>,
+    thirds: HashMap<i64, [bool; 3]>,
+    total: i64,
+    previous: i64,
+    units: HashSet<i64>,
+    per_unit: HashMap<Option<i64>, i64>,
+}
+
+impl Contributions {
+    fn record(&mut self, win: &Window, e: &PulseEvent) {
+        if win.contains(e.at) {
+            self.total += 1;
+            *self.per_person.entry(e.actor).or_default() += 1;
+            self.thirds.entry(e.actor).or_default()[win.third(e.at)] = true;
+            if let Some(u) = e.actor_unit {
+                self.units.insert(u);
+            }
+            *self.per_unit.entry(e.actor_unit).or_default() += 1;
+        } else if win.in_previous(e.at) {
+            self.previous += 1;
+        }
+    }
+
+    /// Each person of the population with their count and level, by id;
+    /// and the number at the core and active levels.
+    fn levels(&self, population: &HashSet<i64>) -> (Vec<(i64, i64, Level)>, i64, i64) {
+        let mut people: Vec<i64> = population.iter().copied().collect();
+        people.sort_unstable();
+        let (mut core, mut active) = (0i64, 0i64);
+        let levels = people
+            .into_iter()
+            .map(|p| {
+                let c = self.per_person.get(&p).copied().unwrap_or(0);
+                let spread = self
+                    .thirds
+                    .get(&p)
+                    .map_or(0, |t| t.iter().filter(|x| **x).count());
+                let level = if c >= 10 && spread >= 2 {
+                    core += 1;
+                    Level::Core
+                } else if c >= 3 {
+                    active += 1;
+                    Level::Active
+                } else {
+                    Level::Peripheral
+                };
+                (p, c, level)
+            })
+            .collect();
+        (levels, core, active)
+    }
+}
+
+/// Help requests, the replies to every thread, and solved requests.
+#[derive(Default)]
+struct Help<'a> {
+    /// Requests opened in the window.
+    requests: Vec<&'a PulseEvent>,
+    /// Every request's unit, by thread (the first creation event seen
+    /// keeps it if data repeats one).
+    request_unit: HashMap<i64, Option<i64>>,
+    /// Thread → (at, actor) of its replies.
+    replies: HashMap<i64, Vec<(i64, i64)>>,
+    window_replies: Vec<&'a PulseEvent>,
+    solved: HashSet<i64>,
+}
+
+/// What the window's help requests came to.
+struct HelpFigures {
+    requests: i64,
+    answered: i64,
+    solved: i64,
+    first_responses: Vec<f64>,
+    first_response_hours: Vec<Option<f64>>,
+    /// Replies in the window to help requests, and those from another unit.
+    help_replies: i64,
+    cross_unit: i64,
+}
+
+impl<'a> Help<'a> {
+    fn request(&mut self, win: &Window, e: &'a PulseEvent) {
+        if let Some(s) = e.subject {
+            self.request_unit.entry(s).or_insert(e.actor_unit);
+        }
+        if win.contains(e.at) {
+            self.requests.push(e);
+        }
+    }
+
+    fn reply(&mut self, win: &Window, e: &'a PulseEvent) {
+        if let Some(p) = e.parent {
+            self.replies.entry(p).or_default().push((e.at, e.actor));
+        }
+        if win.contains(e.at) {
+            self.window_replies.push(e);
+        }
+    }
+
+    fn solved(&mut self, e: &PulseEvent) {
+        if let Some(s) = e.subject {
+            self.solved.insert(s);
+        }
+    }
+
+    fn figures(&self, win: &Window) -> HelpFigures {
+        let mut f = HelpFigures {
+            requests: self.requests.len() as i64,
+            answered: 0,
+            solved: 0,
+            first_responses: Vec::new(),
+            first_response_hours: Vec::with_capacity(self.requests.len()),
+            help_replies: 0,
+            cross_unit: 0,
+        };
+        for r in &self.requests {
+            let Some(thread) = r.subject else { continue };
+            let others: Vec<i64> = self
+                .replies
+                .get(&thread)
+                .map(|rs| {
+                    rs.iter()
+                        .filter(|(_, actor)| *actor != r.actor)
+                        .map(|(at, _)| *at)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let deadline = (r.at + 7 * DAY).min(win.t);
+            if others.iter().any(|at| *at < deadline) {
+                f.answered += 1;
+            }
+            let first = others
+                .iter()
+                .min()
+                .map(|first| (first - r.at) as f64 / 3600.0);
+            if let Some(h) = first {
+                f.first_responses.push(h);
+            }
+            f.first_response_hours.push(first);
+            if self.solved.contains(&thread) {
+                f.solved += 1;
+            }
+        }
+        for r in &self.window_replies {
+            if let Some(unit) = r.parent.and_then(|p| self.request_unit.get(&p)) {
+                f.help_replies += 1;
+                if r.actor_unit != *unit {
+                    f.cross_unit += 1;
+                }
+            }
+        }
+        f
+    }
+}
+
+/// Events held and attended, this window and the previous one, and the
+/// last review of the charter or stage.
+#[derive(Default)]
+struct Rhythm {
+    held: Vec<i64>,
+    attended: i64,
+    previous_held: i64,
+    previous_attended: i64,
+    last_review: Option<i64>,
+}
+
+impl Rhythm {
+    fn held(&mut self, win: &Window, e: &PulseEvent) {
+        if win.contains(e.at) {
+            self.held.push(e.at);
+        } else if win.in_previous(e.at) {
+            self.previous_held += 1;
+        }
+    }
+
+    fn attended(&mut self, win: &Window, e: &PulseEvent) {
+        if win.contains(e.at) {
+            self.attended += 1;
+        } else if win.in_previous(e.at) {
+            self.previous_attended += 1;
+        }
+    }
+
+    fn reviewed(&mut self, e: &PulseEvent) {
+        self.last_review = Some(self.last_review.map_or(e.at, |r| r.max(e.at)));
+    }
+}
+
+/// Computes the pulse as of an instant over a window of `window_days` days:
+/// one step per event before T, by kind, then the figures.
+pub fn compute(events: &[PulseEvent], as_of: impl Into<AsOf>, window_days: i64) -> Pulse {
+    use ActivityKind as K;
+    let as_of = as_of.into();
+    let win = Window::new(as_of.cutoff(), window_days);
+    let mut membership = Membership::default();
+    let mut contributions = Contributions::default();
+    let mut help = Help::default();
+    let mut rhythm = Rhythm::default();
     let mut resource_changes = 0i64;
 
-    for e in &before {
+    for e in events.iter().filter(|e| e.at < win.t) {
         let Some(kind) = e.kind else { continue };
         match kind {
-            K::MemberJoined => {
-                let j = last_join.entry(e.actor).or_insert(e.at);
-                *j = (*j).max(e.at);
-                let f = first_join.entry(e.actor).or_insert(e.at);
-                *f = (*f).min(e.at);
-                if in_window(e.at) {
-                    newcomers.insert(e.actor);
-                }
-            }
-            K::MemberLeft => {
-                let l = last_leave.entry(e.actor).or_insert(e.at);
-                *l = (*l).max(e.at);
-            }
-            K::ThreadHelp => {
-                if let Some(s) = e.subject {
-                    // A thread has one creation event; if data repeats it, the
-                    // first one seen keeps the request's unit.
-                    request_unit.entry(s).or_insert(e.actor_unit);
-                }
-                if in_window(e.at) {
-                    requests.push(e);
-                }
-            }
-            K::ReplyCreated => {
-                if let Some(p) = e.parent {
-                    replies.entry(p).or_default().push((e.at, e.actor));
-                }
-                if in_window(e.at) {
-                    window_replies.push(e);
-                }
-            }
-            K::HelpSolved => {
-                if let Some(s) = e.subject {
-                    solved.insert(s);
-                }
-            }
-            K::EventHeld => {
-                if in_window(e.at) {
-                    held.push(e.at);
-                } else if in_prev(e.at) {
-                    prev_held += 1;
-                }
-            }
-            K::EventAttended => {
-                if in_window(e.at) {
-                    attended += 1;
-                } else if in_prev(e.at) {
-                    prev_attended += 1;
-                }
-            }
-            K::CharterReviewed | K::StageChanged => {
-                last_review = Some(last_review.map_or(e.at, |r: i64| r.max(e.at)));
-            }
+            K::MemberJoined => membership.joined(&win, e),
+            K::MemberLeft => membership.left(e),
+            K::ThreadHelp => help.request(&win, e),
+            K::ReplyCreated => help.reply(&win, e),
+            K::HelpSolved => help.solved(e),
+            K::EventHeld => rhythm.held(&win, e),
+            K::EventAttended => rhythm.attended(&win, e),
+            K::CharterReviewed | K::StageChanged => rhythm.reviewed(e),
             _ => {}
         }
-        if matches!(kind, K::ResourceCreated | K::ResourceRevised) && in_window(e.at) {
+        if matches!(kind, K::ResourceCreated | K::ResourceRevised) && win.contains(e.at) {
             resource_changes += 1;
         }
         if kind.is_contribution() {
-            if in_window(e.at) {
-                contributions += 1;
-                *n.entry(e.actor).or_default() += 1;
-                thirds.entry(e.actor).or_default()[third(e.at)] = true;
-                if let Some(u) = e.actor_unit {
-                    units.insert(u);
-                }
-                *per_unit.entry(e.actor_unit).or_default() += 1;
-            } else if in_prev(e.at) {
-                prev_contributions += 1;
-                prev_contributors.insert(e.actor);
-            }
+            contributions.record(&win, e);
         }
     }
 
-    let members: HashSet<i64> = last_join
-        .iter()
-        .filter(|(p, j)| last_leave.get(p).is_none_or(|l| **j > *l))
-        .map(|(p, _)| *p)
-        .collect();
+    // Everyone who is a member or contributed in the window, with a level.
+    let members = membership.members();
     let mut population: HashSet<i64> = members.clone();
-    population.extend(n.keys().copied());
-
-    let mut levels = Vec::with_capacity(population.len());
-    let (mut core, mut active) = (0i64, 0i64);
-    let mut sorted_pop: Vec<i64> = population.iter().copied().collect();
-    sorted_pop.sort_unstable();
-    for p in &sorted_pop {
-        let c = n.get(p).copied().unwrap_or(0);
-        let spread = thirds
-            .get(p)
-            .map_or(0, |t| t.iter().filter(|x| **x).count());
-        let level = if c >= 10 && spread >= 2 {
-            core += 1;
-            Level::Core
-        } else if c >= 3 {
-            active += 1;
-            Level::Active
-        } else {
-            Level::Peripheral
-        };
-        levels.push((*p, c, level));
-    }
+    population.extend(contributions.per_person.keys().copied());
+    let (levels, core, active) = contributions.levels(&population);
     let peripheral = population.len() as i64 - core - active;
 
     // Newcomer retention: first-ever join in the previous window.
-    let cohort: Vec<i64> = first_join
+    let cohort: Vec<i64> = membership
+        .first_join
         .iter()
-        .filter(|(_, at)| in_prev(**at))
+        .filter(|(_, at)| win.in_previous(**at))
         .map(|(p, _)| *p)
         .collect();
-    let retained = cohort.iter().filter(|p| n.contains_key(p)).count() as i64;
-
-    // Help requests of the window.
-    let mut answered = 0i64;
-    let mut solved_count = 0i64;
-    let mut first_responses = Vec::new();
-    let mut first_response_hours = Vec::with_capacity(requests.len());
-    for r in &requests {
-        let Some(thread) = r.subject else { continue };
-        let others: Vec<i64> = replies
-            .get(&thread)
-            .map(|rs| {
-                rs.iter()
-                    .filter(|(_, actor)| *actor != r.actor)
-                    .map(|(at, _)| *at)
-                    .collect()
-            })
-            .unwrap_or_default();
-        let deadline = (r.at + 7 * DAY).min(t);
-        if others.iter().any(|at| *at < deadline) {
-            answered += 1;
-        }
-        let first = others
-            .iter()
-            .min()
-            .map(|first| (first - r.at) as f64 / 3600.0);
-        if let Some(h) = first {
-            first_responses.push(h);
-        }
-        first_response_hours.push(first);
-        if solved.contains(&thread) {
-            solved_count += 1;
-        }
-    }
-    let help_requests = requests.len() as i64;
-
-    // Replies in the window to help requests of this community.
-    let mut help_replies = 0i64;
-    let mut cross = 0i64;
-    for r in &window_replies {
-        if let Some(unit) = r.parent.and_then(|p| request_unit.get(&p)) {
-            help_replies += 1;
-            if r.actor_unit != *unit {
-                cross += 1;
-            }
-        }
-    }
-
-    let top = n.values().copied().max().unwrap_or(0);
-    let counts: Vec<i64> = sorted_pop
+    let retained = cohort
         .iter()
-        .map(|p| n.get(p).copied().unwrap_or(0))
-        .collect();
-    let events_held = held.len() as i64;
+        .filter(|p| contributions.per_person.contains_key(p))
+        .count() as i64;
+
+    let h = help.figures(&win);
+    let total = contributions.total;
+    let top = contributions
+        .per_person
+        .values()
+        .copied()
+        .max()
+        .unwrap_or(0);
+    let counts: Vec<i64> = levels.iter().map(|(_, c, _)| *c).collect();
+    let events_held = rhythm.held.len() as i64;
     let figures = Figures {
         members: members.len() as i64,
-        active_members: n.len() as i64,
+        active_members: contributions.per_person.len() as i64,
         core,
         active,
         peripheral,
-        contributions,
-        newcomers: newcomers.len() as i64,
+        contributions: total,
+        newcomers: membership.newcomers.len() as i64,
         newcomer_retention: ratio(retained, cohort.len() as i64),
-        help_requests,
-        help_answered_share: ratio(answered, help_requests),
-        median_first_response_hours: median(first_responses),
-        help_solved_share: ratio(solved_count, help_requests),
-        cross_unit_reply_share: ratio(cross, help_replies),
-        units_reached: units.len() as i64,
-        top_contributor_share: ratio(top, contributions),
-        contribution_gini: if contributions == 0 {
-            None
-        } else {
-            gini(&counts)
-        },
+        help_requests: h.requests,
+        help_answered_share: ratio(h.answered, h.requests),
+        median_first_response_hours: median(h.first_responses),
+        help_solved_share: ratio(h.solved, h.requests),
+        cross_unit_reply_share: ratio(h.cross_unit, h.help_replies),
+        units_reached: contributions.units.len() as i64,
+        top_contributor_share: ratio(top, total),
+        contribution_gini: if total == 0 { None } else { gini(&counts) },
         events_held,
-        attendance_per_event: ratio(attended, events_held),
-        rhythm_cv: rhythm_cv(held),
-        activity_trend: ratio(contributions, prev_contributions),
-        days_since_review: last_review.map(|r| as_of.seconds_since(r) / DAY as f64),
+        attendance_per_event: ratio(rhythm.attended, events_held),
+        rhythm_cv: rhythm_cv(rhythm.held),
+        activity_trend: ratio(total, contributions.previous),
+        days_since_review: rhythm
+            .last_review
+            .map(|r| as_of.seconds_since(r) / DAY as f64),
     };
-    let previous_attendance_per_event = ratio(prev_attended, prev_held);
-    let mut unit_contributions: Vec<(Option<i64>, i64)> = per_unit.into_iter().collect();
+    let previous_attendance_per_event = ratio(rhythm.previous_attended, rhythm.previous_held);
+    let mut unit_contributions: Vec<(Option<i64>, i64)> =
+        contributions.per_unit.into_iter().collect();
     unit_contributions.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let alerts = alerts(
         &figures,
         resource_changes,
-        prev_held,
+        rhythm.previous_held,
         previous_attendance_per_event,
     );
     Pulse {
         figures,
         alerts,
         previous_attendance_per_event,
-        previous_events_held: prev_held,
-        previous_contributions: prev_contributions,
+        previous_events_held: rhythm.previous_held,
+        previous_contributions: contributions.previous,
         resource_changes,
         levels,
-        first_response_hours,
+        first_response_hours: h.first_response_hours,
         unit_contributions,
     }
 }
@@ -570,6 +680,8 @@ fn alerts(
 
 #[cfg(test)]
 mod tests;
+
+pub mod analysis;
 
 /// What an alert means, in words for coordinators and sponsors, and one
 /// action the essay suggests. (title, meaning, suggested action)

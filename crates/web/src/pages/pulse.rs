@@ -13,6 +13,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use guildhall_app::AppError;
 use guildhall_app::pulse::{PulseReport, PulseWindow};
+use guildhall_domain::pulse::analysis::{ALERT_NAMES, OverviewFilter, level_moves, response_times};
 use guildhall_domain::pulse::{Level, alert_guidance, level_history, weekly_contributions};
 use guildhall_domain::time::DAY;
 use guildhall_domain::{FieldErrors, Timestamp};
@@ -326,33 +327,17 @@ async fn pulse_page(
         ],
         440,
     );
-    let buckets: [(&str, f64); 6] = [
-        ("< 1 h", 1.0),
-        ("1–4 h", 4.0),
-        ("4–24 h", 24.0),
-        ("1–3 days", 72.0),
-        ("3–7 days", 168.0),
-        ("> 7 days", f64::INFINITY),
-    ];
-    let mut counts = vec![0f64; buckets.len() + 1];
-    for h in &report.pulse.first_response_hours {
-        match h {
-            Some(h) => {
-                let i = buckets
-                    .iter()
-                    .position(|(_, lim)| *h < *lim)
-                    .unwrap_or(buckets.len() - 1);
-                counts[i] += 1.0;
-            }
-            None => counts[buckets.len()] += 1.0,
-        }
-    }
-    let mut response_bars: Vec<(String, f64, _)> = buckets
+    let times = response_times(&report.pulse.first_response_hours);
+    let mut response_bars: Vec<(String, f64, _)> = times
+        .buckets
         .iter()
-        .zip(&counts)
-        .map(|((l, _), c)| ((*l).to_owned(), *c, charts::BRAND))
+        .map(|(label, n)| ((*label).to_owned(), *n as f64, charts::BRAND))
         .collect();
-    response_bars.push(("No reply yet".into(), counts[buckets.len()], charts::ACCENT));
+    response_bars.push((
+        "No reply yet".into(),
+        times.unanswered as f64,
+        charts::ACCENT,
+    ));
     let response_chart = charts::hbars(
         "First response time to help requests in the window",
         &response_bars,
@@ -406,30 +391,10 @@ async fn pulse_page(
         260,
     );
     // How people moved between levels from a year ago to now.
-    let mut moves: HashMap<(String, String), i64> = HashMap::new();
-    if let (Some((_, first)), Some((_, last))) = (history.first(), history.last()) {
-        let before: HashMap<i64, Level> = first.iter().copied().collect();
-        for (person, now) in last {
-            let was = before.get(person).map_or("not there", |l| l.as_str());
-            *moves
-                .entry((was.to_owned(), now.as_str().to_owned()))
-                .or_default() += 1;
-        }
-        let now_set: HashMap<i64, Level> = last.iter().copied().collect();
-        for (person, was) in first {
-            if !now_set.contains_key(person) {
-                *moves
-                    .entry((was.as_str().to_owned(), "gone".to_owned()))
-                    .or_default() += 1;
-            }
-        }
-    }
-    let mut moves: Vec<(String, String, i64)> = moves
+    let moves: Vec<(String, String, i64)> = level_moves(&history)
         .into_iter()
-        .map(|((a, b), n)| (a, b, n))
-        .filter(|(a, b, _)| a != b)
+        .map(|m| (m.from.to_owned(), m.to.to_owned(), m.people))
         .collect();
-    moves.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
 
     let alerts = report
         .pulse
@@ -534,42 +499,24 @@ async fn overview(
     let window = PulseWindow::parse(None, q.window.as_deref())
         .or_else(|_| PulseWindow::parse(None, None))?;
     let reports = s.app.overview(&p.user, window).await?;
-    let text =
-        q.q.as_deref()
-            .and_then(guildhall_domain::text::search_text)
-            .map(|t| t.to_lowercase());
-    let stage = q
+    let filter = OverviewFilter::parse(q.q.as_deref(), q.stage.as_deref(), q.alert.as_deref());
+    let stage = filter
         .stage
-        .clone()
-        .filter(|st| guildhall_domain::Stage::parse(st).is_ok())
+        .map(|s| s.as_str().to_owned())
         .unwrap_or_default();
-    let names = [
-        "neglect",
-        "closed",
-        "no_challenge",
-        "competing_demands",
-        "stale",
-        "one_person",
-    ];
-    let alert = q
-        .alert
-        .clone()
-        .filter(|a| names.contains(&a.as_str()))
-        .unwrap_or_default();
+    let alert = filter.alert.unwrap_or_default().to_owned();
     let mut rows: Vec<OverviewRow> = reports
         .iter()
         .filter(|r| {
-            text.as_ref()
-                .is_none_or(|t| r.community.name.to_lowercase().contains(t.as_str()))
-        })
-        .filter(|r| stage.is_empty() || r.community.stage == stage)
-        .filter(|r| {
-            alert.is_empty()
-                || r.pulse
-                    .alerts
-                    .list()
-                    .iter()
-                    .any(|(n, on)| *on && *n == alert)
+            let on: Vec<&str> = r
+                .pulse
+                .alerts
+                .list()
+                .iter()
+                .filter(|(_, on)| *on)
+                .map(|(n, _)| *n)
+                .collect();
+            filter.matches(&r.community.name, r.community.stage(), &on)
         })
         .map(|r| {
             let f = &r.pulse.figures;
@@ -643,7 +590,10 @@ async fn overview(
         sort,
         query,
         stages: guildhall_domain::Stage::ALL,
-        alert_names: names.iter().map(|n| (*n, alert_guidance(n).0)).collect(),
+        alert_names: ALERT_NAMES
+            .iter()
+            .map(|n| (*n, alert_guidance(n).0))
+            .collect(),
         columns: COLUMNS,
     }
     .into_response())
