@@ -1,0 +1,74 @@
+//! The communities a run writes into: found by slug, created without a
+//! founder, and their members.
+
+use super::{ImportSession, Tx, on_tx};
+use crate::Result;
+use crate::communities::NewCommunity;
+
+impl ImportSession {
+    pub async fn community_by_slug(&mut self, slug: &str) -> Result<Option<i64>> {
+        Ok(on_tx!(self.tx().await?, |c| {
+            sqlx::query_scalar("SELECT id FROM communities WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(&mut *c)
+                .await?
+        }))
+    }
+
+    pub async fn community_slug(&mut self, id: i64) -> Result<Option<String>> {
+        Ok(on_tx!(self.tx().await?, |c| {
+            sqlx::query_scalar("SELECT slug FROM communities WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *c)
+                .await?
+        }))
+    }
+
+    /// Creates a community without a founder (its members arrive with the
+    /// imported history); returns its id.
+    pub async fn create_community(
+        &mut self,
+        nc: &NewCommunity,
+        reason: &str,
+        at: i64,
+    ) -> Result<i64> {
+        Ok(on_tx!(self.tx().await?, |c| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO communities (slug, name, domain_statement, purpose, visibility, membership_policy, stage, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+            )
+            .bind(&nc.slug)
+            .bind(&nc.name)
+            .bind(&nc.domain_statement)
+            .bind(&nc.purpose)
+            .bind(&nc.visibility)
+            .bind(&nc.membership_policy)
+            .bind(&nc.stage)
+            .bind(at)
+            .fetch_one(&mut *c)
+            .await
+            .map_err(crate::StoreError::unique("slug"))?;
+            sqlx::query(
+                "INSERT INTO stage_changes (community_id, from_stage, to_stage, reason, changed_by, at) VALUES ($1, NULL, $2, $3, NULL, $4)",
+            )
+            .bind(id)
+            .bind(&nc.stage)
+            .bind(reason)
+            .bind(at)
+            .execute(&mut *c)
+            .await?;
+            crate::reindex_one!(&mut *c, crate::search::COMMUNITY_DOCS, "c", id);
+            id
+        }))
+    }
+
+    /// The people who are members of a community now.
+    pub async fn members(&mut self, community: i64) -> Result<Vec<i64>> {
+        Ok(on_tx!(self.tx().await?, |c| {
+            sqlx::query_scalar("SELECT person_id FROM memberships WHERE community_id = $1")
+                .bind(community)
+                .fetch_all(&mut *c)
+                .await?
+        }))
+    }
+}

@@ -1,0 +1,185 @@
+//! People as an import finds them: matched by address or by an account
+//! of the source, recorded with their aliases, and found behind the
+//! addresses an archive hides.
+
+use super::{ImportSession, LOOKUP_CHUNK, Tx, lookup_among, on_tx, temp_table};
+use crate::Result;
+use crate::bulk::Value;
+
+/// A person as an importer knows them.
+#[derive(Clone, Debug)]
+pub struct ImportPerson {
+    pub name: String,
+    /// Unique among people; importers without real addresses make one up
+    /// under a reserved domain.
+    pub email: String,
+    pub bio: String,
+    pub created_at: i64,
+}
+
+/// Temporary table of [`ImportSession::hiding_as`].
+pub(super) const HIDDEN_EMAILS: &str = "import_hidden_emails";
+
+/// An address as an archive that hides addresses ("a", "s" and "." as
+/// "@", "i", "l" and "f" as "|") leaves it, with the address's own "@"
+/// also a "@": the same for every address that could hide as a given
+/// text (see [`ImportSession::hiding_as`]).
+const SKELETON: &str = "replace(replace(replace(replace(replace(replace(replace(lower(email), \
+     'a', '@'), 's', '@'), '.', '@'), 'i', '|'), 'l', '|'), 'f', '|'), ' ', '')";
+
+impl ImportSession {
+    /// Accounts of this source already tied to people (any site):
+    /// (account, person).
+    pub async fn alias_accounts(&mut self) -> Result<Vec<(String, i64)>> {
+        let source = self.source;
+        Ok(on_tx!(self.tx().await?, |c| {
+            sqlx::query_as(
+                "SELECT account, person_id FROM person_aliases WHERE source = $1 AND account IS NOT NULL",
+            )
+            .bind(source)
+            .fetch_all(&mut *c)
+            .await?
+        }))
+    }
+
+    /// The person with this email address (compared case-insensitively),
+    /// as a person or as an alias seen by an earlier import.
+    pub async fn person_by_email(&mut self, email: &str) -> Result<Option<i64>> {
+        Ok(on_tx!(self.tx().await?, |c| {
+            sqlx::query_scalar(
+                "SELECT COALESCE(merged_into, id) FROM people WHERE lower(email) = lower($1) \
+                 UNION ALL SELECT person_id FROM person_aliases WHERE lower(email) = lower($1) LIMIT 1",
+            )
+            .bind(email)
+            .fetch_optional(&mut *c)
+            .await?
+        }))
+    }
+
+    /// Which of `accounts` of this source (any site) are tied to people:
+    /// (account, person).
+    pub async fn alias_accounts_among(
+        &mut self,
+        accounts: &[String],
+    ) -> Result<Vec<(String, i64)>> {
+        let source = self.source;
+        Ok(lookup_among!(self, accounts, (String, i64), |qb| {
+            qb.push("SELECT account, person_id FROM person_aliases WHERE source = ")
+                .push_bind(source)
+                .push(" AND account IS NOT NULL AND account");
+        }))
+    }
+
+    /// People known by a real address (their own or an alias's; not a
+    /// made-up `.invalid` one) that could hide as `skeletons` (see
+    /// [`SKELETON`]: an archive's hidden address with " @end|ng |rom "
+    /// made "@", spaces dropped): (skeleton, address, person, name). The
+    /// importer checks which hide exactly as the text it read. The
+    /// addresses are looked up in a table of this session made on first
+    /// use and brought up to date on each.
+    pub async fn hiding_as(
+        &mut self,
+        skeletons: &[String],
+    ) -> Result<Vec<(String, String, i64, String)>> {
+        if skeletons.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.flush().await?;
+        let (people_after, aliases_after) = self.hidden.unwrap_or((0, 0));
+        let create = self.hidden.is_none().then(|| {
+            [
+                temp_table(
+                    self.postgres,
+                    HIDDEN_EMAILS,
+                    "skeleton TEXT NOT NULL, email TEXT NOT NULL, person_id BIGINT NOT NULL, name TEXT NOT NULL",
+                ),
+                format!("CREATE INDEX {HIDDEN_EMAILS}_skeleton ON {HIDDEN_EMAILS} (skeleton)"),
+            ]
+        });
+        let people = format!(
+            "INSERT INTO {HIDDEN_EMAILS} SELECT {SKELETON}, lower(email), COALESCE(merged_into, id), name \
+             FROM people WHERE id > $1 AND id <= $2 AND lower(email) NOT LIKE '%.invalid'"
+        );
+        let aliases = format!(
+            "INSERT INTO {HIDDEN_EMAILS} SELECT {SKELETON}, lower(email), person_id, name \
+             FROM person_aliases WHERE id > $1 AND id <= $2 AND email IS NOT NULL AND lower(email) NOT LIKE '%.invalid'"
+        );
+        let upto = on_tx!(self.tx().await?, |c| {
+            if let Some(create) = create {
+                for sql in create {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut *c)
+                        .await?;
+                }
+            }
+            let people_upto: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM people")
+                .fetch_one(&mut *c)
+                .await?;
+            let aliases_upto: i64 =
+                sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM person_aliases")
+                    .fetch_one(&mut *c)
+                    .await?;
+            for (sql, after, upto) in [
+                (people, people_after, people_upto),
+                (aliases, aliases_after, aliases_upto),
+            ] {
+                if upto > after {
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(after)
+                        .bind(upto)
+                        .execute(&mut *c)
+                        .await?;
+                }
+            }
+            (people_upto, aliases_upto)
+        });
+        self.hidden = Some(upto);
+        Ok(lookup_among!(
+            self,
+            skeletons,
+            (String, String, i64, String),
+            |qb| {
+                qb.push(format!(
+                    "SELECT skeleton, email, person_id, name FROM {HIDDEN_EMAILS} WHERE skeleton"
+                ));
+            }
+        ))
+    }
+
+    /// Queues a person; returns their id.
+    pub async fn add_person(&mut self, p: &ImportPerson) -> Result<i64> {
+        let id = self.next_id(|s| &mut s.people_ids).await?;
+        self.people.queue([
+            Value::Int(id),
+            Value::from(p.name.as_str()),
+            Value::from(p.email.as_str()),
+            Value::from(p.bio.as_str()),
+            Value::from("member"),
+            Value::Int(p.created_at),
+        ]);
+        self.queued(1, p.name.len() + p.email.len() + p.bio.len());
+        self.maybe_flush().await?;
+        Ok(id)
+    }
+
+    /// Records who `person` was in this source.
+    pub async fn add_alias(
+        &mut self,
+        person: i64,
+        account: Option<&str>,
+        email: Option<&str>,
+        name: &str,
+        at: i64,
+    ) -> Result<()> {
+        self.aliases.queue([
+            Value::Int(person),
+            Value::from(self.source),
+            account.map_or(Value::Null, Value::from),
+            email.map_or(Value::Null, Value::from),
+            Value::from(name),
+            Value::Int(at),
+        ]);
+        self.queued(1, name.len());
+        self.maybe_flush().await
+    }
+}
