@@ -290,11 +290,11 @@ impl App {
         };
         Ok(Some(SessionUser {
             viewer: Viewer {
-                person: PersonId(row.person_id),
-                role: OrgRole::parse(&row.org_role).unwrap_or(OrgRole::Member),
+                person: row.person_id,
+                role: row.org_role,
             },
             name: row.name,
-            unit: row.unit_id.map(UnitId),
+            unit: row.unit_id,
             session_hash,
         }))
     }

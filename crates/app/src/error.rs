@@ -151,7 +151,10 @@ mod tests {
         let io = std::io::Error::other("disk full");
         let e = AppError::internal_from("writing the export failed", io);
         assert!(std::error::Error::source(&e).is_some());
-        assert_eq!(e.chain(), "internal error: writing the export failed: disk full");
+        assert_eq!(
+            e.chain(),
+            "internal error: writing the export failed: disk full"
+        );
         let store = AppError::from(StoreError::Open("no such file".into()));
         assert!(matches!(store, AppError::Store(_)));
         assert!(std::error::Error::source(&store).is_some());

@@ -8,7 +8,7 @@ use crate::{App, AppError, Result, SessionUser};
 use guildhall_domain::text::NAME_MAX;
 use guildhall_domain::time::DAY;
 use guildhall_domain::token::{DEFAULT_DAYS, MAX_DAYS, TokenScopes};
-use guildhall_domain::{FieldErrors, OrgRole, PersonId, Timestamp, UnitId, Viewer};
+use guildhall_domain::{FieldErrors, Timestamp, TokenId, Viewer};
 use guildhall_store::{ApiToken, NewApiToken};
 
 /// Every token starts so, which lets secret scanners recognize a leaked one.
@@ -76,7 +76,7 @@ impl App {
             .store
             .create_api_token(
                 &NewApiToken {
-                    person_id: user.id().0,
+                    person_id: user.id(),
                     name,
                     token_hash: &hash_token(&secret),
                     scopes: &scope_text,
@@ -90,13 +90,13 @@ impl App {
     }
 
     pub async fn my_tokens(&self, user: &SessionUser) -> Result<Vec<ApiToken>> {
-        Ok(self.store.api_tokens_of(user.id().0).await?)
+        Ok(self.store.api_tokens_of(user.id()).await?)
     }
 
     /// Revokes one of the person's own tokens (administrators: anyone's).
-    pub async fn revoke_token(&self, actor: &Actor, user: &SessionUser, id: i64) -> Result<()> {
+    pub async fn revoke_token(&self, actor: &Actor, user: &SessionUser, id: TokenId) -> Result<()> {
         let token = self.store.api_token(id).await.or_not_found("token")?;
-        if token.person_id != user.id().0 && !user.viewer.is_admin() {
+        if token.person_id != user.id() && !user.viewer.is_admin() {
             return Err(AppError::NotFound("token"));
         }
         if token.revoked_at.is_some() {
@@ -130,15 +130,14 @@ impl App {
             self.store.touch_api_token(row.token_id, now).await?;
         }
         let scopes = TokenScopes::parse(row.scopes.split(' ')).unwrap_or_default();
-        let role = OrgRole::parse(&row.org_role).unwrap_or(OrgRole::Member);
         Ok(Some(TokenUser {
             user: SessionUser {
                 viewer: Viewer {
-                    person: PersonId(row.person_id),
-                    role: scopes.role(role),
+                    person: row.person_id,
+                    role: scopes.role(row.org_role),
                 },
                 name: row.name,
-                unit: row.unit_id.map(UnitId),
+                unit: row.unit_id,
                 // No session: signing out or changing the password from a
                 // token keeps no session of its own.
                 session_hash: String::new(),

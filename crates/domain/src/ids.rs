@@ -1,5 +1,7 @@
 //! Typed identifiers, so that a person's id can never be passed where a
-//! community's is expected. All are `i64` in both databases.
+//! community's is expected. All are `i64` in both databases; with the
+//! `sqlx` feature (which the store turns on) each is a transparent sqlx
+//! type, bound and read as its `i64`. The domain's rules never use it.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -9,6 +11,7 @@ macro_rules! id_type {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
+        #[cfg_attr(feature = "sqlx", derive(sqlx::Type), sqlx(transparent))]
         pub struct $name(pub i64);
 
         impl fmt::Display for $name {
@@ -41,4 +44,16 @@ id_type!(
 id_type!(
     /// A community of practice.
     CommunityId
+);
+id_type!(
+    /// A personal access token for the API.
+    TokenId
+);
+id_type!(
+    /// A notification to one person.
+    NotificationId
+);
+id_type!(
+    /// A merge of two records of one person.
+    MergeId
 );

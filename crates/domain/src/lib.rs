@@ -30,7 +30,7 @@ pub mod validation;
 
 pub use activity::{ActivityKind, NewActivity};
 pub use community::{CommunityRole, MembershipPolicy, Stage, Visibility};
-pub use ids::{CommunityId, DomainId, PersonId, UnitId};
+pub use ids::{CommunityId, DomainId, MergeId, NotificationId, PersonId, TokenId, UnitId};
 pub use person::OrgRole;
 pub use policy::Viewer;
 pub use practice::{

@@ -3,7 +3,9 @@
 //! so a parse failure means a hand-edited database; it falls back to the
 //! most conservative value rather than failing a page.
 
-use guildhall_domain::{CommunityRole, MembershipPolicy, OrgRole, Stage, Timestamp, Visibility};
+use guildhall_domain::{
+    CommunityRole, MembershipPolicy, OrgRole, PersonId, Stage, Timestamp, UnitId, Visibility,
+};
 use serde::Serialize;
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
@@ -250,9 +252,9 @@ impl FeedItem {
 /// A signed-in session: who, and when it ends.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct SessionPerson {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub name: String,
-    pub org_role: String,
-    pub unit_id: Option<i64>,
+    pub org_role: OrgRole,
+    pub unit_id: Option<UnitId>,
     pub expires_at: i64,
 }

@@ -2,12 +2,13 @@
 
 use crate::audit::NewAudit;
 use crate::{Result, Store, StoreError, with_pool, with_writer, write_tx};
+use guildhall_domain::{OrgRole, PersonId, TokenId, UnitId};
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct ApiToken {
-    pub id: i64,
-    pub person_id: i64,
+    pub id: TokenId,
+    pub person_id: PersonId,
     pub name: String,
     pub scopes: String,
     pub created_at: i64,
@@ -19,18 +20,18 @@ pub struct ApiToken {
 /// The live token behind a bearer secret, with its person.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct TokenPerson {
-    pub token_id: i64,
+    pub token_id: TokenId,
     pub scopes: String,
     pub last_used_at: Option<i64>,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub name: String,
-    pub org_role: String,
-    pub unit_id: Option<i64>,
+    pub org_role: OrgRole,
+    pub unit_id: Option<UnitId>,
 }
 
 #[derive(Clone, Debug)]
 pub struct NewApiToken<'a> {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub name: &'a str,
     pub token_hash: &'a str,
     pub scopes: &'a str,
@@ -68,7 +69,7 @@ impl Store {
     }
 
     /// A person's tokens, newest first, revoked ones included.
-    pub async fn api_tokens_of(&self, person: i64) -> Result<Vec<ApiToken>> {
+    pub async fn api_tokens_of(&self, person: PersonId) -> Result<Vec<ApiToken>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, ApiToken>(sqlx::AssertSqlSafe(format!(
                 "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE person_id = $1 ORDER BY id DESC"
@@ -79,7 +80,7 @@ impl Store {
         }))
     }
 
-    pub async fn api_token(&self, id: i64) -> Result<ApiToken> {
+    pub async fn api_token(&self, id: TokenId) -> Result<ApiToken> {
         with_pool!(self, |pool| {
             sqlx::query_as::<_, ApiToken>(sqlx::AssertSqlSafe(format!(
                 "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"
@@ -93,7 +94,7 @@ impl Store {
 
     /// Revokes a live token with its audit entry; `NotFound` if it was
     /// already revoked.
-    pub async fn revoke_api_token(&self, id: i64, at: i64, audit: &NewAudit) -> Result<()> {
+    pub async fn revoke_api_token(&self, id: TokenId, at: i64, audit: &NewAudit) -> Result<()> {
         write_tx!(self, |tx| {
             let n = sqlx::query(
                 "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
@@ -128,7 +129,7 @@ impl Store {
         }))
     }
 
-    pub async fn touch_api_token(&self, id: i64, at: i64) -> Result<()> {
+    pub async fn touch_api_token(&self, id: TokenId, at: i64) -> Result<()> {
         with_writer!(self, |pool| {
             sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                 .bind(at)

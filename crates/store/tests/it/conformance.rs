@@ -172,7 +172,7 @@ async fn sessions_expire_and_die_with_a_password_change() {
             .await
             .expect("q")
             .map(|s| s.person_id),
-        Some(ada)
+        Some(guildhall_domain::PersonId(ada))
     );
     store
         .create_session("h3", ada, 0, 10_000)

@@ -257,7 +257,7 @@ pub struct CreatedToken {
 fn token_item(t: guildhall_store::ApiToken) -> TokenItem {
     let time = |t: i64| Timestamp(t).to_rfc3339();
     TokenItem {
-        id: t.id,
+        id: t.id.0,
         name: t.name,
         scopes: t.scopes,
         created_at: time(t.created_at),
@@ -322,7 +322,7 @@ async fn revoke_token(
     addr: ClientAddress,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let id = path_id(&id, "token")?;
+    let id = guildhall_domain::TokenId(path_id(&id, "token")?);
     s.app
         .revoke_token(&Actor::person(&u, addr.0), &u, id)
         .await?;

@@ -777,7 +777,8 @@ async fn org() -> Org {
         .await
         .expect("token")
         .0
-        .id;
+        .id
+        .0;
     let three = |v: Vec<i64>| -> [i64; 3] { v.try_into().unwrap_or([0; 3]) };
     Org {
         member: member.id().0,
