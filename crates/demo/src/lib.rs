@@ -24,7 +24,12 @@ mod vocab;
 
 use guildhall_app::AppError;
 use guildhall_domain::{ActivityKind, MembershipPolicy, ResourceStatus, Stage, ThreadKind};
-use guildhall_store::{BulkWriter, Store, StoreError, Value};
+use guildhall_store::{
+    BulkActivityWithId, BulkAttendance, BulkCommunity, BulkCommunityDomain, BulkDomain, BulkEvent,
+    BulkEventSession, BulkInvitation, BulkJoinRequest, BulkMembership, BulkPerson, BulkReply,
+    BulkResource, BulkResourceRevision, BulkResourceStatusChange, BulkRow, BulkSearchDocument,
+    BulkSolution, BulkStageChange, BulkThanks, BulkThread, BulkUnit, BulkWriter, Store, StoreError,
+};
 use plan::{CLOSED_WITH_REQUESTS, DAY, PRIVATE_WITH_INVITATION};
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
@@ -187,11 +192,11 @@ pub async fn generate(
     // than building them once at the end.
     let mut indexes = Vec::new();
     for table in [
-        "activity",
-        "threads",
-        "replies",
-        "thanks",
-        "event_attendance",
+        BulkActivityWithId::TABLE,
+        BulkThread::TABLE,
+        BulkReply::TABLE,
+        BulkThanks::TABLE,
+        BulkAttendance::TABLE,
     ] {
         indexes.push(store.suspend_indexes(table).await?);
     }
@@ -234,22 +239,22 @@ pub async fn generate(
     .await?;
     store
         .reset_id_sequences(&[
-            "units",
-            "people",
-            "domains",
-            "communities",
-            "stage_changes",
-            "join_requests",
-            "invitations",
-            "activity",
-            "threads",
-            "replies",
-            "resources",
-            "resource_status_changes",
-            "thanks",
-            "events",
-            "event_sessions",
-            "search_documents",
+            BulkUnit::TABLE,
+            BulkPerson::TABLE,
+            BulkDomain::TABLE,
+            BulkCommunity::TABLE,
+            BulkStageChange::TABLE,
+            BulkJoinRequest::TABLE,
+            BulkInvitation::TABLE,
+            BulkActivityWithId::TABLE,
+            BulkThread::TABLE,
+            BulkReply::TABLE,
+            BulkResource::TABLE,
+            BulkResourceStatusChange::TABLE,
+            BulkThanks::TABLE,
+            BulkEvent::TABLE,
+            BulkEventSession::TABLE,
+            BulkSearchDocument::TABLE,
         ])
         .await?;
     // The demo accounts find what happened to them lately in their
@@ -274,67 +279,14 @@ async fn write_activity(
     domain_of: &[usize],
     summary: &mut DemoSummary,
 ) -> Result<u64, DemoError> {
-    let mut activity = BulkWriter::new(
-        "activity",
-        &[
-            "id",
-            "at",
-            "kind",
-            "actor_id",
-            "actor_unit",
-            "community_id",
-            "subject_id",
-            "parent_id",
-            "other_id",
-        ],
-    );
-    let mut threads = BulkWriter::new(
-        "threads",
-        &[
-            "id",
-            "community_id",
-            "kind",
-            "title",
-            "body",
-            "tags",
-            "author_id",
-            "created_at",
-            "last_activity_at",
-        ],
-    );
-    let mut replies = BulkWriter::new(
-        "replies",
-        &["id", "thread_id", "author_id", "body", "created_at"],
-    );
-    let mut solutions = BulkWriter::new(
-        "help_solutions",
-        &["thread_id", "reply_id", "helper_id", "marked_by", "at"],
-    );
-    let mut thanks = BulkWriter::new(
-        "thanks",
-        &["giver_id", "receiver_id", "community_id", "reply_id", "at"],
-    );
-    let mut docs = BulkWriter::new(
-        "search_documents",
-        &[
-            "kind",
-            "ref_id",
-            "community_id",
-            "thread_id",
-            "author_id",
-            "title",
-            "body",
-            "at",
-        ],
-    );
-    let mut sessions = BulkWriter::new(
-        "event_sessions",
-        &["id", "event_id", "occurrence_at", "held_by", "recorded_at"],
-    );
-    let mut attendance = BulkWriter::new(
-        "event_attendance",
-        &["session_id", "person_id", "recorded_at"],
-    );
+    let mut activity = BulkWriter::<BulkActivityWithId>::new();
+    let mut threads = BulkWriter::<BulkThread>::new();
+    let mut replies = BulkWriter::<BulkReply>::new();
+    let mut solutions = BulkWriter::<BulkSolution>::new();
+    let mut thanks = BulkWriter::<BulkThanks>::new();
+    let mut docs = BulkWriter::<BulkSearchDocument>::new();
+    let mut sessions = BulkWriter::<BulkEventSession>::new();
+    let mut attendance = BulkWriter::<BulkAttendance>::new();
     // A thread's title, for its replies' search documents.
     // (Kept as the kind by thread id, a byte each, and the title made again
     // when a reply needs it: millions of titles would not fit the memory
@@ -365,17 +317,17 @@ async fn write_activity(
             activity
                 .push(
                     store,
-                    vec![
-                        Value::Int(next_id),
-                        Value::Int(e.at),
-                        Value::from(e.kind.as_str()),
-                        Value::Int(e.actor),
-                        Value::from(e.unit),
-                        Value::Int(e.community),
-                        Value::from(e.subject),
-                        Value::from(e.parent),
-                        Value::from(e.other),
-                    ],
+                    BulkActivityWithId {
+                        id: next_id,
+                        at: e.at,
+                        kind: e.kind.as_str().to_owned(),
+                        actor_id: e.actor,
+                        actor_unit: e.unit,
+                        community_id: Some(e.community),
+                        subject_id: e.subject,
+                        parent_id: e.parent,
+                        other_id: e.other,
+                    },
                 )
                 .await?;
             let domain = usize::try_from(e.community - 1)
@@ -405,32 +357,32 @@ async fn write_activity(
                     let plain = format!("{}\n{tags}", content::plain(&body));
                     docs.push(
                         store,
-                        vec![
-                            Value::from("thread"),
-                            Value::Int(id),
-                            Value::Int(e.community),
-                            Value::Int(id),
-                            Value::Int(e.actor),
-                            Value::from(title.clone()),
-                            Value::from(plain),
-                            Value::Int(e.at),
-                        ],
+                        BulkSearchDocument {
+                            kind: "thread".to_owned(),
+                            ref_id: id,
+                            community_id: e.community,
+                            thread_id: Some(id),
+                            author_id: e.actor,
+                            title: title.clone(),
+                            body: plain,
+                            at: e.at,
+                        },
                     )
                     .await?;
                     threads
                         .push(
                             store,
-                            vec![
-                                Value::Int(id),
-                                Value::Int(e.community),
-                                Value::from(kind.as_str()),
-                                Value::from(title),
-                                Value::from(body),
-                                Value::from(tags),
-                                Value::Int(e.actor),
-                                Value::Int(e.at),
-                                Value::Int(e.at),
-                            ],
+                            BulkThread {
+                                id,
+                                community_id: e.community,
+                                kind: kind.as_str().to_owned(),
+                                title,
+                                body,
+                                tags,
+                                author_id: e.actor,
+                                created_at: e.at,
+                                last_activity_at: e.at,
+                            },
                         )
                         .await?;
                     summary.threads += 1;
@@ -446,28 +398,29 @@ async fn write_activity(
                         .unwrap_or_default();
                     docs.push(
                         store,
-                        vec![
-                            Value::from("reply"),
-                            Value::Int(id),
-                            Value::Int(e.community),
-                            Value::Int(thread),
-                            Value::Int(e.actor),
-                            Value::from(title),
-                            Value::from(content::plain(&body)),
-                            Value::Int(e.at),
-                        ],
+                        BulkSearchDocument {
+                            kind: "reply".to_owned(),
+                            ref_id: id,
+                            community_id: e.community,
+                            thread_id: Some(thread),
+                            author_id: e.actor,
+                            title,
+                            body: content::plain(&body),
+                            at: e.at,
+                        },
                     )
                     .await?;
                     replies
                         .push(
                             store,
-                            vec![
-                                Value::Int(id),
-                                Value::Int(thread),
-                                Value::Int(e.actor),
-                                Value::from(body),
-                                Value::Int(e.at),
-                            ],
+                            BulkReply {
+                                id,
+                                thread_id: thread,
+                                author_id: e.actor,
+                                body,
+                                reply_to: None,
+                                created_at: e.at,
+                            },
                         )
                         .await?;
                     summary.replies += 1;
@@ -477,13 +430,13 @@ async fn write_activity(
                         solutions
                             .push(
                                 store,
-                                vec![
-                                    Value::Int(thread),
-                                    Value::Int(reply),
-                                    Value::Int(helper),
-                                    Value::Int(e.actor),
-                                    Value::Int(e.at),
-                                ],
+                                BulkSolution {
+                                    thread_id: thread,
+                                    reply_id: reply,
+                                    helper_id: helper,
+                                    marked_by: Some(e.actor),
+                                    at: e.at,
+                                },
                             )
                             .await?;
                     }
@@ -514,13 +467,13 @@ async fn write_activity(
                     sessions
                         .push(
                             store,
-                            vec![
-                                Value::Int(session),
-                                Value::Int(e.community),
-                                Value::Int(e.at),
-                                Value::Int(e.actor),
-                                Value::Int(e.at),
-                            ],
+                            BulkEventSession {
+                                id: session,
+                                event_id: e.community,
+                                occurrence_at: e.at,
+                                held_by: e.actor,
+                                recorded_at: e.at,
+                            },
                         )
                         .await?;
                 }
@@ -528,7 +481,11 @@ async fn write_activity(
                     attendance
                         .push(
                             store,
-                            vec![Value::Int(session), Value::Int(e.actor), Value::Int(e.at)],
+                            BulkAttendance {
+                                session_id: session,
+                                person_id: e.actor,
+                                recorded_at: e.at,
+                            },
                         )
                         .await?;
                 }
@@ -537,13 +494,13 @@ async fn write_activity(
                         thanks
                             .push(
                                 store,
-                                vec![
-                                    Value::Int(e.actor),
-                                    Value::Int(receiver),
-                                    Value::Int(e.community),
-                                    Value::Int(reply),
-                                    Value::Int(e.at),
-                                ],
+                                BulkThanks {
+                                    giver_id: e.actor,
+                                    receiver_id: receiver,
+                                    community_id: e.community,
+                                    reply_id: reply,
+                                    at: e.at,
+                                },
                             )
                             .await?;
                     }
@@ -562,7 +519,7 @@ async fn write_activity(
     attendance.flush(store).await?;
     write_resources(store, &resources, &mut docs, summary).await?;
     docs.flush(store).await?;
-    Ok(activity.written)
+    Ok(activity.written())
 }
 
 fn kind_code(k: ActivityKind) -> u8 {
@@ -597,24 +554,10 @@ struct DemoResource {
 async fn write_resources(
     store: &Store,
     list: &[DemoResource],
-    docs: &mut BulkWriter,
+    docs: &mut BulkWriter<BulkSearchDocument>,
     summary: &mut DemoSummary,
 ) -> Result<(), DemoError> {
-    let mut rows = BulkWriter::new(
-        "resources",
-        &[
-            "id",
-            "community_id",
-            "kind",
-            "title",
-            "revision",
-            "status",
-            "tags",
-            "created_by",
-            "created_at",
-            "updated_at",
-        ],
-    );
+    let mut rows = BulkWriter::<BulkResource>::new();
     for r in list {
         let (kind, title, _, tags) = content::resource(r.id, r.domain);
         let status = if r.endorsements.is_empty() {
@@ -625,60 +568,40 @@ async fn write_resources(
         let last = r.revisions.last().map_or(r.created_at, |v| v.1);
         rows.push(
             store,
-            vec![
-                Value::Int(r.id),
-                Value::Int(r.community),
-                Value::from(kind),
-                Value::from(title.clone()),
-                Value::Int(r.revisions.len() as i64),
-                Value::from(status.as_str()),
-                Value::from(tags.clone()),
-                Value::Int(r.created_by),
-                Value::Int(r.created_at),
-                Value::Int(last),
-            ],
+            BulkResource {
+                id: r.id,
+                community_id: r.community,
+                kind: kind.to_owned(),
+                title: title.clone(),
+                revision: r.revisions.len() as i64,
+                status: status.as_str().to_owned(),
+                tags: tags.clone(),
+                created_by: r.created_by,
+                created_at: r.created_at,
+                updated_at: last,
+            },
         )
         .await?;
         let body = content::resource_revision(r.id, r.domain, r.revisions.len() as i64);
         docs.push(
             store,
-            vec![
-                Value::from("resource"),
-                Value::Int(r.id),
-                Value::Int(r.community),
-                Value::Null,
-                Value::Int(r.created_by),
-                Value::from(title),
-                Value::from(format!("{}\n{tags}", content::plain(&body))),
-                Value::Int(last),
-            ],
+            BulkSearchDocument {
+                kind: "resource".to_owned(),
+                ref_id: r.id,
+                community_id: r.community,
+                thread_id: None,
+                author_id: r.created_by,
+                title,
+                body: format!("{}\n{tags}", content::plain(&body)),
+                at: last,
+            },
         )
         .await?;
         summary.resources += 1;
     }
     rows.flush(store).await?;
-    let mut revisions = BulkWriter::new(
-        "resource_revisions",
-        &[
-            "resource_id",
-            "number",
-            "title",
-            "body",
-            "summary",
-            "author_id",
-            "at",
-        ],
-    );
-    let mut moves = BulkWriter::new(
-        "resource_status_changes",
-        &[
-            "resource_id",
-            "from_status",
-            "to_status",
-            "changed_by",
-            "at",
-        ],
-    );
+    let mut revisions = BulkWriter::<BulkResourceRevision>::new();
+    let mut moves = BulkWriter::<BulkResourceStatusChange>::new();
     for r in list {
         let (_, title, _, _) = content::resource(r.id, r.domain);
         for (i, (author, at)) in r.revisions.iter().enumerate() {
@@ -686,19 +609,20 @@ async fn write_resources(
             revisions
                 .push(
                     store,
-                    vec![
-                        Value::Int(r.id),
-                        Value::Int(number),
-                        Value::from(title.clone()),
-                        Value::from(content::resource_revision(r.id, r.domain, number)),
-                        Value::from(if number == 1 {
+                    BulkResourceRevision {
+                        resource_id: r.id,
+                        number,
+                        title: title.clone(),
+                        body: content::resource_revision(r.id, r.domain, number),
+                        summary: if number == 1 {
                             "first draft"
                         } else {
                             "added a note"
-                        }),
-                        Value::Int(*author),
-                        Value::Int(*at),
-                    ],
+                        }
+                        .to_owned(),
+                        author_id: *author,
+                        at: *at,
+                    },
                 )
                 .await?;
         }
@@ -706,13 +630,13 @@ async fn write_resources(
             moves
                 .push(
                     store,
-                    vec![
-                        Value::Int(r.id),
-                        Value::from("draft"),
-                        Value::from("endorsed"),
-                        Value::Int(*by),
-                        Value::Int(*at),
-                    ],
+                    BulkResourceStatusChange {
+                        resource_id: r.id,
+                        from_status: "draft".to_owned(),
+                        to_status: "endorsed".to_owned(),
+                        changed_by: *by,
+                        at: *at,
+                    },
                 )
                 .await?;
         }
@@ -730,23 +654,7 @@ async fn write_event_series(
     plans: &[plan::CommunityPlan],
     now: i64,
 ) -> Result<(), DemoError> {
-    let mut rows = BulkWriter::new(
-        "events",
-        &[
-            "id",
-            "community_id",
-            "kind",
-            "title",
-            "description",
-            "place",
-            "starts_at",
-            "duration_minutes",
-            "recurrence",
-            "created_by",
-            "created_at",
-            "cancelled_at",
-        ],
-    );
+    let mut rows = BulkWriter::<BulkEvent>::new();
     for c in plans {
         if c.first_meeting >= now {
             continue;
@@ -760,22 +668,20 @@ async fn write_event_series(
         let cancelled = (c.stage == Stage::Memory).then_some(c.limit);
         rows.push(
             store,
-            vec![
-                Value::Int(c.id),
-                Value::Int(c.id),
-                Value::from("regular"),
-                Value::from(format!("{} meetup", c.name)),
-                Value::from(
-                    "Our regular get-together: a short round of news, one case brought by a member, and time to help each other.",
-                ),
-                Value::from("Main building, room 2.14 and online"),
-                Value::Int(c.first_meeting),
-                Value::Int(60),
-                Value::from(rule),
-                Value::Int(c.founder),
-                Value::Int(c.created_at),
-                Value::from(cancelled),
-            ],
+            BulkEvent {
+                id: c.id,
+                community_id: c.id,
+                kind: "regular".to_owned(),
+                title: format!("{} meetup", c.name),
+                description: "Our regular get-together: a short round of news, one case brought by a member, and time to help each other.".to_owned(),
+                place: "Main building, room 2.14 and online".to_owned(),
+                starts_at: c.first_meeting,
+                duration_minutes: 60,
+                recurrence: rule,
+                created_by: c.founder,
+                created_at: c.created_at,
+                cancelled_at: cancelled,
+            },
         )
         .await?;
     }
@@ -798,44 +704,25 @@ async fn write_organization(
     history_start: i64,
     summary: &mut DemoSummary,
 ) -> Result<(), DemoError> {
-    let mut units = BulkWriter::new(
-        "units",
-        &["id", "name", "parent_id", "description", "created_at"],
-    );
+    let mut units = BulkWriter::<BulkUnit>::new();
     for u in &org.units {
         units
             .push(
                 store,
-                vec![
-                    Value::Int(u.id),
-                    Value::from(u.name.as_str()),
-                    Value::from(u.parent),
-                    Value::from(u.description.as_str()),
-                    Value::Int(u.created_at),
-                ],
+                BulkUnit {
+                    id: u.id,
+                    name: u.name.clone(),
+                    parent_id: u.parent,
+                    description: u.description.clone(),
+                    created_at: u.created_at,
+                },
             )
             .await?;
     }
     units.flush(store).await?;
-    summary.units = units.written;
+    summary.units = units.written();
 
-    let mut people = BulkWriter::new(
-        "people",
-        &[
-            "id",
-            "name",
-            "email",
-            "unit_id",
-            "title",
-            "manager_id",
-            "expertise",
-            "interests",
-            "bio",
-            "org_role",
-            "password_hash",
-            "created_at",
-        ],
-    );
+    let mut people = BulkWriter::<BulkPerson>::new();
     for p in &org.people {
         let city = org.sites[p.site].city;
         let (a, b) = p.bio_variant;
@@ -859,46 +746,42 @@ async fn write_organization(
         people
             .push(
                 store,
-                vec![
-                    Value::Int(p.id),
-                    Value::from(p.name.as_str()),
-                    Value::from(p.email.as_str()),
-                    Value::Int(p.unit_id),
-                    Value::from(p.title.as_str()),
-                    Value::from(p.manager_id),
-                    Value::from(tags(&p.expertise)),
-                    Value::from(tags(&p.interests)),
-                    Value::from(bio),
-                    Value::from(p.org_role),
-                    if p.has_password {
-                        Value::from(hash)
-                    } else {
-                        Value::Null
-                    },
-                    Value::Int(p.created_at),
-                ],
+                BulkPerson {
+                    id: p.id,
+                    name: p.name.clone(),
+                    email: p.email.clone(),
+                    unit_id: Some(p.unit_id),
+                    title: p.title.clone(),
+                    manager_id: p.manager_id,
+                    expertise: tags(&p.expertise),
+                    interests: tags(&p.interests),
+                    bio,
+                    org_role: p.org_role.to_owned(),
+                    password_hash: p.has_password.then(|| hash.to_owned()),
+                    created_at: p.created_at,
+                },
             )
             .await?;
     }
     people.flush(store).await?;
-    summary.people = people.written;
+    summary.people = people.written();
 
-    let mut domains = BulkWriter::new("domains", &["id", "name", "description", "created_at"]);
+    let mut domains = BulkWriter::<BulkDomain>::new();
     for (i, (name, description)) in vocab::DOMAINS.iter().enumerate() {
         domains
             .push(
                 store,
-                vec![
-                    Value::Int(i as i64 + 1),
-                    Value::from(*name),
-                    Value::from(*description),
-                    Value::Int(history_start - (400 + 17 * i as i64) * DAY),
-                ],
+                BulkDomain {
+                    id: i as i64 + 1,
+                    name: (*name).to_owned(),
+                    description: (*description).to_owned(),
+                    created_at: history_start - (400 + 17 * i as i64) * DAY,
+                },
             )
             .await?;
     }
     domains.flush(store).await?;
-    summary.domains = domains.written;
+    summary.domains = domains.written();
     Ok(())
 }
 
@@ -907,56 +790,37 @@ async fn write_communities(
     plans: &[plan::CommunityPlan],
     summary: &mut DemoSummary,
 ) -> Result<(), DemoError> {
-    let mut communities = BulkWriter::new(
-        "communities",
-        &[
-            "id",
-            "slug",
-            "name",
-            "domain_statement",
-            "purpose",
-            "visibility",
-            "membership_policy",
-            "stage",
-            "created_at",
-            "updated_at",
-        ],
-    );
-    let mut links = BulkWriter::new("community_domains", &["community_id", "domain_id"]);
-    let mut stages = BulkWriter::new(
-        "stage_changes",
-        &[
-            "id",
-            "community_id",
-            "from_stage",
-            "to_stage",
-            "reason",
-            "changed_by",
-            "at",
-        ],
-    );
+    let mut communities = BulkWriter::<BulkCommunity>::new();
+    let mut links = BulkWriter::<BulkCommunityDomain>::new();
+    let mut stages = BulkWriter::<BulkStageChange>::new();
     let mut stage_id = 0i64;
     for c in plans {
         communities
             .push(
                 store,
-                vec![
-                    Value::Int(c.id),
-                    Value::from(c.slug.as_str()),
-                    Value::from(c.name.as_str()),
-                    Value::from(c.domain_statement.as_str()),
-                    Value::from(c.purpose.as_str()),
-                    Value::from(c.visibility.as_str()),
-                    Value::from(c.policy.as_str()),
-                    Value::from(c.stage.as_str()),
-                    Value::Int(c.created_at),
-                    Value::Int(c.updated_at()),
-                ],
+                BulkCommunity {
+                    id: c.id,
+                    slug: c.slug.clone(),
+                    name: c.name.clone(),
+                    domain_statement: c.domain_statement.clone(),
+                    purpose: c.purpose.clone(),
+                    visibility: c.visibility.as_str().to_owned(),
+                    membership_policy: c.policy.as_str().to_owned(),
+                    stage: c.stage.as_str().to_owned(),
+                    created_at: c.created_at,
+                    updated_at: c.updated_at(),
+                },
             )
             .await?;
         for d in &c.domains {
             links
-                .push(store, vec![Value::Int(c.id), Value::Int(*d as i64 + 1)])
+                .push(
+                    store,
+                    BulkCommunityDomain {
+                        community_id: c.id,
+                        domain_id: *d as i64 + 1,
+                    },
+                )
                 .await?;
         }
         for m in &c.moves {
@@ -964,15 +828,15 @@ async fn write_communities(
             stages
                 .push(
                     store,
-                    vec![
-                        Value::Int(stage_id),
-                        Value::Int(c.id),
-                        m.from.map_or(Value::Null, |s| Value::from(s.as_str())),
-                        Value::from(m.to.as_str()),
-                        Value::from(m.reason),
-                        Value::Int(c.founder),
-                        Value::Int(m.at),
-                    ],
+                    BulkStageChange {
+                        id: stage_id,
+                        community_id: c.id,
+                        from_stage: m.from.map(|s| s.as_str().to_owned()),
+                        to_stage: m.to.as_str().to_owned(),
+                        reason: m.reason.to_owned(),
+                        changed_by: c.founder,
+                        at: m.at,
+                    },
                 )
                 .await?;
         }
@@ -980,7 +844,7 @@ async fn write_communities(
     communities.flush(store).await?;
     links.flush(store).await?;
     stages.flush(store).await?;
-    summary.communities = communities.written;
+    summary.communities = communities.written();
     Ok(())
 }
 
@@ -1004,53 +868,26 @@ async fn write_memberships(
     now: i64,
     summary: &mut DemoSummary,
 ) -> Result<(), DemoError> {
-    let mut rows = BulkWriter::new(
-        "memberships",
-        &["community_id", "person_id", "role", "joined_at"],
-    );
+    let mut rows = BulkWriter::<BulkMembership>::new();
     for (c, ms) in plans.iter().zip(members) {
         for m in ms {
             rows.push(
                 store,
-                vec![
-                    Value::Int(c.id),
-                    Value::Int(m.person),
-                    Value::from(m.role.as_str()),
-                    Value::Int(m.joined_at),
-                ],
+                BulkMembership {
+                    community_id: c.id,
+                    person_id: m.person,
+                    role: m.role.as_str().to_owned(),
+                    joined_at: m.joined_at,
+                },
             )
             .await?;
         }
     }
     rows.flush(store).await?;
-    summary.memberships = rows.written;
+    summary.memberships = rows.written();
 
-    let mut requests = BulkWriter::new(
-        "join_requests",
-        &[
-            "id",
-            "community_id",
-            "person_id",
-            "message",
-            "status",
-            "created_at",
-            "decided_by",
-            "decided_at",
-        ],
-    );
-    let mut invitations = BulkWriter::new(
-        "invitations",
-        &[
-            "id",
-            "community_id",
-            "person_id",
-            "invited_by",
-            "role",
-            "status",
-            "created_at",
-            "decided_at",
-        ],
-    );
+    let mut requests = BulkWriter::<BulkJoinRequest>::new();
+    let mut invitations = BulkWriter::<BulkInvitation>::new();
     let mut request_id = 0i64;
     let mut invitation_id = 0i64;
     let message =
@@ -1067,16 +904,16 @@ async fn write_memberships(
                 requests
                     .push(
                         store,
-                        vec![
-                            Value::Int(request_id),
-                            Value::Int(c.id),
-                            Value::Int(a.person),
-                            Value::from(message(rng)),
-                            Value::from("approved"),
-                            Value::Int(asked),
-                            Value::Int(c.founder),
-                            Value::Int(a.at),
-                        ],
+                        BulkJoinRequest {
+                            id: request_id,
+                            community_id: c.id,
+                            person_id: a.person,
+                            message: message(rng).to_owned(),
+                            status: "approved".to_owned(),
+                            created_at: asked,
+                            decided_by: Some(c.founder),
+                            decided_at: Some(a.at),
+                        },
                     )
                     .await?;
             }
@@ -1085,16 +922,16 @@ async fn write_memberships(
                 invitations
                     .push(
                         store,
-                        vec![
-                            Value::Int(invitation_id),
-                            Value::Int(c.id),
-                            Value::Int(a.person),
-                            Value::Int(c.founder),
-                            Value::from(a.role.as_str()),
-                            Value::from("accepted"),
-                            Value::Int(asked),
-                            Value::Int(a.at),
-                        ],
+                        BulkInvitation {
+                            id: invitation_id,
+                            community_id: c.id,
+                            person_id: a.person,
+                            invited_by: c.founder,
+                            role: a.role.as_str().to_owned(),
+                            status: "accepted".to_owned(),
+                            created_at: asked,
+                            decided_at: Some(a.at),
+                        },
                     )
                     .await?;
             }
@@ -1164,20 +1001,16 @@ async fn write_memberships(
                     requests
                         .push(
                             store,
-                            vec![
-                                Value::Int(request_id),
-                                Value::Int(c.id),
-                                Value::Int(p),
-                                Value::from(message(rng)),
-                                Value::from(status),
-                                Value::Int(created),
-                                if is_pending {
-                                    Value::Null
-                                } else {
-                                    Value::Int(c.founder)
-                                },
-                                Value::from(decided),
-                            ],
+                            BulkJoinRequest {
+                                id: request_id,
+                                community_id: c.id,
+                                person_id: p,
+                                message: message(rng).to_owned(),
+                                status: status.to_owned(),
+                                created_at: created,
+                                decided_by: (!is_pending).then_some(c.founder),
+                                decided_at: decided,
+                            },
                         )
                         .await?;
                 }
@@ -1186,16 +1019,16 @@ async fn write_memberships(
                     invitations
                         .push(
                             store,
-                            vec![
-                                Value::Int(invitation_id),
-                                Value::Int(c.id),
-                                Value::Int(p),
-                                Value::Int(c.founder),
-                                Value::from("member"),
-                                Value::from(status),
-                                Value::Int(created),
-                                Value::from(decided),
-                            ],
+                            BulkInvitation {
+                                id: invitation_id,
+                                community_id: c.id,
+                                person_id: p,
+                                invited_by: c.founder,
+                                role: "member".to_owned(),
+                                status: status.to_owned(),
+                                created_at: created,
+                                decided_at: decided,
+                            },
                         )
                         .await?;
                 }

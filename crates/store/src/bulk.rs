@@ -1,8 +1,21 @@
 //! Bulk loading for generators and importers: multi-row INSERTs inside one
-//! transaction per batch, with explicit ids chosen by the caller. Table and
-//! column names come from the caller's code, never from input.
+//! transaction per batch, with explicit ids chosen by the caller. Rows are
+//! typed ([`BulkRow`], one type per kind of record in `bulk/rows.rs`): tables
+//! and columns are named there, in the store, never by the caller or input.
+
+mod rows;
+
+pub(crate) use rows::bulk_rows;
+pub use rows::{
+    BulkActivity, BulkActivityWithId, BulkAlias, BulkAttendance, BulkCommunity,
+    BulkCommunityDomain, BulkDomain, BulkEvent, BulkEventSession, BulkInvitation, BulkJoinRequest,
+    BulkMembership, BulkPerson, BulkReply, BulkResource, BulkResourceRevision,
+    BulkResourceStatusChange, BulkSearchDocument, BulkSolution, BulkSourceId, BulkStageChange,
+    BulkThanks, BulkThread, BulkUnit,
+};
 
 use crate::{Backend, Result, Store, with_pool, with_writer, write_tx};
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 /// A value in a bulk row.
@@ -33,6 +46,28 @@ impl From<String> for Value {
         Value::Text(v)
     }
 }
+impl From<Option<String>> for Value {
+    fn from(v: Option<String>) -> Self {
+        v.map_or(Value::Null, Value::Text)
+    }
+}
+
+/// A kind of record written in bulk: its table, its columns, and a row's
+/// values in the same order. Only the store's row types (`bulk/rows.rs`)
+/// implement it.
+pub trait BulkRow: sealed::Sealed {
+    /// The table rows go to.
+    const TABLE: &'static str;
+    /// Its columns, in the order of [`BulkRow::push_values`].
+    const COLUMNS: &'static [&'static str];
+    /// Appends the row's values, one per column.
+    fn push_values(self, values: &mut Vec<Value>);
+}
+
+pub(crate) mod sealed {
+    /// Keeps [`super::BulkRow`] to the store's own row types.
+    pub trait Sealed {}
+}
 
 /// Index definitions set aside during a bulk load; give them back to
 /// [`Store::restore_indexes`].
@@ -45,8 +80,69 @@ pub struct SuspendedIndexes {
 /// Statements writing queued rows: (number of binds, SQL), in order.
 pub(crate) type Plan = Vec<(usize, Arc<str>)>;
 
-/// Rows for one table, flushed in batches.
-pub struct BulkWriter {
+/// Rows of one kind, flushed in batches.
+pub struct BulkWriter<R: BulkRow> {
+    rows: Rows,
+    row: PhantomData<fn(R)>,
+}
+
+impl<R: BulkRow> Default for BulkWriter<R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<R: BulkRow> BulkWriter<R> {
+    pub fn new() -> Self {
+        BulkWriter {
+            rows: Rows::new(R::TABLE, R::COLUMNS),
+            row: PhantomData,
+        }
+    }
+
+    /// Rows queued and not yet written.
+    pub fn pending(&self) -> usize {
+        self.rows.pending()
+    }
+
+    /// Rows written so far.
+    pub fn written(&self) -> u64 {
+        self.rows.written
+    }
+
+    /// Queues a row; writes a batch when enough are queued.
+    pub async fn push(&mut self, store: &Store, row: R) -> Result<()> {
+        self.queue(row);
+        if self.rows.values.len() >= self.rows.batch * R::COLUMNS.len() {
+            self.flush(store).await?;
+        }
+        Ok(())
+    }
+
+    /// Queues a row without writing it: the caller flushes inside its own
+    /// transaction (see `imports`).
+    pub(crate) fn queue(&mut self, row: R) {
+        row.push_values(&mut self.rows.values);
+        debug_assert_eq!(self.rows.values.len() % R::COLUMNS.len().max(1), 0);
+    }
+
+    /// The rows queued, for a caller that looks at several kinds together.
+    pub(crate) fn rows(&self) -> &Rows {
+        &self.rows
+    }
+
+    /// The rows queued, for a caller that writes several kinds in order.
+    pub(crate) fn rows_mut(&mut self) -> &mut Rows {
+        &mut self.rows
+    }
+
+    pub async fn flush(&mut self, store: &Store) -> Result<()> {
+        self.rows.flush(store).await
+    }
+}
+
+/// Rows for one table, whatever their kind: what [`BulkWriter`] queues.
+pub(crate) struct Rows {
     table: &'static str,
     columns: &'static [&'static str],
     /// Queued rows, row after row: one allocation for the whole batch.
@@ -56,7 +152,7 @@ pub struct BulkWriter {
     /// Statement text by number of rows, built once: formatting thousands
     /// of placeholders per statement cost more than executing it.
     statements: Vec<(usize, Arc<str>)>,
-    pub written: u64,
+    written: u64,
 }
 
 /// Bind parameters per INSERT statement: under both databases' limits
@@ -64,9 +160,9 @@ pub struct BulkWriter {
 /// overhead is negligible.
 const BINDS_PER_STATEMENT: usize = 32_000;
 
-impl BulkWriter {
-    pub fn new(table: &'static str, columns: &'static [&'static str]) -> Self {
-        BulkWriter {
+impl Rows {
+    fn new(table: &'static str, columns: &'static [&'static str]) -> Self {
+        Rows {
             table,
             columns,
             values: Vec::new(),
@@ -77,18 +173,8 @@ impl BulkWriter {
     }
 
     /// Rows queued and not yet written.
-    pub fn pending(&self) -> usize {
+    fn pending(&self) -> usize {
         self.values.len() / self.columns.len().max(1)
-    }
-
-    /// Queues a row; writes a batch when enough are queued.
-    pub async fn push(&mut self, store: &Store, row: Vec<Value>) -> Result<()> {
-        debug_assert_eq!(row.len(), self.columns.len());
-        self.values.extend(row);
-        if self.values.len() >= self.batch * self.columns.len() {
-            self.flush(store).await?;
-        }
-        Ok(())
     }
 
     /// `INSERT … VALUES (…), (…)` for `rows` rows, numbered placeholders for
@@ -165,13 +251,7 @@ impl BulkWriter {
         self.written + self.pending() as u64
     }
 
-    /// Queues a row without writing it: the caller flushes inside its own
-    /// transaction (see `imports`).
-    pub(crate) fn queue(&mut self, row: impl IntoIterator<Item = Value>) {
-        self.values.extend(row);
-    }
-
-    pub async fn flush(&mut self, store: &Store) -> Result<()> {
+    async fn flush(&mut self, store: &Store) -> Result<()> {
         let Some((values, plan)) = self.plan(store.is_postgres()) else {
             return Ok(());
         };
@@ -182,7 +262,7 @@ impl BulkWriter {
     }
 }
 
-/// Executes a bulk plan (see [`BulkWriter::plan`]) on a connection.
+/// Executes a bulk plan (see `Rows::plan`) on a connection.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! run_plan {

@@ -8,6 +8,38 @@ use crate::sql::{like_pattern, push_unit_subtree, push_visible_to};
 use crate::{Page, Result, Store, StoreError, append_activity, with_pool, with_writer, write_tx};
 use guildhall_domain::{NewActivity, Timestamp};
 
+/// Inserts the community `$c` (a [`NewCommunity`]) created at `$at` on the
+/// given connection and evaluates to its id; a slug already taken is
+/// [`StoreError::Conflict`] on `slug`. The one statement of both the app's
+/// creation and an import's.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! insert_community {
+    ($conn:expr, $c:expr, $at:expr) => {{
+        let c: &$crate::NewCommunity = $c;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO communities (slug, name, domain_statement, purpose, visibility, membership_policy, stage, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+        )
+        .bind(&c.slug)
+        .bind(&c.name)
+        .bind(&c.domain_statement)
+        .bind(&c.purpose)
+        .bind(&c.visibility)
+        .bind(&c.membership_policy)
+        .bind(&c.stage)
+        .bind($at)
+        .fetch_one($conn)
+        .await
+        .map_err($crate::StoreError::unique("slug"))?;
+        id
+    }};
+}
+
+/// A new community's first stage (from none): community, stage, reason,
+/// who created it (`NULL` for an import), when.
+pub(crate) const INSERT_FIRST_STAGE: &str = "INSERT INTO stage_changes (community_id, from_stage, to_stage, reason, changed_by, at) VALUES ($1, NULL, $2, $3, $4, $5)";
+
 const COMMUNITY_COLUMNS: &str = "c.id, c.slug, c.name, c.domain_statement, c.purpose, c.visibility, \
      c.membership_policy, c.stage, c.created_at, c.updated_at";
 
@@ -71,21 +103,7 @@ impl Store {
     ) -> Result<i64> {
         let now = Timestamp::now().0;
         Ok(write_tx!(self, |tx| {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO communities (slug, name, domain_statement, purpose, visibility, membership_policy, stage, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-            )
-            .bind(&c.slug)
-            .bind(&c.name)
-            .bind(&c.domain_statement)
-            .bind(&c.purpose)
-            .bind(&c.visibility)
-            .bind(&c.membership_policy)
-            .bind(&c.stage)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(StoreError::unique("slug"))?;
+            let id = crate::insert_community!(&mut *tx, c, now);
             for d in &c.domains {
                 sqlx::query("INSERT INTO community_domains (community_id, domain_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                     .bind(id)
@@ -99,16 +117,14 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(
-                "INSERT INTO stage_changes (community_id, from_stage, to_stage, reason, changed_by, at) VALUES ($1, NULL, $2, $3, $4, $5)",
-            )
-            .bind(id)
-            .bind(&c.stage)
-            .bind(reason)
-            .bind(creator)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(INSERT_FIRST_STAGE)
+                .bind(id)
+                .bind(&c.stage)
+                .bind(reason)
+                .bind(creator)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
             for ev in events {
                 let ev = NewActivity {
                     community: Some(guildhall_domain::CommunityId(id)),

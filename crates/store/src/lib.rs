@@ -41,7 +41,13 @@ mod tokens;
 
 pub use activity::{ActivityRow, FeedScope, PulseRow};
 pub use audit::{AuditEntry, AuditFilter, NewAudit};
-pub use bulk::{BulkWriter, SuspendedIndexes, Value};
+pub use bulk::{
+    BulkActivity, BulkActivityWithId, BulkAlias, BulkAttendance, BulkCommunity,
+    BulkCommunityDomain, BulkDomain, BulkEvent, BulkEventSession, BulkInvitation, BulkJoinRequest,
+    BulkMembership, BulkPerson, BulkReply, BulkResource, BulkResourceRevision,
+    BulkResourceStatusChange, BulkRow, BulkSearchDocument, BulkSolution, BulkSourceId,
+    BulkStageChange, BulkThanks, BulkThread, BulkUnit, BulkWriter, SuspendedIndexes, Value,
+};
 pub use charters::{Charter, CharterText};
 pub use communities::{CommunityFilter, CommunitySort, NewCommunity, UpdateCommunity};
 pub use error::StoreError;

@@ -3,7 +3,10 @@
 //! documents and the source ids they came from.
 
 use super::{ImportSession, Tx, on_tx};
-use crate::bulk::Value;
+use crate::bulk::{
+    BulkActivity, BulkMembership, BulkReply, BulkSearchDocument, BulkSolution, BulkSourceId,
+    BulkThanks, BulkThread,
+};
 use crate::{NewReply, NewThread, Result, run_plan};
 use guildhall_domain::NewActivity;
 
@@ -33,17 +36,17 @@ pub struct ImportThanks {
 const FLUSH_ROWS: usize = 20_000;
 const FLUSH_BYTES: usize = 8 << 20;
 
-fn event_row(ev: &NewActivity) -> [Value; 8] {
-    [
-        Value::Int(ev.at.0),
-        Value::from(ev.kind.as_str()),
-        Value::Int(ev.actor.0),
-        Value::from(ev.actor_unit.map(|u| u.0)),
-        Value::from(ev.community.map(|c| c.0)),
-        Value::from(ev.subject),
-        Value::from(ev.parent),
-        Value::from(ev.other.map(|p| p.0)),
-    ]
+fn event_row(ev: &NewActivity) -> BulkActivity {
+    BulkActivity {
+        at: ev.at.0,
+        kind: ev.kind.as_str().to_owned(),
+        actor_id: ev.actor.0,
+        actor_unit: ev.actor_unit.map(|u| u.0),
+        community_id: ev.community.map(|c| c.0),
+        subject_id: ev.subject,
+        parent_id: ev.parent,
+        other_id: ev.other.map(|p| p.0),
+    }
 }
 
 impl ImportSession {
@@ -69,19 +72,19 @@ impl ImportSession {
         let postgres = self.postgres;
         let mut batch = Vec::new();
         for w in [
-            &mut self.people,
-            &mut self.aliases,
-            &mut self.source_ids,
-            &mut self.threads,
-            &mut self.replies,
-            &mut self.solutions,
-            &mut self.memberships,
-            &mut self.thanks,
-            &mut self.activity,
-            &mut self.docs,
-            &mut self.staged_accepts,
-            &mut self.staged_accept_times,
-            &mut self.pending_parents,
+            self.people.rows_mut(),
+            self.aliases.rows_mut(),
+            self.source_ids.rows_mut(),
+            self.threads.rows_mut(),
+            self.replies.rows_mut(),
+            self.solutions.rows_mut(),
+            self.memberships.rows_mut(),
+            self.thanks.rows_mut(),
+            self.activity.rows_mut(),
+            self.docs.rows_mut(),
+            self.staged_accepts.rows_mut(),
+            self.staged_accept_times.rows_mut(),
+            self.pending_parents.rows_mut(),
         ] {
             batch.extend(w.plan(postgres));
         }
@@ -113,13 +116,13 @@ impl ImportSession {
         source_id: &str,
         local_id: i64,
     ) -> Result<()> {
-        self.source_ids.queue([
-            Value::from(self.source),
-            Value::from(self.site.as_str()),
-            Value::from(kind),
-            Value::from(source_id),
-            Value::Int(local_id),
-        ]);
+        self.source_ids.queue(BulkSourceId {
+            source: self.source.to_owned(),
+            site: self.site.clone(),
+            kind: kind.to_owned(),
+            source_id: source_id.to_owned(),
+            local_id,
+        });
         self.queued(1, 0);
         self.maybe_flush().await
     }
@@ -128,28 +131,28 @@ impl ImportSession {
     /// search document; returns its id.
     pub async fn add_thread(&mut self, t: &NewThread, event: &NewActivity) -> Result<i64> {
         let id = self.next_id(|s| &mut s.thread_ids).await?;
-        self.threads.queue([
-            Value::Int(id),
-            Value::Int(t.community_id),
-            Value::from(t.kind),
-            Value::from(t.title.as_str()),
-            Value::from(t.body.as_str()),
-            Value::from(t.tags.as_str()),
-            Value::Int(t.author_id),
-            Value::Int(t.at),
-            Value::Int(t.at),
-        ]);
+        self.threads.queue(BulkThread {
+            id,
+            community_id: t.community_id,
+            kind: t.kind.to_owned(),
+            title: t.title.clone(),
+            body: t.body.clone(),
+            tags: t.tags.clone(),
+            author_id: t.author_id,
+            created_at: t.at,
+            last_activity_at: t.at,
+        });
         self.activity.queue(event_row(&event.clone().subject(id)));
-        self.docs.queue([
-            Value::from("thread"),
-            Value::Int(id),
-            Value::Int(t.community_id),
-            Value::Int(id),
-            Value::Int(t.author_id),
-            Value::from(t.title.as_str()),
-            Value::Text(format!("{}\n{}", t.plain, t.tags)),
-            Value::Int(t.at),
-        ]);
+        self.docs.queue(BulkSearchDocument {
+            kind: "thread".to_owned(),
+            ref_id: id,
+            community_id: t.community_id,
+            thread_id: Some(id),
+            author_id: t.author_id,
+            title: t.title.clone(),
+            body: format!("{}\n{}", t.plain, t.tags),
+            at: t.at,
+        });
         self.queued(3, 2 * t.title.len() + t.body.len() + t.plain.len());
         self.maybe_flush().await?;
         Ok(id)
@@ -173,26 +176,26 @@ impl ImportSession {
         {
             self.touched.push(r.thread_id);
         }
-        self.replies.queue([
-            Value::Int(id),
-            Value::Int(r.thread_id),
-            Value::Int(r.author_id),
-            Value::from(r.body.as_str()),
-            Value::from(r.reply_to),
-            Value::Int(r.at),
-        ]);
+        self.replies.queue(BulkReply {
+            id,
+            thread_id: r.thread_id,
+            author_id: r.author_id,
+            body: r.body.clone(),
+            reply_to: r.reply_to,
+            created_at: r.at,
+        });
         self.activity
             .queue(event_row(&event.clone().subject(id).parent(r.thread_id)));
-        self.docs.queue([
-            Value::from("reply"),
-            Value::Int(id),
-            Value::Int(r.community_id),
-            Value::Int(r.thread_id),
-            Value::Int(r.author_id),
-            Value::from(thread_title),
-            Value::from(r.plain.as_str()),
-            Value::Int(r.at),
-        ]);
+        self.docs.queue(BulkSearchDocument {
+            kind: "reply".to_owned(),
+            ref_id: id,
+            community_id: r.community_id,
+            thread_id: Some(r.thread_id),
+            author_id: r.author_id,
+            title: thread_title.to_owned(),
+            body: r.plain.clone(),
+            at: r.at,
+        });
         self.queued(3, r.body.len() + r.plain.len() + thread_title.len());
         self.maybe_flush().await?;
         Ok(id)
@@ -200,13 +203,13 @@ impl ImportSession {
 
     /// Queues a solved mark and its event (subject = the thread).
     pub async fn add_solution(&mut self, s: &ImportSolution, event: &NewActivity) -> Result<()> {
-        self.solutions.queue([
-            Value::Int(s.thread_id),
-            Value::Int(s.reply_id),
-            Value::Int(s.helper_id),
-            Value::from(s.marked_by),
-            Value::Int(s.at),
-        ]);
+        self.solutions.queue(BulkSolution {
+            thread_id: s.thread_id,
+            reply_id: s.reply_id,
+            helper_id: s.helper_id,
+            marked_by: s.marked_by,
+            at: s.at,
+        });
         self.activity
             .queue(event_row(&event.clone().subject(s.thread_id)));
         self.queued(2, 0);
@@ -221,12 +224,12 @@ impl ImportSession {
         role: &'static str,
         event: &NewActivity,
     ) -> Result<()> {
-        self.memberships.queue([
-            Value::Int(community),
-            Value::Int(person),
-            Value::from(role),
-            Value::Int(event.at.0),
-        ]);
+        self.memberships.queue(BulkMembership {
+            community_id: community,
+            person_id: person,
+            role: role.to_owned(),
+            joined_at: event.at.0,
+        });
         self.activity.queue(event_row(event));
         self.queued(2, 0);
         self.maybe_flush().await
@@ -236,13 +239,13 @@ impl ImportSession {
     /// other = the person thanked). The importer gives thanks once per
     /// giver and reply: the database refuses a second.
     pub async fn add_thanks(&mut self, t: &ImportThanks, event: &NewActivity) -> Result<()> {
-        self.thanks.queue([
-            Value::Int(t.giver_id),
-            Value::Int(t.receiver_id),
-            Value::Int(t.community_id),
-            Value::Int(t.reply_id),
-            Value::Int(t.at),
-        ]);
+        self.thanks.queue(BulkThanks {
+            giver_id: t.giver_id,
+            receiver_id: t.receiver_id,
+            community_id: t.community_id,
+            reply_id: t.reply_id,
+            at: t.at,
+        });
         self.activity.queue(event_row(
             &event
                 .clone()

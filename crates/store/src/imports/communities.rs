@@ -3,7 +3,7 @@
 
 use super::{ImportSession, Tx, on_tx};
 use crate::Result;
-use crate::communities::NewCommunity;
+use crate::communities::{INSERT_FIRST_STAGE, NewCommunity};
 
 impl ImportSession {
     pub async fn community_by_slug(&mut self, slug: &str) -> Result<Option<i64>> {
@@ -33,30 +33,15 @@ impl ImportSession {
         at: i64,
     ) -> Result<i64> {
         Ok(on_tx!(self.tx().await?, |c| {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO communities (slug, name, domain_statement, purpose, visibility, membership_policy, stage, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-            )
-            .bind(&nc.slug)
-            .bind(&nc.name)
-            .bind(&nc.domain_statement)
-            .bind(&nc.purpose)
-            .bind(&nc.visibility)
-            .bind(&nc.membership_policy)
-            .bind(&nc.stage)
-            .bind(at)
-            .fetch_one(&mut *c)
-            .await
-            .map_err(crate::StoreError::unique("slug"))?;
-            sqlx::query(
-                "INSERT INTO stage_changes (community_id, from_stage, to_stage, reason, changed_by, at) VALUES ($1, NULL, $2, $3, NULL, $4)",
-            )
-            .bind(id)
-            .bind(&nc.stage)
-            .bind(reason)
-            .bind(at)
-            .execute(&mut *c)
-            .await?;
+            let id = crate::insert_community!(&mut *c, nc, at);
+            sqlx::query(INSERT_FIRST_STAGE)
+                .bind(id)
+                .bind(&nc.stage)
+                .bind(reason)
+                .bind(None::<i64>)
+                .bind(at)
+                .execute(&mut *c)
+                .await?;
             crate::reindex_one!(&mut *c, crate::search::COMMUNITY_DOCS, "c", id);
             id
         }))

@@ -126,16 +126,16 @@ impl ImportSession {
         }
         let in_sql = &self.written_in_sql;
         let written = ImportWritten {
-            people: self.people.written,
-            aliases: self.aliases.written,
-            threads: self.threads.written - self.threads_into_replies,
-            replies: self.replies.written + self.threads_into_replies,
-            solutions: self.solutions.written + in_sql.solutions,
-            memberships: self.memberships.written + in_sql.memberships,
-            thanks: self.thanks.written,
-            activity: self.activity.written + in_sql.activity,
-            search_documents: self.docs.written + self.people.written,
-            source_ids: self.source_ids.written,
+            people: self.people.written(),
+            aliases: self.aliases.written(),
+            threads: self.threads.written() - self.threads_into_replies,
+            replies: self.replies.written() + self.threads_into_replies,
+            solutions: self.solutions.written() + in_sql.solutions,
+            memberships: self.memberships.written() + in_sql.memberships,
+            thanks: self.thanks.written(),
+            activity: self.activity.written() + in_sql.activity,
+            search_documents: self.docs.written() + self.people.written(),
+            source_ids: self.source_ids.written(),
         };
         // Staged by an importer that never resolved it: nothing of it
         // outlives the session.

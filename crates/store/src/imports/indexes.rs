@@ -3,6 +3,7 @@
 
 use super::{ImportSession, Tx};
 use crate::Result;
+use crate::bulk::{BulkActivity, BulkReply, BulkRow, BulkSearchDocument, BulkThread};
 
 pub(super) struct IndexPlan {
     pub(super) table: &'static str,
@@ -13,8 +14,12 @@ pub(super) struct IndexPlan {
 }
 
 /// Tables with most rows per imported post and secondary indexes.
-pub(super) const REINDEXED_TABLES: [&str; 4] =
-    ["activity", "search_documents", "replies", "threads"];
+pub(super) const REINDEXED_TABLES: [&str; 4] = [
+    BulkActivity::TABLE,
+    BulkSearchDocument::TABLE,
+    BulkReply::TABLE,
+    BulkThread::TABLE,
+];
 
 /// Rebuilding a table's indexes costs a sort of the whole table: it only
 /// pays when the session adds at least as many rows as were there. Below
@@ -30,7 +35,12 @@ impl ImportSession {
         let Some(Tx::Sqlite(t)) = &mut self.tx else {
             return Ok(());
         };
-        let writers = [&self.activity, &self.docs, &self.replies, &self.threads];
+        let writers = [
+            self.activity.rows(),
+            self.docs.rows(),
+            self.replies.rows(),
+            self.threads.rows(),
+        ];
         for plan in self.index_plans.iter_mut().filter(|p| p.dropped.is_none()) {
             let Some(w) = writers.iter().find(|w| w.table() == plan.table) else {
                 continue;

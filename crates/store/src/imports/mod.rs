@@ -38,11 +38,14 @@ pub use lookups::{ImportedPost, ImportedThread};
 pub use people::ImportPerson;
 pub use staging::KeyedThread;
 
-use crate::bulk::{BulkWriter, Value};
+use crate::bulk::{
+    BulkActivity, BulkAlias, BulkMembership, BulkPerson, BulkReply, BulkRow, BulkSearchDocument,
+    BulkSolution, BulkSourceId, BulkThanks, BulkThread, BulkWriter, Value,
+};
 use crate::{Backend, Result, Store, run_plan};
 use indexes::{IndexPlan, REINDEXED_TABLES};
 use sqlx::{Postgres, Sqlite, Transaction};
-use staging::{PENDING_PARENTS, STAGED_ACCEPT_TIMES, STAGED_ACCEPTS};
+use staging::{PendingParent, StagedAccept, StagedAcceptTime};
 
 enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
@@ -123,21 +126,21 @@ pub struct ImportSession {
     people_ids: Ids,
     thread_ids: Ids,
     reply_ids: Ids,
-    people: BulkWriter,
-    aliases: BulkWriter,
-    source_ids: BulkWriter,
-    threads: BulkWriter,
-    replies: BulkWriter,
-    solutions: BulkWriter,
-    memberships: BulkWriter,
-    thanks: BulkWriter,
-    activity: BulkWriter,
-    docs: BulkWriter,
+    people: BulkWriter<BulkPerson>,
+    aliases: BulkWriter<BulkAlias>,
+    source_ids: BulkWriter<BulkSourceId>,
+    threads: BulkWriter<BulkThread>,
+    replies: BulkWriter<BulkReply>,
+    solutions: BulkWriter<BulkSolution>,
+    memberships: BulkWriter<BulkMembership>,
+    thanks: BulkWriter<BulkThanks>,
+    activity: BulkWriter<BulkActivity>,
+    docs: BulkWriter<BulkSearchDocument>,
     /// Accepted answers named by source ids, resolved in one statement at
     /// the end ([`ImportSession::solve_staged`]): (seq, question, answer).
-    staged_accepts: BulkWriter,
+    staged_accepts: BulkWriter<StagedAccept>,
     /// When answers were accepted, by source id: (answer, at).
-    staged_accept_times: BulkWriter,
+    staged_accept_times: BulkWriter<StagedAcceptTime>,
     /// Whether the staging tables exist in this transaction.
     staging: bool,
     /// Whether the keyed threads' table exists in this transaction.
@@ -145,7 +148,7 @@ pub struct ImportSession {
     /// Posts placed without the parent they name, to look at again when
     /// the run has read everything: (seq, child, parent, rank, how); see
     /// [`ImportSession::stage_pending_parent`].
-    pending_parents: BulkWriter,
+    pending_parents: BulkWriter<PendingParent>,
     /// Whether the pending parents' table exists in this transaction, and
     /// how many posts were staged.
     pending: bool,
@@ -254,99 +257,24 @@ impl Store {
             postgres: self.is_postgres(),
             source,
             site: site.to_owned(),
-            people_ids: Ids::new("people"),
-            thread_ids: Ids::new("threads"),
-            reply_ids: Ids::new("replies"),
-            people: BulkWriter::new(
-                "people",
-                &["id", "name", "email", "bio", "org_role", "created_at"],
-            ),
-            aliases: BulkWriter::new(
-                "person_aliases",
-                &[
-                    "person_id",
-                    "source",
-                    "account",
-                    "email",
-                    "name",
-                    "created_at",
-                ],
-            ),
-            source_ids: BulkWriter::new(
-                "import_ids",
-                &["source", "site", "kind", "source_id", "local_id"],
-            ),
-            threads: BulkWriter::new(
-                "threads",
-                &[
-                    "id",
-                    "community_id",
-                    "kind",
-                    "title",
-                    "body",
-                    "tags",
-                    "author_id",
-                    "created_at",
-                    "last_activity_at",
-                ],
-            ),
-            replies: BulkWriter::new(
-                "replies",
-                &[
-                    "id",
-                    "thread_id",
-                    "author_id",
-                    "body",
-                    "reply_to",
-                    "created_at",
-                ],
-            ),
-            solutions: BulkWriter::new(
-                "help_solutions",
-                &["thread_id", "reply_id", "helper_id", "marked_by", "at"],
-            ),
-            memberships: BulkWriter::new(
-                "memberships",
-                &["community_id", "person_id", "role", "joined_at"],
-            ),
-            thanks: BulkWriter::new(
-                "thanks",
-                &["giver_id", "receiver_id", "community_id", "reply_id", "at"],
-            ),
-            activity: BulkWriter::new(
-                "activity",
-                &[
-                    "at",
-                    "kind",
-                    "actor_id",
-                    "actor_unit",
-                    "community_id",
-                    "subject_id",
-                    "parent_id",
-                    "other_id",
-                ],
-            ),
-            docs: BulkWriter::new(
-                "search_documents",
-                &[
-                    "kind",
-                    "ref_id",
-                    "community_id",
-                    "thread_id",
-                    "author_id",
-                    "title",
-                    "body",
-                    "at",
-                ],
-            ),
-            staged_accepts: BulkWriter::new(STAGED_ACCEPTS, &["seq", "question", "answer"]),
-            staged_accept_times: BulkWriter::new(STAGED_ACCEPT_TIMES, &["answer", "at"]),
+            people_ids: Ids::new(BulkPerson::TABLE),
+            thread_ids: Ids::new(BulkThread::TABLE),
+            reply_ids: Ids::new(BulkReply::TABLE),
+            people: BulkWriter::new(),
+            aliases: BulkWriter::new(),
+            source_ids: BulkWriter::new(),
+            threads: BulkWriter::new(),
+            replies: BulkWriter::new(),
+            solutions: BulkWriter::new(),
+            memberships: BulkWriter::new(),
+            thanks: BulkWriter::new(),
+            activity: BulkWriter::new(),
+            docs: BulkWriter::new(),
+            staged_accepts: BulkWriter::new(),
+            staged_accept_times: BulkWriter::new(),
             staging: false,
             keyed: false,
-            pending_parents: BulkWriter::new(
-                PENDING_PARENTS,
-                &["seq", "child", "parent", "rank", "how"],
-            ),
+            pending_parents: BulkWriter::new(),
             pending: false,
             pending_seq: 0,
             update_trigger: None,

@@ -4,7 +4,7 @@
 
 use super::{ImportSession, LOOKUP_CHUNK, Tx, lookup_among, on_tx, temp_table};
 use crate::Result;
-use crate::bulk::Value;
+use crate::bulk::{BulkAlias, BulkPerson};
 
 /// A person as an importer knows them.
 #[derive(Clone, Debug)]
@@ -149,14 +149,20 @@ impl ImportSession {
     /// Queues a person; returns their id.
     pub async fn add_person(&mut self, p: &ImportPerson) -> Result<i64> {
         let id = self.next_id(|s| &mut s.people_ids).await?;
-        self.people.queue([
-            Value::Int(id),
-            Value::from(p.name.as_str()),
-            Value::from(p.email.as_str()),
-            Value::from(p.bio.as_str()),
-            Value::from("member"),
-            Value::Int(p.created_at),
-        ]);
+        self.people.queue(BulkPerson {
+            id,
+            name: p.name.clone(),
+            email: p.email.clone(),
+            unit_id: None,
+            title: String::new(),
+            manager_id: None,
+            expertise: String::new(),
+            interests: String::new(),
+            bio: p.bio.clone(),
+            org_role: "member".to_owned(),
+            password_hash: None,
+            created_at: p.created_at,
+        });
         self.queued(1, p.name.len() + p.email.len() + p.bio.len());
         self.maybe_flush().await?;
         Ok(id)
@@ -171,14 +177,14 @@ impl ImportSession {
         name: &str,
         at: i64,
     ) -> Result<()> {
-        self.aliases.queue([
-            Value::Int(person),
-            Value::from(self.source),
-            account.map_or(Value::Null, Value::from),
-            email.map_or(Value::Null, Value::from),
-            Value::from(name),
-            Value::Int(at),
-        ]);
+        self.aliases.queue(BulkAlias {
+            person_id: person,
+            source: self.source.to_owned(),
+            account: account.map(str::to_owned),
+            email: email.map(str::to_owned),
+            name: name.to_owned(),
+            created_at: at,
+        });
         self.queued(1, name.len());
         self.maybe_flush().await
     }

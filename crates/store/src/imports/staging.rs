@@ -5,7 +5,7 @@
 use super::people::HIDDEN_EMAILS;
 use super::{ImportSession, LOOKUP_CHUNK, Tx, lookup_among, on_tx, temp_table};
 use crate::Result;
-use crate::bulk::Value;
+use crate::bulk::{BulkRow, Value, bulk_rows};
 use guildhall_domain::ActivityKind;
 
 /// A thread an importer found by a key of its own (a mailing list's
@@ -20,10 +20,36 @@ pub struct KeyedThread {
     pub last_at: i64,
 }
 
+bulk_rows! {
+    /// That the source marks `answer` as the accepted answer of `question`
+    /// (source ids); `seq` orders the marks.
+    pub(super) struct StagedAccept in "import_staged_accepts" {
+        seq: i64,
+        question: String,
+        answer: String,
+    }
+
+    /// When `answer` (a source id) was accepted.
+    pub(super) struct StagedAcceptTime in "import_staged_accept_times" {
+        answer: String,
+        at: i64,
+    }
+
+    /// A post (`child`, a source id) placed without a better `parent` it
+    /// names, ranked best first; `seq` numbers the posts.
+    pub(super) struct PendingParent in "import_pending_parents" {
+        seq: i64,
+        child: String,
+        parent: String,
+        rank: i64,
+        how: i64,
+    }
+}
+
 /// Temporary tables of a session (gone with its transaction): accepted
 /// answers and accept times by source id, until the answers are imported.
-pub(super) const STAGED_ACCEPTS: &str = "import_staged_accepts";
-pub(super) const STAGED_ACCEPT_TIMES: &str = "import_staged_accept_times";
+const STAGED_ACCEPTS: &str = StagedAccept::TABLE;
+const STAGED_ACCEPT_TIMES: &str = StagedAcceptTime::TABLE;
 
 /// Temporary table of the statement that resolves the staged solutions.
 const SOLVED: &str = "import_solved";
@@ -32,7 +58,7 @@ const SOLVED: &str = "import_solved";
 const KEYED_THREADS: &str = "import_keyed_threads";
 
 /// Temporary table of [`ImportSession::stage_pending_parent`].
-pub(super) const PENDING_PARENTS: &str = "import_pending_parents";
+const PENDING_PARENTS: &str = PendingParent::TABLE;
 
 impl ImportSession {
     /// Files `threads` under their keys, replacing what a key held: an
@@ -140,13 +166,13 @@ impl ImportSession {
         let seq = self.pending_seq;
         self.pending_seq += 1;
         for (rank, parent) in parents.iter().enumerate() {
-            self.pending_parents.queue([
-                Value::Int(seq),
-                Value::from(child),
-                Value::from(parent.as_str()),
-                Value::Int(rank as i64),
-                Value::Int(how),
-            ]);
+            self.pending_parents.queue(PendingParent {
+                seq,
+                child: child.to_owned(),
+                parent: parent.clone(),
+                rank: rank as i64,
+                how,
+            });
         }
         self.queued(
             parents.len(),
@@ -237,9 +263,12 @@ impl ImportSession {
     /// [`Self::solve_staged`]). The latest mark of a question counts.
     pub async fn stage_accepted(&mut self, question: &str, answer: &str) -> Result<()> {
         self.stage().await?;
-        let seq = self.staged_accepts.total() as i64;
-        self.staged_accepts
-            .queue([Value::Int(seq), Value::from(question), Value::from(answer)]);
+        let seq = self.staged_accepts.rows().total() as i64;
+        self.staged_accepts.queue(StagedAccept {
+            seq,
+            question: question.to_owned(),
+            answer: answer.to_owned(),
+        });
         self.queued(1, 0);
         self.maybe_flush().await
     }
@@ -248,8 +277,10 @@ impl ImportSession {
     /// counts, and never one before the answer was written.
     pub async fn stage_accept_time(&mut self, answer: &str, at: i64) -> Result<()> {
         self.stage().await?;
-        self.staged_accept_times
-            .queue([Value::from(answer), Value::Int(at)]);
+        self.staged_accept_times.queue(StagedAcceptTime {
+            answer: answer.to_owned(),
+            at,
+        });
         self.queued(1, 0);
         self.maybe_flush().await
     }
