@@ -65,14 +65,7 @@ fn print_pulse_table(
     )?;
     for r in reports {
         let f = &r.pulse.figures;
-        let alerts: Vec<&str> = r
-            .pulse
-            .alerts
-            .list()
-            .iter()
-            .filter(|(_, on)| *on)
-            .map(|(n, _)| *n)
-            .collect();
+        let alerts = r.pulse.alerts.on();
         writeln!(
             out,
             "{:<32} {:<14} {:>7} {:>6} {:>5} {:>6} {:>6}  {}",

@@ -132,6 +132,15 @@ impl Alerts {
         ]
     }
 
+    /// The names of the alerts that are on, in the order of [`Alerts::list`].
+    pub fn on(&self) -> Vec<&'static str> {
+        self.list()
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(name, _)| *name)
+            .collect()
+    }
+
     pub fn count(&self) -> usize {
         self.list().iter().filter(|(_, on)| *on).count()
     }

@@ -399,10 +399,9 @@ async fn pulse_page(
     let alerts = report
         .pulse
         .alerts
-        .list()
-        .iter()
-        .filter(|(_, on)| *on)
-        .map(|(name, _)| {
+        .on()
+        .into_iter()
+        .map(|name| {
             let (title, meaning, action) = alert_guidance(name);
             AlertShown {
                 title,
@@ -507,17 +506,7 @@ async fn overview(
     let alert = filter.alert.unwrap_or_default().to_owned();
     let mut rows: Vec<OverviewRow> = reports
         .iter()
-        .filter(|r| {
-            let on: Vec<&str> = r
-                .pulse
-                .alerts
-                .list()
-                .iter()
-                .filter(|(_, on)| *on)
-                .map(|(n, _)| *n)
-                .collect();
-            filter.matches(&r.community.name, r.community.stage(), &on)
-        })
+        .filter(|r| filter.matches(&r.community.name, r.community.stage(), &r.pulse.alerts.on()))
         .map(|r| {
             let f = &r.pulse.figures;
             OverviewRow {
@@ -533,10 +522,9 @@ async fn overview(
                 alerts: r
                     .pulse
                     .alerts
-                    .list()
-                    .iter()
-                    .filter(|(_, on)| *on)
-                    .map(|(n, _)| alert_guidance(n).0)
+                    .on()
+                    .into_iter()
+                    .map(|n| alert_guidance(n).0)
                     .collect(),
             }
         })
