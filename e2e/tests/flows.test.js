@@ -211,6 +211,42 @@ scenario('a private community is invisible to outsiders, visible to its coordina
   await page.locator('.hero .vis', { hasText: 'Private' }).waitFor();
 });
 
+scenario('an invitation to a private community shows its name and purpose, and the way in — nothing else', server, async ({ as, base }) => {
+  // A coordinator starts a private community and invites member@.
+  const coordinator = await as('coordinator');
+  const post = async (path, data) => {
+    const r = await coordinator.context.request.post(`${base}/api/v1${path}`, { data });
+    assert.ok(r.ok(), `POST /api/v1${path} answered ${r.status()}: ${await r.text()}`);
+    return r.status() === 204 ? null : r.json();
+  };
+  const c = await post('/communities', {
+    name: `Quiet circle ${stamp()}`, visibility: 'private', membership_policy: 'invitation',
+    purpose: 'A purpose the invitee may read', domain_statement: 'A statement kept for members',
+  });
+  await post(`/communities/${c.slug}/invitations`, { person: demoEmail('member'), role: 'member' });
+  const member = await as('member');
+  const page = member.page;
+  await page.goto(`${base}/communities/${c.slug}`);
+  await page.getByRole('heading', { level: 1, name: c.name }).waitFor();
+  await page.getByRole('button', { name: 'Accept the invitation' }).waitFor();
+  await page.getByRole('button', { name: 'Decline' }).waitFor();
+  await see(page, 'A purpose the invitee may read');
+  assert.ok(!(await page.content()).includes('A statement kept for members'), 'the domain statement is for members');
+  for (const hidden of ['Members', 'Stage history', 'Recent activity']) {
+    assert.equal(await page.getByRole('heading', { name: hidden, exact: true }).count(), 0, `the invitee does not see "${hidden}"`);
+  }
+  assert.equal(await page.locator(`a[href="/communities/${c.slug}/charter"]`).count(), 0, 'no link to the charter');
+  for (const path of [`/communities/${c.slug}/members`, `/communities/${c.slug}/charter`, `/communities/${c.slug}/threads`, `/communities/${c.slug}/pulse`]) {
+    const r = await page.goto(`${base}${path}`);
+    assert.equal(r.status(), 403, `${path} answers 403 to an invitee`);
+  }
+  // Accepting opens the community.
+  await page.goto(`${base}/communities/${c.slug}`);
+  await page.getByRole('button', { name: 'Accept the invitation' }).click();
+  await page.getByRole('heading', { name: 'Members', exact: true }).waitFor();
+  await see(page, 'A statement kept for members');
+});
+
 for (const javaScriptEnabled of [true, false]) {
   const how = javaScriptEnabled ? 'with JavaScript (htmx)' : 'without JavaScript';
   scenario(`start a community: a missing name is explained, then it is created — ${how}`, server, async ({ as, base }) => {
