@@ -33,7 +33,7 @@ impl Store {
         }))
     }
 
-    /// The failures recorded against each of these keys (absent: none).
+    /// The failures recorded against this key (`None`: none).
     pub async fn sign_in_failures(&self, key_hash: &str) -> Result<Option<SignInFailures>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, SignInFailures>(
