@@ -1267,25 +1267,25 @@ mod tests {
         );
     }
 
-    #[test]
-    fn pipermail_senders_are_found() {
-        let raw = b"From: ann at example.org (Ann Lee)\nSubject: x\n\nhi\n";
+    /// The sender of a message given as raw bytes.
+    fn sender_of(raw: &[u8]) -> (String, super::Sender) {
         let msg = mail_parser::MessageParser::new()
             .parse(raw)
             .expect("parses");
+        super::sender(&msg)
+    }
+
+    #[test]
+    fn pipermail_senders_are_found() {
         assert_eq!(
-            super::sender(&msg),
+            sender_of(b"From: ann at example.org (Ann Lee)\nSubject: x\n\nhi\n"),
             (
                 "Ann Lee".to_owned(),
                 super::Sender::Address("ann@example.org".to_owned())
             )
         );
-        let raw = b"From: Bob <Bob@Example.org>\n\nhi\n";
-        let msg = mail_parser::MessageParser::new()
-            .parse(raw)
-            .expect("parses");
         assert_eq!(
-            super::sender(&msg),
+            sender_of(b"From: Bob <Bob@Example.org>\n\nhi\n"),
             (
                 "Bob".to_owned(),
                 super::Sender::Address("bob@example.org".to_owned())
@@ -1310,22 +1310,17 @@ mod tests {
             "w@ngz1@uth@c@@@edu"
         );
         assert_eq!(super::hidden_address("ann at example.org"), None);
-        let raw = b"From: w@ngz1 @end|ng |rom uth@c@@@edu (Wang,  Zhu)\nSubject: x\n\nhi\n";
-        let msg = mail_parser::MessageParser::new()
-            .parse(raw)
-            .expect("parses");
         assert_eq!(
-            super::sender(&msg),
+            sender_of(b"From: w@ngz1 @end|ng |rom uth@c@@@edu (Wang,  Zhu)\nSubject: x\n\nhi\n"),
             (
                 "Wang, Zhu".to_owned(),
                 super::Sender::Hidden("w@ngz1 @end|ng |rom uth@c@@@edu".to_owned())
             )
         );
-        let raw = b"From: R-help list owner\nSubject: x\n\nhi\n";
-        let msg = mail_parser::MessageParser::new()
-            .parse(raw)
-            .expect("parses");
-        assert_eq!(super::sender(&msg).1, super::Sender::Unknown);
+        assert_eq!(
+            sender_of(b"From: R-help list owner\nSubject: x\n\nhi\n").1,
+            super::Sender::Unknown
+        );
     }
 
     #[test]

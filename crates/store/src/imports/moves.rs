@@ -5,6 +5,34 @@
 use super::{ImportSession, Tx, on_tx};
 use crate::Result;
 
+/// A reply that moved from thread `from` to `target` (thread, its
+/// author, its title): its event and its search document follow it.
+/// A macro, as the statements run on whichever backend's connection.
+macro_rules! follow_reply {
+    ($c:ident, ($reply:expr, $at:expr), $from:expr, ($target:expr, $author:expr, $title:expr), $event:expr) => {
+        sqlx::query(
+            "UPDATE activity SET parent_id = $1, other_id = $2 \
+             WHERE kind = $3 AND at = $4 AND subject_id = $5 AND parent_id = $6",
+        )
+        .bind($target)
+        .bind($author)
+        .bind($event)
+        .bind($at)
+        .bind($reply)
+        .bind($from)
+        .execute(&mut *$c)
+        .await?;
+        sqlx::query(
+            "UPDATE search_documents SET thread_id = $1, title = $2 WHERE kind = 'reply' AND ref_id = $3",
+        )
+        .bind($target)
+        .bind($title)
+        .bind($reply)
+        .execute(&mut *$c)
+        .await?;
+    };
+}
+
 impl ImportSession {
     /// Makes ready to move posts this session wrote
     /// ([`Self::thread_into_reply`], [`Self::move_reply`]): everything
@@ -111,26 +139,13 @@ impl ImportSession {
             .execute(&mut *c)
             .await?;
             for (reply, at) in &replies {
-                sqlx::query(
-                    "UPDATE activity SET parent_id = $1, other_id = $2 \
-                     WHERE kind = $3 AND at = $4 AND subject_id = $5 AND parent_id = $6",
-                )
-                .bind(target)
-                .bind(target_author)
-                .bind(reply_event)
-                .bind(*at)
-                .bind(*reply)
-                .bind(thread)
-                .execute(&mut *c)
-                .await?;
-                sqlx::query(
-                    "UPDATE search_documents SET thread_id = $1, title = $2 WHERE kind = 'reply' AND ref_id = $3",
-                )
-                .bind(target)
-                .bind(target_title)
-                .bind(*reply)
-                .execute(&mut *c)
-                .await?;
+                follow_reply!(
+                    c,
+                    (*reply, *at),
+                    thread,
+                    (target, target_author, target_title),
+                    reply_event
+                );
             }
             sqlx::query("DELETE FROM threads WHERE id = $1")
                 .bind(thread)
@@ -198,26 +213,13 @@ impl ImportSession {
                             .bind(*id)
                             .execute(&mut *c)
                             .await?;
-                        sqlx::query(
-                            "UPDATE activity SET parent_id = $1, other_id = $2 \
-                             WHERE kind = $3 AND at = $4 AND subject_id = $5 AND parent_id = $6",
-                        )
-                        .bind(target)
-                        .bind(target_author)
-                        .bind(reply_event)
-                        .bind(*at)
-                        .bind(*id)
-                        .bind(thread)
-                        .execute(&mut *c)
-                        .await?;
-                        sqlx::query(
-                            "UPDATE search_documents SET thread_id = $1, title = $2 WHERE kind = 'reply' AND ref_id = $3",
-                        )
-                        .bind(target)
-                        .bind(target_title)
-                        .bind(*id)
-                        .execute(&mut *c)
-                        .await?;
+                        follow_reply!(
+                            c,
+                            (*id, *at),
+                            thread,
+                            (target, target_author, target_title),
+                            reply_event
+                        );
                     }
                 }
                 Some(thread)
