@@ -34,7 +34,7 @@ impl Actor {
     pub(crate) fn entry(&self, action: &str, subject: String, detail: String) -> NewAudit {
         NewAudit {
             at: Timestamp::now().0,
-            actor_id: self.viewer.map(|v| v.person.0),
+            actor_id: self.viewer.map(|v| v.person),
             action: action.to_owned(),
             subject,
             detail,

@@ -137,7 +137,7 @@ impl App {
         let id = self
             .store
             .create_person(&NewPerson {
-                org_role: role.as_str().to_owned(),
+                org_role: role,
                 password_hash: Some(hash),
                 ..NewPerson::member(name, email.as_str())
             })
@@ -148,7 +148,7 @@ impl App {
                 }
                 other => other.into(),
             })?;
-        Ok(PersonId(id))
+        Ok(id)
     }
 
     /// The first administrator, only while no account exists.
@@ -213,7 +213,7 @@ impl App {
                 entry.actor_id = Some(id);
                 self.store.append_audit(&entry).await?;
                 let session = self.open_session(id).await?;
-                Ok((PersonId(id), session))
+                Ok((id, session))
             }
             None => {
                 self.audit(&actor, "sign_in.failed", typed.clone(), String::new())
@@ -245,7 +245,7 @@ impl App {
 
     /// The person these credentials open, if any (in constant time whether
     /// or not the email is known: an unknown one is checked against a decoy).
-    async fn check_credentials(&self, email: &str, password: &str) -> Result<Option<i64>> {
+    async fn check_credentials(&self, email: &str, password: &str) -> Result<Option<PersonId>> {
         let Ok(email) = Email::parse(email) else {
             return Ok(None);
         };
@@ -265,7 +265,7 @@ impl App {
         Ok(Some(creds.id))
     }
 
-    async fn open_session(&self, person: i64) -> Result<NewSession> {
+    async fn open_session(&self, person: PersonId) -> Result<NewSession> {
         let token = random_token();
         let now = Timestamp::now();
         let expires_at = Timestamp(now.0 + self.config.session_ttl_secs);
@@ -318,14 +318,10 @@ impl App {
         let mut errors = FieldErrors::new();
         let creds = self
             .store
-            .credentials(user.id().0)
+            .credentials(user.id())
             .await
             .or_not_found("person")?;
-        let person = self
-            .store
-            .person(user.id().0)
-            .await
-            .or_not_found("person")?;
+        let person = self.store.person(user.id()).await.or_not_found("person")?;
         errors.check(
             "new_password",
             check_password(new, &person.email, &person.name),
@@ -346,7 +342,7 @@ impl App {
         let revoked = self
             .store
             .set_password_hash(
-                user.id().0,
+                user.id(),
                 &hash,
                 Some(&user.session_hash),
                 (!keep_tokens).then_some(now),
@@ -356,7 +352,7 @@ impl App {
         self.audit(
             &actor,
             "password.changed",
-            format!("person {}", user.id().0),
+            format!("person {}", user.id()),
             if keep_tokens {
                 "other sessions ended; API tokens kept at the person's choice".into()
             } else {
@@ -376,13 +372,13 @@ impl App {
         new: &str,
         keep_tokens: bool,
     ) -> Result<()> {
-        let p = self.store.person(person.0).await.or_not_found("person")?;
+        let p = self.store.person(person).await.or_not_found("person")?;
         check_password(new, &p.email, &p.name).map_err(|m| AppError::invalid("password", m))?;
         let hash = hash_password(new.to_owned()).await?;
         let now = Timestamp::now().0;
         let revoked = self
             .store
-            .set_password_hash(person.0, &hash, None, (!keep_tokens).then_some(now))
+            .set_password_hash(person, &hash, None, (!keep_tokens).then_some(now))
             .await
             .or_not_found("person")?;
         self.audit(

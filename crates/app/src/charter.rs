@@ -9,7 +9,7 @@ use guildhall_domain::policy;
 use guildhall_domain::text::{SHORT_TEXT_MAX, optional_line, optional_text};
 use guildhall_domain::time::DAY;
 use guildhall_domain::{
-    ActivityKind, CommunityId, CommunityRole, FieldErrors, NewActivity, Timestamp,
+    ActivityKind, CommunityRole, EventKind, FieldErrors, NewActivity, Timestamp,
 };
 use guildhall_store::records::Community;
 use guildhall_store::{Charter, CharterText, StoreError};
@@ -103,7 +103,7 @@ impl App {
             user.id(),
             user.unit,
         )
-        .in_community(CommunityId(community.id));
+        .in_community(community.id);
         self.store.save_charter(community.id, input.base_version, &text, &event).await.map_err(|e| match e {
             StoreError::Conflict(_) => AppError::conflict(
                 "base_version",
@@ -129,7 +129,7 @@ impl App {
             user.id(),
             user.unit,
         )
-        .in_community(CommunityId(community.id));
+        .in_community(community.id);
         self.store.append_activity(&[event]).await?;
         Ok(())
     }
@@ -166,7 +166,7 @@ impl App {
             .iter()
             .filter_map(|m| m.unit_name.as_deref())
             .collect();
-        let role_count = |r: CommunityRole| members.iter().filter(|m| m.role() == r).count() as i64;
+        let role_count = |r: CommunityRole| members.iter().filter(|m| m.role == r).count() as i64;
         let history = self.store.charter_versions(c.id).await?;
         let last_review = events
             .iter()
@@ -195,15 +195,15 @@ impl App {
             endorsements: count(ActivityKind::ResourceEndorsed),
             days_since_launch: self
                 .store
-                .latest_session_of_kinds(c.id, &["launch", "workshop"], t)
+                .latest_session_of_kinds(c.id, &[EventKind::Launch, EventKind::Workshop], t)
                 .await?
                 .map(|at| (t - at) as f64 / DAY as f64),
             days_since_renewal: self
                 .store
-                .latest_session_of_kinds(c.id, &["renewal", "workshop"], t)
+                .latest_session_of_kinds(c.id, &[EventKind::Renewal, EventKind::Workshop], t)
                 .await?
                 .map(|at| (t - at) as f64 / DAY as f64),
         };
-        Ok(lifecycle::checklist(c.stage(), &facts))
+        Ok(lifecycle::checklist(c.stage, &facts))
     }
 }

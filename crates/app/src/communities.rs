@@ -6,8 +6,9 @@ use guildhall_domain::community::check_visibility_policy;
 use guildhall_domain::policy::{self, Access, CommunityContext, JoinOption};
 use guildhall_domain::text::{NAME_MAX, SHORT_TEXT_MAX, optional_text, required_line};
 use guildhall_domain::{
-    ActivityKind, CommunityId, CommunityRole, FieldErrors, MembershipPolicy, NewActivity, PersonId,
-    Slug, Stage, Timestamp, Visibility,
+    ActivityKind, CommunityId, CommunityRole, DomainId, FieldErrors, InvitationId,
+    InvitationStatus, JoinRequestId, JoinRequestStatus, MembershipPolicy, NewActivity, PersonId,
+    Slug, Stage, Timestamp, UnitId, Visibility,
 };
 use guildhall_store::records::{
     Community, CommunitySummary, Domain, FeedItem, Invitation, JoinRequest, Member, StageChange,
@@ -28,7 +29,7 @@ pub struct CommunityInput {
     pub membership_policy: String,
     /// Only read on creation; later moves go through [`App::change_stage`].
     pub stage: String,
-    pub domains: Vec<i64>,
+    pub domains: Vec<DomainId>,
 }
 
 struct ValidCommunity {
@@ -37,7 +38,7 @@ struct ValidCommunity {
     purpose: String,
     visibility: Visibility,
     policy: MembershipPolicy,
-    domains: Vec<i64>,
+    domains: Vec<DomainId>,
     /// Address and first stage: chosen once, when the community is created.
     creation: Option<(Slug, Stage)>,
 }
@@ -72,7 +73,7 @@ pub struct CommunityView {
 
 impl CommunityView {
     pub fn stage(&self) -> Stage {
-        self.community.stage()
+        self.community.stage
     }
 }
 
@@ -80,9 +81,9 @@ impl CommunityView {
 #[derive(Clone, Debug, Default)]
 pub struct CommunityQuery {
     pub text: Option<String>,
-    pub domain: Option<i64>,
+    pub domain: Option<DomainId>,
     pub stage: Option<String>,
-    pub unit: Option<i64>,
+    pub unit: Option<UnitId>,
     pub sort: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
@@ -90,18 +91,17 @@ pub struct CommunityQuery {
 
 pub(crate) fn context(c: &Community, s: &Standing) -> CommunityContext {
     CommunityContext {
-        visibility: c.visibility(),
-        policy: c.policy(),
-        stage: c.stage(),
-        role: s.role.as_deref().and_then(|r| CommunityRole::parse(r).ok()),
+        visibility: c.visibility,
+        policy: c.membership_policy,
+        stage: c.stage,
+        role: s.role,
         invited: s.invited,
     }
 }
 
 impl App {
-    fn event(&self, user: &SessionUser, kind: ActivityKind, community: i64) -> NewActivity {
-        NewActivity::new(Timestamp::now(), kind, user.id(), user.unit)
-            .in_community(CommunityId(community))
+    fn event(&self, user: &SessionUser, kind: ActivityKind, community: CommunityId) -> NewActivity {
+        NewActivity::new(Timestamp::now(), kind, user.id(), user.unit).in_community(community)
     }
 
     async fn validate_community(
@@ -197,12 +197,12 @@ impl App {
                     name: v.name,
                     domain_statement: v.domain_statement,
                     purpose: v.purpose,
-                    visibility: v.visibility.as_str().into(),
-                    membership_policy: v.policy.as_str().into(),
-                    stage: stage.as_str().into(),
+                    visibility: v.visibility,
+                    membership_policy: v.policy,
+                    stage,
                     domains: v.domains,
                 },
-                user.id().0,
+                user.id(),
                 "community created",
                 &[joined],
             )
@@ -231,7 +231,7 @@ impl App {
             .community_by_slug(slug.as_str())
             .await
             .or_not_found("community")?;
-        let s = self.store.standing(c.id, user.id().0).await?;
+        let s = self.store.standing(c.id, user.id()).await?;
         let ctx = context(&c, &s);
         if !policy::can_see_community(&ctx) {
             return Err(AppError::NotFound("community"));
@@ -244,10 +244,10 @@ impl App {
     pub(crate) async fn visible_by_id(
         &self,
         user: &SessionUser,
-        id: i64,
+        id: CommunityId,
     ) -> Result<(Community, CommunityContext)> {
         let c = self.store.community(id).await.or_not_found("community")?;
-        let s = self.store.standing(c.id, user.id().0).await?;
+        let s = self.store.standing(c.id, user.id()).await?;
         let ctx = context(&c, &s);
         if !policy::can_see_community(&ctx) {
             return Err(AppError::NotFound("community"));
@@ -257,7 +257,11 @@ impl App {
 
     /// The standing of another person in a community, as the policy sees
     /// it (e.g. whether a mentioned person may read what mentions them).
-    pub(crate) async fn context_of(&self, c: &Community, person: i64) -> Result<CommunityContext> {
+    pub(crate) async fn context_of(
+        &self,
+        c: &Community,
+        person: PersonId,
+    ) -> Result<CommunityContext> {
         Ok(context(c, &self.store.standing(c.id, person).await?))
     }
 
@@ -273,12 +277,12 @@ impl App {
         let profile_visible = policy::can_see_profile(&ctx);
         let all = self.store.members(c.id).await?;
         let member_count = all.len() as i64;
-        let coordinators = all.iter().filter(|m| m.role().is_coordinator()).count();
+        let coordinators = all.iter().filter(|m| m.role.is_coordinator()).count();
         let members = if members_visible {
             all
         } else if profile_visible {
             all.into_iter()
-                .filter(|m| m.role().is_coordinator())
+                .filter(|m| m.role.is_coordinator())
                 .collect()
         } else {
             Vec::new()
@@ -293,7 +297,7 @@ impl App {
         };
         let recent = if policy::can_read_content(&ctx) {
             self.store
-                .feed(user.id().0, FeedScope::Community(c.id), 15)
+                .feed(user.id(), FeedScope::Community(c.id), 15)
                 .await?
         } else {
             Vec::new()
@@ -311,7 +315,7 @@ impl App {
         };
         let invitation = if ctx.invited && ctx.role.is_none() {
             self.store
-                .pending_invitations_for_person(user.id().0)
+                .pending_invitations_for_person(user.id())
                 .await?
                 .into_iter()
                 .find(|i| i.community_id == c.id)
@@ -348,9 +352,7 @@ impl App {
         let (page, per_page, offset) = crate::paginate(q.page, q.per_page);
         let mut e = FieldErrors::new();
         let stage = match q.stage.as_deref().filter(|s| !s.is_empty()) {
-            Some(s) => e
-                .check("stage", Stage::parse(s))
-                .map(|s| s.as_str().to_owned()),
+            Some(s) => e.check("stage", Stage::parse(s)),
             None => None,
         };
         let sort = match q.sort.as_deref().unwrap_or("") {
@@ -371,7 +373,7 @@ impl App {
             .and_then(guildhall_domain::text::search_text);
         e.into_result()?;
         let filter = CommunityFilter {
-            visible_to: user.id().0,
+            visible_to: user.id(),
             domain: q.domain,
             stage,
             unit: q.unit,
@@ -387,8 +389,8 @@ impl App {
     /// The user's communities (for the home page and navigation).
     pub async fn my_communities(&self, user: &SessionUser) -> Result<Vec<CommunitySummary>> {
         let filter = CommunityFilter {
-            visible_to: user.id().0,
-            member: Some(user.id().0),
+            visible_to: user.id(),
+            member: Some(user.id()),
             sort: CommunitySort::Recent,
             limit: 100,
             ..CommunityFilter::default()
@@ -403,8 +405,8 @@ impl App {
         limit: i64,
     ) -> Result<Vec<CommunitySummary>> {
         let filter = CommunityFilter {
-            visible_to: user.id().0,
-            not_member: Some(user.id().0),
+            visible_to: user.id(),
+            not_member: Some(user.id()),
             sort: CommunitySort::Members,
             limit: limit * 3,
             ..CommunityFilter::default()
@@ -412,7 +414,7 @@ impl App {
         let items = self.store.communities(&filter).await?.items;
         Ok(items
             .into_iter()
-            .filter(|c| !c.stage().is_read_only())
+            .filter(|c| !c.stage.is_read_only())
             .take(limit as usize)
             .collect())
     }
@@ -433,13 +435,13 @@ impl App {
                     name: v.name,
                     domain_statement: v.domain_statement,
                     purpose: v.purpose,
-                    visibility: v.visibility.as_str().into(),
-                    membership_policy: v.policy.as_str().into(),
+                    visibility: v.visibility,
+                    membership_policy: v.policy,
                     domains: v.domains,
                 },
             )
             .await?;
-        if c.visibility != v.visibility.as_str() {
+        if c.visibility != v.visibility {
             self.audit(
                 &crate::Actor::person(user, ""),
                 "community.visibility_changed",
@@ -474,12 +476,12 @@ impl App {
                 }
             }),
         );
-        if to == Some(c.stage()) {
+        if to == Some(c.stage) {
             e.add(
                 "stage",
                 format!(
                     "the community is already {}",
-                    c.stage().label().to_lowercase()
+                    c.stage.label().to_lowercase()
                 ),
             );
         }
@@ -489,10 +491,8 @@ impl App {
         };
         let ev = self
             .event(user, ActivityKind::StageChanged, c.id)
-            .subject(c.id);
-        self.store
-            .change_stage(c.id, to.as_str(), &reason, &ev)
-            .await?;
+            .subject(c.id.0);
+        self.store.change_stage(c.id, to, &reason, &ev).await?;
         Ok(self.store.community(c.id).await?)
     }
 
@@ -510,15 +510,11 @@ impl App {
                 Ok(JoinOutcome::Joined)
             }
             JoinOption::AcceptInvitation => {
-                let inv = self
-                    .store
-                    .pending_invitations_for_person(user.id().0)
-                    .await?;
+                let inv = self.store.pending_invitations_for_person(user.id()).await?;
                 let role = inv
                     .iter()
                     .find(|i| i.community_id == c.id)
-                    .and_then(|i| CommunityRole::parse(&i.role).ok())
-                    .unwrap_or(CommunityRole::Member);
+                    .map_or(CommunityRole::Member, |i| i.role);
                 self.add_member(user, c.id, user.id(), role).await?;
                 Ok(JoinOutcome::Joined)
             }
@@ -526,7 +522,7 @@ impl App {
                 let message = optional_text(message, SHORT_TEXT_MAX)
                     .map_err(|m| AppError::invalid("message", m))?;
                 self.store
-                    .create_join_request(c.id, user.id().0, &message)
+                    .create_join_request(c.id, user.id(), &message)
                     .await
                     .map_err(|e| match e {
                         StoreError::Conflict(_) => AppError::conflict(
@@ -544,7 +540,7 @@ impl App {
     async fn add_member(
         &self,
         actor: &SessionUser,
-        community: i64,
+        community: CommunityId,
         person: PersonId,
         role: CommunityRole,
     ) -> Result<()> {
@@ -552,16 +548,15 @@ impl App {
             actor.unit
         } else {
             self.store
-                .person(person.0)
+                .person(person)
                 .await
                 .or_not_found("person")?
                 .unit_id
-                .map(guildhall_domain::UnitId)
         };
         let ev = NewActivity::new(Timestamp::now(), ActivityKind::MemberJoined, person, unit)
-            .in_community(CommunityId(community));
+            .in_community(community);
         self.store
-            .add_member(community, person.0, role.as_str(), &ev)
+            .add_member(community, person, role, &ev)
             .await
             .map_err(|e| match e {
                 StoreError::Conflict(_) => AppError::conflict("membership", "already a member"),
@@ -571,19 +566,19 @@ impl App {
 
     pub async fn leave(&self, user: &SessionUser, slug: &str) -> Result<()> {
         let (c, _, ctx) = self.visible(user, slug).await?;
-        if c.stage().is_read_only() {
+        if c.stage.is_read_only() {
             return Err(AppError::Forbidden(
                 "this community is in memory and read-only".into(),
             ));
         }
         let coordinators = self
             .store
-            .count_role(c.id, CommunityRole::Coordinator.as_str())
+            .count_role(c.id, CommunityRole::Coordinator)
             .await?;
         AppError::from_access(policy::can_leave(&ctx, coordinators as usize), "community")?;
         let ev = self.event(user, ActivityKind::MemberLeft, c.id);
         self.store
-            .remove_member(c.id, user.id().0, &ev)
+            .remove_member(c.id, user.id(), &ev)
             .await
             .or_not_found("membership")?;
         Ok(())
@@ -599,7 +594,7 @@ impl App {
         &self,
         user: &SessionUser,
         slug: &str,
-        request: i64,
+        request: JoinRequestId,
         approve: bool,
     ) -> Result<()> {
         let c = self.managed(user, slug).await?;
@@ -608,15 +603,15 @@ impl App {
             .join_request(request)
             .await
             .or_not_found("join request")?;
-        if r.community_id != c.id || r.status != "pending" {
+        if r.community_id != c.id || r.status != JoinRequestStatus::Pending {
             return Err(AppError::NotFound("join request"));
         }
         if approve {
-            self.add_member(user, c.id, PersonId(r.person_id), CommunityRole::Member)
+            self.add_member(user, c.id, r.person_id, CommunityRole::Member)
                 .await
         } else {
             self.store
-                .close_join_request(r.id, "declined", user.id().0)
+                .close_join_request(r.id, JoinRequestStatus::Declined, user.id())
                 .await
                 .or_not_found("join request")
         }
@@ -653,7 +648,7 @@ impl App {
             ));
         }
         self.store
-            .create_invitation(c.id, target, user.id().0, role.as_str())
+            .create_invitation(c.id, target, user.id(), role)
             .await
             .map_err(|e| match e {
                 StoreError::Conflict(_) => {
@@ -665,7 +660,7 @@ impl App {
     }
 
     /// The person an invitation names (id or email), unless merged away.
-    async fn find_person(&self, key: &str) -> Option<i64> {
+    async fn find_person(&self, key: &str) -> Option<PersonId> {
         self.person_by_reference("person", key)
             .await
             .ok()
@@ -674,19 +669,20 @@ impl App {
     }
 
     pub async fn my_invitations(&self, user: &SessionUser) -> Result<Vec<Invitation>> {
-        Ok(self
-            .store
-            .pending_invitations_for_person(user.id().0)
-            .await?)
+        Ok(self.store.pending_invitations_for_person(user.id()).await?)
     }
 
-    pub async fn decline_invitation(&self, user: &SessionUser, invitation: i64) -> Result<()> {
+    pub async fn decline_invitation(
+        &self,
+        user: &SessionUser,
+        invitation: InvitationId,
+    ) -> Result<()> {
         let inv = self
             .store
             .invitation(invitation)
             .await
             .or_not_found("invitation")?;
-        if inv.person_id != user.id().0 || inv.status != "pending" {
+        if inv.person_id != user.id() || inv.status != InvitationStatus::Pending {
             return Err(AppError::NotFound("invitation"));
         }
         self.store
@@ -699,19 +695,19 @@ impl App {
         &self,
         user: &SessionUser,
         slug: &str,
-        person: i64,
+        person: PersonId,
         role: &str,
     ) -> Result<()> {
         let c = self.managed(user, slug).await?;
         let role = CommunityRole::parse(role).map_err(|m| AppError::invalid("role", m))?;
         let s = self.store.standing(c.id, person).await?;
-        let Some(current) = s.role.as_deref().and_then(|r| CommunityRole::parse(r).ok()) else {
+        let Some(current) = s.role else {
             return Err(AppError::NotFound("member"));
         };
         if current.is_coordinator() && !role.is_coordinator() {
             let coordinators = self
                 .store
-                .count_role(c.id, CommunityRole::Coordinator.as_str())
+                .count_role(c.id, CommunityRole::Coordinator)
                 .await?;
             if coordinators <= 1 {
                 return Err(AppError::invalid(
@@ -721,7 +717,7 @@ impl App {
             }
         }
         self.store
-            .set_member_role(c.id, person, role.as_str())
+            .set_member_role(c.id, person, role)
             .await
             .or_not_found("member")?;
         if current != role {
@@ -740,7 +736,7 @@ impl App {
     pub async fn home_feed(&self, user: &SessionUser, limit: i64) -> Result<Vec<FeedItem>> {
         Ok(self
             .store
-            .feed(user.id().0, FeedScope::MemberOf(user.id().0), limit)
+            .feed(user.id(), FeedScope::MemberOf(user.id()), limit)
             .await?)
     }
 }

@@ -13,8 +13,8 @@ use guildhall_domain::text::{
 };
 use guildhall_domain::time::DAY;
 use guildhall_domain::{
-    ActivityKind, CommunityId, EventKind, FieldErrors, NewActivity, RsvpAnswer, Slug, Timestamp,
-    Visibility,
+    ActivityKind, CommunityId, EventId, EventKind, FieldErrors, NewActivity, PersonId, RsvpAnswer,
+    Slug, Timestamp, Visibility,
 };
 use guildhall_store::records::{Community, Member};
 use guildhall_store::{
@@ -201,7 +201,7 @@ pub fn validate_event(input: &EventInput) -> std::result::Result<EventFields, Fi
             Some(duration_minutes),
             Some(recurrence),
         ) if e.is_empty() => Ok(EventFields {
-            kind: kind.as_str().to_owned(),
+            kind,
             title,
             description,
             place,
@@ -261,7 +261,7 @@ impl App {
         Ok((c, ctx))
     }
 
-    async fn event_in(&self, community: i64, id: i64) -> Result<EventRow> {
+    async fn event_in(&self, community: CommunityId, id: EventId) -> Result<EventRow> {
         let e = self.store.event(id).await.or_not_found("event")?;
         if e.community_id != community {
             return Err(AppError::NotFound("event"));
@@ -272,7 +272,7 @@ impl App {
     async fn occurrences_with_answers(
         &self,
         user: &SessionUser,
-        community: i64,
+        community: CommunityId,
         events: &[EventRow],
         limit: usize,
     ) -> Result<Vec<Occurrence>> {
@@ -297,26 +297,21 @@ impl App {
         list.sort_by_key(|o| (o.at, o.event.id));
         list.truncate(limit);
         let from = list.first().map_or(now, |o| o.at);
-        let mut counts: HashMap<(i64, i64), (i64, i64, i64)> = HashMap::new();
+        let mut counts: HashMap<(EventId, i64), (i64, i64, i64)> = HashMap::new();
         for c in self.store.rsvp_counts(community, from).await? {
             let entry = counts.entry((c.event_id, c.occurrence_at)).or_default();
-            match RsvpAnswer::parse(&c.answer) {
-                Ok(RsvpAnswer::Yes) => entry.0 += c.n,
-                Ok(RsvpAnswer::Maybe) => entry.1 += c.n,
-                Ok(RsvpAnswer::No) => entry.2 += c.n,
-                Err(_) => {}
+            match c.answer {
+                RsvpAnswer::Yes => entry.0 += c.n,
+                RsvpAnswer::Maybe => entry.1 += c.n,
+                RsvpAnswer::No => entry.2 += c.n,
             }
         }
-        let mine: HashMap<(i64, i64), RsvpAnswer> = self
+        let mine: HashMap<(EventId, i64), RsvpAnswer> = self
             .store
-            .my_rsvps(community, user.id().0, from)
+            .my_rsvps(community, user.id(), from)
             .await?
             .into_iter()
-            .filter_map(|r| {
-                RsvpAnswer::parse(&r.answer)
-                    .ok()
-                    .map(|a| ((r.event_id, r.occurrence_at), a))
-            })
+            .map(|r| ((r.event_id, r.occurrence_at), r.answer))
             .collect();
         for o in &mut list {
             let key = (o.event.id, o.at);
@@ -355,7 +350,12 @@ impl App {
     }
 
     /// One event with its occurrences, answers and sessions.
-    pub async fn event_detail(&self, user: &SessionUser, slug: &str, id: i64) -> Result<EventView> {
+    pub async fn event_detail(
+        &self,
+        user: &SessionUser,
+        slug: &str,
+        id: EventId,
+    ) -> Result<EventView> {
         let (community, ctx) = self.community_for_events(user, slug).await?;
         let event = self.event_in(community.id, id).await?;
         let upcoming = self
@@ -406,13 +406,13 @@ impl App {
         user: &SessionUser,
         slug: &str,
         input: &EventInput,
-    ) -> Result<i64> {
+    ) -> Result<EventId> {
         let (community, _, ctx) = self.visible(user, slug).await?;
         AppError::from_access(policy::can_manage_events(&user.viewer, &ctx), "community")?;
         let fields = validate_event(input)?;
         Ok(self
             .store
-            .create_event(community.id, &fields, user.id().0, Timestamp::now().0)
+            .create_event(community.id, &fields, user.id(), Timestamp::now().0)
             .await?)
     }
 
@@ -421,7 +421,7 @@ impl App {
         &self,
         user: &SessionUser,
         slug: &str,
-        id: i64,
+        id: EventId,
         input: &EventInput,
     ) -> Result<()> {
         let (community, _, ctx) = self.visible(user, slug).await?;
@@ -438,7 +438,7 @@ impl App {
     }
 
     /// Cancels an event, with every occurrence still to come.
-    pub async fn cancel_event(&self, user: &SessionUser, slug: &str, id: i64) -> Result<()> {
+    pub async fn cancel_event(&self, user: &SessionUser, slug: &str, id: EventId) -> Result<()> {
         let (community, _, ctx) = self.visible(user, slug).await?;
         AppError::from_access(policy::can_manage_events(&user.viewer, &ctx), "community")?;
         let event = self.event_in(community.id, id).await?;
@@ -453,7 +453,7 @@ impl App {
         &self,
         user: &SessionUser,
         slug: &str,
-        id: i64,
+        id: EventId,
         occurrence_at: i64,
         answer: &str,
     ) -> Result<RsvpAnswer> {
@@ -481,7 +481,7 @@ impl App {
             ));
         }
         self.store
-            .set_rsvp(event.id, occurrence_at, user.id().0, answer.as_str(), now)
+            .set_rsvp(event.id, occurrence_at, user.id(), answer, now)
             .await?;
         Ok(answer)
     }
@@ -494,9 +494,9 @@ impl App {
         &self,
         user: &SessionUser,
         slug: &str,
-        id: i64,
+        id: EventId,
         occurrence_at: i64,
-        attendees: &[i64],
+        attendees: &[PersonId],
         notes: &str,
     ) -> Result<RecordedSession> {
         let (community, _, ctx) = self.visible(user, slug).await?;
@@ -532,7 +532,7 @@ impl App {
         }
         e.into_result()?;
         let at = Timestamp(occurrence_at);
-        let c = CommunityId(community.id);
+        let c = community.id;
         let held =
             NewActivity::new(at, ActivityKind::EventHeld, user.id(), user.unit).in_community(c);
         // The actor of `event.attended` is the attendee (their unit is
@@ -560,7 +560,7 @@ impl App {
     pub async fn calendar_key_created(&self, user: &SessionUser) -> Result<Option<Timestamp>> {
         Ok(self
             .store
-            .calendar_key_created(user.id().0)
+            .calendar_key_created(user.id())
             .await?
             .map(Timestamp))
     }
@@ -571,7 +571,7 @@ impl App {
         let secret = crate::auth::random_token();
         self.store
             .set_calendar_key(
-                user.id().0,
+                user.id(),
                 &crate::auth::hash_token(&secret),
                 Timestamp::now().0,
             )
@@ -616,14 +616,14 @@ impl App {
                         .ok_or_else(hidden)?,
                 )
             }
-            None => signed_in.map(|u| u.id().0),
+            None => signed_in.map(|u| u.id()),
         };
         let allowed = match reader {
             Some(person) => {
                 let s = self.store.standing(community.id, person).await?;
                 policy::can_read_content(&context(&community, &s))
             }
-            None => community.visibility() == Visibility::Open,
+            None => community.visibility == Visibility::Open,
         };
         if !allowed {
             return Err(hidden());
@@ -657,7 +657,7 @@ mod tests {
         })
         .expect("valid");
         assert_eq!(f.recurrence, "FREQ=MONTHLY;BYDAY=2TU");
-        assert_eq!(f.kind, "regular");
+        assert_eq!(f.kind, EventKind::Regular);
         assert_eq!(Timestamp(f.starts_at).to_rfc3339(), "2026-01-13T17:00:00Z");
     }
 
@@ -698,8 +698,8 @@ mod tests {
     fn occurrences_of_one_off_and_series() {
         let f = validate_event(&input()).expect("valid");
         let e = EventRow {
-            id: 1,
-            community_id: 1,
+            id: EventId(1),
+            community_id: CommunityId(1),
             kind: f.kind,
             title: f.title,
             description: String::new(),

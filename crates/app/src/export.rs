@@ -24,11 +24,11 @@ impl ExportFormat {
 
 pub const CSV_HEADER: &str = "id,at,kind,actor,actor_unit,community,subject,parent,other";
 
-fn opt(v: Option<i64>) -> String {
+fn opt(v: Option<impl std::fmt::Display>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
-fn json_opt(v: Option<i64>) -> String {
+fn json_opt(v: Option<impl std::fmt::Display>) -> String {
     v.map(|v| v.to_string()).unwrap_or_else(|| "null".into())
 }
 
@@ -77,7 +77,7 @@ impl App {
         if format == ExportFormat::Csv {
             writeln!(out, "{CSV_HEADER}").map_err(io)?;
         }
-        let mut after = 0;
+        let mut after = guildhall_domain::ActivityId(0);
         let mut n = 0;
         loop {
             let rows = self.store.activity_after(after, 20_000).await?;

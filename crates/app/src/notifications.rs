@@ -2,7 +2,7 @@
 //! may still read (the store applies the same visibility rule as lists).
 
 use crate::{App, Result, SessionUser};
-use guildhall_domain::{NotificationKind, Timestamp};
+use guildhall_domain::{NotificationId, Timestamp};
 use guildhall_store::Notification;
 
 impl App {
@@ -15,20 +15,20 @@ impl App {
         let (_, per_page, offset) = crate::paginate(page, Some(50));
         Ok(self
             .store
-            .notifications(user.id().0, unread_only, per_page, offset)
+            .notifications(user.id(), unread_only, per_page, offset)
             .await?)
     }
 
     pub async fn unread_notifications(&self, user: &SessionUser) -> Result<i64> {
-        Ok(self.store.unread_notifications(user.id().0).await?)
+        Ok(self.store.unread_notifications(user.id()).await?)
     }
 
     /// Marks one (or, with `None`, every) notification of the reader read;
     /// returns how many changed.
-    pub async fn mark_read(&self, user: &SessionUser, id: Option<i64>) -> Result<u64> {
+    pub async fn mark_read(&self, user: &SessionUser, id: Option<NotificationId>) -> Result<u64> {
         Ok(self
             .store
-            .mark_notifications_read(user.id().0, id, Timestamp::now().0)
+            .mark_notifications_read(user.id(), id, Timestamp::now().0)
             .await?)
     }
 }
@@ -36,7 +36,7 @@ impl App {
 /// What a notification says, e.g. "Ada replied to your thread".
 pub fn describe(n: &Notification) -> String {
     let who = n.actor_name.as_deref().unwrap_or("Someone");
-    let what = NotificationKind::parse(&n.kind).map_or("did something", |k| k.label());
+    let what = n.kind.label();
     format!("{who} {what}")
 }
 

@@ -7,7 +7,7 @@ use guildhall_domain::text::{
     LONG_TEXT_MAX, NAME_MAX, SHORT_TEXT_MAX, TITLE_MAX, optional_line, optional_text,
     required_line, search_text, tag_list,
 };
-use guildhall_domain::{Email, FieldErrors, OrgRole, PersonId};
+use guildhall_domain::{DomainId, Email, FieldErrors, OrgRole, PersonId, UnitId};
 use guildhall_store::records::{
     CommunitySummary, Domain, DomainSummary, FeedItem, Person, Unit, UnitSummary,
 };
@@ -22,9 +22,9 @@ use guildhall_store::{
 pub struct PersonInput {
     pub name: String,
     pub email: String,
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
     pub title: String,
-    pub manager_id: Option<i64>,
+    pub manager_id: Option<PersonId>,
     pub expertise: String,
     pub interests: String,
     pub bio: String,
@@ -45,7 +45,7 @@ pub struct PersonFormRights {
 #[derive(Clone, Debug, Default)]
 pub struct PeopleQuery {
     pub text: Option<String>,
-    pub unit: Option<i64>,
+    pub unit: Option<UnitId>,
     pub expertise: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
@@ -71,7 +71,7 @@ pub struct PersonView {
 
 fn as_tree(units: Vec<UnitSummary>) -> Vec<UnitNode> {
     let mut out = Vec::with_capacity(units.len());
-    fn walk(units: &[UnitSummary], parent: Option<i64>, depth: usize, out: &mut Vec<UnitNode>) {
+    fn walk(units: &[UnitSummary], parent: Option<UnitId>, depth: usize, out: &mut Vec<UnitNode>) {
         // Depth bounds a corrupted cycle; real trees are shallow.
         if depth > 32 {
             return;
@@ -103,21 +103,21 @@ impl App {
         Ok(as_tree(self.store.units_without_counts().await?))
     }
 
-    pub async fn unit(&self, id: i64) -> Result<Unit> {
+    pub async fn unit(&self, id: UnitId) -> Result<Unit> {
         self.store.unit(id).await.or_not_found("unit")
     }
 
     /// A unit to edit, for those who may.
-    pub async fn unit_for_editing(&self, user: &SessionUser, id: i64) -> Result<Unit> {
+    pub async fn unit_for_editing(&self, user: &SessionUser, id: UnitId) -> Result<Unit> {
         AppError::from_access(policy::can_manage_units(&user.viewer), "unit")?;
         self.unit(id).await
     }
 
     async fn validate_unit(
         &self,
-        id: Option<i64>,
+        id: Option<UnitId>,
         name: &str,
-        parent: Option<i64>,
+        parent: Option<UnitId>,
         description: &str,
     ) -> Result<(String, String)> {
         let mut e = FieldErrors::new();
@@ -152,7 +152,7 @@ impl App {
         &self,
         user: &SessionUser,
         name: &str,
-        parent: Option<i64>,
+        parent: Option<UnitId>,
         description: &str,
     ) -> Result<Unit> {
         AppError::from_access(policy::can_manage_units(&user.viewer), "unit")?;
@@ -163,9 +163,9 @@ impl App {
     pub async fn update_unit(
         &self,
         user: &SessionUser,
-        id: i64,
+        id: UnitId,
         name: &str,
-        parent: Option<i64>,
+        parent: Option<UnitId>,
         description: &str,
     ) -> Result<Unit> {
         AppError::from_access(policy::can_manage_units(&user.viewer), "unit")?;
@@ -183,15 +183,15 @@ impl App {
     // ---- domains -----------------------------------------------------
 
     pub async fn domains(&self, user: &SessionUser) -> Result<Vec<DomainSummary>> {
-        Ok(self.store.domains(user.id().0).await?)
+        Ok(self.store.domains(user.id()).await?)
     }
 
-    pub async fn domain(&self, id: i64) -> Result<Domain> {
+    pub async fn domain(&self, id: DomainId) -> Result<Domain> {
         self.store.domain(id).await.or_not_found("domain")
     }
 
     /// A knowledge domain to edit, for those who may.
-    pub async fn domain_for_editing(&self, user: &SessionUser, id: i64) -> Result<Domain> {
+    pub async fn domain_for_editing(&self, user: &SessionUser, id: DomainId) -> Result<Domain> {
         AppError::from_access(policy::can_manage_domains(&user.viewer), "domain")?;
         self.domain(id).await
     }
@@ -200,10 +200,10 @@ impl App {
     pub async fn domain_communities(
         &self,
         user: &SessionUser,
-        id: i64,
+        id: DomainId,
     ) -> Result<Vec<CommunitySummary>> {
         let filter = CommunityFilter {
-            visible_to: user.id().0,
+            visible_to: user.id(),
             domain: Some(id),
             sort: CommunitySort::Members,
             limit: 100,
@@ -242,7 +242,7 @@ impl App {
     pub async fn update_domain(
         &self,
         user: &SessionUser,
-        id: i64,
+        id: DomainId,
         name: &str,
         description: &str,
     ) -> Result<Domain> {
@@ -278,7 +278,7 @@ impl App {
         Ok((self.store.people(&filter).await?, page, per_page))
     }
 
-    pub async fn person(&self, id: i64) -> Result<Person> {
+    pub async fn person(&self, id: PersonId) -> Result<Person> {
         self.store.person(id).await.or_not_found("person")
     }
 
@@ -287,7 +287,7 @@ impl App {
     pub async fn person_form_rights(
         &self,
         user: &SessionUser,
-        person: Option<i64>,
+        person: Option<PersonId>,
     ) -> Result<PersonFormRights> {
         let own_fields = match person {
             None => {
@@ -296,11 +296,8 @@ impl App {
             }
             Some(id) => {
                 let p = self.person(id).await?;
-                AppError::from_access(
-                    policy::can_edit_person(&user.viewer, PersonId(id)),
-                    "person",
-                )?;
-                policy::can_edit_own_profile_fields(&user.viewer, PersonId(id), p.has_account)
+                AppError::from_access(policy::can_edit_person(&user.viewer, id), "person")?;
+                policy::can_edit_own_profile_fields(&user.viewer, id, p.has_account)
             }
         };
         Ok(PersonFormRights {
@@ -310,11 +307,11 @@ impl App {
         })
     }
 
-    pub async fn person_view(&self, user: &SessionUser, id: i64) -> Result<PersonView> {
+    pub async fn person_view(&self, user: &SessionUser, id: PersonId) -> Result<PersonView> {
         let person = self.person(id).await?;
         // Their communities, as far as the reader may see them.
         let filter = CommunityFilter {
-            visible_to: user.id().0,
+            visible_to: user.id(),
             member: Some(id),
             sort: CommunitySort::Name,
             limit: 100,
@@ -329,25 +326,26 @@ impl App {
             .await?
             .items
             .into_iter()
-            .filter(|c| c.visibility() == guildhall_domain::Visibility::Open || c.my_role.is_some())
+            .filter(|c| c.visibility == guildhall_domain::Visibility::Open || c.my_role.is_some())
             .collect();
         // A person page shows the person's own role.
         for c in &mut communities {
             c.my_role = self.store.standing(c.id, id).await?.role;
         }
         Ok(PersonView {
-            activity: self
-                .store
-                .feed(user.id().0, FeedScope::Actor(id), 20)
-                .await?,
-            can_edit: policy::can_edit_person(&user.viewer, PersonId(id)).is_allowed(),
+            activity: self.store.feed(user.id(), FeedScope::Actor(id), 20).await?,
+            can_edit: policy::can_edit_person(&user.viewer, id).is_allowed(),
             can_manage: policy::can_manage_people(&user.viewer).is_allowed(),
             person,
             communities,
         })
     }
 
-    async fn validate_person(&self, input: &PersonInput, id: Option<i64>) -> Result<NewPerson> {
+    async fn validate_person(
+        &self,
+        input: &PersonInput,
+        id: Option<PersonId>,
+    ) -> Result<NewPerson> {
         let mut e = FieldErrors::new();
         let name = e.check("name", required_line(&input.name, NAME_MAX));
         let email = if id.is_none() {
@@ -365,10 +363,8 @@ impl App {
             .map(|t| t.join(", "));
         let bio = e.check("bio", optional_text(&input.bio, LONG_TEXT_MAX));
         let role = match input.org_role.as_deref() {
-            Some(r) => e
-                .check("org_role", OrgRole::parse(r))
-                .map(|r| r.as_str().to_owned()),
-            None => Some(OrgRole::Member.as_str().to_owned()),
+            Some(r) => e.check("org_role", OrgRole::parse(r)),
+            None => Some(OrgRole::Member),
         };
         if let Some(u) = input.unit_id
             && matches!(self.store.unit(u).await, Err(StoreError::NotFound))
@@ -392,7 +388,7 @@ impl App {
             expertise: expertise.unwrap_or_default(),
             interests: interests.unwrap_or_default(),
             bio: bio.unwrap_or_default(),
-            org_role: role.unwrap_or_default(),
+            org_role: role.unwrap_or(OrgRole::Member),
             password_hash: None,
         })
     }
@@ -423,14 +419,11 @@ impl App {
     pub async fn update_person(
         &self,
         user: &SessionUser,
-        id: i64,
+        id: PersonId,
         input: &PersonInput,
     ) -> Result<Person> {
         let current = self.person(id).await?;
-        AppError::from_access(
-            policy::can_edit_person(&user.viewer, PersonId(id)),
-            "person",
-        )?;
+        AppError::from_access(policy::can_edit_person(&user.viewer, id), "person")?;
         let manages = policy::can_manage_people(&user.viewer).is_allowed();
         let grants = policy::can_grant_org_roles(&user.viewer).is_allowed();
         let mut input = input.clone();
@@ -441,16 +434,16 @@ impl App {
         }
         // A person's own words are theirs: HR and administrators keep to
         // the organization's fields unless the person cannot sign in.
-        if !policy::can_edit_own_profile_fields(&user.viewer, PersonId(id), current.has_account) {
+        if !policy::can_edit_own_profile_fields(&user.viewer, id, current.has_account) {
             input.name = current.name.clone();
             input.expertise = current.expertise.clone();
             input.interests = current.interests.clone();
             input.bio = current.bio.clone();
         }
         if !grants || input.org_role.is_none() {
-            input.org_role = Some(current.org_role.clone());
+            input.org_role = Some(current.org_role.as_str().to_owned());
         }
-        if id == user.id().0
+        if id == user.id()
             && input.org_role.as_deref() != Some(current.org_role.as_str())
             && user.viewer.is_admin()
         {
@@ -477,7 +470,7 @@ impl App {
             .await
             .or_not_found("person")?;
         let updated = self.person(id).await?;
-        if id != user.id().0 {
+        if id != user.id() {
             let changes = profile_changes(&current, &updated);
             if !changes.is_empty() {
                 self.audit(

@@ -7,7 +7,7 @@ use crate::{App, AppError, Result};
 use guildhall_domain::merge::{MergeSide, check_merge, check_undo};
 use guildhall_domain::policy;
 use guildhall_domain::text::SHORT_TEXT_MAX;
-use guildhall_domain::{Email, PersonId};
+use guildhall_domain::{Email, MergeId, PersonId};
 use guildhall_store::PersonMerge;
 use guildhall_store::records::Person;
 
@@ -18,7 +18,7 @@ impl App {
         if reference.is_empty() {
             return Err(AppError::invalid(field, "name a person by email or id"));
         }
-        let id = match reference.trim_start_matches('#').parse::<i64>() {
+        let id = match reference.trim_start_matches('#').parse::<PersonId>() {
             Ok(id) => Some(id),
             Err(_) => {
                 let email = Email::parse(reference).map_err(|_| {
@@ -41,8 +41,8 @@ impl App {
     pub async fn merge_people(
         &self,
         actor: &Actor,
-        kept: i64,
-        absorbed: i64,
+        kept: PersonId,
+        absorbed: PersonId,
         reason: &str,
     ) -> Result<PersonMerge> {
         actor.check(policy::can_merge_people, "person")?;
@@ -54,9 +54,9 @@ impl App {
             ));
         }
         let side = |f: guildhall_store::MergeFacts| MergeSide {
-            id: PersonId(f.id),
+            id: f.id,
             has_account: f.has_account,
-            merged_into: f.merged_into.map(PersonId),
+            merged_into: f.merged_into,
         };
         let kept_facts = side(self.store.merge_facts(kept).await.or_not_found("person")?);
         let absorbed_facts = side(
@@ -89,7 +89,7 @@ impl App {
 
     /// Undoes a merge: the rows it moved go back, the absorbed person
     /// reappears. Later work stays with whoever did it.
-    pub async fn undo_person_merge(&self, actor: &Actor, merge_id: i64) -> Result<PersonMerge> {
+    pub async fn undo_person_merge(&self, actor: &Actor, merge_id: MergeId) -> Result<PersonMerge> {
         actor.check(policy::can_merge_people, "merge")?;
         let merge = self
             .store
@@ -104,7 +104,7 @@ impl App {
         check_undo(
             merge.undone_at.is_some(),
             usize::try_from(later).unwrap_or(usize::MAX),
-            kept.merged_into.map(PersonId),
+            kept.merged_into,
         )
         .map_err(|m| AppError::Conflict {
             field: None,

@@ -5,7 +5,7 @@
 use crate::{App, AppError, Result, SessionUser};
 use guildhall_domain::policy;
 use guildhall_domain::pulse::{self, Alerts, AsOf, Figures, Pulse, PulseEvent};
-use guildhall_domain::{ActivityKind, FieldErrors, Timestamp};
+use guildhall_domain::{ActivityId, ActivityKind, CommunityId, FieldErrors, Timestamp};
 use guildhall_store::PulseRow;
 use guildhall_store::records::Community;
 use serde::Serialize;
@@ -52,7 +52,7 @@ impl PulseWindow {
 /// `community`, `slug`, every figure by name, and `alerts`.
 #[derive(Clone, Debug, Serialize)]
 pub struct PulseRecord {
-    pub community: i64,
+    pub community: CommunityId,
     pub slug: String,
     pub as_of: String,
     pub window_days: i64,
@@ -86,8 +86,8 @@ fn event(r: &PulseRow) -> PulseEvent {
     PulseEvent {
         at: r.at,
         kind: ActivityKind::from_code(r.kind),
-        actor: r.actor_id,
-        actor_unit: r.actor_unit,
+        actor: r.actor_id.0,
+        actor_unit: r.actor_unit.map(|u| u.0),
         subject: r.subject_id,
         parent: r.parent_id,
     }
@@ -111,7 +111,7 @@ impl App {
     /// its instant). See [`EventCache`].
     pub async fn pulse_events(
         &self,
-        community: i64,
+        community: CommunityId,
         _window: PulseWindow,
     ) -> Result<Arc<Vec<PulseEvent>>> {
         self.events.community_events(&self.store, community).await
@@ -138,20 +138,20 @@ impl App {
         let visible = self
             .store
             .communities(&guildhall_store::CommunityFilter {
-                visible_to: user.id().0,
+                visible_to: user.id(),
                 limit: 100_000,
                 ..Default::default()
             })
             .await?
             .items;
-        let allowed: std::collections::HashSet<i64> = visible
+        let allowed: std::collections::HashSet<CommunityId> = visible
             .iter()
             .filter(|c| {
                 let ctx = policy::CommunityContext {
-                    visibility: c.visibility(),
-                    policy: c.policy(),
-                    stage: c.stage(),
-                    role: c.role(),
+                    visibility: c.visibility,
+                    policy: c.membership_policy,
+                    stage: c.stage,
+                    role: c.my_role,
                     invited: false,
                 };
                 policy::can_see_pulse(&user.viewer, &ctx).is_allowed()
@@ -269,7 +269,7 @@ impl App {
         &self,
         view: &crate::organization::PersonView,
     ) -> Result<Vec<Trajectory>> {
-        let person = view.person.id;
+        let person = view.person.id.0;
         let window = PulseWindow {
             as_of: AsOf::from(Timestamp::now().0),
             days: pulse::DEFAULT_WINDOW_DAYS,
@@ -320,8 +320,8 @@ struct CacheInner {
     /// `Store::activity_revision`): a merge of two people rewrites past
     /// events, and the cache starts again.
     revision: i64,
-    by_community: HashMap<i64, (i64, Arc<Vec<PulseEvent>>)>,
-    recent: VecDeque<i64>,
+    by_community: HashMap<CommunityId, (ActivityId, Arc<Vec<PulseEvent>>)>,
+    recent: VecDeque<CommunityId>,
     total: usize,
 }
 
@@ -331,7 +331,7 @@ impl EventCache {
     pub async fn community_events(
         &self,
         store: &guildhall_store::Store,
-        community: i64,
+        community: CommunityId,
     ) -> Result<Arc<Vec<PulseEvent>>> {
         if store.is_postgres() {
             let rows = store
@@ -355,10 +355,10 @@ impl EventCache {
                 .by_community
                 .get(&community)
                 .cloned()
-                .unwrap_or((0, Arc::new(Vec::new())))
+                .unwrap_or((ActivityId(0), Arc::new(Vec::new())))
         };
         let rows = store.pulse_rows_after(community, last_id).await?;
-        if rows.is_empty() && last_id > 0 {
+        if rows.is_empty() && last_id.0 > 0 {
             self.touch(community)?;
             return Ok(held);
         }
@@ -395,7 +395,7 @@ impl EventCache {
         Ok(events)
     }
 
-    fn touch(&self, community: i64) -> Result<()> {
+    fn touch(&self, community: CommunityId) -> Result<()> {
         let mut inner = self
             .inner
             .lock()

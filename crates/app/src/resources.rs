@@ -11,7 +11,8 @@ use guildhall_domain::policy::{self, CommunityContext};
 use guildhall_domain::practice::{BODY_MAX, NOTE_MAX};
 use guildhall_domain::text::{TITLE_MAX, optional_line, optional_text, required_line, tag_list};
 use guildhall_domain::{
-    ActivityKind, CommunityId, FieldErrors, NewActivity, ResourceKind, ResourceStatus, Timestamp,
+    ActivityKind, CommunityId, FieldErrors, NewActivity, ResourceId, ResourceKind, ResourceStatus,
+    ThreadId, Timestamp,
 };
 use guildhall_store::records::Community;
 use guildhall_store::{
@@ -142,21 +143,20 @@ impl App {
         &self,
         user: &SessionUser,
         kind: ActivityKind,
-        community: i64,
+        community: CommunityId,
     ) -> NewActivity {
-        NewActivity::new(Timestamp::now(), kind, user.id(), user.unit)
-            .in_community(CommunityId(community))
+        NewActivity::new(Timestamp::now(), kind, user.id(), user.unit).in_community(community)
     }
 
     /// The community of a resource and the reader's place in it, if they
     /// may read its content (private: not found; closed: forbidden).
-    async fn locate(&self, user: &SessionUser, community_id: i64) -> Result<Located> {
+    async fn locate(&self, user: &SessionUser, community_id: CommunityId) -> Result<Located> {
         let community = self
             .store
             .community(community_id)
             .await
             .or_not_found("resource")?;
-        let standing = self.store.standing(community.id, user.id().0).await?;
+        let standing = self.store.standing(community.id, user.id()).await?;
         let ctx = context(&community, &standing);
         Self::readable(&ctx, "resource")?;
         Ok(Located { community, ctx })
@@ -174,7 +174,11 @@ impl App {
         Ok(())
     }
 
-    async fn load_resource(&self, user: &SessionUser, id: i64) -> Result<(Resource, Located)> {
+    async fn load_resource(
+        &self,
+        user: &SessionUser,
+        id: ResourceId,
+    ) -> Result<(Resource, Located)> {
         let resource = self.store.resource(id).await.or_not_found("resource")?;
         let located = self.locate(user, resource.community_id).await?;
         Ok((resource, located))
@@ -183,8 +187,7 @@ impl App {
     fn view_of(resource: Resource, located: Located) -> ResourceView {
         // Stored values were validated on the way in; an unknown one (a
         // newer version's kind) shows as the nearest safe default.
-        let kind = ResourceKind::parse(&resource.kind).unwrap_or(ResourceKind::Document);
-        let status = ResourceStatus::parse(&resource.status).unwrap_or(ResourceStatus::Draft);
+        let (kind, status) = (resource.kind, resource.status);
         let moves = if policy::can_endorse(&located.ctx).is_allowed() {
             ResourceStatus::ALL
                 .iter()
@@ -216,15 +219,11 @@ impl App {
         let (page, per_page, offset) = crate::paginate(q.page, q.per_page);
         let mut e = FieldErrors::new();
         let kind = match q.kind.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(k) => e
-                .check("kind", ResourceKind::parse(k))
-                .map(|k| k.as_str().to_owned()),
+            Some(k) => e.check("kind", ResourceKind::parse(k)),
             None => None,
         };
         let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => e
-                .check("status", ResourceStatus::parse(s))
-                .map(|s| s.as_str().to_owned()),
+            Some(s) => e.check("status", ResourceStatus::parse(s)),
             None => None,
         };
         e.into_result()?;
@@ -262,7 +261,7 @@ impl App {
         user: &SessionUser,
         slug: &str,
         input: &ResourceInput,
-    ) -> Result<i64> {
+    ) -> Result<ResourceId> {
         let (community, _, ctx) = self.visible(user, slug).await?;
         AppError::from_access(policy::can_participate(&ctx), "community")?;
         let mut e = FieldErrors::new();
@@ -279,30 +278,38 @@ impl App {
             .create_resource(
                 &NewResource {
                     community_id: community.id,
-                    kind: kind.as_str().into(),
+                    kind,
                     title: text.title,
                     body: text.body,
                     summary: text.summary,
                     tags: tags.join(","),
-                    status: ResourceStatus::Draft.as_str().into(),
+                    status: ResourceStatus::Draft,
                     source_thread_id: None,
                 },
                 &event,
             )
             .await?;
-        tracing::info!(resource = id, community = community.id, "resource created");
+        tracing::info!(
+            resource = id.0,
+            community = community.id.0,
+            "resource created"
+        );
         Ok(id)
     }
 
     /// One resource with its current revision.
-    pub async fn resource(&self, user: &SessionUser, id: i64) -> Result<ResourceView> {
+    pub async fn resource(&self, user: &SessionUser, id: ResourceId) -> Result<ResourceView> {
         let (resource, located) = self.load_resource(user, id).await?;
         Ok(Self::view_of(resource, located))
     }
 
     /// A resource the reader is about to revise (for the edit form);
     /// forbidden with the reason when they may not.
-    pub async fn resource_to_revise(&self, user: &SessionUser, id: i64) -> Result<ResourceView> {
+    pub async fn resource_to_revise(
+        &self,
+        user: &SessionUser,
+        id: ResourceId,
+    ) -> Result<ResourceView> {
         let (resource, located) = self.load_resource(user, id).await?;
         AppError::from_access(policy::can_participate(&located.ctx), "resource")?;
         Ok(Self::view_of(resource, located))
@@ -313,7 +320,7 @@ impl App {
     pub async fn revise_resource(
         &self,
         user: &SessionUser,
-        id: i64,
+        id: ResourceId,
         input: &RevisionInput,
     ) -> Result<i64> {
         let (resource, located) = self.load_resource(user, id).await?;
@@ -342,7 +349,11 @@ impl App {
     }
 
     /// Every revision and status move of a resource.
-    pub async fn resource_history(&self, user: &SessionUser, id: i64) -> Result<ResourceHistory> {
+    pub async fn resource_history(
+        &self,
+        user: &SessionUser,
+        id: ResourceId,
+    ) -> Result<ResourceHistory> {
         let (resource, located) = self.load_resource(user, id).await?;
         Ok(ResourceHistory {
             revisions: self.store.resource_revisions(id).await?,
@@ -356,7 +367,7 @@ impl App {
     pub async fn resource_diff(
         &self,
         user: &SessionUser,
-        id: i64,
+        id: ResourceId,
         from: i64,
         to: i64,
     ) -> Result<ResourceDiff> {
@@ -381,7 +392,7 @@ impl App {
     pub async fn change_resource_status(
         &self,
         user: &SessionUser,
-        id: i64,
+        id: ResourceId,
         to: &str,
         note: &str,
     ) -> Result<ResourceStatus> {
@@ -394,7 +405,7 @@ impl App {
         let (Some(to), Some(note)) = (to, note) else {
             return Err(AppError::internal("validated values missing"));
         };
-        let from = ResourceStatus::parse(&resource.status).map_err(AppError::internal)?;
+        let from = resource.status;
         if !from.can_move_to(to) {
             let steps: Vec<&str> = ResourceStatus::ALL
                 .iter()
@@ -418,10 +429,10 @@ impl App {
             .change_resource_status(
                 id,
                 &StatusMove {
-                    from: from.as_str().into(),
-                    to: to.as_str().into(),
+                    from,
+                    to,
                     note,
-                    changed_by: user.id().0,
+                    changed_by: user.id(),
                     at,
                 },
                 event.as_ref(),
@@ -441,7 +452,12 @@ impl App {
 
 impl App {
     /// Thanks the author of a resource, with an optional note.
-    pub async fn thank_resource(&self, user: &SessionUser, id: i64, note: &str) -> Result<()> {
+    pub async fn thank_resource(
+        &self,
+        user: &SessionUser,
+        id: ResourceId,
+        note: &str,
+    ) -> Result<()> {
         let (resource, located) = self.load_resource(user, id).await?;
         AppError::from_access(policy::can_participate(&located.ctx), "resource")?;
         let Some(author) = resource.created_by else {
@@ -450,7 +466,7 @@ impl App {
                 "its author is no longer in the directory",
             ));
         };
-        if author == user.id().0 {
+        if author == user.id() {
             return Err(AppError::invalid("resource", "you cannot thank yourself"));
         }
         let note =
@@ -469,7 +485,11 @@ impl App {
     /// Harvests a thread into a draft lesson learned that links back to it:
     /// the question, the reply that helped (or the conversation), and where
     /// it came from. Returns the new resource's id, to be refined.
-    pub async fn harvest_thread(&self, user: &SessionUser, thread_id: i64) -> Result<i64> {
+    pub async fn harvest_thread(
+        &self,
+        user: &SessionUser,
+        thread_id: ThreadId,
+    ) -> Result<ResourceId> {
         let v = self.thread_view(user, thread_id).await?;
         if !v.can_reply {
             return Err(AppError::Forbidden(v.why_not_reply.unwrap_or_else(|| {
@@ -514,12 +534,12 @@ impl App {
             .create_resource(
                 &NewResource {
                     community_id: v.community.id,
-                    kind: ResourceKind::Lesson.as_str().into(),
+                    kind: ResourceKind::Lesson,
                     title,
                     body,
                     summary: format!("harvested from thread #{}", t.id),
                     tags: t.tags.clone(),
-                    status: ResourceStatus::Draft.as_str().into(),
+                    status: ResourceStatus::Draft,
                     source_thread_id: Some(t.id),
                 },
                 &event,

@@ -4,11 +4,12 @@
 
 use crate::{App, AppError, Result, SessionUser};
 use guildhall_domain::text::search_text;
-use guildhall_domain::{FieldErrors, Slug, Timestamp};
+use guildhall_domain::{
+    CommunityId, DocumentKind, DomainId, FieldErrors, PersonId, ResourceId, Slug, ThreadId,
+    Timestamp,
+};
 use guildhall_store::{Page, SearchHit, SearchQuery};
 use std::collections::HashMap;
-
-pub const KINDS: &[&str] = &["thread", "reply", "resource", "person", "community"];
 
 /// A search as typed; every part optional except the text.
 #[derive(Clone, Debug, Default)]
@@ -18,8 +19,8 @@ pub struct SearchInput {
     pub kind: String,
     /// A community's slug.
     pub community: String,
-    pub domain: Option<i64>,
-    pub author: Option<i64>,
+    pub domain: Option<DomainId>,
+    pub author: Option<PersonId>,
     /// A date (2026-03-01) or an RFC 3339 time; `to` is inclusive of its day.
     pub from: String,
     pub to: String,
@@ -73,7 +74,7 @@ fn day_or_time(s: &str, end_of_day: bool) -> std::result::Result<Option<i64>, St
 /// A person who knows about something, and why we think so.
 #[derive(Clone, Debug, Default)]
 pub struct Expert {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub name: String,
     pub unit: Option<String>,
     pub score: i64,
@@ -88,15 +89,15 @@ pub struct Expert {
 
 impl App {
     fn search_query(&self, input: &SearchInput, e: &mut FieldErrors) -> SearchQuery {
-        let kinds: Vec<&'static str> = input
+        let kinds: Vec<DocumentKind> = input
             .kind
             .split(',')
             .map(str::trim)
             .filter(|k| !k.is_empty() && *k != "all")
-            .filter_map(|k| match KINDS.iter().find(|known| **known == k) {
-                Some(known) => Some(*known),
-                None => {
-                    e.add("kind", format!("'{k}' is not one of: {}", KINDS.join(", ")));
+            .filter_map(|k| match DocumentKind::parse(k) {
+                Ok(known) => Some(known),
+                Err(message) => {
+                    e.add("kind", message);
                     None
                 }
             })
@@ -122,7 +123,11 @@ impl App {
         }
     }
 
-    async fn community_filter(&self, user: &SessionUser, slug: &str) -> Result<Option<i64>> {
+    async fn community_filter(
+        &self,
+        user: &SessionUser,
+        slug: &str,
+    ) -> Result<Option<CommunityId>> {
         let slug = slug.trim();
         if slug.is_empty() {
             return Ok(None);
@@ -143,7 +148,7 @@ impl App {
         let mut q = self.search_query(input, &mut e);
         e.into_result()?;
         q.community = self.community_filter(user, &input.community).await?;
-        let hits = self.store.search(user.id().0, &q).await?;
+        let hits = self.store.search(user.id(), &q).await?;
         let (page, per_page, _) = crate::paginate(input.page, input.per_page);
         Ok(SearchResults {
             capped: hits.total >= guildhall_store::RANK_WINDOW,
@@ -165,27 +170,32 @@ impl App {
         }
         let q = SearchQuery {
             terms,
-            kinds: vec!["thread", "reply", "resource", "person"],
+            kinds: vec![
+                DocumentKind::Thread,
+                DocumentKind::Reply,
+                DocumentKind::Resource,
+                DocumentKind::Person,
+            ],
             ..SearchQuery::default()
         };
-        let matches = self.store.search_matches(user.id().0, &q).await?;
-        let mut threads: Vec<i64> = Vec::new();
-        let mut resources: Vec<i64> = Vec::new();
-        let mut experts: HashMap<i64, Expert> = HashMap::new();
+        let matches = self.store.search_matches(user.id(), &q).await?;
+        let mut threads: Vec<ThreadId> = Vec::new();
+        let mut resources: Vec<ResourceId> = Vec::new();
+        let mut experts: HashMap<PersonId, Expert> = HashMap::new();
         for m in &matches {
-            match m.kind.as_str() {
-                "thread" | "reply" => {
+            match m.kind {
+                DocumentKind::Thread | DocumentKind::Reply => {
                     if let Some(t) = m.thread_id
                         && !threads.contains(&t)
                     {
                         threads.push(t);
                     }
                 }
-                "resource" => resources.push(m.ref_id),
-                "person" => {
-                    experts.entry(m.ref_id).or_default().declared = true;
+                DocumentKind::Resource => resources.push(ResourceId(m.ref_id)),
+                DocumentKind::Person => {
+                    experts.entry(PersonId(m.ref_id)).or_default().declared = true;
                 }
-                _ => {}
+                DocumentKind::Community => {}
             }
         }
         for (helper, thread, title) in self.store.solvers_of(&threads).await? {
@@ -225,8 +235,8 @@ impl App {
             .collect();
         ranked.sort_by(|a, b| b.score.cmp(&a.score).then(a.person_id.cmp(&b.person_id)));
         ranked.truncate(20);
-        let ids: Vec<i64> = ranked.iter().map(|x| x.person_id).collect();
-        let brief: HashMap<i64, (String, Option<String>)> = self
+        let ids: Vec<PersonId> = ranked.iter().map(|x| x.person_id).collect();
+        let brief: HashMap<PersonId, (String, Option<String>)> = self
             .store
             .people_brief(&ids)
             .await?

@@ -10,8 +10,8 @@ use guildhall_domain::policy::{self, Access, CommunityContext};
 use guildhall_domain::practice::{BODY_MAX, NOTE_MAX};
 use guildhall_domain::text::{TITLE_MAX, optional_line, required_line, tag_list};
 use guildhall_domain::{
-    ActivityKind, CommunityId, FieldErrors, NewActivity, NotificationKind, PersonId, ThreadKind,
-    Timestamp,
+    ActivityKind, CommunityId, FieldErrors, NewActivity, NotificationKind, PersonId, ReplyId,
+    ResourceId, ThreadId, ThreadKind, Timestamp,
 };
 use guildhall_store::records::Community;
 use guildhall_store::{
@@ -22,8 +22,8 @@ use guildhall_store::{
 /// What thanks are given for.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Thanked {
-    Reply { thread: i64, reply: i64 },
-    Resource(i64),
+    Reply { thread: ThreadId, reply: ReplyId },
+    Resource(ResourceId),
 }
 
 /// A thread as typed.
@@ -85,29 +85,29 @@ pub struct ThreadView {
     pub can_mark_solved: bool,
     pub edits: usize,
     /// Resources harvested from this thread: (id, title).
-    pub harvested: Vec<(i64, String)>,
+    pub harvested: Vec<(ResourceId, String)>,
     pub why_not_reply: Option<String>,
 }
 
 impl ThreadView {
     pub fn kind(&self) -> ThreadKind {
-        ThreadKind::parse(&self.thread.kind).unwrap_or(ThreadKind::Discussion)
+        self.thread.kind
     }
 
     /// Whether the reader may edit or delete this reply.
     pub fn can_moderate(&self, reply: &Reply, reader: PersonId) -> bool {
-        self.community_open_for_writing() && (self.manages || reply.author_id == reader.0)
+        self.community_open_for_writing() && (self.manages || reply.author_id == reader)
     }
 
     fn community_open_for_writing(&self) -> bool {
-        !self.community.stage().is_read_only()
+        !self.community.stage.is_read_only()
     }
 
     /// Whether the reader already thanked this reply.
-    pub fn thanked(&self, reply: i64, reader: PersonId) -> bool {
+    pub fn thanked(&self, reply: ReplyId, reader: PersonId) -> bool {
         self.thanks
             .iter()
-            .any(|t| t.reply_id == Some(reply) && t.giver_id == reader.0)
+            .any(|t| t.reply_id == Some(reply) && t.giver_id == reader)
     }
 }
 
@@ -126,10 +126,10 @@ impl App {
         &self,
         user: &SessionUser,
         kind: ActivityKind,
-        community: i64,
+        community: CommunityId,
         at: Timestamp,
     ) -> NewActivity {
-        NewActivity::new(at, kind, user.id(), user.unit).in_community(CommunityId(community))
+        NewActivity::new(at, kind, user.id(), user.unit).in_community(community)
     }
 
     /// Notifications for the people mentioned in `md` who may read the
@@ -147,18 +147,15 @@ impl App {
         }
         let mut out = Vec::new();
         for (person, _) in self.store.people_by_handles(&handles).await? {
-            if person == user.id().0 {
+            if person == user.id() {
                 continue;
             }
             let ctx = self.context_of(community, person).await?;
             if policy::can_read_content(&ctx) {
                 out.push(NewNotification {
-                    person_id: person,
-                    kind: NotificationKind::Mention.as_str(),
-                    actor_id: Some(user.id().0),
+                    actor_id: Some(user.id()),
                     community_id: Some(community.id),
-                    at,
-                    ..NewNotification::default()
+                    ..NewNotification::new(person, NotificationKind::Mention, at)
                 });
             }
         }
@@ -169,7 +166,7 @@ impl App {
     async fn readable_thread(
         &self,
         user: &SessionUser,
-        id: i64,
+        id: ThreadId,
     ) -> Result<(Thread, Community, CommunityContext)> {
         let thread = self.store.thread(id).await.or_not_found("thread")?;
         if thread.deleted_at.is_some() {
@@ -200,7 +197,7 @@ impl App {
         user: &SessionUser,
         slug: &str,
         input: &ThreadInput,
-    ) -> Result<i64> {
+    ) -> Result<ThreadId> {
         let (community, _, ctx) = self.visible(user, slug).await?;
         AppError::from_access(policy::can_participate(&ctx), "community")?;
         let mut e = FieldErrors::new();
@@ -227,12 +224,12 @@ impl App {
             .create_thread(
                 &NewThread {
                     community_id: community.id,
-                    kind: kind.as_str(),
+                    kind,
                     title,
                     body: b.markdown,
                     plain: b.plain,
                     tags,
-                    author_id: user.id().0,
+                    author_id: user.id(),
                     at: at.0,
                 },
                 &event,
@@ -241,15 +238,15 @@ impl App {
             .await?)
     }
 
-    pub async fn thread_view(&self, user: &SessionUser, id: i64) -> Result<ThreadView> {
+    pub async fn thread_view(&self, user: &SessionUser, id: ThreadId) -> Result<ThreadView> {
         let (thread, community, ctx) = self.readable_thread(user, id).await?;
-        let author = PersonId(thread.author_id);
+        let author = thread.author_id;
         let participate = policy::can_participate(&ctx);
         let replies = self.store.replies(id).await?;
         let thanks = self.store.thread_thanks(id).await?;
         let edits = self.store.post_edits(id).await?.len();
         let harvested = self.store.harvested_from(id).await?;
-        let is_help = thread.kind == ThreadKind::Help.as_str();
+        let is_help = thread.kind == ThreadKind::Help;
         Ok(ThreadView {
             can_reply: participate.is_allowed(),
             why_not_reply: match participate {
@@ -283,11 +280,7 @@ impl App {
         }
         let kind = match q.kind.as_deref().map(str::trim) {
             None | Some("") | Some("all") => None,
-            Some(k) => Some(
-                ThreadKind::parse(k)
-                    .map_err(|m| AppError::invalid("kind", m))?
-                    .as_str(),
-            ),
+            Some(k) => Some(ThreadKind::parse(k).map_err(|m| AppError::invalid("kind", m))?),
         };
         let (_, per_page, offset) = crate::paginate(q.page, q.per_page);
         let page = self
@@ -308,14 +301,19 @@ impl App {
     }
 
     /// Replies to a thread; returns the reply's id.
-    pub async fn reply(&self, user: &SessionUser, thread_id: i64, text: &str) -> Result<i64> {
+    pub async fn reply(
+        &self,
+        user: &SessionUser,
+        thread_id: ThreadId,
+        text: &str,
+    ) -> Result<ReplyId> {
         let (thread, community, ctx) = self.readable_thread(user, thread_id).await?;
         AppError::from_access(policy::can_participate(&ctx), "thread")?;
         let mut e = FieldErrors::new();
         let b = body(&mut e, "body", text);
         e.into_result()?;
         let at = Timestamp::now();
-        let me = user.id().0;
+        let me = user.id();
         let mut notify = self
             .mention_notices(user, &community, &b.markdown, at.0)
             .await?;
@@ -323,18 +321,15 @@ impl App {
             let ctx = self.context_of(&community, thread.author_id).await?;
             if policy::can_read_content(&ctx) {
                 notify.push(NewNotification {
-                    person_id: thread.author_id,
-                    kind: NotificationKind::Reply.as_str(),
                     actor_id: Some(me),
                     community_id: Some(community.id),
-                    at: at.0,
-                    ..NewNotification::default()
+                    ..NewNotification::new(thread.author_id, NotificationKind::Reply, at.0)
                 });
             }
         }
         let event = self
             .activity(user, ActivityKind::ReplyCreated, community.id, at)
-            .other(PersonId(thread.author_id));
+            .other(thread.author_id);
         self.store
             .create_reply(
                 &NewReply {
@@ -358,12 +353,12 @@ impl App {
     pub async fn edit_thread(
         &self,
         user: &SessionUser,
-        id: i64,
+        id: ThreadId,
         input: &ThreadInput,
     ) -> Result<()> {
         let (thread, _, ctx) = self.readable_thread(user, id).await?;
         AppError::from_access(
-            policy::can_moderate_post(&user.viewer, &ctx, PersonId(thread.author_id)),
+            policy::can_moderate_post(&user.viewer, &ctx, thread.author_id),
             "thread",
         )?;
         let mut e = FieldErrors::new();
@@ -383,7 +378,7 @@ impl App {
             .store
             .edit_thread(
                 id,
-                user.id().0,
+                user.id(),
                 &ThreadEdit {
                     title,
                     body: b.markdown,
@@ -399,7 +394,7 @@ impl App {
     async fn readable_reply(
         &self,
         user: &SessionUser,
-        id: i64,
+        id: ReplyId,
     ) -> Result<(Reply, Thread, Community, CommunityContext)> {
         let reply = self.store.reply(id).await.or_not_found("reply")?;
         if reply.deleted_at.is_some() {
@@ -415,10 +410,15 @@ impl App {
         Ok((reply, thread, community, ctx))
     }
 
-    pub async fn edit_reply(&self, user: &SessionUser, id: i64, text: &str) -> Result<i64> {
+    pub async fn edit_reply(
+        &self,
+        user: &SessionUser,
+        id: ReplyId,
+        text: &str,
+    ) -> Result<ThreadId> {
         let (reply, thread, _, ctx) = self.readable_reply(user, id).await?;
         AppError::from_access(
-            policy::can_moderate_post(&user.viewer, &ctx, PersonId(reply.author_id)),
+            policy::can_moderate_post(&user.viewer, &ctx, reply.author_id),
             "reply",
         )?;
         let mut e = FieldErrors::new();
@@ -426,40 +426,40 @@ impl App {
         e.into_result()?;
         if b.markdown != reply.body {
             self.store
-                .edit_reply(id, user.id().0, &b.markdown, &b.plain, Timestamp::now().0)
+                .edit_reply(id, user.id(), &b.markdown, &b.plain, Timestamp::now().0)
                 .await?;
         }
         Ok(thread.id)
     }
 
     /// The reply as it stands, for its edit form.
-    pub async fn reply_for_edit(&self, user: &SessionUser, id: i64) -> Result<(Reply, Thread)> {
+    pub async fn reply_for_edit(&self, user: &SessionUser, id: ReplyId) -> Result<(Reply, Thread)> {
         let (reply, thread, _, ctx) = self.readable_reply(user, id).await?;
         AppError::from_access(
-            policy::can_moderate_post(&user.viewer, &ctx, PersonId(reply.author_id)),
+            policy::can_moderate_post(&user.viewer, &ctx, reply.author_id),
             "reply",
         )?;
         Ok((reply, thread))
     }
 
-    pub async fn delete_thread(&self, user: &SessionUser, id: i64) -> Result<Community> {
+    pub async fn delete_thread(&self, user: &SessionUser, id: ThreadId) -> Result<Community> {
         let (thread, community, ctx) = self.readable_thread(user, id).await?;
         AppError::from_access(
-            policy::can_moderate_post(&user.viewer, &ctx, PersonId(thread.author_id)),
+            policy::can_moderate_post(&user.viewer, &ctx, thread.author_id),
             "thread",
         )?;
         self.store
-            .delete_thread(id, user.id().0, Timestamp::now().0)
+            .delete_thread(id, user.id(), Timestamp::now().0)
             .await
             .or_not_found("thread")?;
         Ok(community)
     }
 
     /// Deletes a reply; returns its thread's id.
-    pub async fn delete_reply(&self, user: &SessionUser, id: i64) -> Result<i64> {
+    pub async fn delete_reply(&self, user: &SessionUser, id: ReplyId) -> Result<ThreadId> {
         let (reply, thread, _, ctx) = self.readable_reply(user, id).await?;
         AppError::from_access(
-            policy::can_moderate_post(&user.viewer, &ctx, PersonId(reply.author_id)),
+            policy::can_moderate_post(&user.viewer, &ctx, reply.author_id),
             "reply",
         )?;
         if thread.solved_reply_id == Some(id) {
@@ -469,7 +469,7 @@ impl App {
             ));
         }
         self.store
-            .delete_reply(id, user.id().0, Timestamp::now().0)
+            .delete_reply(id, user.id(), Timestamp::now().0)
             .await
             .or_not_found("reply")?;
         Ok(thread.id)
@@ -480,7 +480,7 @@ impl App {
     pub async fn thread_history(
         &self,
         user: &SessionUser,
-        id: i64,
+        id: ThreadId,
     ) -> Result<(Thread, Community, Vec<PostEdit>)> {
         let (thread, community, _) = self.readable_thread(user, id).await?;
         let mut edits = self.store.post_edits(id).await?;
@@ -499,18 +499,18 @@ impl App {
     pub async fn mark_solved(
         &self,
         user: &SessionUser,
-        thread_id: i64,
-        reply_id: i64,
+        thread_id: ThreadId,
+        reply_id: ReplyId,
     ) -> Result<()> {
         let (thread, community, ctx) = self.readable_thread(user, thread_id).await?;
-        if thread.kind != ThreadKind::Help.as_str() {
+        if thread.kind != ThreadKind::Help {
             return Err(AppError::invalid(
                 "reply_id",
                 "only help requests can be marked solved",
             ));
         }
         AppError::from_access(
-            policy::can_mark_solved(&user.viewer, &ctx, PersonId(thread.author_id)),
+            policy::can_mark_solved(&user.viewer, &ctx, thread.author_id),
             "thread",
         )?;
         let reply = self
@@ -530,25 +530,22 @@ impl App {
             return Ok(());
         }
         let at = Timestamp::now();
-        let me = user.id().0;
+        let me = user.id();
         let event = self
             .activity(user, ActivityKind::HelpSolved, community.id, at)
-            .subject(thread_id)
-            .other(PersonId(reply.author_id));
+            .subject(thread_id.0)
+            .other(reply.author_id);
         let mut notify = vec![NewNotification {
-            person_id: reply.author_id,
-            kind: NotificationKind::Solved.as_str(),
             actor_id: Some(me),
             community_id: Some(community.id),
             thread_id: Some(thread_id),
             reply_id: Some(reply_id),
-            at: at.0,
-            ..NewNotification::default()
+            ..NewNotification::new(reply.author_id, NotificationKind::Solved, at.0)
         }];
         if thread.author_id != me {
             notify.push(NewNotification {
                 person_id: thread.author_id,
-                kind: NotificationKind::RequestSolved.as_str(),
+                kind: NotificationKind::RequestSolved,
                 ..notify[0].clone()
             });
         }
@@ -560,10 +557,15 @@ impl App {
 
     /// Thanks the author of a reply, with an optional note; returns the
     /// thread's id.
-    pub async fn thank_reply(&self, user: &SessionUser, reply_id: i64, note: &str) -> Result<i64> {
+    pub async fn thank_reply(
+        &self,
+        user: &SessionUser,
+        reply_id: ReplyId,
+        note: &str,
+    ) -> Result<ThreadId> {
         let (reply, thread, community, ctx) = self.readable_reply(user, reply_id).await?;
         AppError::from_access(policy::can_participate(&ctx), "reply")?;
-        if reply.author_id == user.id().0 {
+        if reply.author_id == user.id() {
             return Err(AppError::invalid("reply", "you cannot thank yourself"));
         }
         let note = optional_line(note, NOTE_MAX).map_err(|m| AppError::invalid("note", m))?;
@@ -588,7 +590,7 @@ impl App {
         &self,
         user: &SessionUser,
         community: &Community,
-        receiver: i64,
+        receiver: PersonId,
         what: Thanked,
         note: String,
     ) -> Result<()> {
@@ -597,22 +599,22 @@ impl App {
             Thanked::Resource(id) => (None, None, Some(id)),
         };
         let at = Timestamp::now();
-        let me = user.id().0;
-        let subject = reply_id.or(resource_id).unwrap_or_default();
+        let me = user.id();
+        let subject = match what {
+            Thanked::Reply { reply, .. } => reply.0,
+            Thanked::Resource(id) => id.0,
+        };
         let event = self
             .activity(user, ActivityKind::ThanksGiven, community.id, at)
             .subject(subject)
-            .other(PersonId(receiver));
+            .other(receiver);
         let notify = [NewNotification {
-            person_id: receiver,
-            kind: NotificationKind::Thanks.as_str(),
             actor_id: Some(me),
             community_id: Some(community.id),
             thread_id,
             reply_id,
             resource_id,
-            at: at.0,
-            ..NewNotification::default()
+            ..NewNotification::new(receiver, NotificationKind::Thanks, at.0)
         }];
         self.store
             .give_thanks(

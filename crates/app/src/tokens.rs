@@ -69,7 +69,7 @@ impl App {
         let scope_text = scopes.as_text();
         let entry = actor.entry(
             "token.created",
-            format!("token for person {}", user.id().0),
+            format!("token for person {}", user.id()),
             format!("{name} ({scope_text}), expires in {days} days"),
         );
         let token = self

@@ -23,7 +23,7 @@ pub(crate) enum PeopleCommand {
     /// Undo a merge (newest first): the rows it moved go back.
     Unmerge {
         /// The merge's number, as `guildhall people merges` shows it.
-        merge: i64,
+        merge: guildhall_domain::MergeId,
     },
     /// List merges, newest first.
     Merges,

@@ -3,7 +3,7 @@
 //! community's domain, so that the same options always give the same text.
 
 use crate::vocab::{DOMAINS, SUBTOPICS};
-use guildhall_domain::ActivityKind;
+use guildhall_domain::{ActivityKind, ResourceKind};
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 
@@ -211,17 +211,17 @@ fn capitalize(s: &str) -> String {
     }
 }
 
-const RESOURCE_KINDS: &[(&str, &str)] = &[
-    ("document", "Guide to"),
-    ("lesson", "Lesson learned:"),
-    ("example", "Worked example:"),
-    ("tool", "Checklist for"),
-    ("process", "How we run"),
-    ("standard", "Standard for"),
+const RESOURCE_KINDS: &[(ResourceKind, &str)] = &[
+    (ResourceKind::Document, "Guide to"),
+    (ResourceKind::Lesson, "Lesson learned:"),
+    (ResourceKind::Example, "Worked example:"),
+    (ResourceKind::Tool, "Checklist for"),
+    (ResourceKind::Process, "How we run"),
+    (ResourceKind::Standard, "Standard for"),
 ];
 
 /// (kind, title, first body, tags) of a knowledge resource.
-pub fn resource(id: i64, domain: usize) -> (&'static str, String, String, String) {
+pub fn resource(id: i64, domain: usize) -> (ResourceKind, String, String, String) {
     let mut r = rng_for(id, 0x7265_736f_7572);
     let (kind, prefix) = RESOURCE_KINDS[r.random_range(0..RESOURCE_KINDS.len())];
     let s = subtopic(&mut r, domain);

@@ -23,7 +23,12 @@ mod sim;
 mod vocab;
 
 use guildhall_app::AppError;
-use guildhall_domain::{ActivityKind, MembershipPolicy, ResourceStatus, Stage, ThreadKind};
+use guildhall_domain::{
+    ActivityId, ActivityKind, CommunityId, CommunityRole, DocumentKind, DomainId, EventId,
+    EventKind, EventSessionId, InvitationId, InvitationStatus, JoinRequestId, JoinRequestStatus,
+    MembershipPolicy, PersonId, ReplyId, ResourceId, ResourceStatus, Stage, StageChangeId,
+    ThreadId, ThreadKind, UnitId,
+};
 use guildhall_store::{
     BulkActivityWithId, BulkAttendance, BulkCommunity, BulkCommunityDomain, BulkDomain, BulkEvent,
     BulkEventSession, BulkInvitation, BulkJoinRequest, BulkMembership, BulkPerson, BulkReply,
@@ -168,7 +173,7 @@ pub async fn generate(
     // People are interested in what their communities are about.
     for c in &plans.communities {
         for j in &c.joins {
-            let p = &mut org.people[(j.person - 1) as usize];
+            let p = &mut org.people[(j.person.0 - 1) as usize];
             let d = c.domains[0];
             if !p.expertise.contains(&d) && !p.interests.contains(&d) && p.interests.len() < 4 {
                 p.interests.push(d);
@@ -180,7 +185,7 @@ pub async fn generate(
     write_communities(store, &plans.communities, &mut summary).await?;
     tracing::info!(elapsed = ?started.elapsed(), "demo organization and communities written");
 
-    let unit_of: Vec<i64> = org.people.iter().map(|p| p.unit_id).collect();
+    let unit_of: Vec<UnitId> = org.people.iter().map(|p| p.unit_id).collect();
     let mut sim = sim::Sim::new(
         &plans.communities,
         &unit_of,
@@ -259,7 +264,7 @@ pub async fn generate(
         .await?;
     // The demo accounts find what happened to them lately in their
     // notifications, the older part already read.
-    let accounts: Vec<i64> = demo_ids.clone();
+    let accounts: Vec<PersonId> = demo_ids.clone();
     store
         .backfill_notifications(&accounts, now - 60 * DAY, now - 7 * DAY)
         .await?;
@@ -295,7 +300,7 @@ async fn write_activity(
     // Resources are written at the end, with their final revision and
     // status; their revisions and endorsements are kept until then.
     let mut resources: Vec<DemoResource> = Vec::new();
-    let mut resource_index: HashMap<i64, usize> = HashMap::new();
+    let mut resource_index: HashMap<ResourceId, usize> = HashMap::new();
     let mut next_id = 0i64;
     while let Some(batch) = sim.next_month() {
         for e in batch {
@@ -318,9 +323,9 @@ async fn write_activity(
                 .push(
                     store,
                     BulkActivityWithId {
-                        id: next_id,
+                        id: ActivityId(next_id),
                         at: e.at,
-                        kind: e.kind.as_str().to_owned(),
+                        kind: e.kind,
                         actor_id: e.actor,
                         actor_unit: e.unit,
                         community_id: Some(e.community),
@@ -330,7 +335,7 @@ async fn write_activity(
                     },
                 )
                 .await?;
-            let domain = usize::try_from(e.community - 1)
+            let domain = usize::try_from(e.community.0 - 1)
                 .ok()
                 .and_then(|i| domain_of.get(i))
                 .copied()
@@ -355,13 +360,14 @@ async fn write_activity(
                         thread_kind[i] = kind_code(e.kind);
                     }
                     let plain = format!("{}\n{tags}", content::plain(&body));
+                    let thread_id = ThreadId(id);
                     docs.push(
                         store,
                         BulkSearchDocument {
-                            kind: "thread".to_owned(),
+                            kind: DocumentKind::Thread,
                             ref_id: id,
                             community_id: e.community,
-                            thread_id: Some(id),
+                            thread_id: Some(thread_id),
                             author_id: e.actor,
                             title: title.clone(),
                             body: plain,
@@ -373,9 +379,9 @@ async fn write_activity(
                         .push(
                             store,
                             BulkThread {
-                                id,
+                                id: thread_id,
                                 community_id: e.community,
-                                kind: kind.as_str().to_owned(),
+                                kind,
                                 title,
                                 body,
                                 tags,
@@ -399,10 +405,10 @@ async fn write_activity(
                     docs.push(
                         store,
                         BulkSearchDocument {
-                            kind: "reply".to_owned(),
+                            kind: DocumentKind::Reply,
                             ref_id: id,
                             community_id: e.community,
-                            thread_id: Some(thread),
+                            thread_id: Some(ThreadId(thread)),
                             author_id: e.actor,
                             title,
                             body: content::plain(&body),
@@ -414,8 +420,8 @@ async fn write_activity(
                         .push(
                             store,
                             BulkReply {
-                                id,
-                                thread_id: thread,
+                                id: ReplyId(id),
+                                thread_id: ThreadId(thread),
                                 author_id: e.actor,
                                 body,
                                 reply_to: None,
@@ -431,7 +437,7 @@ async fn write_activity(
                             .push(
                                 store,
                                 BulkSolution {
-                                    thread_id: thread,
+                                    thread_id: ThreadId(thread),
                                     reply_id: reply,
                                     helper_id: helper,
                                     marked_by: Some(e.actor),
@@ -442,6 +448,7 @@ async fn write_activity(
                     }
                 }
                 (ActivityKind::ResourceCreated, Some(id)) => {
+                    let id = ResourceId(id);
                     resource_index.insert(id, resources.len());
                     resources.push(DemoResource {
                         id,
@@ -454,11 +461,13 @@ async fn write_activity(
                     });
                 }
                 (ActivityKind::ResourceRevised, Some(id)) => {
+                    let id = ResourceId(id);
                     if let Some(r) = resource_index.get(&id).and_then(|i| resources.get_mut(*i)) {
                         r.revisions.push((e.actor, e.at));
                     }
                 }
                 (ActivityKind::ResourceEndorsed, Some(id)) => {
+                    let id = ResourceId(id);
                     if let Some(r) = resource_index.get(&id).and_then(|i| resources.get_mut(*i)) {
                         r.endorsements.push((e.actor, e.at));
                     }
@@ -468,8 +477,10 @@ async fn write_activity(
                         .push(
                             store,
                             BulkEventSession {
-                                id: session,
-                                event_id: e.community,
+                                id: EventSessionId(session),
+                                // The community's one series: event ids are
+                                // community ids.
+                                event_id: EventId(e.community.0),
                                 occurrence_at: e.at,
                                 held_by: e.actor,
                                 recorded_at: e.at,
@@ -482,7 +493,7 @@ async fn write_activity(
                         .push(
                             store,
                             BulkAttendance {
-                                session_id: session,
+                                session_id: EventSessionId(session),
                                 person_id: e.actor,
                                 recorded_at: e.at,
                             },
@@ -498,7 +509,7 @@ async fn write_activity(
                                     giver_id: e.actor,
                                     receiver_id: receiver,
                                     community_id: e.community,
-                                    reply_id: reply,
+                                    reply_id: ReplyId(reply),
                                     at: e.at,
                                 },
                             )
@@ -541,14 +552,14 @@ fn kind_of_code(c: u8) -> Option<ActivityKind> {
 
 /// A resource of the simulated history: who revised it when, who endorsed it.
 struct DemoResource {
-    id: i64,
-    community: i64,
+    id: ResourceId,
+    community: CommunityId,
     domain: usize,
-    created_by: i64,
+    created_by: PersonId,
     created_at: i64,
     /// (author, at) of revision 1, 2, …
-    revisions: Vec<(i64, i64)>,
-    endorsements: Vec<(i64, i64)>,
+    revisions: Vec<(PersonId, i64)>,
+    endorsements: Vec<(PersonId, i64)>,
 }
 
 async fn write_resources(
@@ -559,7 +570,7 @@ async fn write_resources(
 ) -> Result<(), DemoError> {
     let mut rows = BulkWriter::<BulkResource>::new();
     for r in list {
-        let (kind, title, _, tags) = content::resource(r.id, r.domain);
+        let (kind, title, _, tags) = content::resource(r.id.0, r.domain);
         let status = if r.endorsements.is_empty() {
             ResourceStatus::Draft
         } else {
@@ -571,10 +582,10 @@ async fn write_resources(
             BulkResource {
                 id: r.id,
                 community_id: r.community,
-                kind: kind.to_owned(),
+                kind,
                 title: title.clone(),
                 revision: r.revisions.len() as i64,
-                status: status.as_str().to_owned(),
+                status,
                 tags: tags.clone(),
                 created_by: r.created_by,
                 created_at: r.created_at,
@@ -582,12 +593,12 @@ async fn write_resources(
             },
         )
         .await?;
-        let body = content::resource_revision(r.id, r.domain, r.revisions.len() as i64);
+        let body = content::resource_revision(r.id.0, r.domain, r.revisions.len() as i64);
         docs.push(
             store,
             BulkSearchDocument {
-                kind: "resource".to_owned(),
-                ref_id: r.id,
+                kind: DocumentKind::Resource,
+                ref_id: r.id.0,
                 community_id: r.community,
                 thread_id: None,
                 author_id: r.created_by,
@@ -603,7 +614,7 @@ async fn write_resources(
     let mut revisions = BulkWriter::<BulkResourceRevision>::new();
     let mut moves = BulkWriter::<BulkResourceStatusChange>::new();
     for r in list {
-        let (_, title, _, _) = content::resource(r.id, r.domain);
+        let (_, title, _, _) = content::resource(r.id.0, r.domain);
         for (i, (author, at)) in r.revisions.iter().enumerate() {
             let number = i as i64 + 1;
             revisions
@@ -613,7 +624,7 @@ async fn write_resources(
                         resource_id: r.id,
                         number,
                         title: title.clone(),
-                        body: content::resource_revision(r.id, r.domain, number),
+                        body: content::resource_revision(r.id.0, r.domain, number),
                         summary: if number == 1 {
                             "first draft"
                         } else {
@@ -632,8 +643,8 @@ async fn write_resources(
                     store,
                     BulkResourceStatusChange {
                         resource_id: r.id,
-                        from_status: "draft".to_owned(),
-                        to_status: "endorsed".to_owned(),
+                        from_status: ResourceStatus::Draft,
+                        to_status: ResourceStatus::Endorsed,
                         changed_by: *by,
                         at: *at,
                     },
@@ -669,9 +680,9 @@ async fn write_event_series(
         rows.push(
             store,
             BulkEvent {
-                id: c.id,
+                id: EventId(c.id.0),
                 community_id: c.id,
-                kind: "regular".to_owned(),
+                kind: EventKind::Regular,
                 title: format!("{} meetup", c.name),
                 description: "Our regular get-together: a short round of news, one case brought by a member, and time to help each other.".to_owned(),
                 place: "Main building, room 2.14 and online".to_owned(),
@@ -756,7 +767,7 @@ async fn write_organization(
                     expertise: tags(&p.expertise),
                     interests: tags(&p.interests),
                     bio,
-                    org_role: p.org_role.to_owned(),
+                    org_role: p.org_role,
                     password_hash: p.has_password.then(|| hash.to_owned()),
                     created_at: p.created_at,
                 },
@@ -772,7 +783,7 @@ async fn write_organization(
             .push(
                 store,
                 BulkDomain {
-                    id: i as i64 + 1,
+                    id: DomainId(i as i64 + 1),
                     name: (*name).to_owned(),
                     description: (*description).to_owned(),
                     created_at: history_start - (400 + 17 * i as i64) * DAY,
@@ -804,9 +815,9 @@ async fn write_communities(
                     name: c.name.clone(),
                     domain_statement: c.domain_statement.clone(),
                     purpose: c.purpose.clone(),
-                    visibility: c.visibility.as_str().to_owned(),
-                    membership_policy: c.policy.as_str().to_owned(),
-                    stage: c.stage.as_str().to_owned(),
+                    visibility: c.visibility,
+                    membership_policy: c.policy,
+                    stage: c.stage,
                     created_at: c.created_at,
                     updated_at: c.updated_at(),
                 },
@@ -818,7 +829,7 @@ async fn write_communities(
                     store,
                     BulkCommunityDomain {
                         community_id: c.id,
-                        domain_id: *d as i64 + 1,
+                        domain_id: DomainId(*d as i64 + 1),
                     },
                 )
                 .await?;
@@ -829,10 +840,10 @@ async fn write_communities(
                 .push(
                     store,
                     BulkStageChange {
-                        id: stage_id,
+                        id: StageChangeId(stage_id),
                         community_id: c.id,
-                        from_stage: m.from.map(|s| s.as_str().to_owned()),
-                        to_stage: m.to.as_str().to_owned(),
+                        from_stage: m.from,
+                        to_stage: m.to,
                         reason: m.reason.to_owned(),
                         changed_by: c.founder,
                         at: m.at,
@@ -863,8 +874,8 @@ async fn write_memberships(
     plans: &[plan::CommunityPlan],
     members: &[Vec<sim::FinalMember>],
     admissions: &[sim::Admission],
-    ever: &[HashSet<i64>],
-    demo_ids: &[i64],
+    ever: &[HashSet<PersonId>],
+    demo_ids: &[PersonId],
     now: i64,
     summary: &mut DemoSummary,
 ) -> Result<(), DemoError> {
@@ -876,7 +887,7 @@ async fn write_memberships(
                 BulkMembership {
                     community_id: c.id,
                     person_id: m.person,
-                    role: m.role.as_str().to_owned(),
+                    role: m.role,
                     joined_at: m.joined_at,
                 },
             )
@@ -905,11 +916,11 @@ async fn write_memberships(
                     .push(
                         store,
                         BulkJoinRequest {
-                            id: request_id,
+                            id: JoinRequestId(request_id),
                             community_id: c.id,
                             person_id: a.person,
                             message: message(rng).to_owned(),
-                            status: "approved".to_owned(),
+                            status: JoinRequestStatus::Approved,
                             created_at: asked,
                             decided_by: Some(c.founder),
                             decided_at: Some(a.at),
@@ -923,12 +934,12 @@ async fn write_memberships(
                     .push(
                         store,
                         BulkInvitation {
-                            id: invitation_id,
+                            id: InvitationId(invitation_id),
                             community_id: c.id,
                             person_id: a.person,
                             invited_by: c.founder,
-                            role: a.role.as_str().to_owned(),
-                            status: "accepted".to_owned(),
+                            role: a.role,
+                            status: InvitationStatus::Accepted,
                             created_at: asked,
                             decided_at: Some(a.at),
                         },
@@ -943,7 +954,7 @@ async fn write_memberships(
     // people who were never members (and never the outsider, who must not
     // learn that private communities exist).
     let n_people = summary.people as i64;
-    let demo: HashSet<i64> = demo_ids.iter().copied().collect();
+    let demo: HashSet<PersonId> = demo_ids.iter().copied().collect();
     let member_account = demo_ids[org::account::MEMBER];
     for (ci, c) in plans.iter().enumerate() {
         if c.policy == MembershipPolicy::Open {
@@ -960,20 +971,20 @@ async fn write_memberships(
         } else {
             0
         };
-        let mut chosen: Vec<i64> = Vec::new();
+        let mut chosen: Vec<PersonId> = Vec::new();
         if ci == PRIVATE_WITH_INVITATION && living && c.policy == MembershipPolicy::Invitation {
             chosen.push(member_account);
         }
         let mut guard = 0;
         while chosen.len() < declined + pending && guard < 1000 {
             guard += 1;
-            let p = rng.random_range(1..=n_people);
+            let p = PersonId(rng.random_range(1..=n_people));
             if demo.contains(&p) || ever[ci].contains(&p) || chosen.contains(&p) {
                 continue;
             }
             chosen.push(p);
         }
-        let pending_people: Vec<(i64, bool)> = chosen
+        let pending_people: Vec<(PersonId, bool)> = chosen
             .iter()
             .enumerate()
             .map(|(k, p)| {
@@ -986,14 +997,14 @@ async fn write_memberships(
             })
             .collect();
         for (p, is_pending) in pending_people {
-            let (created, decided, status) = if is_pending {
+            let (created, decided) = if is_pending {
                 let created = (now - rng.random_range(3_600..20 * DAY)).max(c.created_at + 60);
-                (created, None, "pending")
+                (created, None)
             } else {
                 let span = (c.limit - c.created_at - 2 * DAY).max(DAY);
                 let created = c.created_at + rng.random_range(0..span);
                 let decided = created + rng.random_range(3_600..3 * DAY);
-                (created, Some(decided.min(c.limit - 60)), "declined")
+                (created, Some(decided.min(c.limit - 60)))
             };
             match c.policy {
                 MembershipPolicy::Request => {
@@ -1002,11 +1013,15 @@ async fn write_memberships(
                         .push(
                             store,
                             BulkJoinRequest {
-                                id: request_id,
+                                id: JoinRequestId(request_id),
                                 community_id: c.id,
                                 person_id: p,
                                 message: message(rng).to_owned(),
-                                status: status.to_owned(),
+                                status: if is_pending {
+                                    JoinRequestStatus::Pending
+                                } else {
+                                    JoinRequestStatus::Declined
+                                },
                                 created_at: created,
                                 decided_by: (!is_pending).then_some(c.founder),
                                 decided_at: decided,
@@ -1020,12 +1035,16 @@ async fn write_memberships(
                         .push(
                             store,
                             BulkInvitation {
-                                id: invitation_id,
+                                id: InvitationId(invitation_id),
                                 community_id: c.id,
                                 person_id: p,
                                 invited_by: c.founder,
-                                role: "member".to_owned(),
-                                status: status.to_owned(),
+                                role: CommunityRole::Member,
+                                status: if is_pending {
+                                    InvitationStatus::Pending
+                                } else {
+                                    InvitationStatus::Declined
+                                },
                                 created_at: created,
                                 decided_at: decided,
                             },

@@ -5,19 +5,20 @@
 
 use crate::rnd;
 use crate::vocab::{BUSINESS_UNITS, CITIES, DOMAINS, FIRST_NAMES, LAST_NAMES};
+use guildhall_domain::{OrgRole, PersonId, UnitId};
 use rand::RngExt;
 use rand::rngs::SmallRng;
 
 pub struct UnitRow {
-    pub id: i64,
+    pub id: UnitId,
     pub name: String,
-    pub parent: Option<i64>,
+    pub parent: Option<UnitId>,
     pub description: String,
     pub created_at: i64,
 }
 
 pub struct Site {
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub bu: usize,
     /// Index of the department in [`Org::departments`].
     pub dept: usize,
@@ -32,14 +33,14 @@ pub struct Department {
 }
 
 pub struct PersonRow {
-    pub id: i64,
+    pub id: PersonId,
     pub name: String,
     pub email: String,
     pub site: usize,
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub title: String,
-    pub manager_id: Option<i64>,
-    pub org_role: &'static str,
+    pub manager_id: Option<PersonId>,
+    pub org_role: OrgRole,
     /// Indexes into [`DOMAINS`].
     pub expertise: Vec<usize>,
     pub interests: Vec<usize>,
@@ -60,7 +61,7 @@ pub struct Org {
 /// documentation and screenshots stay valid whatever the seed.
 pub struct DemoPlacement {
     pub email: &'static str,
-    pub role: &'static str,
+    pub role: OrgRole,
     pub name: &'static str,
     pub kind: Placement,
 }
@@ -77,49 +78,49 @@ pub enum Placement {
 pub const PLACEMENTS: &[DemoPlacement] = &[
     DemoPlacement {
         email: "admin@demo.guildhall.test",
-        role: "administrator",
+        role: OrgRole::Administrator,
         name: "Robin Achterberg",
         kind: Placement::Contributor(0, 3, "Platform administrator"),
     },
     DemoPlacement {
         email: "strategist@demo.guildhall.test",
-        role: "knowledge_strategist",
+        role: OrgRole::KnowledgeStrategist,
         name: "Noor Haddad",
         kind: Placement::Contributor(3, 1, "Knowledge strategist"),
     },
     DemoPlacement {
         email: "executive@demo.guildhall.test",
-        role: "executive",
+        role: OrgRole::Executive,
         name: "Helena Lindqvist",
         kind: Placement::Executive(0),
     },
     DemoPlacement {
         email: "manager@demo.guildhall.test",
-        role: "manager",
+        role: OrgRole::Manager,
         name: "Marco Bianchi",
         kind: Placement::SiteLead(1),
     },
     DemoPlacement {
         email: "hr@demo.guildhall.test",
-        role: "hr",
+        role: OrgRole::Hr,
         name: "Grace Mensah",
         kind: Placement::Contributor(3, 0, "HR business partner"),
     },
     DemoPlacement {
         email: "member@demo.guildhall.test",
-        role: "member",
+        role: OrgRole::Member,
         name: "Sam Okafor",
         kind: Placement::Contributor(0, 0, "Data engineer"),
     },
     DemoPlacement {
         email: "coordinator@demo.guildhall.test",
-        role: "member",
+        role: OrgRole::Member,
         name: "Lena Fischer",
         kind: Placement::Contributor(1, 0, "Senior process engineer"),
     },
     DemoPlacement {
         email: "outsider@demo.guildhall.test",
-        role: "member",
+        role: OrgRole::Member,
         name: "Tom Novak",
         kind: Placement::Contributor(2, 2, "Maintenance technician"),
     },
@@ -173,14 +174,14 @@ struct Draft {
     level: u8,
     manager: Option<usize>,
     title: String,
-    org_role: &'static str,
+    org_role: OrgRole,
     expertise: Vec<usize>,
     interests: Vec<usize>,
     created_at: i64,
     demo: Option<usize>,
 }
 
-pub fn build(rng: &mut SmallRng, people: u32, history_start: i64) -> (Org, Vec<i64>) {
+pub fn build(rng: &mut SmallRng, people: u32, history_start: i64) -> (Org, Vec<PersonId>) {
     let people = people as usize;
     // Modest growth with size: 5×4×2 sites for a small organization,
     // up to 9×5×3 for a hundred thousand people.
@@ -197,26 +198,26 @@ pub fn build(rng: &mut SmallRng, people: u32, history_start: i64) -> (Org, Vec<i
     let mut bu_ids = Vec::new();
     for bu in BUSINESS_UNITS.iter().take(n_bu) {
         units.push(UnitRow {
-            id: next_id,
+            id: UnitId(next_id),
             name: bu.name.to_owned(),
             parent: None,
             description: bu.description.to_owned(),
             created_at: unit_created(rng),
         });
-        bu_ids.push(next_id);
+        bu_ids.push(UnitId(next_id));
         next_id += 1;
     }
     let mut dept_ids = Vec::new();
     for (b, bu) in BUSINESS_UNITS.iter().take(n_bu).enumerate() {
         for (d, dname) in bu.departments.iter().take(n_dept).enumerate() {
             units.push(UnitRow {
-                id: next_id,
+                id: UnitId(next_id),
                 name: (*dname).to_owned(),
                 parent: Some(bu_ids[b]),
                 description: format!("{} in {}.", dname, bu.name),
                 created_at: unit_created(rng),
             });
-            dept_ids.push(next_id);
+            dept_ids.push(UnitId(next_id));
             departments.push(Department {
                 bu: b,
                 local: d,
@@ -236,7 +237,7 @@ pub fn build(rng: &mut SmallRng, people: u32, history_start: i64) -> (Org, Vec<i
         }
         for city in cities {
             units.push(UnitRow {
-                id: next_id,
+                id: UnitId(next_id),
                 name: format!("{dname}, {city}"),
                 parent: Some(dept_ids[di]),
                 description: format!("The {} team at the {} site.", lower_first(dname), city),
@@ -244,7 +245,7 @@ pub fn build(rng: &mut SmallRng, people: u32, history_start: i64) -> (Org, Vec<i
             });
             dept.sites.push(sites.len());
             sites.push(Site {
-                unit_id: next_id,
+                unit_id: UnitId(next_id),
                 bu: dept.bu,
                 dept: di,
                 city,
@@ -331,17 +332,17 @@ pub fn build(rng: &mut SmallRng, people: u32, history_start: i64) -> (Org, Vec<i
             if bh == Some(lead) {
                 d.level = 0;
                 d.title = format!("Vice president, {}", BUSINESS_UNITS[site.bu].name);
-                d.org_role = "executive";
+                d.org_role = OrgRole::Executive;
                 d.manager = None;
             } else if dh == Some(lead) {
                 d.level = 1;
                 d.title = format!("Head of {}", lower_first(dname));
-                d.org_role = "manager";
+                d.org_role = OrgRole::Manager;
                 d.manager = bh;
             } else {
                 d.level = 2;
                 d.title = format!("Site lead, {} {}", lower_first(dname), site.city);
-                d.org_role = "manager";
+                d.org_role = OrgRole::Manager;
                 d.manager = dh.or(bh);
             }
         }
@@ -362,9 +363,9 @@ pub fn build(rng: &mut SmallRng, people: u32, history_start: i64) -> (Org, Vec<i
             d.level = 3;
             d.title = format!("Team lead, {}", lower_first(dname));
             d.org_role = if rng.random_bool(0.6) {
-                "manager"
+                OrgRole::Manager
             } else {
-                "member"
+                OrgRole::Member
             };
         }
         for (k, &i) in ics.iter().enumerate() {
@@ -382,9 +383,9 @@ pub fn build(rng: &mut SmallRng, people: u32, history_start: i64) -> (Org, Vec<i
             // A few people in HR and strategy hold those organization roles.
             let dept = &departments[sites[d.site].dept];
             d.org_role = match (dept.bu, dept.local) {
-                (3, 0) if i % 4 == 0 => "hr",
-                (3, 1) if i % 5 == 0 => "knowledge_strategist",
-                _ => "member",
+                (3, 0) if i % 4 == 0 => OrgRole::Hr,
+                (3, 1) if i % 5 == 0 => OrgRole::KnowledgeStrategist,
+                _ => OrgRole::Member,
             };
         }
     }
@@ -426,11 +427,11 @@ pub fn build(rng: &mut SmallRng, people: u32, history_start: i64) -> (Org, Vec<i
     // Ids by level, then by creation order: managers come first.
     let mut order: Vec<usize> = (0..drafts.len()).collect();
     order.sort_by_key(|i| (drafts[*i].level, *i));
-    let mut id_of = vec![0i64; drafts.len()];
+    let mut id_of = vec![PersonId::default(); drafts.len()];
     for (rank, &i) in order.iter().enumerate() {
-        id_of[i] = rank as i64 + 1;
+        id_of[i] = PersonId(rank as i64 + 1);
     }
-    let mut demo_ids = vec![0i64; PLACEMENTS.len()];
+    let mut demo_ids = vec![PersonId::default(); PLACEMENTS.len()];
     let mut rows = Vec::with_capacity(drafts.len());
     for &i in &order {
         let d = &drafts[i];
@@ -513,7 +514,7 @@ fn new_draft(rng: &mut SmallRng, site: usize, sites: &[Site], history_start: i64
         level: 4,
         manager: None,
         title,
-        org_role: "member",
+        org_role: OrgRole::Member,
         expertise,
         interests,
         created_at: history_start - rng.random_range(30 * 86_400..8 * YEAR),

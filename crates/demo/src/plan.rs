@@ -5,7 +5,9 @@
 use crate::org::{Org, account};
 use crate::rnd;
 use crate::vocab::{BUSINESS_UNITS, CITIES, COMMUNITY_PATTERNS, DOMAINS, PURPOSES, SUBTOPICS};
-use guildhall_domain::{CommunityRole, MembershipPolicy, Slug, Stage, Visibility};
+use guildhall_domain::{
+    CommunityId, CommunityRole, MembershipPolicy, PersonId, Slug, Stage, Visibility,
+};
 use rand::RngExt;
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
@@ -38,7 +40,7 @@ pub struct StageMove {
 
 #[derive(Clone, Copy)]
 pub struct PlannedJoin {
-    pub person: i64,
+    pub person: PersonId,
     pub role: CommunityRole,
     pub at: i64,
     /// Coordinators and demo accounts never leave: the demo accounts'
@@ -49,7 +51,7 @@ pub struct PlannedJoin {
 }
 
 pub struct CommunityPlan {
-    pub id: i64,
+    pub id: CommunityId,
     pub name: String,
     pub slug: String,
     pub domain_statement: String,
@@ -72,7 +74,7 @@ pub struct CommunityPlan {
     pub attendance: f64,
     /// Sorted by time; the first is the founding coordinator.
     pub joins: Vec<PlannedJoin>,
-    pub founder: i64,
+    pub founder: PersonId,
 }
 
 impl CommunityPlan {
@@ -383,7 +385,7 @@ pub struct Plans {
 pub fn build(
     rng: &mut SmallRng,
     org: &Org,
-    demo_ids: &[i64],
+    demo_ids: &[PersonId],
     n_communities: usize,
     history_start: i64,
     now: i64,
@@ -471,7 +473,7 @@ pub fn build(
                 at,
                 from: Some(path[k - 1]),
                 to: path[k],
-                reason: crate::vocab::stage_reason(path[k].as_str(), rng.random_range(0..3)),
+                reason: crate::vocab::stage_reason(path[k], rng.random_range(0..3)),
             });
         }
         let limit = if stage == Stage::Memory {
@@ -515,7 +517,7 @@ pub fn build(
         reviews.dedup();
 
         plans.push(CommunityPlan {
-            id: i as i64 + 1,
+            id: CommunityId(i as i64 + 1),
             name,
             slug,
             domain_statement,
@@ -534,7 +536,7 @@ pub fn build(
             first_meeting,
             attendance,
             joins: Vec::new(),
-            founder: 0,
+            founder: PersonId::default(),
         });
     }
     assign_members(rng, org, demo_ids, &mut plans);
@@ -544,9 +546,14 @@ pub fn build(
 /// Deals people into communities: each person takes 0–6 memberships (most
 /// one or two), community sizes are skewed from 5 to a few hundred, and
 /// people mostly join communities of their business unit's domains.
-fn assign_members(rng: &mut SmallRng, org: &Org, demo_ids: &[i64], plans: &mut [CommunityPlan]) {
+fn assign_members(
+    rng: &mut SmallRng,
+    org: &Org,
+    demo_ids: &[PersonId],
+    plans: &mut [CommunityPlan],
+) {
     let n_people = org.people.len();
-    let is_demo: HashSet<i64> = demo_ids.iter().copied().collect();
+    let is_demo: HashSet<PersonId> = demo_ids.iter().copied().collect();
     let mut remaining = vec![0u8; n_people];
     for (i, p) in org.people.iter().enumerate() {
         if is_demo.contains(&p.id) {
@@ -687,7 +694,7 @@ fn assign_members(rng: &mut SmallRng, org: &Org, demo_ids: &[i64], plans: &mut [
     }
 
     for (ci, plan) in plans.iter_mut().enumerate() {
-        let people: Vec<i64> = members_of[ci]
+        let people: Vec<PersonId> = members_of[ci]
             .iter()
             .map(|i| org.people[*i as usize].id)
             .collect();
@@ -696,12 +703,12 @@ fn assign_members(rng: &mut SmallRng, org: &Org, demo_ids: &[i64], plans: &mut [
     add_demo_memberships(rng, demo_ids, plans);
     for plan in plans.iter_mut() {
         plan.joins.sort_by_key(|j| (j.at, j.person));
-        plan.founder = plan.joins.first().map_or(0, |j| j.person);
+        plan.founder = plan.joins.first().map_or(PersonId::default(), |j| j.person);
     }
 }
 
 /// Roles and join times for a community's members, in draw order.
-fn plan_joins(rng: &mut SmallRng, plan: &mut CommunityPlan, people: &[i64]) {
+fn plan_joins(rng: &mut SmallRng, plan: &mut CommunityPlan, people: &[PersonId]) {
     let n = people.len();
     let n_coord = 1
         + usize::from(n >= 15 && rng.random_bool(0.5))
@@ -754,7 +761,7 @@ fn plan_joins(rng: &mut SmallRng, plan: &mut CommunityPlan, people: &[i64]) {
     }
 }
 
-fn add_demo_memberships(rng: &mut SmallRng, demo_ids: &[i64], plans: &mut [CommunityPlan]) {
+fn add_demo_memberships(rng: &mut SmallRng, demo_ids: &[PersonId], plans: &mut [CommunityPlan]) {
     let coordinator = demo_ids[account::COORDINATOR];
     for &ci in &COORDINATED {
         let Some(plan) = plans.get_mut(ci) else {

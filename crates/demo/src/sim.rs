@@ -10,7 +10,10 @@
 
 use crate::plan::{CommunityPlan, DAY, PlannedJoin, Profile};
 use crate::rnd;
-use guildhall_domain::{ActivityKind, CommunityRole, MembershipPolicy, Stage};
+use guildhall_domain::{
+    ActivityKind, CommunityId, CommunityRole, EventSessionId, MembershipPolicy, PersonId, ReplyId,
+    ResourceId, Stage, ThreadId, UnitId,
+};
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 use std::collections::HashSet;
@@ -31,14 +34,16 @@ pub struct Ev {
     /// Generation order: breaks ties in `at` so the order is reproducible.
     pub seq: u64,
     pub kind: ActivityKind,
-    pub actor: i64,
-    pub unit: Option<i64>,
-    pub community: i64,
+    pub actor: PersonId,
+    pub unit: Option<UnitId>,
+    pub community: CommunityId,
+    /// The id of a thread, reply, resource, session or community,
+    /// depending on `kind` (as in the log).
     pub subject: Option<i64>,
     pub parent: Option<i64>,
-    pub other: Option<i64>,
+    pub other: Option<PersonId>,
     /// Not part of the log: for `help.solved`, the reply that helped.
-    pub solution: Option<i64>,
+    pub solution: Option<ReplyId>,
 }
 
 /// A person's entry into a community that needed a request or an
@@ -46,20 +51,20 @@ pub struct Ev {
 #[derive(Clone, Copy)]
 pub struct Admission {
     pub community: usize,
-    pub person: i64,
+    pub person: PersonId,
     pub role: CommunityRole,
     pub at: i64,
 }
 
 pub struct FinalMember {
-    pub person: i64,
+    pub person: PersonId,
     pub role: CommunityRole,
     pub joined_at: i64,
 }
 
 struct Member {
-    person: i64,
-    unit: Option<i64>,
+    person: PersonId,
+    unit: Option<UnitId>,
     role: CommunityRole,
     joined_at: i64,
     /// Time of the latest act already scheduled for this person here.
@@ -69,9 +74,9 @@ struct Member {
 }
 
 struct Resource {
-    id: i64,
+    id: ResourceId,
     created_at: i64,
-    author: i64,
+    author: PersonId,
     endorsed: bool,
 }
 
@@ -85,11 +90,11 @@ struct CommunitySim {
     next_review: usize,
     next_meeting: i64,
     resources: Vec<Resource>,
-    ever: HashSet<i64>,
+    ever: HashSet<PersonId>,
 }
 
 struct Ctx<'a> {
-    unit_of: &'a [i64],
+    unit_of: &'a [UnitId],
     out: Vec<Ev>,
     seq: u64,
     next_thread: i64,
@@ -100,12 +105,12 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn unit(&self, person: i64) -> Option<i64> {
-        usize::try_from(person - 1)
+    fn unit(&self, person: PersonId) -> Option<UnitId> {
+        usize::try_from(person.0 - 1)
             .ok()
             .and_then(|i| self.unit_of.get(i))
             .copied()
-            .filter(|u| *u > 0)
+            .filter(|u| u.0 > 0)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -113,12 +118,12 @@ impl Ctx<'_> {
         &mut self,
         at: i64,
         kind: ActivityKind,
-        actor: i64,
-        unit: Option<i64>,
-        community: i64,
+        actor: PersonId,
+        unit: Option<UnitId>,
+        community: CommunityId,
         subject: Option<i64>,
         parent: Option<i64>,
-        other: Option<i64>,
+        other: Option<PersonId>,
     ) {
         self.seq += 1;
         self.out.push(Ev {
@@ -171,7 +176,7 @@ impl<'a> Sim<'a> {
     /// `unit_of[id - 1]` is person `id`'s unit (0 for none).
     pub fn new(
         plans: &'a [CommunityPlan],
-        unit_of: &'a [i64],
+        unit_of: &'a [UnitId],
         seed: u64,
         history_start: i64,
         months: u32,
@@ -182,7 +187,7 @@ impl<'a> Sim<'a> {
                 // One stream per community: its history does not depend on
                 // how many communities came before it.
                 rng: SmallRng::seed_from_u64(
-                    seed ^ (p.id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                    seed ^ (p.id.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
                 ),
                 members: Vec::new(),
                 next_join: 0,
@@ -240,7 +245,13 @@ impl<'a> Sim<'a> {
 
     /// Who is a member of each community at the end, and who was admitted
     /// by request or invitation along the way.
-    pub fn finish(self) -> (Vec<Vec<FinalMember>>, Vec<Admission>, Vec<HashSet<i64>>) {
+    pub fn finish(
+        self,
+    ) -> (
+        Vec<Vec<FinalMember>>,
+        Vec<Admission>,
+        Vec<HashSet<PersonId>>,
+    ) {
         let mut members = Vec::with_capacity(self.sims.len());
         let mut ever = Vec::with_capacity(self.sims.len());
         for cs in self.sims {
@@ -277,7 +288,7 @@ impl CommunitySim {
                     plan.founder,
                     unit,
                     cid,
-                    Some(cid),
+                    Some(cid.0),
                     None,
                     None,
                 );
@@ -351,9 +362,9 @@ impl CommunitySim {
         let n_thanks = rnd::poisson(&mut self.rng, base * 0.02);
         for _ in 0..n_thanks {
             let t = self.rng.random_range(lo..hi);
-            if let Some(a) = self.pick(&p, t, 0) {
+            if let Some(a) = self.pick(&p, t, None) {
                 let actor = self.members[a].person;
-                if let Some(b) = self.pick(&p, t, actor) {
+                if let Some(b) = self.pick(&p, t, Some(actor)) {
                     let other = self.members[b].person;
                     self.touch(a, t);
                     ctx.emit(
@@ -387,7 +398,7 @@ impl CommunitySim {
                 plan.founder,
                 unit,
                 cid,
-                Some(cid),
+                Some(cid.0),
                 None,
                 None,
             );
@@ -434,7 +445,7 @@ impl CommunitySim {
             );
             if plan.policy != MembershipPolicy::Open && !j.founder {
                 ctx.admissions.push(Admission {
-                    community: (plan.id - 1) as usize,
+                    community: (plan.id.0 - 1) as usize,
                     person: j.person,
                     role: j.role,
                     at: j.at,
@@ -504,23 +515,23 @@ impl CommunitySim {
 
     /// A member who had joined before `t`, other than `exclude`, weighted by
     /// how active they are; in a one-person community, mostly the hero.
-    fn pick(&mut self, p: &Picker, t: i64, exclude: i64) -> Option<usize> {
+    fn pick(&mut self, p: &Picker, t: i64, exclude: Option<PersonId>) -> Option<usize> {
         if let Some(h) = p.hero {
             let m = &self.members[h];
-            if m.person != exclude && m.joined_at < t && self.rng.random_bool(0.8) {
+            if Some(m.person) != exclude && m.joined_at < t && self.rng.random_bool(0.8) {
                 return Some(h);
             }
         }
         for _ in 0..12 {
             let i = rnd::pick_cumulative(&mut self.rng, p.cum);
             let m = &self.members[i];
-            if m.joined_at < t && m.person != exclude {
+            if m.joined_at < t && Some(m.person) != exclude {
                 return Some(i);
             }
         }
         self.members
             .iter()
-            .position(|m| m.joined_at < t && m.person != exclude)
+            .position(|m| m.joined_at < t && Some(m.person) != exclude)
     }
 
     fn meetings(&mut self, plan: &CommunityPlan, lo: i64, hi: i64, p: &Picker, ctx: &mut Ctx) {
@@ -554,11 +565,11 @@ impl CommunitySim {
                 .members
                 .iter()
                 .position(|m| m.person == plan.founder && m.joined_at < t)
-                .or_else(|| self.pick(p, t, 0));
+                .or_else(|| self.pick(p, t, None));
             let Some(host) = host else { continue };
             let meeting = {
                 ctx.next_meeting += 1;
-                ctx.next_meeting
+                EventSessionId(ctx.next_meeting)
             };
             let hm = &self.members[host];
             ctx.emit(
@@ -567,7 +578,7 @@ impl CommunitySim {
                 hm.person,
                 hm.unit,
                 plan.id,
-                Some(meeting),
+                Some(meeting.0),
                 None,
                 None,
             );
@@ -577,7 +588,7 @@ impl CommunitySim {
                 tries += 1;
                 // Half the seats go to the regulars, half to anyone.
                 let i = if self.rng.random_bool(0.5) {
-                    self.pick(p, t, 0)
+                    self.pick(p, t, None)
                 } else {
                     Some(self.rng.random_range(0..self.members.len()))
                 };
@@ -596,7 +607,7 @@ impl CommunitySim {
                     m.person,
                     m.unit,
                     plan.id,
-                    Some(meeting),
+                    Some(meeting.0),
                     None,
                     None,
                 );
@@ -613,11 +624,13 @@ impl CommunitySim {
         p: &Picker,
         ctx: &mut Ctx,
     ) {
-        let Some(a) = self.pick(p, t, 0) else { return };
+        let Some(a) = self.pick(p, t, None) else {
+            return;
+        };
         let author = self.members[a].person;
         let tid = {
             ctx.next_thread += 1;
-            ctx.next_thread
+            ThreadId(ctx.next_thread)
         };
         self.touch(a, t);
         ctx.emit(
@@ -626,7 +639,7 @@ impl CommunitySim {
             author,
             self.members[a].unit,
             plan.id,
-            Some(tid),
+            Some(tid.0),
             None,
             None,
         );
@@ -669,7 +682,7 @@ impl CommunitySim {
         let mut at =
             t + (rnd::lognormal(&mut self.rng, first_median * HOUR as f64, 1.0) as i64).max(MINUTE);
         // (member index, reply id, time) of answers by someone else.
-        let mut helpers: Vec<(usize, i64, i64)> = Vec::new();
+        let mut helpers: Vec<(usize, ReplyId, i64)> = Vec::new();
         for k in 0..replies {
             if at >= plan.limit {
                 break;
@@ -678,12 +691,12 @@ impl CommunitySim {
             let r = if k > 0 && self.rng.random_bool(0.15) && kind == ActivityKind::ThreadHelp {
                 Some(a)
             } else {
-                self.pick(p, at, author)
+                self.pick(p, at, Some(author))
             };
             let Some(r) = r else { break };
             let rid = {
                 ctx.next_reply += 1;
-                ctx.next_reply
+                ReplyId(ctx.next_reply)
             };
             self.touch(r, at);
             let m = &self.members[r];
@@ -693,8 +706,8 @@ impl CommunitySim {
                 m.person,
                 m.unit,
                 plan.id,
-                Some(rid),
-                Some(tid),
+                Some(rid.0),
+                Some(tid.0),
                 Some(author),
             );
             if m.person != author {
@@ -725,7 +738,7 @@ impl CommunitySim {
             author,
             unit,
             plan.id,
-            Some(tid),
+            Some(tid.0),
             None,
             Some(helper),
         );
@@ -742,7 +755,7 @@ impl CommunitySim {
                     author,
                     unit,
                     plan.id,
-                    Some(rid),
+                    Some(rid.0),
                     None,
                     Some(helper),
                 );
@@ -751,10 +764,12 @@ impl CommunitySim {
     }
 
     fn create_resource(&mut self, plan: &CommunityPlan, t: i64, p: &Picker, ctx: &mut Ctx) {
-        let Some(a) = self.pick(p, t, 0) else { return };
+        let Some(a) = self.pick(p, t, None) else {
+            return;
+        };
         let id = {
             ctx.next_resource += 1;
-            ctx.next_resource
+            ResourceId(ctx.next_resource)
         };
         self.touch(a, t);
         let m = &self.members[a];
@@ -770,7 +785,7 @@ impl CommunitySim {
             m.person,
             m.unit,
             plan.id,
-            Some(id),
+            Some(id.0),
             None,
             None,
         );
@@ -787,7 +802,7 @@ impl CommunitySim {
             .iter()
             .position(|m| m.person == author && m.joined_at < t)
             .filter(|_| self.rng.random_bool(0.4));
-        let Some(a) = by_author.or_else(|| self.pick(p, t, 0)) else {
+        let Some(a) = by_author.or_else(|| self.pick(p, t, None)) else {
             return;
         };
         self.touch(a, t);
@@ -798,7 +813,7 @@ impl CommunitySim {
             m.person,
             m.unit,
             plan.id,
-            Some(rid),
+            Some(rid.0),
             None,
             None,
         );
@@ -828,7 +843,7 @@ impl CommunitySim {
             m.person,
             m.unit,
             plan.id,
-            Some(rid),
+            Some(rid.0),
             None,
             None,
         );

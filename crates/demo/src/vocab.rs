@@ -1,6 +1,8 @@
 //! The words the demonstration organization is made of. Lists are fixed so
 //! that a seed always yields the same organization; their order matters.
 
+use guildhall_domain::Stage;
+
 pub const FIRST_NAMES: &[&str] = &[
     "Ada",
     "Adrien",
@@ -675,35 +677,34 @@ pub const PURPOSES: &[&str] = &[
 ];
 
 /// Reasons recorded with a stage move, by the stage moved to.
-pub fn stage_reason(to: &str, variant: usize) -> &'static str {
+pub fn stage_reason(to: Stage, variant: usize) -> &'static str {
     let options: &[&str] = match to {
-        "coalescing" => &[
+        Stage::Coalescing => &[
             "first meetings held; people keep coming back",
             "we found each other at the kick-off and want to keep going",
             "enough people asking and answering to call it a community",
         ],
-        "maturing" => &[
+        Stage::Maturing => &[
             "charter written, coordinator and core group agreed",
             "launch workshop held; regular rhythm set",
             "we are committing to the domain and need roles",
         ],
-        "stewardship" => &[
+        Stage::Stewardship => &[
             "standards published and endorsed by the core group",
             "the community now trains newcomers and owns the playbook",
             "steady rhythm for a year; taking on harder problems",
         ],
-        "transformation" => &[
+        Stage::Transformation => &[
             "the domain is shifting; renewal workshop planned",
             "attendance dropped; time to decide how to renew",
             "the core group is moving on; looking for a new direction",
         ],
-        "memory" => &[
+        Stage::Memory => &[
             "closed after a renewal review; knowledge kept for reference",
             "merged into a broader community; this space is now read-only",
             "the domain is no longer practised here; resources archived",
         ],
-        "potential" => &["restarting from scratch with a new group"],
-        _ => &["renewed with a new core group"],
+        Stage::Potential => &["restarting from scratch with a new group"],
     };
     options[variant % options.len()]
 }

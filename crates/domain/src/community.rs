@@ -5,9 +5,22 @@
 macro_rules! word_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $word:literal : $label:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
-        #[serde(rename_all = "snake_case")]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name { $($variant),+ }
+
+        // Written and read as its word, in JSON as in the database.
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let word = <std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
+                $name::parse(&word).map_err(::serde::de::Error::custom)
+            }
+        }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -126,6 +139,25 @@ word_enum!(
         Stewardship = "stewardship": "Stewardship",
         Transformation = "transformation": "Transformation",
         Memory = "memory": "Memory",
+    }
+);
+
+word_enum!(
+    /// Where a request to join stands. Approval happens with the
+    /// membership it creates; a declined request may be made again.
+    JoinRequestStatus {
+        Pending = "pending": "Pending",
+        Approved = "approved": "Approved",
+        Declined = "declined": "Declined",
+    }
+);
+
+word_enum!(
+    /// Where an invitation to join stands.
+    InvitationStatus {
+        Pending = "pending": "Pending",
+        Accepted = "accepted": "Accepted",
+        Declined = "declined": "Declined",
     }
 );
 
@@ -249,5 +281,30 @@ mod tests {
         assert!(check_visibility_policy(Visibility::Private, MembershipPolicy::Open).is_err());
         assert!(check_visibility_policy(Visibility::Private, MembershipPolicy::Invitation).is_ok());
         assert!(check_visibility_policy(Visibility::Closed, MembershipPolicy::Request).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod word_tests {
+    use crate::{ActivityKind, NotificationKind, OrgRole, Stage};
+
+    #[test]
+    fn json_carries_the_stored_word() {
+        for k in ActivityKind::ALL {
+            let json = serde_json::to_string(k).expect("serialize");
+            assert_eq!(json, format!("\"{}\"", k.as_str()));
+            let back: ActivityKind = serde_json::from_str(&json).expect("deserialize");
+            assert_eq!(back, *k);
+        }
+        assert_eq!(
+            serde_json::to_string(&OrgRole::KnowledgeStrategist).expect("role"),
+            "\"knowledge_strategist\""
+        );
+        assert_eq!(
+            serde_json::to_string(&NotificationKind::RequestSolved).expect("kind"),
+            "\"request_solved\""
+        );
+        let unknown = serde_json::from_str::<Stage>("\"dormant\"").expect_err("unknown");
+        assert!(unknown.to_string().contains("'dormant' is not one of"));
     }
 }

@@ -6,13 +6,26 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// Any record's id, for the few places that hold ids of several kinds
+/// told apart by another column (an import's map of source ids, an
+/// activity event's subject).
+pub trait RecordId: Copy {
+    fn raw(self) -> i64;
+}
+
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
         #[cfg_attr(feature = "sqlx", derive(sqlx::Type), sqlx(transparent))]
         pub struct $name(pub i64);
+
+        impl RecordId for $name {
+            fn raw(self) -> i64 {
+                self.0
+            }
+        }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -56,4 +69,48 @@ id_type!(
 id_type!(
     /// A merge of two records of one person.
     MergeId
+);
+id_type!(
+    /// A thread: a help request, story or discussion.
+    ThreadId
+);
+id_type!(
+    /// A reply in a thread.
+    ReplyId
+);
+id_type!(
+    /// One edit of a thread's opening post or of a reply.
+    PostEditId
+);
+id_type!(
+    /// A resource a community keeps.
+    ResourceId
+);
+id_type!(
+    /// A community event, one-off or recurring.
+    EventId
+);
+id_type!(
+    /// A request to join a community.
+    JoinRequestId
+);
+id_type!(
+    /// An invitation to join a community.
+    InvitationId
+);
+id_type!(
+    /// A change of a community's stage.
+    StageChangeId
+);
+id_type!(
+    /// An event of the activity log.
+    ActivityId
+);
+id_type!(
+    /// A recorded session of an event, with its attendance.
+    EventSessionId
+);
+id_type!(
+    /// An entry of the audit log.
+    AuditEntryId
 );

@@ -22,6 +22,7 @@ pub mod policy;
 pub mod practice;
 pub mod pulse;
 pub mod recurrence;
+pub mod search;
 pub mod text;
 pub mod throttle;
 pub mod time;
@@ -29,13 +30,20 @@ pub mod token;
 pub mod validation;
 
 pub use activity::{ActivityKind, NewActivity};
-pub use community::{CommunityRole, MembershipPolicy, Stage, Visibility};
-pub use ids::{CommunityId, DomainId, MergeId, NotificationId, PersonId, TokenId, UnitId};
+pub use community::{
+    CommunityRole, InvitationStatus, JoinRequestStatus, MembershipPolicy, Stage, Visibility,
+};
+pub use ids::{
+    ActivityId, AuditEntryId, CommunityId, DomainId, EventId, EventSessionId, InvitationId,
+    JoinRequestId, MergeId, NotificationId, PersonId, PostEditId, ReplyId, ResourceId,
+    StageChangeId, ThreadId, TokenId, UnitId,
+};
 pub use person::OrgRole;
 pub use policy::Viewer;
 pub use practice::{
     EventKind, NotificationKind, ResourceKind, ResourceStatus, RsvpAnswer, ThreadKind,
 };
+pub use search::DocumentKind;
 pub use text::{Email, Slug};
 pub use time::Timestamp;
 pub use validation::{FieldError, FieldErrors};

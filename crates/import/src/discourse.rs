@@ -77,9 +77,12 @@ use crate::progress::Progress;
 use crate::shared::{activity, numbered, source_ids, truncate_chars};
 use crate::{ImportError, Summary, SummaryCommunity, html};
 use guildhall_domain::text::Slug;
-use guildhall_domain::{ActivityKind, PersonId, ThreadKind, Timestamp, markdown};
+use guildhall_domain::{
+    ActivityKind, CommunityId, MembershipPolicy, PersonId, ReplyId, Stage, ThreadId, ThreadKind,
+    Timestamp, Visibility, markdown,
+};
 use guildhall_store::{
-    ImportPerson, ImportSession, ImportSolution, NewCommunity, NewReply, NewThread, Store,
+    BulkSolution, ImportPerson, ImportSession, NewCommunity, NewReply, NewThread, Store,
 };
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Deserializer};
@@ -441,9 +444,9 @@ fn read_json<T: DeserializeOwned>(path: &Path, expected: &str) -> Result<(T, u64
 /// A thread of this forum, imported now or by an earlier run.
 #[derive(Clone)]
 struct ThreadInfo {
-    id: i64,
-    community: i64,
-    author: i64,
+    id: ThreadId,
+    community: CommunityId,
+    author: PersonId,
     title: String,
     solved: bool,
 }
@@ -456,23 +459,23 @@ struct Run<'a> {
     email_domain: String,
     summary: Summary,
     /// `--community`: every topic goes there.
-    target: Option<i64>,
+    target: Option<CommunityId>,
     categories: HashMap<i64, Category>,
     /// Category (None: a topic without one) → index in summary.communities.
     community_of: HashMap<Option<i64>, usize>,
     /// Category → community made by an earlier run.
-    earlier_communities: HashMap<Option<i64>, i64>,
+    earlier_communities: HashMap<Option<i64>, CommunityId>,
     chunk_topics: usize,
     /// The chunk's users → people (known before it, or made by it).
-    users: HashMap<i64, i64>,
+    users: HashMap<i64, PersonId>,
     /// The chunk's alias accounts of this source already tied to people.
-    aliases: HashMap<String, i64>,
-    placeholder: Option<i64>,
+    aliases: HashMap<String, PersonId>,
+    placeholder: Option<PersonId>,
     /// The chunk's topics → their threads, imported now or by an earlier
     /// run (a topic saved twice in the folder is imported once).
     threads: HashMap<i64, ThreadInfo>,
     /// The chunk's posts → their replies, imported now or by an earlier run.
-    posts: HashMap<i64, i64>,
+    posts: HashMap<i64, ReplyId>,
     likes: u64,
 }
 
@@ -773,6 +776,7 @@ impl Run<'_> {
     async fn load_earlier_runs(&mut self) -> Result<(), ImportError> {
         self.placeholder = crate::shared::known_placeholder(self.session).await?;
         for (category, id) in self.session.known_ids("community").await? {
+            let id = CommunityId(id);
             // Only while it still exists: a deleted one is made again.
             if self.session.community_slug(id).await?.is_some() {
                 self.earlier_communities
@@ -811,8 +815,8 @@ impl Run<'_> {
                 self.threads.insert(topic, info);
             }
         }
-        self.posts = numbered(self.session.known_among("reply", &posts).await?);
-        self.users = numbered(self.session.known_among("person", &users).await?);
+        self.posts = numbered(self.session.known_among("reply", &posts).await?, ReplyId);
+        self.users = numbered(self.session.known_among("person", &users).await?, PersonId);
         self.aliases = self
             .session
             .alias_accounts_among(&accounts)
@@ -874,9 +878,9 @@ impl Run<'_> {
                         name: cat.name.clone(),
                         domain_statement: String::new(),
                         purpose,
-                        visibility: "open".into(),
-                        membership_policy: "open".into(),
-                        stage: "maturing".into(),
+                        visibility: Visibility::Open,
+                        membership_policy: MembershipPolicy::Open,
+                        stage: Stage::Maturing,
                         domains: Vec::new(),
                     },
                     "imported from a Discourse forum",
@@ -977,22 +981,22 @@ impl Run<'_> {
                 t
             }
         };
-        // Post number → reply (0: the opening post, i.e. the thread).
-        let mut replies: HashMap<i64, i64> = HashMap::from([(1, 0)]);
+        // Post number → reply (None: the opening post, i.e. the thread).
+        let mut replies: HashMap<i64, Option<ReplyId>> = HashMap::from([(1, None)]);
         for post in &posts {
             if let Some(reason) = skip_reason(post) {
                 self.summary.skip(&reason);
                 continue;
             }
             if let Some(&reply) = self.posts.get(&post.id) {
-                replies.insert(post.post_number, reply);
+                replies.insert(post.post_number, Some(reply));
                 self.summary.skip("posts already imported");
                 continue;
             }
             let reply_to = match post.reply_to_post_number {
                 None | Some(1) => None,
                 Some(n) => match replies.get(&n) {
-                    Some(&r) if r != 0 => Some(r),
+                    Some(&Some(r)) => Some(r),
                     _ => {
                         self.summary.note(
                             "replies to a post that was not imported (deleted, skipped or not in the document), attached to the topic",
@@ -1003,12 +1007,12 @@ impl Run<'_> {
             };
             let reply = self.reply(&thread, post, reply_to).await?;
             self.posts.insert(post.id, reply);
-            replies.insert(post.post_number, reply);
+            replies.insert(post.post_number, Some(reply));
         }
         if let Some(n) = accepted
             && !thread.solved
         {
-            match replies.get(&n).copied().filter(|r| *r != 0) {
+            match replies.get(&n).copied().flatten() {
                 Some(reply) => {
                     let answer = posts.iter().find(|p| p.post_number == n);
                     let helper = match answer {
@@ -1018,7 +1022,7 @@ impl Run<'_> {
                     let at = answer.map_or(doc.created_at, |p| p.created_at);
                     self.session
                         .add_solution(
-                            &ImportSolution {
+                            BulkSolution {
                                 thread_id: thread.id,
                                 reply_id: reply,
                                 helper_id: helper,
@@ -1026,7 +1030,7 @@ impl Run<'_> {
                                 at,
                             },
                             &activity(at, ActivityKind::HelpSolved, thread.author, thread.community)
-                                .other(PersonId(helper)),
+                                .other(helper),
                         )
                         .await?;
                     self.summary.solved += 1;
@@ -1074,7 +1078,7 @@ impl Run<'_> {
             .add_thread(
                 &NewThread {
                     community_id: community,
-                    kind: kind.as_str(),
+                    kind,
                     title: title.clone(),
                     body,
                     plain,
@@ -1106,13 +1110,13 @@ impl Run<'_> {
         &mut self,
         thread: &ThreadInfo,
         post: &Post,
-        reply_to: Option<i64>,
-    ) -> Result<i64, ImportError> {
+        reply_to: Option<ReplyId>,
+    ) -> Result<ReplyId, ImportError> {
         let author = self.person(post).await?;
         let (body, plain) = post.text.clone();
         let at = post.created_at;
-        let event = activity(at, ActivityKind::ReplyCreated, author, thread.community)
-            .other(PersonId(thread.author));
+        let event =
+            activity(at, ActivityKind::ReplyCreated, author, thread.community).other(thread.author);
         let id = self
             .session
             .add_reply(
@@ -1138,7 +1142,7 @@ impl Run<'_> {
     }
 
     /// The person behind a post's user, or the deleted-user placeholder.
-    async fn person(&mut self, post: &Post) -> Result<i64, ImportError> {
+    async fn person(&mut self, post: &Post) -> Result<PersonId, ImportError> {
         let at = post.created_at;
         let Some(user) = post.user_id else {
             return self.placeholder(at).await;
@@ -1190,7 +1194,7 @@ impl Run<'_> {
         Ok(person)
     }
 
-    async fn placeholder(&mut self, at: i64) -> Result<i64, ImportError> {
+    async fn placeholder(&mut self, at: i64) -> Result<PersonId, ImportError> {
         self.summary
             .note("posts of deleted accounts, attributed to the deleted-user placeholder");
         if let Some(p) = self.placeholder {
@@ -1212,7 +1216,7 @@ impl Run<'_> {
     /// Everyone who contributed becomes a member of each community at
     /// their first contribution there, unless they already are one.
     async fn memberships(&mut self) -> Result<(), ImportError> {
-        let communities: Vec<i64> = self.summary.communities.iter().map(|c| c.id).collect();
+        let communities: Vec<CommunityId> = self.summary.communities.iter().map(|c| c.id).collect();
         for community in communities {
             self.summary.members_added += self.session.join_contributors(community).await?;
         }

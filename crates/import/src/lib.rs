@@ -22,6 +22,7 @@ pub mod slack;
 pub mod stackexchange;
 mod xml;
 
+use guildhall_domain::CommunityId;
 use guildhall_store::{ImportWritten, StoreError};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -59,7 +60,7 @@ pub(crate) const DAMAGED: &str = "fix the file, or download it again if it was d
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
     pub dry_run: bool,
-    pub community_id: i64,
+    pub community_id: CommunityId,
     pub community_slug: String,
     pub community_created: bool,
     /// Every community of a run that imports into several (one per
@@ -89,7 +90,7 @@ pub struct Summary {
 /// One community of a run that imports into several.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SummaryCommunity {
-    pub id: i64,
+    pub id: CommunityId,
     pub slug: String,
     pub created: bool,
     /// Threads this run imported into it.

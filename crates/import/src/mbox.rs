@@ -64,7 +64,10 @@ use crate::progress::Progress;
 use crate::shared::{activity, distinct, truncate_chars};
 use crate::{ImportError, Summary, html};
 use guildhall_domain::text::Slug;
-use guildhall_domain::{ActivityKind, PersonId, ThreadKind, Timestamp};
+use guildhall_domain::{
+    ActivityKind, CommunityId, MembershipPolicy, PersonId, ReplyId, Stage, ThreadId, ThreadKind,
+    Timestamp, Visibility,
+};
 use guildhall_store::{
     ImportPerson, ImportSession, KeyedThread, NewCommunity, NewReply, NewThread, Store,
 };
@@ -139,14 +142,14 @@ pub struct Options {
 }
 
 /// Where a message landed, imported now or by an earlier run: its thread,
-/// that thread's author and title, and the reply (0 for the opening
+/// that thread's author and title, and the reply (`None` for the opening
 /// message).
 #[derive(Clone)]
 struct Post {
-    thread: i64,
-    author: i64,
+    thread: ThreadId,
+    author: PersonId,
     title: Arc<str>,
-    reply: i64,
+    reply: Option<ReplyId>,
     /// Imported by an earlier run.
     earlier: bool,
 }
@@ -158,7 +161,7 @@ struct Known {
     /// Message-ID → where it landed.
     posts: HashMap<String, Post>,
     /// Normalized address → person.
-    people: HashMap<String, i64>,
+    people: HashMap<String, PersonId>,
     /// Normalized subject → the thread of the latest message with it in
     /// the current file, that message's time, and whether this chunk
     /// changed it.
@@ -168,7 +171,7 @@ struct Known {
 struct Run<'a> {
     session: &'a mut ImportSession,
     progress: &'a mut dyn Progress,
-    community: i64,
+    community: CommunityId,
     summary: Summary,
     parser: MessageParser,
     chunk_messages: usize,
@@ -208,7 +211,7 @@ pub async fn import(
         let mut run = Run {
             session: &mut session,
             progress,
-            community: 0,
+            community: CommunityId::default(),
             summary: Summary {
                 dry_run: opts.dry_run,
                 community_slug: slug.as_str().to_owned(),
@@ -522,9 +525,9 @@ impl Run<'_> {
                         domain_statement: String::new(),
                         purpose: "The discussions of a mailing list, imported from its archives."
                             .into(),
-                        visibility: "open".into(),
-                        membership_policy: "open".into(),
-                        stage: "maturing".into(),
+                        visibility: Visibility::Open,
+                        membership_policy: MembershipPolicy::Open,
+                        stage: Stage::Maturing,
                         domains: Vec::new(),
                     },
                     "imported from mailing-list archives",
@@ -607,7 +610,7 @@ impl Run<'_> {
                 thread: p.thread_id,
                 author: p.thread_author,
                 title: p.title.as_str().into(),
-                reply: p.reply_id.unwrap_or(0),
+                reply: p.reply_id,
                 earlier: !self.session.wrote(&p),
             };
             known.posts.insert(p.source_id, post);
@@ -618,6 +621,7 @@ impl Run<'_> {
             .known_among("person", &addresses)
             .await?
             .into_iter()
+            .map(|(address, person)| (address, PersonId(person)))
             .collect();
         let subjects = distinct(
             chunk
@@ -631,7 +635,7 @@ impl Run<'_> {
                 thread: k.thread_id,
                 author: k.author_id,
                 title: k.title.into(),
-                reply: 0,
+                reply: None,
                 earlier: false,
             };
             known.subjects.insert(k.key, (post, k.last_at, false));
@@ -719,7 +723,7 @@ impl Run<'_> {
                     .get(&key)
                     .filter(|(_, last, _)| (mail.at - last).abs() <= SUBJECT_WINDOW)
                     .map(|(post, _, _)| Post {
-                        reply: 0,
+                        reply: None,
                         ..post.clone()
                     });
                 let how = if by_subject.is_some() {
@@ -1026,8 +1030,8 @@ impl Run<'_> {
     async fn person(
         &mut self,
         mail: &Mail,
-        people: &mut HashMap<String, i64>,
-    ) -> Result<i64, ImportError> {
+        people: &mut HashMap<String, PersonId>,
+    ) -> Result<PersonId, ImportError> {
         if mail.sender == Sender::Unknown {
             self.summary.note(
                 "messages without a sender address, attributed to the list's unknown-sender person",
@@ -1048,7 +1052,7 @@ impl Run<'_> {
     /// alias. A hidden address is an alias account of its own (see
     /// [`Self::hidden_sender`]). The unknown sender is a person named for
     /// what it stands for, never after one of the senders.
-    async fn new_sender(&mut self, mail: &Mail, key: &str) -> Result<i64, ImportError> {
+    async fn new_sender(&mut self, mail: &Mail, key: &str) -> Result<PersonId, ImportError> {
         if let Sender::Hidden(hidden) = &mail.sender {
             return self.hidden_sender(mail, hidden, key).await;
         }
@@ -1090,7 +1094,7 @@ impl Run<'_> {
         mail: &Mail,
         hidden: &str,
         account: &str,
-    ) -> Result<i64, ImportError> {
+    ) -> Result<PersonId, ImportError> {
         let account_key = [account.to_owned()];
         if let Some((_, p)) = self
             .session
@@ -1106,7 +1110,7 @@ impl Run<'_> {
             "" => hidden.to_owned(),
             n => truncate_chars(n, 200),
         };
-        let mut candidates: Vec<(i64, String)> = self
+        let mut candidates: Vec<(PersonId, String)> = self
             .session
             .hiding_as(&[skeleton(hidden)])
             .await?
@@ -1116,10 +1120,10 @@ impl Run<'_> {
             .collect();
         candidates.sort_unstable();
         candidates.dedup();
-        let mut people: Vec<i64> = candidates.iter().map(|(p, _)| *p).collect();
+        let mut people: Vec<PersonId> = candidates.iter().map(|(p, _)| *p).collect();
         people.dedup();
         if people.len() > 1 {
-            let same_name: Vec<i64> = candidates
+            let same_name: Vec<PersonId> = candidates
                 .iter()
                 .filter(|(_, n)| n.trim().eq_ignore_ascii_case(&name))
                 .map(|(p, _)| *p)
@@ -1169,7 +1173,7 @@ impl Run<'_> {
         Ok(person)
     }
 
-    async fn thread(&mut self, mail: &Mail, author: i64) -> Result<Post, ImportError> {
+    async fn thread(&mut self, mail: &Mail, author: PersonId) -> Result<Post, ImportError> {
         let title = match mail.subject.trim() {
             "" => {
                 self.summary.note("messages without a subject");
@@ -1182,7 +1186,7 @@ impl Run<'_> {
             .add_thread(
                 &NewThread {
                     community_id: self.community,
-                    kind: ThreadKind::Discussion.as_str(),
+                    kind: ThreadKind::Discussion,
                     title: title.clone(),
                     body: mail.text.clone(),
                     plain: mail.text.clone(),
@@ -1204,7 +1208,7 @@ impl Run<'_> {
             thread: id,
             author,
             title: title.into(),
-            reply: 0,
+            reply: None,
             earlier: false,
         })
     }
@@ -1212,11 +1216,11 @@ impl Run<'_> {
     async fn reply(
         &mut self,
         mail: &Mail,
-        author: i64,
+        author: PersonId,
         parent: &Post,
     ) -> Result<Post, ImportError> {
         let event = activity(mail.at, ActivityKind::ReplyCreated, author, self.community)
-            .other(PersonId(parent.author));
+            .other(parent.author);
         let id = self
             .session
             .add_reply(
@@ -1225,7 +1229,7 @@ impl Run<'_> {
                     community_id: self.community,
                     body: mail.text.clone(),
                     plain: mail.text.clone(),
-                    reply_to: (parent.reply != 0).then_some(parent.reply),
+                    reply_to: parent.reply,
                     author_id: author,
                     at: mail.at,
                 },
@@ -1236,7 +1240,7 @@ impl Run<'_> {
         self.session.record_id("reply", &mail.id, id).await?;
         self.summary.replies += 1;
         Ok(Post {
-            reply: id,
+            reply: Some(id),
             earlier: false,
             ..parent.clone()
         })

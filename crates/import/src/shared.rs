@@ -7,9 +7,13 @@ use guildhall_store::ImportSession;
 
 /// An event of `actor` in `community` at `at`, with the unit left for the
 /// store to resolve.
-pub(crate) fn activity(at: i64, kind: ActivityKind, actor: i64, community: i64) -> NewActivity {
-    NewActivity::new(Timestamp(at), kind, PersonId(actor), None)
-        .in_community(CommunityId(community))
+pub(crate) fn activity(
+    at: i64,
+    kind: ActivityKind,
+    actor: PersonId,
+    community: CommunityId,
+) -> NewActivity {
+    NewActivity::new(Timestamp(at), kind, actor, None).in_community(community)
 }
 
 /// At most `max` characters of `s`, cut on a character boundary.
@@ -80,12 +84,12 @@ pub(crate) fn folder_name(
 /// site made ([`add_placeholder_person`]), if any.
 pub(crate) async fn known_placeholder(
     session: &mut ImportSession,
-) -> Result<Option<i64>, ImportError> {
+) -> Result<Option<PersonId>, ImportError> {
     Ok(session
         .known_among("person", &["deleted".to_owned()])
         .await?
         .first()
-        .map(|(_, person)| *person))
+        .map(|&(_, person)| PersonId(person)))
 }
 
 /// Creates the one person who stands for the contributions of deleted or
@@ -98,7 +102,7 @@ pub(crate) async fn add_placeholder_person(
     email: String,
     bio: &str,
     at: i64,
-) -> Result<i64, ImportError> {
+) -> Result<PersonId, ImportError> {
     let person = session
         .add_person(&guildhall_store::ImportPerson {
             name: format!("Deleted user ({site})"),
@@ -125,10 +129,14 @@ pub(crate) fn source_ids(ids: impl Iterator<Item = i64>) -> Vec<String> {
     distinct(ids).iter().map(i64::to_string).collect()
 }
 
-/// Looked-up numeric source ids with their local ids.
-pub(crate) fn numbered(found: Vec<(String, i64)>) -> std::collections::HashMap<i64, i64> {
+/// Looked-up numeric source ids with their local ids, typed by `local`
+/// (e.g. `PersonId`, for ids looked up as people).
+pub(crate) fn numbered<Id>(
+    found: Vec<(String, i64)>,
+    local: fn(i64) -> Id,
+) -> std::collections::HashMap<i64, Id> {
     found
         .into_iter()
-        .filter_map(|(id, local)| Some((id.parse().ok()?, local)))
+        .filter_map(|(id, raw)| Some((id.parse().ok()?, local(raw))))
         .collect()
 }

@@ -88,9 +88,12 @@ use crate::shared::{activity, distinct, truncate_chars};
 use crate::{ImportError, Summary, SummaryCommunity};
 use export::Export;
 use guildhall_domain::text::Slug;
-use guildhall_domain::{ActivityKind, PersonId, ThreadKind, Timestamp};
+use guildhall_domain::{
+    ActivityKind, CommunityId, CommunityRole, MembershipPolicy, PersonId, ReplyId, Stage, ThreadId,
+    ThreadKind, Timestamp, Visibility,
+};
 use guildhall_store::{
-    ImportPerson, ImportSession, ImportThanks, NewCommunity, NewReply, NewThread, Store,
+    BulkThanks, ImportPerson, ImportSession, NewCommunity, NewReply, NewThread, Store,
 };
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
@@ -278,14 +281,14 @@ struct UserInfo {
 struct ChannelState {
     id: String,
     name: String,
-    community: i64,
+    community: CommunityId,
 }
 
 /// A thread of this workspace, imported now or by an earlier run.
 struct ThreadInfo {
-    id: i64,
-    author: i64,
-    community: i64,
+    id: ThreadId,
+    author: PersonId,
+    community: CommunityId,
     title: Box<str>,
     /// Its first message's time (seconds).
     started: i64,
@@ -293,12 +296,12 @@ struct ThreadInfo {
     conversation: bool,
 }
 
-/// Where a message landed: its thread, and the reply (0 for the message
-/// that opened the thread).
+/// Where a message landed: its thread, and the reply (`None` for the
+/// message that opened the thread).
 #[derive(Clone)]
 struct Placed {
     thread: Arc<ThreadInfo>,
-    reply: i64,
+    reply: Option<ReplyId>,
 }
 
 /// The open conversation of the channel being read.
@@ -339,15 +342,15 @@ struct Run<'a> {
     progress: &'a mut dyn Progress,
     export: Export,
     summary: Summary,
-    merge_into: Option<i64>,
+    merge_into: Option<CommunityId>,
     workspace: String,
     users: HashMap<String, UserInfo>,
     channel_names: HashMap<String, String>,
     channels: Vec<ChannelState>,
     /// Slack user id → person.
-    people: HashMap<String, i64>,
+    people: HashMap<String, PersonId>,
     /// Slack user ids already recorded as aliases of source `slack`.
-    aliases: HashMap<String, i64>,
+    aliases: HashMap<String, PersonId>,
     chunk_messages: usize,
     known: Known,
     /// Whether earlier runs imported this workspace.
@@ -357,9 +360,9 @@ struct Run<'a> {
     newest: Option<Ts>,
     conversation: Option<Conversation>,
     /// (community, person) → membership changes of this run.
-    changes: HashMap<(i64, i64), Vec<MemberChange>>,
+    changes: HashMap<(CommunityId, PersonId), Vec<MemberChange>>,
     /// (community, person) → (time, channel) of the first contribution.
-    first_seen: HashMap<(i64, i64), (i64, u32)>,
+    first_seen: HashMap<(CommunityId, PersonId), (i64, u32)>,
     bytes_done: u64,
     rows: u64,
 }
@@ -569,11 +572,12 @@ impl Run<'_> {
                 ));
             }
         }
-        let known_communities: HashMap<String, i64> = self
+        let known_communities: HashMap<String, CommunityId> = self
             .session
             .known_ids("community")
             .await?
             .into_iter()
+            .map(|(channel, community)| (channel, CommunityId(community)))
             .collect();
         let mut slugs_taken = HashSet::new();
         for (channel, _) in &plan {
@@ -654,9 +658,9 @@ impl Run<'_> {
     async fn community(
         &mut self,
         channel: &Channel,
-        known: &HashMap<String, i64>,
+        known: &HashMap<String, CommunityId>,
         slugs_taken: &mut HashSet<String>,
-    ) -> Result<i64, ImportError> {
+    ) -> Result<CommunityId, ImportError> {
         if let Some(id) = self.merge_into {
             return Ok(id);
         }
@@ -731,9 +735,13 @@ impl Run<'_> {
                     name: format!("#{} ({workspace})", channel.name),
                     domain_statement: String::new(),
                     purpose: truncate_chars(&purpose, 2_000),
-                    visibility: "open".into(),
-                    membership_policy: "open".into(),
-                    stage: if archived { "memory" } else { "maturing" }.into(),
+                    visibility: Visibility::Open,
+                    membership_policy: MembershipPolicy::Open,
+                    stage: if archived {
+                        Stage::Memory
+                    } else {
+                        Stage::Maturing
+                    },
                     domains: Vec::new(),
                 },
                 if archived {
@@ -758,7 +766,7 @@ impl Run<'_> {
     /// The people and accounts earlier runs of this workspace made.
     async fn load_earlier_runs(&mut self) -> Result<(), ImportError> {
         for (user, person) in self.session.known_ids("person").await? {
-            self.people.insert(user, person);
+            self.people.insert(user, PersonId(person));
         }
         for (account, person) in self.session.alias_accounts().await? {
             self.aliases.insert(account, person);
@@ -830,7 +838,7 @@ impl Run<'_> {
             .iter()
             .filter_map(|m| Some((m.ts, m.thread_ts.filter(|t| *t != m.ts)?)))
             .collect();
-        let slack_threads: HashMap<Ts, i64> = posts
+        let slack_threads: HashMap<Ts, ThreadId> = posts
             .iter()
             .filter(|p| p.kind == "thread")
             .filter_map(|p| Some((*by_id.get(&p.source_id)?, p.thread_id)))
@@ -856,7 +864,7 @@ impl Run<'_> {
                 started: p.thread_created_at,
                 conversation,
             });
-            let reply = p.reply_id.unwrap_or(0);
+            let reply = p.reply_id;
             self.known.places.insert(ts, Placed { thread, reply });
         }
         for (id, _) in self.session.known_among("member_event", &own_ids).await? {
@@ -979,9 +987,16 @@ impl Run<'_> {
         };
         let source_id = m.ts.key(&self.channels[channel as usize].id);
         let placed = if let Some(parent) = parent {
-            let reply_to = (parent.reply != 0).then_some(parent.reply);
-            self.reply(parent.thread, reply_to, &source_id, body, plain, author, at)
-                .await?
+            self.reply(
+                parent.thread,
+                parent.reply,
+                &source_id,
+                body,
+                plain,
+                author,
+                at,
+            )
+            .await?
         } else if opens_thread {
             self.thread(channel, &source_id, body, plain, author, at, false)
                 .await?
@@ -1023,9 +1038,9 @@ impl Run<'_> {
     async fn reactions(
         &mut self,
         m: &Message,
-        reply: i64,
-        author: i64,
-        community: i64,
+        reply: Option<ReplyId>,
+        author: PersonId,
+        community: CommunityId,
         at: i64,
     ) -> Result<(), ImportError> {
         let mut givers: Vec<&str> = m
@@ -1039,21 +1054,21 @@ impl Run<'_> {
         givers.sort_unstable();
         givers.dedup();
         for giver in givers {
-            if reply == 0 {
+            let Some(reply) = reply else {
                 if self.people.get(giver) != Some(&author) {
                     self.summary.note(
                         "reactions on a thread's first message (Guildhall thanks replies; counted only)",
                     );
                 }
                 continue;
-            }
+            };
             let person = self.person(giver, None, at).await?;
             if person == author {
                 continue;
             }
             self.session
                 .add_thanks(
-                    &ImportThanks {
+                    BulkThanks {
                         giver_id: person,
                         receiver_id: author,
                         community_id: community,
@@ -1075,7 +1090,7 @@ impl Run<'_> {
         source_id: &str,
         body: String,
         plain: String,
-        author: i64,
+        author: PersonId,
         at: i64,
         conversation: bool,
     ) -> Result<Placed, ImportError> {
@@ -1090,7 +1105,7 @@ impl Run<'_> {
             .add_thread(
                 &NewThread {
                     community_id: community,
-                    kind: ThreadKind::Discussion.as_str(),
+                    kind: ThreadKind::Discussion,
                     title: title.clone(),
                     body,
                     plain,
@@ -1131,7 +1146,7 @@ impl Run<'_> {
         }
         Ok(Placed {
             thread: info,
-            reply: 0,
+            reply: None,
         })
     }
 
@@ -1139,16 +1154,15 @@ impl Run<'_> {
     async fn reply(
         &mut self,
         thread: Arc<ThreadInfo>,
-        reply_to: Option<i64>,
+        reply_to: Option<ReplyId>,
         source_id: &str,
         body: String,
         plain: String,
-        author: i64,
+        author: PersonId,
         at: i64,
     ) -> Result<Placed, ImportError> {
         let t = &thread;
-        let event =
-            activity(at, ActivityKind::ReplyCreated, author, t.community).other(PersonId(t.author));
+        let event = activity(at, ActivityKind::ReplyCreated, author, t.community).other(t.author);
         let reply = self
             .session
             .add_reply(
@@ -1167,7 +1181,10 @@ impl Run<'_> {
             .await?;
         self.session.record_id("message", source_id, reply).await?;
         self.summary.replies += 1;
-        Ok(Placed { thread, reply })
+        Ok(Placed {
+            thread,
+            reply: Some(reply),
+        })
     }
 
     /// The person behind a Slack user id: known, matched by email or
@@ -1177,7 +1194,7 @@ impl Run<'_> {
         user: &str,
         profile: Option<&Profile>,
         at: i64,
-    ) -> Result<i64, ImportError> {
+    ) -> Result<PersonId, ImportError> {
         if let Some(&p) = self.people.get(user) {
             return Ok(p);
         }
@@ -1251,9 +1268,9 @@ impl Run<'_> {
                     change: Change::Join,
                 });
         }
-        let mut existing: HashMap<i64, HashSet<i64>> = HashMap::new();
+        let mut existing: HashMap<CommunityId, HashSet<PersonId>> = HashMap::new();
         // (at, community, person, change, is the final join)
-        let mut events: Vec<(i64, i64, i64, Change, bool)> = Vec::new();
+        let mut events: Vec<(i64, CommunityId, PersonId, Change, bool)> = Vec::new();
         let mut changes: Vec<_> = std::mem::take(&mut self.changes).into_iter().collect();
         changes.sort_unstable_by_key(|(k, _)| *k);
         for ((community, person), mut list) in changes {
@@ -1301,7 +1318,7 @@ impl Run<'_> {
                     let event = activity(at, ActivityKind::MemberJoined, person, community);
                     if final_join {
                         self.session
-                            .add_member(community, person, "member", &event)
+                            .add_member(community, person, CommunityRole::Member, &event)
                             .await?;
                         self.summary.members_added += 1;
                     } else {

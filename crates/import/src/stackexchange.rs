@@ -46,7 +46,10 @@ use crate::shared::{activity, numbered, source_ids, truncate_chars};
 use crate::xml::{Row, RowReader};
 use crate::{ImportError, Summary, html};
 use guildhall_domain::text::Slug;
-use guildhall_domain::{ActivityKind, PersonId, ThreadKind, Timestamp};
+use guildhall_domain::{
+    ActivityKind, CommunityId, MembershipPolicy, PersonId, Stage, ThreadId, ThreadKind, Timestamp,
+    Visibility,
+};
 use guildhall_store::{
     ImportPerson, ImportSession, ImportedPost, NewCommunity, NewReply, NewThread, Store,
 };
@@ -150,8 +153,8 @@ struct CommentRow {
 /// A question as replies to it need it: its thread, asker and title
 /// (which the replies' search documents repeat).
 struct Asked {
-    thread: i64,
-    asker: i64,
+    thread: ThreadId,
+    asker: PersonId,
     title: String,
 }
 
@@ -160,10 +163,10 @@ struct Run<'a> {
     progress: &'a mut dyn Progress,
     dir: PathBuf,
     site: String,
-    community: i64,
+    community: CommunityId,
     summary: Summary,
     /// The deleted-user placeholder, once needed.
-    placeholder: Option<i64>,
+    placeholder: Option<PersonId>,
     chunk_rows: usize,
     /// Whether an earlier run imported anything of this site.
     earlier_runs: bool,
@@ -196,7 +199,7 @@ pub async fn import(
             progress,
             dir: dir.to_path_buf(),
             site,
-            community: 0,
+            community: CommunityId::default(),
             summary: Summary {
                 dry_run: opts.dry_run,
                 ..Summary::default()
@@ -373,10 +376,10 @@ impl Run<'_> {
             return Ok(());
         }
         // A community made by an earlier run of this site (and not deleted since).
-        if let Some((_, id)) = self.session.known_ids("community").await?.first()
-            && let Some(slug) = self.session.community_slug(*id).await?
+        if let Some(&(_, id)) = self.session.known_ids("community").await?.first()
+            && let Some(slug) = self.session.community_slug(CommunityId(id)).await?
         {
-            self.community = *id;
+            self.community = CommunityId(id);
             self.summary.community_slug = slug;
             return Ok(());
         }
@@ -407,9 +410,9 @@ impl Run<'_> {
                         "The questions and answers of the Stack Exchange site {}, imported with their authors (CC BY-SA).",
                         self.site
                     ),
-                    visibility: "open".into(),
-                    membership_policy: "open".into(),
-                    stage: "maturing".into(),
+                    visibility: Visibility::Open,
+                    membership_policy: MembershipPolicy::Open,
+                    stage: Stage::Maturing,
                     domains: Vec::new(),
                 },
                 "imported from a Stack Exchange dump",
@@ -459,17 +462,19 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// The local ids of `ids` recorded as `kind` by this site's runs.
-    async fn recorded(
+    /// The local ids of `ids` recorded as `kind` by this site's runs,
+    /// typed by `local`.
+    async fn recorded<Id>(
         &mut self,
         kind: &str,
         ids: impl Iterator<Item = i64>,
-    ) -> Result<HashMap<i64, i64>, ImportError> {
+        local: fn(i64) -> Id,
+    ) -> Result<HashMap<i64, Id>, ImportError> {
         let ids = source_ids(ids);
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        Ok(numbered(self.session.known_among(kind, &ids).await?))
+        Ok(numbered(self.session.known_among(kind, &ids).await?, local))
     }
 
     /// Which of `ids` (rows of one file) this site's runs recorded as
@@ -484,7 +489,11 @@ impl Run<'_> {
     ) -> Result<HashSet<i64>, ImportError> {
         let earlier_runs = self.earlier_runs;
         let ids = ids.filter(|id| earlier_runs || *id <= newest);
-        Ok(self.recorded(kind, ids).await?.into_keys().collect())
+        Ok(self
+            .recorded(kind, ids, std::convert::identity)
+            .await?
+            .into_keys()
+            .collect())
     }
 
     async fn users(&mut self) -> Result<(), ImportError> {
@@ -519,7 +528,7 @@ impl Run<'_> {
             .filter_map(|u| u.account.map(|a| a.to_string()))
             .collect();
         // Network account ids are numbers: kept as such, not as text.
-        let mut aliases: HashMap<i64, i64> = self
+        let mut aliases: HashMap<i64, PersonId> = self
             .session
             .alias_accounts_among(&accounts)
             .await?
@@ -580,10 +589,10 @@ impl Run<'_> {
     /// deleted-user placeholder.
     async fn person(
         &mut self,
-        people: &HashMap<i64, i64>,
+        people: &HashMap<i64, PersonId>,
         user: Option<i64>,
         at: i64,
-    ) -> Result<i64, ImportError> {
+    ) -> Result<PersonId, ImportError> {
         if let Some(&p) = user.and_then(|u| people.get(&u)) {
             return Ok(p);
         }
@@ -747,7 +756,9 @@ impl Run<'_> {
             .known("thread", question_ids.into_iter(), newest)
             .await?;
         let mut answers_done = self.known("answer", answer_ids.into_iter(), newest).await?;
-        let people = self.recorded("person", owners.into_iter()).await?;
+        let people = self
+            .recorded("person", owners.into_iter(), PersonId)
+            .await?;
         // Questions of earlier chunks and runs; this chunk's are added as
         // they are imported.
         let mut asked: HashMap<i64, Asked> = self
@@ -792,7 +803,7 @@ impl Run<'_> {
                         .add_thread(
                             &NewThread {
                                 community_id: self.community,
-                                kind: ThreadKind::Help.as_str(),
+                                kind: ThreadKind::Help,
                                 plain,
                                 title: title.clone(),
                                 body,
@@ -846,7 +857,7 @@ impl Run<'_> {
                     };
                     let author = self.person(&people, owner, at).await?;
                     let event = activity(at, ActivityKind::ReplyCreated, author, self.community)
-                        .other(PersonId(question.asker));
+                        .other(question.asker);
                     let reply = self
                         .session
                         .add_reply(
@@ -903,7 +914,7 @@ impl Run<'_> {
             .await?;
         self.newest_comment = chunk.iter().map(|c| c.id).fold(newest, i64::max);
         let people = self
-            .recorded("person", chunk.iter().filter_map(|c| c.user))
+            .recorded("person", chunk.iter().filter_map(|c| c.user), PersonId)
             .await?;
         let posts = source_ids(chunk.iter().map(|c| c.post));
         let targets: HashMap<i64, ImportedPost> = self
@@ -930,7 +941,7 @@ impl Run<'_> {
                 author,
                 self.community,
             )
-            .other(PersonId(target.thread_author));
+            .other(target.thread_author);
             let reply = self
                 .session
                 .add_reply(

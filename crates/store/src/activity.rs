@@ -2,7 +2,7 @@
 
 use crate::records::FeedItem;
 use crate::{Result, Store, StoreError, append_activity, with_pool, write_tx};
-use guildhall_domain::{ActivityKind, NewActivity};
+use guildhall_domain::{ActivityId, ActivityKind, CommunityId, NewActivity, PersonId, UnitId};
 use serde::Serialize;
 use sqlx::{Database, Encode, QueryBuilder, Type};
 use std::collections::HashMap;
@@ -10,23 +10,23 @@ use std::collections::HashMap;
 /// One event exactly as METRICS.md's export describes it.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow, Serialize)]
 pub struct ActivityRow {
-    pub id: i64,
+    pub id: ActivityId,
     pub at: i64,
-    pub kind: String,
-    pub actor_id: i64,
-    pub actor_unit: Option<i64>,
-    pub community_id: Option<i64>,
+    pub kind: ActivityKind,
+    pub actor_id: PersonId,
+    pub actor_unit: Option<UnitId>,
+    pub community_id: Option<CommunityId>,
     pub subject_id: Option<i64>,
     pub parent_id: Option<i64>,
-    pub other_id: Option<i64>,
+    pub other_id: Option<PersonId>,
 }
 
 /// Appends "the content of community `c` is readable by `viewer`" — the SQL
 /// form of `policy::can_read_content`: open communities, or any community
 /// the viewer is a member of.
-pub(crate) fn push_readable_by<DB: Database>(qb: &mut QueryBuilder<DB>, viewer: i64)
+pub(crate) fn push_readable_by<DB: Database>(qb: &mut QueryBuilder<DB>, viewer: PersonId)
 where
-    for<'t> i64: Encode<'t, DB> + Type<DB>,
+    for<'t> PersonId: Encode<'t, DB> + Type<DB>,
 {
     qb.push("(c.visibility = 'open' OR EXISTS (SELECT 1 FROM memberships rm WHERE rm.community_id = c.id AND rm.person_id = ")
         .push_bind(viewer)
@@ -42,11 +42,11 @@ const FEED_SELECT: &str = "SELECT a.id, a.at, a.kind, a.actor_id, p.name AS acto
 #[derive(Clone, Copy, Debug)]
 pub enum FeedScope {
     /// Events in the communities `person` is a member of.
-    MemberOf(i64),
+    MemberOf(PersonId),
     /// Events in one community.
-    Community(i64),
+    Community(CommunityId),
     /// Events by one person.
-    Actor(i64),
+    Actor(PersonId),
 }
 
 impl Store {
@@ -61,7 +61,12 @@ impl Store {
     }
 
     /// The latest events of `scope` whose community `viewer` may read.
-    pub async fn feed(&self, viewer: i64, scope: FeedScope, limit: i64) -> Result<Vec<FeedItem>> {
+    pub async fn feed(
+        &self,
+        viewer: PersonId,
+        scope: FeedScope,
+        limit: i64,
+    ) -> Result<Vec<FeedItem>> {
         Ok(with_pool!(self, |pool| {
             let mut qb = sqlx::QueryBuilder::new(FEED_SELECT);
             push_readable_by(&mut qb, viewer);
@@ -86,7 +91,7 @@ impl Store {
 
     /// Up to `limit` events with id greater than `after`, in id order: the
     /// export pages through the whole log this way in bounded memory.
-    pub async fn activity_after(&self, after: i64, limit: i64) -> Result<Vec<ActivityRow>> {
+    pub async fn activity_after(&self, after: ActivityId, limit: i64) -> Result<Vec<ActivityRow>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, ActivityRow>(
                 "SELECT id, at, kind, actor_id, actor_unit, community_id, subject_id, parent_id, other_id \
@@ -112,12 +117,12 @@ impl Store {
 /// (decoded without allocating), only the columns the pulse uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct PulseRow {
-    pub id: i64,
-    pub community_id: i64,
+    pub id: ActivityId,
+    pub community_id: CommunityId,
     pub at: i64,
     pub kind: i64,
-    pub actor_id: i64,
-    pub actor_unit: Option<i64>,
+    pub actor_id: PersonId,
+    pub actor_unit: Option<UnitId>,
     pub subject_id: Option<i64>,
     pub parent_id: Option<i64>,
 }
@@ -133,7 +138,7 @@ fn read_pulse_rows_directly(
     file: &std::path::Path,
     before: i64,
     full_since: i64,
-) -> Result<HashMap<i64, Vec<PulseRow>>> {
+) -> Result<HashMap<CommunityId, Vec<PulseRow>>> {
     let kinds = |only_old: bool| -> String {
         ActivityKind::ALL
             .iter()
@@ -163,7 +168,7 @@ fn read_pulse_rows_directly(
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let work = || -> Result<HashMap<i64, Vec<PulseRow>>> {
+    let work = || -> Result<HashMap<CommunityId, Vec<PulseRow>>> {
         use rusqlite::{Connection, OpenFlags};
         let fail = StoreError::DirectRead;
         let conn = Connection::open_with_flags(
@@ -175,7 +180,7 @@ fn read_pulse_rows_directly(
             .map_err(fail)?;
         let mut old = conn.prepare(&old_sql).map_err(fail)?;
         let mut all = conn.prepare(&all_sql).map_err(fail)?;
-        let mut groups: HashMap<i64, Vec<PulseRow>> = HashMap::new();
+        let mut groups: HashMap<CommunityId, Vec<PulseRow>> = HashMap::new();
         while let Some(&(only_old, lo, hi)) =
             slices.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
         {
@@ -190,12 +195,12 @@ fn read_pulse_rows_directly(
                     _ => -1,
                 };
                 let row = PulseRow {
-                    id: r.get(0).map_err(fail)?,
-                    community_id: r.get(1).map_err(fail)?,
+                    id: ActivityId(r.get(0).map_err(fail)?),
+                    community_id: CommunityId(r.get(1).map_err(fail)?),
                     at: r.get(2).map_err(fail)?,
                     kind,
-                    actor_id: r.get(4).map_err(fail)?,
-                    actor_unit: r.get(5).map_err(fail)?,
+                    actor_id: PersonId(r.get(4).map_err(fail)?),
+                    actor_unit: r.get::<_, Option<i64>>(5).map_err(fail)?.map(UnitId),
                     subject_id: r.get(6).map_err(fail)?,
                     parent_id: r.get(7).map_err(fail)?,
                 };
@@ -204,7 +209,7 @@ fn read_pulse_rows_directly(
         }
         Ok(groups)
     };
-    let parts: Vec<Result<HashMap<i64, Vec<PulseRow>>>> = std::thread::scope(|scope| {
+    let parts: Vec<Result<HashMap<CommunityId, Vec<PulseRow>>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
         handles
             .into_iter()
@@ -214,7 +219,7 @@ fn read_pulse_rows_directly(
             })
             .collect()
     });
-    let mut merged: HashMap<i64, Vec<PulseRow>> = HashMap::new();
+    let mut merged: HashMap<CommunityId, Vec<PulseRow>> = HashMap::new();
     for part in parts {
         for (community, mut rows) in part? {
             match merged.entry(community) {
@@ -247,7 +252,7 @@ impl Store {
     /// `full_since` for everything.
     pub async fn pulse_rows(
         &self,
-        community: Option<i64>,
+        community: Option<CommunityId>,
         before: i64,
         full_since: i64,
     ) -> Result<Vec<PulseRow>> {
@@ -279,7 +284,7 @@ impl Store {
         &self,
         before: i64,
         full_since: i64,
-    ) -> Result<HashMap<i64, Vec<PulseRow>>> {
+    ) -> Result<HashMap<CommunityId, Vec<PulseRow>>> {
         if let Some(file) = self.sqlite_file.clone() {
             return tokio::task::spawn_blocking(move || {
                 read_pulse_rows_directly(&file, before, full_since)
@@ -287,7 +292,7 @@ impl Store {
             .await
             .map_err(|e| StoreError::ReaderStopped(e.to_string()))?;
         }
-        let mut groups: HashMap<i64, Vec<PulseRow>> = HashMap::new();
+        let mut groups: HashMap<CommunityId, Vec<PulseRow>> = HashMap::new();
         for row in self.pulse_rows(None, before, full_since).await? {
             groups.entry(row.community_id).or_default().push(row);
         }
@@ -299,7 +304,11 @@ impl Store {
     /// Every event of one community with an id above `after_id`, in id
     /// order: lets a reader that already holds the earlier events (the log
     /// is append-only) catch up with what was added since.
-    pub async fn pulse_rows_after(&self, community: i64, after_id: i64) -> Result<Vec<PulseRow>> {
+    pub async fn pulse_rows_after(
+        &self,
+        community: CommunityId,
+        after_id: ActivityId,
+    ) -> Result<Vec<PulseRow>> {
         Ok(with_pool!(self, |pool| {
             sqlx::QueryBuilder::new(format!(
                 "SELECT id, community_id, at, {} AS kind, actor_id, actor_unit, subject_id, parent_id FROM activity \

@@ -2,6 +2,7 @@
 //! refuses changes and deletions), read by administrators.
 
 use crate::{Result, Store, with_pool, with_writer};
+use guildhall_domain::{AuditEntryId, PersonId};
 use serde::Serialize;
 
 /// One entry to append. `address` is the client's network address where
@@ -9,7 +10,7 @@ use serde::Serialize;
 #[derive(Clone, Debug, Default)]
 pub struct NewAudit {
     pub at: i64,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<PersonId>,
     pub action: String,
     pub subject: String,
     pub detail: String,
@@ -18,9 +19,9 @@ pub struct NewAudit {
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct AuditEntry {
-    pub id: i64,
+    pub id: AuditEntryId,
     pub at: i64,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<PersonId>,
     pub actor_name: Option<String>,
     pub action: String,
     pub subject: String,
@@ -33,12 +34,12 @@ pub struct AuditEntry {
 pub struct AuditFilter {
     /// An action, or a family of them ending in a dot (`sign_in.`).
     pub action: Option<String>,
-    pub actor: Option<i64>,
+    pub actor: Option<PersonId>,
     pub from: Option<i64>,
     pub until: Option<i64>,
     pub limit: i64,
     /// Entries with ids below this one (the next page, newest first).
-    pub before: Option<i64>,
+    pub before: Option<AuditEntryId>,
 }
 
 /// Appends `$entry` (a `&NewAudit`) on the given connection, inside the

@@ -23,8 +23,47 @@ use std::sync::Arc;
 pub enum Value {
     Int(i64),
     Text(String),
+    /// A domain enum's word: no allocation per row.
+    Word(&'static str),
     Null,
 }
+
+/// Typed ids go in as their integer, domain enums as their word.
+macro_rules! value_from {
+    (ids: $($id:ident),*; words: $($word:ident),*) => {
+        $(
+            impl From<guildhall_domain::$id> for Value {
+                fn from(v: guildhall_domain::$id) -> Self {
+                    Value::Int(v.0)
+                }
+            }
+            impl From<Option<guildhall_domain::$id>> for Value {
+                fn from(v: Option<guildhall_domain::$id>) -> Self {
+                    v.map_or(Value::Null, |v| Value::Int(v.0))
+                }
+            }
+        )*
+        $(
+            impl From<guildhall_domain::$word> for Value {
+                fn from(v: guildhall_domain::$word) -> Self {
+                    Value::Word(v.as_str())
+                }
+            }
+            impl From<Option<guildhall_domain::$word>> for Value {
+                fn from(v: Option<guildhall_domain::$word>) -> Self {
+                    v.map_or(Value::Null, |v| Value::Word(v.as_str()))
+                }
+            }
+        )*
+    };
+}
+value_from!(
+    ids: ActivityId, CommunityId, DomainId, EventId, EventSessionId, InvitationId,
+        JoinRequestId, PersonId, ReplyId, ResourceId, StageChangeId, ThreadId, UnitId;
+    words: ActivityKind, CommunityRole, DocumentKind, EventKind, InvitationStatus,
+        JoinRequestStatus, MembershipPolicy, OrgRole, ResourceKind, ResourceStatus, RsvpAnswer,
+        Stage, ThreadKind, Visibility
+);
 
 impl From<i64> for Value {
     fn from(v: i64) -> Self {
@@ -278,6 +317,7 @@ macro_rules! run_plan {
                 q = match v {
                     $crate::Value::Int(i) => q.bind(i),
                     $crate::Value::Text(s) => q.bind(s),
+                    $crate::Value::Word(w) => q.bind(w),
                     $crate::Value::Null => q.bind(None::<i64>),
                 };
             }

@@ -2,7 +2,7 @@
 //! the activity log, in one transaction.
 
 use crate::{Result, Store, StoreError, append_activity, with_pool, write_tx};
-use guildhall_domain::NewActivity;
+use guildhall_domain::{CommunityId, NewActivity, PersonId};
 use serde::Serialize;
 
 /// The parts of a charter, as the community wrote them.
@@ -28,14 +28,14 @@ pub struct Charter {
     pub outside: String,
     pub norms: String,
     pub note: String,
-    pub edited_by: Option<i64>,
+    pub edited_by: Option<PersonId>,
     pub edited_by_name: Option<String>,
     pub edited_at: i64,
 }
 
 impl Store {
     /// Every version of a community's charter, newest first.
-    pub async fn charter_versions(&self, community: i64) -> Result<Vec<Charter>> {
+    pub async fn charter_versions(&self, community: CommunityId) -> Result<Vec<Charter>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, Charter>(
                 "SELECT c.version, c.domain, c.rhythm, c.roles, c.openness, c.outside, c.norms, c.note, c.edited_by, \
@@ -52,7 +52,7 @@ impl Store {
     /// someone saved in between, nothing is written: `Conflict("version")`.
     pub async fn save_charter(
         &self,
-        community: i64,
+        community: CommunityId,
         base_version: i64,
         text: &CharterText,
         event: &NewActivity,
@@ -92,7 +92,7 @@ impl Store {
     }
 
     /// When the charter was last reviewed (`charter.reviewed` in the log).
-    pub async fn last_charter_review(&self, community: i64) -> Result<Option<i64>> {
+    pub async fn last_charter_review(&self, community: CommunityId) -> Result<Option<i64>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_scalar::<_, Option<i64>>(
                 "SELECT MAX(at) FROM activity WHERE community_id = $1 AND kind = 'charter.reviewed'",

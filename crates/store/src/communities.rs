@@ -6,7 +6,10 @@ use crate::records::{
 };
 use crate::sql::{like_pattern, push_unit_subtree, push_visible_to};
 use crate::{Page, Result, Store, StoreError, append_activity, with_pool, with_writer, write_tx};
-use guildhall_domain::{NewActivity, Timestamp};
+use guildhall_domain::{
+    CommunityId, CommunityRole, DomainId, InvitationId, JoinRequestId, JoinRequestStatus,
+    MembershipPolicy, NewActivity, PersonId, Stage, Timestamp, UnitId, Visibility,
+};
 
 /// Inserts the community `$c` (a [`NewCommunity`]) created at `$at` on the
 /// given connection and evaluates to its id; a slug already taken is
@@ -17,7 +20,7 @@ use guildhall_domain::{NewActivity, Timestamp};
 macro_rules! insert_community {
     ($conn:expr, $c:expr, $at:expr) => {{
         let c: &$crate::NewCommunity = $c;
-        let id: i64 = sqlx::query_scalar(
+        let id: guildhall_domain::CommunityId = sqlx::query_scalar(
             "INSERT INTO communities (slug, name, domain_statement, purpose, visibility, membership_policy, stage, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
         )
@@ -25,9 +28,9 @@ macro_rules! insert_community {
         .bind(&c.name)
         .bind(&c.domain_statement)
         .bind(&c.purpose)
-        .bind(&c.visibility)
-        .bind(&c.membership_policy)
-        .bind(&c.stage)
+        .bind(c.visibility)
+        .bind(c.membership_policy)
+        .bind(c.stage)
         .bind($at)
         .fetch_one($conn)
         .await
@@ -49,10 +52,10 @@ pub struct NewCommunity {
     pub name: String,
     pub domain_statement: String,
     pub purpose: String,
-    pub visibility: String,
-    pub membership_policy: String,
-    pub stage: String,
-    pub domains: Vec<i64>,
+    pub visibility: Visibility,
+    pub membership_policy: MembershipPolicy,
+    pub stage: Stage,
+    pub domains: Vec<DomainId>,
 }
 
 #[derive(Clone, Debug)]
@@ -60,9 +63,9 @@ pub struct UpdateCommunity {
     pub name: String,
     pub domain_statement: String,
     pub purpose: String,
-    pub visibility: String,
-    pub membership_policy: String,
-    pub domains: Vec<i64>,
+    pub visibility: Visibility,
+    pub membership_policy: MembershipPolicy,
+    pub domains: Vec<DomainId>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -76,15 +79,15 @@ pub enum CommunitySort {
 #[derive(Clone, Debug, Default)]
 pub struct CommunityFilter {
     /// Only communities this person may see (always set by the app).
-    pub visible_to: i64,
+    pub visible_to: PersonId,
     /// Only communities this person is a member of.
-    pub member: Option<i64>,
+    pub member: Option<PersonId>,
     /// Only communities this person is not a member of.
-    pub not_member: Option<i64>,
-    pub domain: Option<i64>,
-    pub stage: Option<String>,
+    pub not_member: Option<PersonId>,
+    pub domain: Option<DomainId>,
+    pub stage: Option<Stage>,
     /// Communities with members in this unit or below it.
-    pub unit: Option<i64>,
+    pub unit: Option<UnitId>,
     pub text: Option<String>,
     pub sort: CommunitySort,
     pub limit: i64,
@@ -97,10 +100,10 @@ impl Store {
     pub async fn create_community(
         &self,
         c: &NewCommunity,
-        creator: i64,
+        creator: PersonId,
         reason: &str,
         events: &[NewActivity],
-    ) -> Result<i64> {
+    ) -> Result<CommunityId> {
         let now = Timestamp::now().0;
         Ok(write_tx!(self, |tx| {
             let id = crate::insert_community!(&mut *tx, c, now);
@@ -119,7 +122,7 @@ impl Store {
                 .await?;
             sqlx::query(INSERT_FIRST_STAGE)
                 .bind(id)
-                .bind(&c.stage)
+                .bind(c.stage)
                 .bind(reason)
                 .bind(creator)
                 .bind(now)
@@ -127,7 +130,7 @@ impl Store {
                 .await?;
             for ev in events {
                 let ev = NewActivity {
-                    community: Some(guildhall_domain::CommunityId(id)),
+                    community: Some(id),
                     ..ev.clone()
                 };
                 append_activity!(&mut *tx, &ev);
@@ -137,7 +140,7 @@ impl Store {
         }))
     }
 
-    pub async fn update_community(&self, id: i64, u: &UpdateCommunity) -> Result<()> {
+    pub async fn update_community(&self, id: CommunityId, u: &UpdateCommunity) -> Result<()> {
         let now = Timestamp::now().0;
         write_tx!(self, |tx| {
             let n = sqlx::query(
@@ -147,8 +150,8 @@ impl Store {
             .bind(&u.name)
             .bind(&u.domain_statement)
             .bind(&u.purpose)
-            .bind(&u.visibility)
-            .bind(&u.membership_policy)
+            .bind(u.visibility)
+            .bind(u.membership_policy)
             .bind(now)
             .bind(id)
             .execute(&mut *tx)
@@ -186,7 +189,7 @@ impl Store {
         })
     }
 
-    pub async fn community(&self, id: i64) -> Result<Community> {
+    pub async fn community(&self, id: CommunityId) -> Result<Community> {
         with_pool!(self, |pool| {
             sqlx::QueryBuilder::new(format!(
                 "SELECT {COMMUNITY_COLUMNS} FROM communities c WHERE c.id = "
@@ -199,7 +202,7 @@ impl Store {
         })
     }
 
-    pub async fn community_domains(&self, id: i64) -> Result<Vec<Domain>> {
+    pub async fn community_domains(&self, id: CommunityId) -> Result<Vec<Domain>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, Domain>(
                 "SELECT d.id, d.name, d.description, d.created_at FROM domains d \
@@ -213,7 +216,7 @@ impl Store {
 
     /// The person's role, pending invitation and pending request in one
     /// community.
-    pub async fn standing(&self, community: i64, person: i64) -> Result<Standing> {
+    pub async fn standing(&self, community: CommunityId, person: PersonId) -> Result<Standing> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, Standing>(
                 "SELECT (SELECT role FROM memberships WHERE community_id = $1 AND person_id = $2) AS role, \
@@ -257,7 +260,7 @@ impl Store {
                         .push(")");
                 }
                 if let Some(s) = &f.stage {
-                    qb.push(" AND c.stage = ").push_bind(s.clone());
+                    qb.push(" AND c.stage = ").push_bind(*s);
                 }
                 if let Some(u) = f.unit {
                     qb.push(
@@ -297,7 +300,7 @@ impl Store {
         })
     }
 
-    pub async fn members(&self, community: i64) -> Result<Vec<Member>> {
+    pub async fn members(&self, community: CommunityId) -> Result<Vec<Member>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, Member>(
                 "SELECT m.person_id, p.name, p.title, u.name AS unit_name, m.role, m.joined_at \
@@ -311,7 +314,7 @@ impl Store {
         }))
     }
 
-    pub async fn count_role(&self, community: i64, role: &str) -> Result<i64> {
+    pub async fn count_role(&self, community: CommunityId, role: CommunityRole) -> Result<i64> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_scalar::<_, i64>(
                 "SELECT COUNT(*) FROM memberships WHERE community_id = $1 AND role = $2",
@@ -328,9 +331,9 @@ impl Store {
     /// transaction.
     pub async fn add_member(
         &self,
-        community: i64,
-        person: i64,
-        role: &str,
+        community: CommunityId,
+        person: PersonId,
+        role: CommunityRole,
         event: &NewActivity,
     ) -> Result<()> {
         let now = event.at.0;
@@ -366,8 +369,8 @@ impl Store {
 
     pub async fn remove_member(
         &self,
-        community: i64,
-        person: i64,
+        community: CommunityId,
+        person: PersonId,
         event: &NewActivity,
     ) -> Result<()> {
         write_tx!(self, |tx| {
@@ -386,7 +389,12 @@ impl Store {
         Ok(())
     }
 
-    pub async fn set_member_role(&self, community: i64, person: i64, role: &str) -> Result<()> {
+    pub async fn set_member_role(
+        &self,
+        community: CommunityId,
+        person: PersonId,
+        role: CommunityRole,
+    ) -> Result<()> {
         let n = with_writer!(self, |pool| {
             sqlx::query(
                 "UPDATE memberships SET role = $1 WHERE community_id = $2 AND person_id = $3",
@@ -407,13 +415,13 @@ impl Store {
 
     pub async fn change_stage(
         &self,
-        community: i64,
-        to: &str,
+        community: CommunityId,
+        to: Stage,
         reason: &str,
         event: &NewActivity,
     ) -> Result<()> {
         write_tx!(self, |tx| {
-            let from: Option<String> =
+            let from: Option<Stage> =
                 sqlx::query_scalar("SELECT stage FROM communities WHERE id = $1")
                     .bind(community)
                     .fetch_optional(&mut *tx)
@@ -434,7 +442,7 @@ impl Store {
             .bind(from)
             .bind(to)
             .bind(reason)
-            .bind(event.actor.0)
+            .bind(event.actor)
             .bind(event.at.0)
             .execute(&mut *tx)
             .await?;
@@ -443,7 +451,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn stage_history(&self, community: i64) -> Result<Vec<StageChange>> {
+    pub async fn stage_history(&self, community: CommunityId) -> Result<Vec<StageChange>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, StageChange>(
                 "SELECT s.id, s.from_stage, s.to_stage, s.reason, s.changed_by, p.name AS changed_by_name, s.at \
@@ -460,13 +468,13 @@ impl Store {
 
     pub async fn create_join_request(
         &self,
-        community: i64,
-        person: i64,
+        community: CommunityId,
+        person: PersonId,
         message: &str,
-    ) -> Result<i64> {
+    ) -> Result<JoinRequestId> {
         let now = Timestamp::now().0;
         with_writer!(self, |pool| {
-            sqlx::query_scalar::<_, i64>(
+            sqlx::query_scalar::<_, JoinRequestId>(
                 "INSERT INTO join_requests (community_id, person_id, message, status, created_at) \
                  VALUES ($1, $2, $3, 'pending', $4) RETURNING id",
             )
@@ -484,7 +492,7 @@ impl Store {
          r.message, r.status, r.created_at FROM join_requests r JOIN people p ON p.id = r.person_id \
          LEFT JOIN units u ON u.id = p.unit_id";
 
-    pub async fn pending_join_requests(&self, community: i64) -> Result<Vec<JoinRequest>> {
+    pub async fn pending_join_requests(&self, community: CommunityId) -> Result<Vec<JoinRequest>> {
         Ok(with_pool!(self, |pool| {
             sqlx::QueryBuilder::new(Self::JOIN_REQUEST_SELECT)
                 .push(" WHERE r.status = 'pending' AND r.community_id = ")
@@ -496,7 +504,7 @@ impl Store {
         }))
     }
 
-    pub async fn join_request(&self, id: i64) -> Result<JoinRequest> {
+    pub async fn join_request(&self, id: JoinRequestId) -> Result<JoinRequest> {
         with_pool!(self, |pool| {
             sqlx::QueryBuilder::new(Self::JOIN_REQUEST_SELECT)
                 .push(" WHERE r.id = ")
@@ -510,7 +518,12 @@ impl Store {
 
     /// Declines or withdraws a pending request (approval goes through
     /// [`Store::add_member`], which settles the request with the membership).
-    pub async fn close_join_request(&self, id: i64, status: &str, decided_by: i64) -> Result<()> {
+    pub async fn close_join_request(
+        &self,
+        id: JoinRequestId,
+        status: JoinRequestStatus,
+        decided_by: PersonId,
+    ) -> Result<()> {
         let n = with_writer!(self, |pool| {
             sqlx::query(
                 "UPDATE join_requests SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'pending'",
@@ -534,14 +547,14 @@ impl Store {
 
     pub async fn create_invitation(
         &self,
-        community: i64,
-        person: i64,
-        by: i64,
-        role: &str,
-    ) -> Result<i64> {
+        community: CommunityId,
+        person: PersonId,
+        by: PersonId,
+        role: CommunityRole,
+    ) -> Result<InvitationId> {
         let now = Timestamp::now().0;
         with_writer!(self, |pool| {
-            sqlx::query_scalar::<_, i64>(
+            sqlx::query_scalar::<_, InvitationId>(
                 "INSERT INTO invitations (community_id, person_id, invited_by, role, status, created_at) \
                  VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
             )
@@ -561,7 +574,10 @@ impl Store {
          FROM invitations i JOIN communities c ON c.id = i.community_id JOIN people p ON p.id = i.person_id \
          LEFT JOIN people b ON b.id = i.invited_by";
 
-    pub async fn pending_invitations_for_person(&self, person: i64) -> Result<Vec<Invitation>> {
+    pub async fn pending_invitations_for_person(
+        &self,
+        person: PersonId,
+    ) -> Result<Vec<Invitation>> {
         Ok(with_pool!(self, |pool| {
             sqlx::QueryBuilder::new(Self::INVITATION_SELECT)
                 .push(" WHERE i.status = 'pending' AND i.person_id = ")
@@ -575,7 +591,7 @@ impl Store {
 
     pub async fn pending_invitations_for_community(
         &self,
-        community: i64,
+        community: CommunityId,
     ) -> Result<Vec<Invitation>> {
         Ok(with_pool!(self, |pool| {
             sqlx::QueryBuilder::new(Self::INVITATION_SELECT)
@@ -588,7 +604,7 @@ impl Store {
         }))
     }
 
-    pub async fn invitation(&self, id: i64) -> Result<Invitation> {
+    pub async fn invitation(&self, id: InvitationId) -> Result<Invitation> {
         with_pool!(self, |pool| {
             sqlx::QueryBuilder::new(Self::INVITATION_SELECT)
                 .push(" WHERE i.id = ")
@@ -600,7 +616,7 @@ impl Store {
         })
     }
 
-    pub async fn decline_invitation(&self, id: i64) -> Result<()> {
+    pub async fn decline_invitation(&self, id: InvitationId) -> Result<()> {
         let n = with_writer!(self, |pool| {
             sqlx::query("UPDATE invitations SET status = 'declined', decided_at = $1 WHERE id = $2 AND status = 'pending'")
                 .bind(Timestamp::now().0)

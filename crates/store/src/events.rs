@@ -4,13 +4,15 @@
 //! in the same transaction), and the private calendar keys of members.
 
 use crate::{Result, Store, StoreError, append_activity, with_pool, with_writer, write_tx};
-use guildhall_domain::NewActivity;
+use guildhall_domain::{
+    CommunityId, EventId, EventKind, EventSessionId, NewActivity, PersonId, RsvpAnswer,
+};
 use serde::Serialize;
 
 /// What an event says, as validated by the app.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventFields {
-    pub kind: String,
+    pub kind: EventKind,
     pub title: String,
     pub description: String,
     pub place: String,
@@ -23,9 +25,9 @@ pub struct EventFields {
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct EventRow {
-    pub id: i64,
-    pub community_id: i64,
-    pub kind: String,
+    pub id: EventId,
+    pub community_id: CommunityId,
+    pub kind: EventKind,
     pub title: String,
     pub description: String,
     pub place: String,
@@ -33,7 +35,7 @@ pub struct EventRow {
     pub starts_at: i64,
     pub duration_minutes: i64,
     pub recurrence: String,
-    pub created_by: Option<i64>,
+    pub created_by: Option<PersonId>,
     pub created_at: i64,
     pub cancelled_at: Option<i64>,
 }
@@ -41,31 +43,31 @@ pub struct EventRow {
 /// How many gave each answer for one occurrence.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct RsvpCount {
-    pub event_id: i64,
+    pub event_id: EventId,
     pub occurrence_at: i64,
-    pub answer: String,
+    pub answer: RsvpAnswer,
     pub n: i64,
 }
 
 /// One person's answer for one occurrence.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Rsvp {
-    pub event_id: i64,
+    pub event_id: EventId,
     pub occurrence_at: i64,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub name: String,
-    pub answer: String,
+    pub answer: RsvpAnswer,
     pub at: i64,
 }
 
 /// An occurrence that took place.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct HeldSession {
-    pub id: i64,
-    pub event_id: i64,
+    pub id: EventSessionId,
+    pub event_id: EventId,
     pub title: String,
     pub occurrence_at: i64,
-    pub held_by: Option<i64>,
+    pub held_by: Option<PersonId>,
     pub notes: String,
     pub recorded_at: i64,
     pub attendees: i64,
@@ -73,49 +75,49 @@ pub struct HeldSession {
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Attendee {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub name: String,
 }
 
 /// An occurrence to record as held, with who attended.
 #[derive(Clone, Copy, Debug)]
 pub struct SessionRecord<'a> {
-    pub event: i64,
+    pub event: EventId,
     pub occurrence_at: i64,
     pub notes: &'a str,
     /// When the record is written (the activity events carry the
     /// occurrence's own time).
     pub recorded_at: i64,
-    pub attendees: &'a [i64],
+    pub attendees: &'a [PersonId],
 }
 
 /// What recording a session changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordedSession {
-    pub session_id: i64,
+    pub session_id: EventSessionId,
     /// False when the occurrence had already been recorded as held.
     pub new_session: bool,
     /// People whose attendance was recorded now (not before).
-    pub newly_attended: Vec<i64>,
+    pub newly_attended: Vec<PersonId>,
 }
 
 impl Store {
     /// Schedules an event; returns its id.
     pub async fn create_event(
         &self,
-        community: i64,
+        community: CommunityId,
         f: &EventFields,
-        by: i64,
+        by: PersonId,
         at: i64,
-    ) -> Result<i64> {
+    ) -> Result<EventId> {
         Ok(write_tx!(self, |tx| {
-            let id = sqlx::query_scalar::<_, i64>(
+            let id = sqlx::query_scalar::<_, EventId>(
                 "INSERT INTO events (community_id, kind, title, description, place, link, starts_at, \
                  duration_minutes, recurrence, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
             )
             .bind(community)
-            .bind(&f.kind)
+            .bind(f.kind)
             .bind(&f.title)
             .bind(&f.description)
             .bind(&f.place)
@@ -144,14 +146,14 @@ impl Store {
     }
 
     /// Replaces what an event says (not its community or author).
-    pub async fn update_event(&self, id: i64, f: &EventFields) -> Result<()> {
+    pub async fn update_event(&self, id: EventId, f: &EventFields) -> Result<()> {
         let done = with_writer!(self, |pool| {
             sqlx::query(
                 "UPDATE events SET kind = $2, title = $3, description = $4, place = $5, link = $6, \
                  starts_at = $7, duration_minutes = $8, recurrence = $9 WHERE id = $1",
             )
             .bind(id)
-            .bind(&f.kind)
+            .bind(f.kind)
             .bind(&f.title)
             .bind(&f.description)
             .bind(&f.place)
@@ -171,7 +173,7 @@ impl Store {
 
     /// Cancels an event (kept, shown as cancelled); cancelling twice keeps
     /// the first time.
-    pub async fn cancel_event(&self, id: i64, at: i64) -> Result<()> {
+    pub async fn cancel_event(&self, id: EventId, at: i64) -> Result<()> {
         let done = with_writer!(self, |pool| {
             sqlx::query("UPDATE events SET cancelled_at = COALESCE(cancelled_at, $2) WHERE id = $1")
                 .bind(id)
@@ -186,7 +188,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn event(&self, id: i64) -> Result<EventRow> {
+    pub async fn event(&self, id: EventId) -> Result<EventRow> {
         with_pool!(self, |pool| {
             sqlx::query_as::<_, EventRow>(
                 "SELECT id, community_id, kind, title, description, place, link, starts_at, \
@@ -200,7 +202,7 @@ impl Store {
     }
 
     /// Every event of a community, cancelled ones included, by first start.
-    pub async fn community_events(&self, community: i64) -> Result<Vec<EventRow>> {
+    pub async fn community_events(&self, community: CommunityId) -> Result<Vec<EventRow>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, EventRow>(
                 "SELECT id, community_id, kind, title, description, place, link, starts_at, \
@@ -216,10 +218,10 @@ impl Store {
     /// Records (or changes) a person's answer for one occurrence.
     pub async fn set_rsvp(
         &self,
-        event: i64,
+        event: EventId,
         occurrence_at: i64,
-        person: i64,
-        answer: &str,
+        person: PersonId,
+        answer: RsvpAnswer,
         at: i64,
     ) -> Result<()> {
         write_tx!(self, |tx| {
@@ -239,7 +241,7 @@ impl Store {
     }
 
     /// Answers per occurrence for a community's occurrences from `from` on.
-    pub async fn rsvp_counts(&self, community: i64, from: i64) -> Result<Vec<RsvpCount>> {
+    pub async fn rsvp_counts(&self, community: CommunityId, from: i64) -> Result<Vec<RsvpCount>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, RsvpCount>(
                 "SELECT r.event_id, r.occurrence_at, r.answer, COUNT(*) AS n FROM event_rsvps r \
@@ -254,7 +256,12 @@ impl Store {
     }
 
     /// One person's answers for a community's occurrences from `from` on.
-    pub async fn my_rsvps(&self, community: i64, person: i64, from: i64) -> Result<Vec<Rsvp>> {
+    pub async fn my_rsvps(
+        &self,
+        community: CommunityId,
+        person: PersonId,
+        from: i64,
+    ) -> Result<Vec<Rsvp>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, Rsvp>(
                 "SELECT r.event_id, r.occurrence_at, r.person_id, p.name, r.answer, r.at FROM event_rsvps r \
@@ -270,7 +277,7 @@ impl Store {
     }
 
     /// Every answer given for one event, by occurrence then name.
-    pub async fn event_rsvps(&self, event: i64) -> Result<Vec<Rsvp>> {
+    pub async fn event_rsvps(&self, event: EventId) -> Result<Vec<Rsvp>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, Rsvp>(
                 "SELECT r.event_id, r.occurrence_at, r.person_id, p.name, r.answer, r.at FROM event_rsvps r \
@@ -303,13 +310,13 @@ impl Store {
             attendees,
         } = *r;
         Ok(write_tx!(self, |tx| {
-            let inserted: Option<i64> = sqlx::query_scalar(
+            let inserted: Option<EventSessionId> = sqlx::query_scalar(
                 "INSERT INTO event_sessions (event_id, occurrence_at, held_by, notes, recorded_at) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id, occurrence_at) DO NOTHING RETURNING id",
             )
             .bind(event)
             .bind(occurrence_at)
-            .bind(held.actor.0)
+            .bind(held.actor)
             .bind(notes)
             .bind(recorded_at)
             .fetch_optional(&mut *tx)
@@ -317,7 +324,7 @@ impl Store {
             let (session_id, new_session) = match inserted {
                 Some(id) => (id, true),
                 None => {
-                    let id: i64 = sqlx::query_scalar(
+                    let id: EventSessionId = sqlx::query_scalar(
                         "SELECT id FROM event_sessions WHERE event_id = $1 AND occurrence_at = $2",
                     )
                     .bind(event)
@@ -335,7 +342,7 @@ impl Store {
                 }
             };
             if new_session {
-                let ev = held.clone().subject(session_id);
+                let ev = held.clone().subject(session_id.0);
                 append_activity!(&mut *tx, &ev);
             }
             let mut newly_attended = Vec::new();
@@ -356,7 +363,7 @@ impl Store {
                 if added == 0 {
                     continue;
                 }
-                let ev = attended.clone().subject(session_id);
+                let ev = attended.clone().subject(session_id.0);
                 sqlx::query(
                     "INSERT INTO activity (at, kind, actor_id, actor_unit, community_id, subject_id, parent_id, other_id) \
                      SELECT $1, $2, p.id, COALESCE($4, p.unit_id), $5, $6, $7, $8 FROM people p WHERE p.id = $3",
@@ -364,11 +371,11 @@ impl Store {
                 .bind(ev.at.0)
                 .bind(ev.kind.as_str())
                 .bind(person)
-                .bind(ev.actor_unit.map(|u| u.0))
-                .bind(ev.community.map(|c| c.0))
+                .bind(ev.actor_unit)
+                .bind(ev.community)
                 .bind(ev.subject)
                 .bind(ev.parent)
-                .bind(ev.other.map(|p| p.0))
+                .bind(ev.other)
                 .execute(&mut *tx)
                 .await?;
                 newly_attended.push(person);
@@ -382,7 +389,11 @@ impl Store {
     }
 
     /// Sessions held in a community, newest first, with attendee counts.
-    pub async fn community_sessions(&self, community: i64, limit: i64) -> Result<Vec<HeldSession>> {
+    pub async fn community_sessions(
+        &self,
+        community: CommunityId,
+        limit: i64,
+    ) -> Result<Vec<HeldSession>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, HeldSession>(
                 "SELECT s.id, s.event_id, e.title, s.occurrence_at, s.held_by, s.notes, s.recorded_at, \
@@ -398,7 +409,7 @@ impl Store {
     }
 
     /// Sessions of one event, newest first.
-    pub async fn event_sessions(&self, event: i64) -> Result<Vec<HeldSession>> {
+    pub async fn event_sessions(&self, event: EventId) -> Result<Vec<HeldSession>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, HeldSession>(
                 "SELECT s.id, s.event_id, e.title, s.occurrence_at, s.held_by, s.notes, s.recorded_at, \
@@ -413,7 +424,7 @@ impl Store {
     }
 
     /// Who attended one session, by name.
-    pub async fn session_attendees(&self, session: i64) -> Result<Vec<Attendee>> {
+    pub async fn session_attendees(&self, session: EventSessionId) -> Result<Vec<Attendee>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, Attendee>(
                 "SELECT p.id AS person_id, p.name FROM event_attendance a JOIN people p ON p.id = a.person_id \
@@ -427,7 +438,7 @@ impl Store {
 
     /// When the person's calendar key was made, if they have one (the key
     /// itself is not kept, only its hash).
-    pub async fn calendar_key_created(&self, person: i64) -> Result<Option<i64>> {
+    pub async fn calendar_key_created(&self, person: PersonId) -> Result<Option<i64>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_scalar::<_, i64>(
                 "SELECT created_at FROM calendar_keys WHERE person_id = $1",
@@ -440,7 +451,12 @@ impl Store {
 
     /// Gives the person a calendar key by its hash, replacing any they had:
     /// the old feed URL stops working.
-    pub async fn set_calendar_key(&self, person: i64, secret_hash: &str, at: i64) -> Result<()> {
+    pub async fn set_calendar_key(
+        &self,
+        person: PersonId,
+        secret_hash: &str,
+        at: i64,
+    ) -> Result<()> {
         write_tx!(self, |tx| {
             sqlx::query(
                 "INSERT INTO calendar_keys (person_id, secret_hash, created_at) VALUES ($1, $2, $3) \
@@ -457,9 +473,9 @@ impl Store {
     }
 
     /// Whose calendar key has this hash, if anyone's.
-    pub async fn person_by_calendar_key(&self, secret_hash: &str) -> Result<Option<i64>> {
+    pub async fn person_by_calendar_key(&self, secret_hash: &str) -> Result<Option<PersonId>> {
         Ok(with_pool!(self, |pool| {
-            sqlx::query_scalar::<_, i64>(
+            sqlx::query_scalar::<_, PersonId>(
                 "SELECT k.person_id FROM calendar_keys k JOIN people p ON p.id = k.person_id \
                  WHERE k.secret_hash = $1 AND p.merged_into IS NULL",
             )
@@ -473,8 +489,8 @@ impl Store {
     /// community before `before` (for the lifecycle checklist).
     pub async fn latest_session_of_kinds(
         &self,
-        community: i64,
-        kinds: &[&str],
+        community: CommunityId,
+        kinds: &[EventKind],
         before: i64,
     ) -> Result<Option<i64>> {
         Ok(with_pool!(self, |pool| {
@@ -487,7 +503,7 @@ impl Store {
                 .push(" AND e.kind IN (");
             let mut sep = qb.separated(", ");
             for k in kinds {
-                sep.push_bind(k.to_string());
+                sep.push_bind(*k);
             }
             qb.push(")");
             qb.build_query_scalar::<Option<i64>>()

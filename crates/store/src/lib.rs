@@ -55,8 +55,7 @@ pub use events::{
     Attendee, EventFields, EventRow, HeldSession, RecordedSession, Rsvp, RsvpCount, SessionRecord,
 };
 pub use imports::{
-    ImportPerson, ImportSession, ImportSolution, ImportThanks, ImportWritten, ImportedPost,
-    ImportedThread, KeyedThread,
+    ImportPerson, ImportSession, ImportWritten, ImportedPost, ImportedThread, KeyedThread,
 };
 pub use migrate::MIGRATIONS;
 pub use notifications::{NewNotification, Notification};

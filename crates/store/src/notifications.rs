@@ -4,21 +4,41 @@
 
 use crate::activity::push_readable_by;
 use crate::{Result, Store, with_pool, with_writer};
+use guildhall_domain::{
+    CommunityId, EventId, NotificationId, NotificationKind, PersonId, ReplyId, ResourceId, ThreadId,
+};
 use serde::Serialize;
 
-/// A notification about to be written; `kind` is a
-/// `guildhall_domain::NotificationKind` word.
-#[derive(Clone, Debug, Default)]
+/// A notification about to be written.
+#[derive(Clone, Debug)]
 pub struct NewNotification {
-    pub person_id: i64,
-    pub kind: &'static str,
-    pub actor_id: Option<i64>,
-    pub community_id: Option<i64>,
-    pub thread_id: Option<i64>,
-    pub reply_id: Option<i64>,
-    pub resource_id: Option<i64>,
-    pub event_id: Option<i64>,
+    pub person_id: PersonId,
+    pub kind: NotificationKind,
+    pub actor_id: Option<PersonId>,
+    pub community_id: Option<CommunityId>,
+    pub thread_id: Option<ThreadId>,
+    pub reply_id: Option<ReplyId>,
+    pub resource_id: Option<ResourceId>,
+    pub event_id: Option<EventId>,
     pub at: i64,
+}
+
+impl NewNotification {
+    /// A notification of `kind` for `person`, about nothing in particular
+    /// yet: the caller fills in who and what it is about.
+    pub fn new(person: PersonId, kind: NotificationKind, at: i64) -> Self {
+        NewNotification {
+            person_id: person,
+            kind,
+            actor_id: None,
+            community_id: None,
+            thread_id: None,
+            reply_id: None,
+            resource_id: None,
+            event_id: None,
+            at,
+        }
+    }
 }
 
 /// Writes notifications on the given connection (inside the caller's
@@ -50,18 +70,18 @@ macro_rules! insert_notifications {
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Notification {
-    pub id: i64,
-    pub kind: String,
-    pub actor_id: Option<i64>,
+    pub id: NotificationId,
+    pub kind: NotificationKind,
+    pub actor_id: Option<PersonId>,
     pub actor_name: Option<String>,
     pub community_slug: Option<String>,
     pub community_name: Option<String>,
-    pub thread_id: Option<i64>,
+    pub thread_id: Option<ThreadId>,
     pub thread_title: Option<String>,
-    pub reply_id: Option<i64>,
-    pub resource_id: Option<i64>,
+    pub reply_id: Option<ReplyId>,
+    pub resource_id: Option<ResourceId>,
     pub resource_title: Option<String>,
-    pub event_id: Option<i64>,
+    pub event_id: Option<EventId>,
     pub event_title: Option<String>,
     pub at: i64,
     pub read_at: Option<i64>,
@@ -77,7 +97,7 @@ impl Store {
     /// may still read.
     pub async fn notifications(
         &self,
-        person: i64,
+        person: PersonId,
         unread_only: bool,
         limit: i64,
         offset: i64,
@@ -105,7 +125,7 @@ impl Store {
     }
 
     /// How many unread notifications a person may see.
-    pub async fn unread_notifications(&self, person: i64) -> Result<i64> {
+    pub async fn unread_notifications(&self, person: PersonId) -> Result<i64> {
         Ok(with_pool!(self, |pool| {
             let mut qb = sqlx::QueryBuilder::new("SELECT COUNT(*) ");
             qb.push(VISIBLE)
@@ -122,8 +142,8 @@ impl Store {
     /// touched.
     pub async fn mark_notifications_read(
         &self,
-        person: i64,
-        id: Option<i64>,
+        person: PersonId,
+        id: Option<NotificationId>,
         at: i64,
     ) -> Result<u64> {
         Ok(with_writer!(self, |pool| {
@@ -144,7 +164,7 @@ impl Store {
     /// marked read. For histories loaded in bulk.
     pub async fn backfill_notifications(
         &self,
-        people: &[i64],
+        people: &[PersonId],
         since: i64,
         read_before: i64,
     ) -> Result<()> {

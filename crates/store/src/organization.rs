@@ -3,7 +3,7 @@
 use crate::records::{Credentials, Domain, DomainSummary, Person, Unit, UnitSummary};
 use crate::sql::like_pattern;
 use crate::{Page, Result, Store, StoreError, with_pool, with_writer, write_tx};
-use guildhall_domain::Timestamp;
+use guildhall_domain::{DomainId, OrgRole, PersonId, Timestamp, UnitId};
 
 const PERSON_SELECT: &str = "SELECT p.id, p.name, p.email, p.unit_id, u.name AS unit_name, p.title, \
      p.manager_id, m.name AS manager_name, p.expertise, p.interests, p.bio, p.org_role, \
@@ -14,13 +14,13 @@ const PERSON_SELECT: &str = "SELECT p.id, p.name, p.email, p.unit_id, u.name AS 
 pub struct NewPerson {
     pub name: String,
     pub email: String,
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
     pub title: String,
-    pub manager_id: Option<i64>,
+    pub manager_id: Option<PersonId>,
     pub expertise: String,
     pub interests: String,
     pub bio: String,
-    pub org_role: String,
+    pub org_role: OrgRole,
     pub password_hash: Option<String>,
 }
 
@@ -37,7 +37,7 @@ impl NewPerson {
             expertise: String::new(),
             interests: String::new(),
             bio: String::new(),
-            org_role: "member".into(),
+            org_role: OrgRole::Member,
             password_hash: None,
         }
     }
@@ -46,19 +46,19 @@ impl NewPerson {
 #[derive(Clone, Debug)]
 pub struct UpdatePerson {
     pub name: String,
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
     pub title: String,
-    pub manager_id: Option<i64>,
+    pub manager_id: Option<PersonId>,
     pub expertise: String,
     pub interests: String,
     pub bio: String,
-    pub org_role: String,
+    pub org_role: OrgRole,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct PeopleFilter {
     /// People of this unit or any unit below it.
-    pub unit: Option<i64>,
+    pub unit: Option<UnitId>,
     /// A declared expertise containing this text.
     pub expertise: Option<String>,
     /// Name, email, title or expertise containing this text.
@@ -73,7 +73,7 @@ impl Store {
     pub async fn create_unit(
         &self,
         name: &str,
-        parent: Option<i64>,
+        parent: Option<UnitId>,
         description: &str,
     ) -> Result<Unit> {
         let now = Timestamp::now().0;
@@ -94,9 +94,9 @@ impl Store {
 
     pub async fn update_unit(
         &self,
-        id: i64,
+        id: UnitId,
         name: &str,
-        parent: Option<i64>,
+        parent: Option<UnitId>,
         description: &str,
     ) -> Result<()> {
         let n = with_writer!(self, |pool| {
@@ -118,7 +118,7 @@ impl Store {
         }
     }
 
-    pub async fn unit(&self, id: i64) -> Result<Unit> {
+    pub async fn unit(&self, id: UnitId) -> Result<Unit> {
         with_pool!(self, |pool| {
             sqlx::query_as::<_, Unit>(
                 "SELECT id, name, parent_id, description, created_at FROM units WHERE id = $1",
@@ -157,10 +157,10 @@ impl Store {
 
     // ---- people ------------------------------------------------------
 
-    pub async fn create_person(&self, p: &NewPerson) -> Result<i64> {
+    pub async fn create_person(&self, p: &NewPerson) -> Result<PersonId> {
         let now = Timestamp::now().0;
         Ok(write_tx!(self, |tx| {
-            let id = sqlx::query_scalar::<_, i64>(
+            let id = sqlx::query_scalar::<_, PersonId>(
                 "INSERT INTO people (name, email, unit_id, title, manager_id, expertise, interests, bio, org_role, password_hash, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
             )
@@ -172,7 +172,7 @@ impl Store {
             .bind(&p.expertise)
             .bind(&p.interests)
             .bind(&p.bio)
-            .bind(&p.org_role)
+            .bind(p.org_role)
             .bind(&p.password_hash)
             .bind(now)
             .fetch_one(&mut *tx)
@@ -183,7 +183,7 @@ impl Store {
         }))
     }
 
-    pub async fn update_person(&self, id: i64, p: &UpdatePerson) -> Result<()> {
+    pub async fn update_person(&self, id: PersonId, p: &UpdatePerson) -> Result<()> {
         write_tx!(self, |tx| {
             let n = sqlx::query(
                 "UPDATE people SET name = $1, unit_id = $2, title = $3, manager_id = $4, expertise = $5, \
@@ -196,7 +196,7 @@ impl Store {
             .bind(&p.expertise)
             .bind(&p.interests)
             .bind(&p.bio)
-            .bind(&p.org_role)
+            .bind(p.org_role)
             .bind(id)
             .execute(&mut *tx)
             .await?
@@ -209,7 +209,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn person(&self, id: i64) -> Result<Person> {
+    pub async fn person(&self, id: PersonId) -> Result<Person> {
         with_pool!(self, |pool| {
             sqlx::QueryBuilder::new(PERSON_SELECT)
                 .push(" WHERE p.id = ")
@@ -233,16 +233,18 @@ impl Store {
     }
 
     /// The id of whoever has this email address, merged records included.
-    pub async fn person_id_by_email(&self, email: &str) -> Result<Option<i64>> {
+    pub async fn person_id_by_email(&self, email: &str) -> Result<Option<PersonId>> {
         Ok(with_pool!(self, |pool| {
-            sqlx::query_scalar::<_, i64>("SELECT id FROM people WHERE lower(email) = lower($1)")
-                .bind(email)
-                .fetch_optional(pool)
-                .await?
+            sqlx::query_scalar::<_, PersonId>(
+                "SELECT id FROM people WHERE lower(email) = lower($1)",
+            )
+            .bind(email)
+            .fetch_optional(pool)
+            .await?
         }))
     }
 
-    pub async fn credentials(&self, id: i64) -> Result<Credentials> {
+    pub async fn credentials(&self, id: PersonId) -> Result<Credentials> {
         with_pool!(self, |pool| {
             sqlx::query_as::<_, Credentials>(
                 "SELECT id, org_role, password_hash FROM people WHERE id = $1",
@@ -254,14 +256,12 @@ impl Store {
         })
     }
 
-    /// Sets a password and ends every session of the person but `keep`
-    /// (the session that changed it), in one transaction.
     /// Sets a person's password hash and ends their other sessions (all but
     /// `keep_session`); with `revoke_tokens_at`, their live API tokens are
     /// revoked at that time too. Returns how many tokens were revoked.
     pub async fn set_password_hash(
         &self,
-        id: i64,
+        id: PersonId,
         hash: &str,
         keep_session: Option<&str>,
         revoke_tokens_at: Option<i64>,
@@ -372,7 +372,7 @@ impl Store {
         })
     }
 
-    pub async fn update_domain(&self, id: i64, name: &str, description: &str) -> Result<()> {
+    pub async fn update_domain(&self, id: DomainId, name: &str, description: &str) -> Result<()> {
         let n = with_writer!(self, |pool| {
             sqlx::query("UPDATE domains SET name = $1, description = $2 WHERE id = $3")
                 .bind(name)
@@ -390,7 +390,7 @@ impl Store {
         }
     }
 
-    pub async fn domain(&self, id: i64) -> Result<Domain> {
+    pub async fn domain(&self, id: DomainId) -> Result<Domain> {
         with_pool!(self, |pool| {
             sqlx::query_as::<_, Domain>(
                 "SELECT id, name, description, created_at FROM domains WHERE id = $1",
@@ -404,7 +404,7 @@ impl Store {
 
     /// Every domain with the number of communities `viewer` may see that
     /// steward it.
-    pub async fn domains(&self, viewer: i64) -> Result<Vec<DomainSummary>> {
+    pub async fn domains(&self, viewer: PersonId) -> Result<Vec<DomainSummary>> {
         Ok(with_pool!(self, |pool| {
             let mut qb = sqlx::QueryBuilder::new(
                 "SELECT d.id, d.name, d.description, \

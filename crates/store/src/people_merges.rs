@@ -9,6 +9,7 @@
 
 use crate::audit::NewAudit;
 use crate::{Result, Store, StoreError, with_pool, write_tx};
+use guildhall_domain::{MergeId, PersonId};
 use serde::Serialize;
 
 /// One column that names a person, and how to find a moved row again.
@@ -159,10 +160,10 @@ const DUPLICABLE: &[Duplicable] = &[
 /// A merge as the administrator sees it in the list.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct PersonMerge {
-    pub id: i64,
-    pub kept_id: i64,
+    pub id: MergeId,
+    pub kept_id: PersonId,
     pub kept_name: String,
-    pub absorbed_id: i64,
+    pub absorbed_id: PersonId,
     pub absorbed_name: String,
     pub absorbed_email: String,
     pub reason: String,
@@ -184,13 +185,13 @@ const MERGE_SELECT: &str = "SELECT m.id, m.kept_id, k.name AS kept_name, m.absor
 /// The facts the domain rules need to allow a merge or its undo.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct MergeFacts {
-    pub id: i64,
+    pub id: PersonId,
     pub has_account: bool,
-    pub merged_into: Option<i64>,
+    pub merged_into: Option<PersonId>,
 }
 
 impl Store {
-    pub async fn merge_facts(&self, person: i64) -> Result<MergeFacts> {
+    pub async fn merge_facts(&self, person: PersonId) -> Result<MergeFacts> {
         with_pool!(self, |pool| {
             sqlx::query_as::<_, MergeFacts>(
                 "SELECT id, (password_hash IS NOT NULL) AS has_account, merged_into FROM people WHERE id = $1",
@@ -206,15 +207,15 @@ impl Store {
     /// transaction with its audit entry; returns the merge's id.
     pub async fn merge_people(
         &self,
-        kept: i64,
-        absorbed: i64,
+        kept: PersonId,
+        absorbed: PersonId,
         reason: &str,
         audit: &NewAudit,
-    ) -> Result<i64> {
+    ) -> Result<MergeId> {
         let at = audit.at;
         let by = audit.actor_id;
         Ok(write_tx!(self, |tx| {
-            let merge_id = sqlx::query_scalar::<_, i64>(
+            let merge_id = sqlx::query_scalar::<_, MergeId>(
                 "INSERT INTO person_merges (kept_id, absorbed_id, reason, merged_by, merged_at) \
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
@@ -320,7 +321,7 @@ impl Store {
 
     /// Puts back what the merge moved and set aside, in one transaction
     /// with its audit entry.
-    pub async fn undo_person_merge(&self, merge_id: i64, audit: &NewAudit) -> Result<()> {
+    pub async fn undo_person_merge(&self, merge_id: MergeId, audit: &NewAudit) -> Result<()> {
         let merge = self.person_merge(merge_id).await?;
         let (kept, absorbed) = (merge.kept_id, merge.absorbed_id);
         write_tx!(self, |tx| {
@@ -380,7 +381,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn person_merge(&self, id: i64) -> Result<PersonMerge> {
+    pub async fn person_merge(&self, id: MergeId) -> Result<PersonMerge> {
         with_pool!(self, |pool| {
             sqlx::query_as::<_, PersonMerge>(statement!("{MERGE_SELECT} WHERE m.id = $1"))
                 .bind(id)
@@ -405,7 +406,11 @@ impl Store {
 
     /// How many merges still in force, made after `merge_id`, involve
     /// `kept` or `absorbed`.
-    pub async fn later_merges_in_force(&self, merge_id: i64, people: [i64; 2]) -> Result<i64> {
+    pub async fn later_merges_in_force(
+        &self,
+        merge_id: MergeId,
+        people: [PersonId; 2],
+    ) -> Result<i64> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_scalar::<_, i64>(
                 "SELECT COUNT(*) FROM person_merges WHERE id > $1 AND undone_at IS NULL \
@@ -421,7 +426,7 @@ impl Store {
 
     /// How many rows name the person, by `table.column`: what a merge of
     /// this person would move (shown before merging, checked after).
-    pub async fn person_references(&self, person: i64) -> Result<Vec<(String, i64)>> {
+    pub async fn person_references(&self, person: PersonId) -> Result<Vec<(String, i64)>> {
         let mut out = Vec::with_capacity(PERSON_COLUMNS.len());
         with_pool!(self, |pool| {
             for c in PERSON_COLUMNS {

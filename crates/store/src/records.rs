@@ -1,18 +1,20 @@
-//! What the store returns: plain rows with typed accessors for the words
-//! stored as text. Enum columns are only ever written from domain values,
-//! so a parse failure means a hand-edited database; it falls back to the
-//! most conservative value rather than failing a page.
+//! What the store returns: plain rows with typed ids and the words stored
+//! as text read into domain enums. Enum columns are only ever written from
+//! domain values, so an unknown word means a hand-edited database: reading
+//! it is an error naming the word, never a silent default.
 
 use guildhall_domain::{
-    CommunityRole, MembershipPolicy, OrgRole, PersonId, Stage, Timestamp, UnitId, Visibility,
+    ActivityId, ActivityKind, CommunityId, CommunityRole, DomainId, InvitationId, InvitationStatus,
+    JoinRequestId, JoinRequestStatus, MembershipPolicy, OrgRole, PersonId, Stage, StageChangeId,
+    Timestamp, UnitId, Visibility,
 };
 use serde::Serialize;
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Unit {
-    pub id: i64,
+    pub id: UnitId,
     pub name: String,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<UnitId>,
     pub description: String,
     pub created_at: i64,
 }
@@ -20,38 +22,34 @@ pub struct Unit {
 /// A unit with how many people it holds directly.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct UnitSummary {
-    pub id: i64,
+    pub id: UnitId,
     pub name: String,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<UnitId>,
     pub description: String,
     pub people: i64,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Person {
-    pub id: i64,
+    pub id: PersonId,
     pub name: String,
     pub email: String,
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
     pub unit_name: Option<String>,
     pub title: String,
-    pub manager_id: Option<i64>,
+    pub manager_id: Option<PersonId>,
     pub manager_name: Option<String>,
     pub expertise: String,
     pub interests: String,
     pub bio: String,
-    pub org_role: String,
+    pub org_role: OrgRole,
     pub has_account: bool,
     pub created_at: i64,
     /// Set when this record was merged into another person's.
-    pub merged_into: Option<i64>,
+    pub merged_into: Option<PersonId>,
 }
 
 impl Person {
-    pub fn role(&self) -> OrgRole {
-        OrgRole::parse(&self.org_role).unwrap_or(OrgRole::Member)
-    }
-
     pub fn expertise_list(&self) -> Vec<String> {
         split_tags(&self.expertise)
     }
@@ -81,14 +79,14 @@ fn split_tags(s: &str) -> Vec<String> {
 /// What sign-in needs: the account's hash, never shown anywhere else.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Credentials {
-    pub id: i64,
-    pub org_role: String,
+    pub id: PersonId,
+    pub org_role: OrgRole,
     pub password_hash: Option<String>,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Domain {
-    pub id: i64,
+    pub id: DomainId,
     pub name: String,
     pub description: String,
     pub created_at: i64,
@@ -98,7 +96,7 @@ pub struct Domain {
 /// may see.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct DomainSummary {
-    pub id: i64,
+    pub id: DomainId,
     pub name: String,
     pub description: String,
     pub communities: i64,
@@ -106,14 +104,14 @@ pub struct DomainSummary {
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Community {
-    pub id: i64,
+    pub id: CommunityId,
     pub slug: String,
     pub name: String,
     pub domain_statement: String,
     pub purpose: String,
-    pub visibility: String,
-    pub membership_policy: String,
-    pub stage: String,
+    pub visibility: Visibility,
+    pub membership_policy: MembershipPolicy,
+    pub stage: Stage,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -121,125 +119,86 @@ pub struct Community {
 /// A community in a list, with its member count and the reader's role.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct CommunitySummary {
-    pub id: i64,
+    pub id: CommunityId,
     pub slug: String,
     pub name: String,
     pub purpose: String,
-    pub visibility: String,
-    pub membership_policy: String,
-    pub stage: String,
+    pub visibility: Visibility,
+    pub membership_policy: MembershipPolicy,
+    pub stage: Stage,
     pub members: i64,
-    pub my_role: Option<String>,
+    pub my_role: Option<CommunityRole>,
     pub last_activity_at: Option<i64>,
-}
-
-macro_rules! community_words {
-    ($t:ty) => {
-        impl $t {
-            pub fn visibility(&self) -> Visibility {
-                Visibility::parse(&self.visibility).unwrap_or(Visibility::Private)
-            }
-            pub fn policy(&self) -> MembershipPolicy {
-                MembershipPolicy::parse(&self.membership_policy)
-                    .unwrap_or(MembershipPolicy::Invitation)
-            }
-            pub fn stage(&self) -> Stage {
-                Stage::parse(&self.stage).unwrap_or(Stage::Memory)
-            }
-        }
-    };
-}
-community_words!(Community);
-community_words!(CommunitySummary);
-
-impl CommunitySummary {
-    pub fn role(&self) -> Option<CommunityRole> {
-        self.my_role
-            .as_deref()
-            .and_then(|r| CommunityRole::parse(r).ok())
-    }
 }
 
 /// A member of a community with the person's name and unit.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Member {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub name: String,
     pub title: String,
     pub unit_name: Option<String>,
-    pub role: String,
+    pub role: CommunityRole,
     pub joined_at: i64,
-}
-
-impl Member {
-    pub fn role(&self) -> CommunityRole {
-        CommunityRole::parse(&self.role).unwrap_or(CommunityRole::Observer)
-    }
 }
 
 /// The reader's place in one community, for the permission policy.
 #[derive(Clone, Debug, Default, sqlx::FromRow)]
 pub struct Standing {
-    pub role: Option<String>,
+    pub role: Option<CommunityRole>,
     pub invited: bool,
     pub requested: bool,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct StageChange {
-    pub id: i64,
-    pub from_stage: Option<String>,
-    pub to_stage: String,
+    pub id: StageChangeId,
+    pub from_stage: Option<Stage>,
+    pub to_stage: Stage,
     pub reason: String,
-    pub changed_by: Option<i64>,
+    pub changed_by: Option<PersonId>,
     pub changed_by_name: Option<String>,
     pub at: i64,
 }
 
-impl StageChange {
-    pub fn to_label(&self) -> &'static str {
-        Stage::parse(&self.to_stage).map_or("Unknown", Stage::label)
-    }
-}
-
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct JoinRequest {
-    pub id: i64,
-    pub community_id: i64,
-    pub person_id: i64,
+    pub id: JoinRequestId,
+    pub community_id: CommunityId,
+    pub person_id: PersonId,
     pub person_name: String,
     pub unit_name: Option<String>,
     pub message: String,
-    pub status: String,
+    pub status: JoinRequestStatus,
     pub created_at: i64,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Invitation {
-    pub id: i64,
-    pub community_id: i64,
+    pub id: InvitationId,
+    pub community_id: CommunityId,
     pub community_slug: String,
     pub community_name: String,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub person_name: String,
     pub invited_by_name: Option<String>,
-    pub role: String,
-    pub status: String,
+    pub role: CommunityRole,
+    pub status: InvitationStatus,
     pub created_at: i64,
 }
 
 /// An activity event joined with names, for feeds.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct FeedItem {
-    pub id: i64,
+    pub id: ActivityId,
     pub at: i64,
-    pub kind: String,
-    pub actor_id: i64,
+    pub kind: ActivityKind,
+    pub actor_id: PersonId,
     pub actor_name: String,
-    pub community_id: Option<i64>,
+    pub community_id: Option<CommunityId>,
     pub community_slug: Option<String>,
     pub community_name: Option<String>,
-    pub other_id: Option<i64>,
+    pub other_id: Option<PersonId>,
     pub other_name: Option<String>,
 }
 

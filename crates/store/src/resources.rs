@@ -6,24 +6,27 @@ use crate::search::SearchDoc;
 use crate::{
     Page, Result, Store, StoreError, append_activity, index_document, with_pool, write_tx,
 };
-use guildhall_domain::NewActivity;
 use guildhall_domain::markdown::plain_text;
+use guildhall_domain::{
+    CommunityId, DocumentKind, NewActivity, PersonId, ResourceId, ResourceKind, ResourceStatus,
+    ThreadId,
+};
 use serde::Serialize;
 
 /// A resource as first written.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct NewResource {
-    pub community_id: i64,
-    pub kind: String,
+    pub community_id: CommunityId,
+    pub kind: ResourceKind,
     pub title: String,
     pub body: String,
     /// What the first revision is, for the history ("first draft").
     pub summary: String,
     /// Comma-separated, already normalized.
     pub tags: String,
-    pub status: String,
+    pub status: ResourceStatus,
     /// The thread a lesson learned was harvested from.
-    pub source_thread_id: Option<i64>,
+    pub source_thread_id: Option<ThreadId>,
 }
 
 /// A new revision's text.
@@ -38,38 +41,38 @@ pub struct RevisionText {
 /// A resource in a list (no body).
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct ResourceSummary {
-    pub id: i64,
-    pub community_id: i64,
-    pub kind: String,
+    pub id: ResourceId,
+    pub community_id: CommunityId,
+    pub kind: ResourceKind,
     pub title: String,
     pub revision: i64,
-    pub status: String,
+    pub status: ResourceStatus,
     pub tags: String,
-    pub created_by: Option<i64>,
+    pub created_by: Option<PersonId>,
     pub created_by_name: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
-    pub source_thread_id: Option<i64>,
+    pub source_thread_id: Option<ThreadId>,
 }
 
 /// A resource with its current revision.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Resource {
-    pub id: i64,
-    pub community_id: i64,
-    pub kind: String,
+    pub id: ResourceId,
+    pub community_id: CommunityId,
+    pub kind: ResourceKind,
     pub title: String,
     pub revision: i64,
-    pub status: String,
+    pub status: ResourceStatus,
     pub tags: String,
-    pub created_by: Option<i64>,
+    pub created_by: Option<PersonId>,
     pub created_by_name: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
-    pub source_thread_id: Option<i64>,
+    pub source_thread_id: Option<ThreadId>,
     /// The current revision's body (Markdown).
     pub body: String,
-    pub revised_by: Option<i64>,
+    pub revised_by: Option<PersonId>,
     pub revised_by_name: Option<String>,
 }
 
@@ -79,7 +82,7 @@ pub struct RevisionInfo {
     pub number: i64,
     pub title: String,
     pub summary: String,
-    pub author_id: Option<i64>,
+    pub author_id: Option<PersonId>,
     pub author_name: Option<String>,
     pub at: i64,
 }
@@ -91,7 +94,7 @@ pub struct Revision {
     pub title: String,
     pub body: String,
     pub summary: String,
-    pub author_id: Option<i64>,
+    pub author_id: Option<PersonId>,
     pub author_name: Option<String>,
     pub at: i64,
 }
@@ -100,30 +103,30 @@ pub struct Revision {
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct ResourceStatusChange {
     pub id: i64,
-    pub from_status: String,
-    pub to_status: String,
-    pub changed_by: Option<i64>,
+    pub from_status: ResourceStatus,
+    pub to_status: ResourceStatus,
+    pub changed_by: Option<PersonId>,
     pub changed_by_name: Option<String>,
     pub note: String,
     pub at: i64,
 }
 
 /// A move of a resource's status, as asked.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct StatusMove {
-    pub from: String,
-    pub to: String,
+    pub from: ResourceStatus,
+    pub to: ResourceStatus,
     pub note: String,
-    pub changed_by: i64,
+    pub changed_by: PersonId,
     pub at: i64,
 }
 
 /// Which of a community's resources to list, most recently updated first.
 #[derive(Clone, Debug, Default)]
 pub struct ResourceFilter {
-    pub community: i64,
-    pub kind: Option<String>,
-    pub status: Option<String>,
+    pub community: CommunityId,
+    pub kind: Option<ResourceKind>,
+    pub status: Option<ResourceStatus>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -134,16 +137,20 @@ const SUMMARY_COLUMNS: &str = "r.id, r.community_id, r.kind, r.title, r.revision
 impl Store {
     /// Creates a resource with its first revision, recording `event` (whose
     /// subject becomes the new resource's id). Returns the id.
-    pub async fn create_resource(&self, r: &NewResource, event: &NewActivity) -> Result<i64> {
+    pub async fn create_resource(
+        &self,
+        r: &NewResource,
+        event: &NewActivity,
+    ) -> Result<ResourceId> {
         Ok(write_tx!(self, |tx| {
-            let id: i64 = sqlx::query_scalar(
+            let id: ResourceId = sqlx::query_scalar(
                 "INSERT INTO resources (community_id, kind, title, revision, status, tags, created_by, created_at, updated_at, source_thread_id) \
                  VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $7, $8) RETURNING id",
             )
             .bind(r.community_id)
-            .bind(&r.kind)
+            .bind(r.kind)
             .bind(&r.title)
-            .bind(&r.status)
+            .bind(r.status)
             .bind(&r.tags)
             .bind(event.actor.0)
             .bind(event.at.0)
@@ -162,17 +169,17 @@ impl Store {
             .bind(event.at.0)
             .execute(&mut *tx)
             .await?;
-            let event = event.clone().subject(id);
+            let event = event.clone().subject(id.0);
             append_activity!(&mut *tx, &event);
             let body = format!("{}\n{}", plain_text(&r.body), r.tags);
             index_document!(
                 &mut *tx,
                 &SearchDoc {
-                    kind: "resource",
-                    ref_id: id,
+                    kind: DocumentKind::Resource,
+                    ref_id: id.0,
                     community_id: Some(r.community_id),
                     thread_id: None,
-                    author_id: Some(event.actor.0),
+                    author_id: Some(event.actor),
                     title: &r.title,
                     body: &body,
                     at: event.at.0,
@@ -187,7 +194,7 @@ impl Store {
     /// Returns the new revision's number.
     pub async fn revise_resource(
         &self,
-        id: i64,
+        id: ResourceId,
         base_revision: i64,
         text: &RevisionText,
         event: &NewActivity,
@@ -232,20 +239,21 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(StoreError::unique("revision"))?;
-            let event = event.clone().subject(id);
+            let event = event.clone().subject(id.0);
             append_activity!(&mut *tx, &event);
-            let (community, creator, tags): (i64, Option<i64>, String) = sqlx::query_as(
-                "SELECT community_id, created_by, tags FROM resources WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+            let (community, creator, tags): (CommunityId, Option<PersonId>, String) =
+                sqlx::query_as(
+                    "SELECT community_id, created_by, tags FROM resources WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
             let body = format!("{}\n{tags}", plain_text(&text.body));
             index_document!(
                 &mut *tx,
                 &SearchDoc {
-                    kind: "resource",
-                    ref_id: id,
+                    kind: DocumentKind::Resource,
+                    ref_id: id.0,
                     community_id: Some(community),
                     thread_id: None,
                     author_id: creator,
@@ -259,7 +267,7 @@ impl Store {
     }
 
     /// A resource with its current revision's body.
-    pub async fn resource(&self, id: i64) -> Result<Resource> {
+    pub async fn resource(&self, id: ResourceId) -> Result<Resource> {
         with_pool!(self, |pool| {
             sqlx::query_as::<_, Resource>(
                 "SELECT r.id, r.community_id, r.kind, r.title, r.revision, r.status, r.tags, r.created_by, \
@@ -291,10 +299,10 @@ impl Store {
             for qb in [&mut total, &mut items] {
                 qb.push_bind(f.community);
                 if let Some(k) = &f.kind {
-                    qb.push(" AND r.kind = ").push_bind(k.clone());
+                    qb.push(" AND r.kind = ").push_bind(*k);
                 }
                 if let Some(s) = &f.status {
-                    qb.push(" AND r.status = ").push_bind(s.clone());
+                    qb.push(" AND r.status = ").push_bind(*s);
                 }
             }
             items
@@ -312,7 +320,7 @@ impl Store {
     }
 
     /// Every revision of a resource, newest first, without bodies.
-    pub async fn resource_revisions(&self, id: i64) -> Result<Vec<RevisionInfo>> {
+    pub async fn resource_revisions(&self, id: ResourceId) -> Result<Vec<RevisionInfo>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, RevisionInfo>(
                 "SELECT v.number, v.title, v.summary, v.author_id, p.name AS author_name, v.at \
@@ -329,7 +337,7 @@ impl Store {
     /// (`from`, `to`); `NotFound` if either does not exist.
     pub async fn resource_revision_pair(
         &self,
-        id: i64,
+        id: ResourceId,
         from: i64,
         to: i64,
     ) -> Result<(Revision, Revision)> {
@@ -361,7 +369,7 @@ impl Store {
     /// `Conflict("status")`.
     pub async fn change_resource_status(
         &self,
-        id: i64,
+        id: ResourceId,
         m: &StatusMove,
         event: Option<&NewActivity>,
     ) -> Result<()> {
@@ -369,8 +377,8 @@ impl Store {
             let moved =
                 sqlx::query("UPDATE resources SET status = $3 WHERE id = $1 AND status = $2")
                     .bind(id)
-                    .bind(&m.from)
-                    .bind(&m.to)
+                    .bind(m.from)
+                    .bind(m.to)
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
@@ -390,15 +398,15 @@ impl Store {
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(id)
-            .bind(&m.from)
-            .bind(&m.to)
+            .bind(m.from)
+            .bind(m.to)
             .bind(m.changed_by)
             .bind(&m.note)
             .bind(m.at)
             .execute(&mut *tx)
             .await?;
             if let Some(event) = event {
-                let event = event.clone().subject(id);
+                let event = event.clone().subject(id.0);
                 append_activity!(&mut *tx, &event);
             }
         });
@@ -406,7 +414,10 @@ impl Store {
     }
 
     /// Every status move of a resource, newest first.
-    pub async fn resource_status_changes(&self, id: i64) -> Result<Vec<ResourceStatusChange>> {
+    pub async fn resource_status_changes(
+        &self,
+        id: ResourceId,
+    ) -> Result<Vec<ResourceStatusChange>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, ResourceStatusChange>(
                 "SELECT s.id, s.from_status, s.to_status, s.changed_by, p.name AS changed_by_name, s.note, s.at \

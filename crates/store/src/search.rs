@@ -2,15 +2,16 @@
 //! written in the same transaction as the thing itself (SQLite keeps its
 //! FTS5 table in step by triggers; PostgreSQL computes a tsvector column).
 
+use guildhall_domain::{CommunityId, DocumentKind, DomainId, PersonId, ResourceId, ThreadId};
+
 /// What a search document says about the thing it stands for.
 #[derive(Clone, Debug)]
 pub struct SearchDoc<'a> {
-    /// thread, reply, resource, person or community
-    pub kind: &'static str,
+    pub kind: DocumentKind,
     pub ref_id: i64,
-    pub community_id: Option<i64>,
-    pub thread_id: Option<i64>,
-    pub author_id: Option<i64>,
+    pub community_id: Option<CommunityId>,
+    pub thread_id: Option<ThreadId>,
+    pub author_id: Option<PersonId>,
     pub title: &'a str,
     /// Plain text (no markup).
     pub body: &'a str,
@@ -170,11 +171,11 @@ async fn set_fts(
 #[derive(Clone, Debug, Default)]
 pub struct SearchQuery {
     pub terms: Vec<String>,
-    /// thread, reply, resource, person, community; empty = all.
-    pub kinds: Vec<&'static str>,
-    pub community: Option<i64>,
-    pub domain: Option<i64>,
-    pub author: Option<i64>,
+    /// Empty = all.
+    pub kinds: Vec<DocumentKind>,
+    pub community: Option<CommunityId>,
+    pub domain: Option<DomainId>,
+    pub author: Option<PersonId>,
     pub from: Option<i64>,
     pub until: Option<i64>,
     pub limit: i64,
@@ -189,13 +190,13 @@ pub struct SearchHit {
     /// The search document's own id.
     #[serde(skip)]
     pub doc_id: i64,
-    pub kind: String,
+    pub kind: DocumentKind,
     pub ref_id: i64,
-    pub thread_id: Option<i64>,
-    pub community_id: Option<i64>,
+    pub thread_id: Option<ThreadId>,
+    pub community_id: Option<CommunityId>,
     pub community_slug: Option<String>,
     pub community_name: Option<String>,
-    pub author_id: Option<i64>,
+    pub author_id: Option<PersonId>,
     pub author_name: Option<String>,
     pub title: String,
     pub snippet: String,
@@ -301,9 +302,9 @@ fn rank_page(candidates: Vec<(i64, i64, String)>, q: &SearchQuery) -> (i64, Vec<
 /// joined to its community `c`: people are public inside the
 /// organization; communities follow `can_see_community`; their content
 /// follows `can_read_content`.
-fn push_permitted<DB: sqlx::Database>(qb: &mut sqlx::QueryBuilder<DB>, viewer: i64)
+fn push_permitted<DB: sqlx::Database>(qb: &mut sqlx::QueryBuilder<DB>, viewer: PersonId)
 where
-    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> PersonId: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
 {
     qb.push("(d.kind = 'person' OR (d.kind = 'community' AND ");
     crate::sql::push_visible_to(qb, viewer);
@@ -315,7 +316,10 @@ where
 fn push_filters<DB: sqlx::Database>(qb: &mut sqlx::QueryBuilder<DB>, q: &SearchQuery)
 where
     for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-    for<'t> &'static str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> PersonId: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> CommunityId: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> DomainId: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> DocumentKind: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
 {
     if !q.kinds.is_empty() {
         qb.push(" AND d.kind IN (");
@@ -360,7 +364,7 @@ fn fts5_query(terms: &[String]) -> String {
 /// `columns`.
 fn sqlite_candidates(
     qb: &mut sqlx::QueryBuilder<sqlx::Sqlite>,
-    viewer: i64,
+    viewer: PersonId,
     q: &SearchQuery,
     (fts, want): (&str, i64),
     columns: &str,
@@ -392,7 +396,7 @@ const PG_WINDOW: i64 = 32_768;
 /// round trips over all of them.
 async fn pg_candidates<T>(
     conn: &mut sqlx::PgConnection,
-    viewer: i64,
+    viewer: PersonId,
     q: &SearchQuery,
     (text, want): (&str, i64),
     ranking: bool,
@@ -450,10 +454,10 @@ where
 /// A search match reduced to what expertise location needs.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Match {
-    pub kind: String,
+    pub kind: DocumentKind,
     pub ref_id: i64,
-    pub thread_id: Option<i64>,
-    pub author_id: Option<i64>,
+    pub thread_id: Option<ThreadId>,
+    pub author_id: Option<PersonId>,
 }
 
 const HIT_COLUMNS: &str = "d.id AS doc_id, d.kind, d.ref_id, d.thread_id, d.community_id, c.slug AS community_slug, \
@@ -465,7 +469,7 @@ impl crate::Store {
     /// [`RANK_WINDOW`]).
     pub async fn search(
         &self,
-        viewer: i64,
+        viewer: PersonId,
         q: &SearchQuery,
     ) -> crate::Result<crate::Page<SearchHit>> {
         if q.terms.is_empty() {
@@ -557,7 +561,11 @@ impl crate::Store {
 
     /// The most recent [`EVIDENCE_WINDOW`] matches the reader may see,
     /// without ranking.
-    pub async fn search_matches(&self, viewer: i64, q: &SearchQuery) -> crate::Result<Vec<Match>> {
+    pub async fn search_matches(
+        &self,
+        viewer: PersonId,
+        q: &SearchQuery,
+    ) -> crate::Result<Vec<Match>> {
         if q.terms.is_empty() {
             return Ok(Vec::new());
         }
@@ -588,7 +596,10 @@ impl crate::Store {
     }
 
     /// Who solved which of these help requests: (helper, thread, title).
-    pub async fn solvers_of(&self, threads: &[i64]) -> crate::Result<Vec<(i64, i64, String)>> {
+    pub async fn solvers_of(
+        &self,
+        threads: &[ThreadId],
+    ) -> crate::Result<Vec<(PersonId, ThreadId, String)>> {
         if threads.is_empty() {
             return Ok(Vec::new());
         }
@@ -602,14 +613,14 @@ impl crate::Store {
                 sep.push_bind(*t);
             }
             qb.push(")");
-            qb.build_query_as::<(i64, i64, String)>()
+            qb.build_query_as::<(PersonId, ThreadId, String)>()
                 .fetch_all(pool)
                 .await?
         }))
     }
 
     /// Authors of the live replies in these threads: (author, replies).
-    pub async fn repliers_in(&self, threads: &[i64]) -> crate::Result<Vec<(i64, i64)>> {
+    pub async fn repliers_in(&self, threads: &[ThreadId]) -> crate::Result<Vec<(PersonId, i64)>> {
         if threads.is_empty() {
             return Ok(Vec::new());
         }
@@ -622,7 +633,9 @@ impl crate::Store {
                 sep.push_bind(*t);
             }
             qb.push(") GROUP BY author_id");
-            qb.build_query_as::<(i64, i64)>().fetch_all(pool).await?
+            qb.build_query_as::<(PersonId, i64)>()
+                .fetch_all(pool)
+                .await?
         }))
     }
 
@@ -630,8 +643,8 @@ impl crate::Store {
     /// title, revision number).
     pub async fn revisers_of(
         &self,
-        resources: &[i64],
-    ) -> crate::Result<Vec<(i64, i64, String, i64)>> {
+        resources: &[ResourceId],
+    ) -> crate::Result<Vec<(PersonId, ResourceId, String, i64)>> {
         if resources.is_empty() {
             return Ok(Vec::new());
         }
@@ -645,7 +658,7 @@ impl crate::Store {
                 sep.push_bind(*r);
             }
             qb.push(")");
-            qb.build_query_as::<(i64, i64, String, i64)>()
+            qb.build_query_as::<(PersonId, ResourceId, String, i64)>()
                 .fetch_all(pool)
                 .await?
         }))
@@ -654,8 +667,8 @@ impl crate::Store {
     /// Name, unit and declared expertise of these people.
     pub async fn people_brief(
         &self,
-        ids: &[i64],
-    ) -> crate::Result<Vec<(i64, String, Option<String>, String)>> {
+        ids: &[PersonId],
+    ) -> crate::Result<Vec<(PersonId, String, Option<String>, String)>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -668,7 +681,7 @@ impl crate::Store {
                 sep.push_bind(*i);
             }
             qb.push(")");
-            qb.build_query_as::<(i64, String, Option<String>, String)>()
+            qb.build_query_as::<(PersonId, String, Option<String>, String)>()
                 .fetch_all(pool)
                 .await?
         }))

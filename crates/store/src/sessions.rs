@@ -4,12 +4,13 @@
 
 use crate::records::SessionPerson;
 use crate::{Result, Store, with_pool, with_writer};
+use guildhall_domain::PersonId;
 
 impl Store {
     pub async fn create_session(
         &self,
         token_hash: &str,
-        person: i64,
+        person: PersonId,
         created_at: i64,
         expires_at: i64,
     ) -> Result<()> {

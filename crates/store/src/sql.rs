@@ -3,15 +3,16 @@
 //! a unit and everything below it. Every fragment appends to a
 //! `QueryBuilder` with bound values, so none splices input into SQL.
 
+use guildhall_domain::{PersonId, UnitId};
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
 /// Appends "community `c` is visible to person `viewer`" — the SQL form of
 /// `policy::can_see_community`: open and closed communities are visible to
 /// everyone signed in, private ones to their members and invitees. A
 /// conformance test checks the two agree.
-pub(crate) fn push_visible_to<DB: Database>(qb: &mut QueryBuilder<DB>, viewer: i64)
+pub(crate) fn push_visible_to<DB: Database>(qb: &mut QueryBuilder<DB>, viewer: PersonId)
 where
-    for<'t> i64: Encode<'t, DB> + Type<DB>,
+    for<'t> PersonId: Encode<'t, DB> + Type<DB>,
 {
     qb.push("(c.visibility <> 'private' OR EXISTS (SELECT 1 FROM memberships vm WHERE vm.community_id = c.id AND vm.person_id = ")
         .push_bind(viewer)
@@ -32,9 +33,9 @@ pub(crate) fn like_pattern(text: &str) -> String {
 
 /// Appends "the unit `unit` and every unit below it" as a subquery of
 /// unit ids, for `… IN (` fragment `)`.
-pub(crate) fn push_unit_subtree<DB: Database>(qb: &mut QueryBuilder<DB>, unit: i64)
+pub(crate) fn push_unit_subtree<DB: Database>(qb: &mut QueryBuilder<DB>, unit: UnitId)
 where
-    for<'t> i64: Encode<'t, DB> + Type<DB>,
+    for<'t> UnitId: Encode<'t, DB> + Type<DB>,
 {
     qb.push("WITH RECURSIVE sub(id) AS (SELECT id FROM units WHERE id = ")
         .push_bind(unit)

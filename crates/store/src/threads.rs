@@ -9,20 +9,22 @@ use crate::{
     Page, Result, Store, StoreError, append_activity, index_document, insert_notifications,
     unindex_document, with_pool, write_tx,
 };
-use guildhall_domain::NewActivity;
+use guildhall_domain::{
+    CommunityId, DocumentKind, NewActivity, PersonId, PostEditId, ReplyId, ResourceId, ThreadId,
+    ThreadKind,
+};
 use serde::Serialize;
 
 #[derive(Clone, Debug)]
 pub struct NewThread {
-    pub community_id: i64,
-    /// A `ThreadKind` word.
-    pub kind: &'static str,
+    pub community_id: CommunityId,
+    pub kind: ThreadKind,
     pub title: String,
     pub body: String,
     /// Plain text of the body, for the search index.
     pub plain: String,
     pub tags: String,
-    pub author_id: i64,
+    pub author_id: PersonId,
     pub at: i64,
 }
 
@@ -37,46 +39,46 @@ pub struct ThreadEdit {
 
 #[derive(Clone, Debug)]
 pub struct NewReply {
-    pub thread_id: i64,
-    pub community_id: i64,
+    pub thread_id: ThreadId,
+    pub community_id: CommunityId,
     pub body: String,
     pub plain: String,
-    pub reply_to: Option<i64>,
-    pub author_id: i64,
+    pub reply_to: Option<ReplyId>,
+    pub author_id: PersonId,
     pub at: i64,
 }
 
 /// A thread with what its page and lists need.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Thread {
-    pub id: i64,
-    pub community_id: i64,
-    pub kind: String,
+    pub id: ThreadId,
+    pub community_id: CommunityId,
+    pub kind: ThreadKind,
     pub title: String,
     pub body: String,
     pub tags: String,
-    pub author_id: i64,
+    pub author_id: PersonId,
     pub author_name: String,
     pub created_at: i64,
     pub edited_at: Option<i64>,
     pub last_activity_at: i64,
     pub reply_count: i64,
     pub deleted_at: Option<i64>,
-    pub solved_reply_id: Option<i64>,
-    pub helper_id: Option<i64>,
+    pub solved_reply_id: Option<ReplyId>,
+    pub helper_id: Option<PersonId>,
     pub helper_name: Option<String>,
     pub solved_at: Option<i64>,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Reply {
-    pub id: i64,
-    pub thread_id: i64,
-    pub author_id: i64,
+    pub id: ReplyId,
+    pub thread_id: ThreadId,
+    pub author_id: PersonId,
     pub author_name: String,
     pub author_unit: Option<String>,
     pub body: String,
-    pub reply_to: Option<i64>,
+    pub reply_to: Option<ReplyId>,
     pub created_at: i64,
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
@@ -86,9 +88,9 @@ pub struct Reply {
 /// One edit of a post, with what it replaced.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct PostEdit {
-    pub id: i64,
-    pub reply_id: Option<i64>,
-    pub editor_id: Option<i64>,
+    pub id: PostEditId,
+    pub reply_id: Option<ReplyId>,
+    pub editor_id: Option<PersonId>,
     pub editor_name: Option<String>,
     pub at: i64,
     pub old_title: Option<String>,
@@ -102,31 +104,31 @@ pub struct PostEdit {
 /// Which threads a list shows.
 #[derive(Clone, Debug, Default)]
 pub struct ThreadFilter {
-    pub kind: Option<&'static str>,
+    pub kind: Option<ThreadKind>,
     /// Help requests without a reply from someone other than the asker.
     pub unanswered: bool,
     pub unsolved: bool,
-    pub author: Option<i64>,
+    pub author: Option<PersonId>,
 }
 
 /// Thanks given, who gave them and the note.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Thanks {
-    pub giver_id: i64,
+    pub giver_id: PersonId,
     pub giver_name: String,
-    pub reply_id: Option<i64>,
-    pub resource_id: Option<i64>,
+    pub reply_id: Option<ReplyId>,
+    pub resource_id: Option<ResourceId>,
     pub note: String,
     pub at: i64,
 }
 
 #[derive(Clone, Debug)]
 pub struct NewThanks {
-    pub giver_id: i64,
-    pub receiver_id: i64,
-    pub community_id: i64,
-    pub reply_id: Option<i64>,
-    pub resource_id: Option<i64>,
+    pub giver_id: PersonId,
+    pub receiver_id: PersonId,
+    pub community_id: CommunityId,
+    pub reply_id: Option<ReplyId>,
+    pub resource_id: Option<ResourceId>,
     pub note: String,
     pub at: i64,
 }
@@ -150,9 +152,9 @@ impl Store {
         t: &NewThread,
         event: &NewActivity,
         notify: &[NewNotification],
-    ) -> Result<i64> {
+    ) -> Result<ThreadId> {
         Ok(write_tx!(self, |tx| {
-            let id: i64 = sqlx::query_scalar(
+            let id: ThreadId = sqlx::query_scalar(
                 "INSERT INTO threads (community_id, kind, title, body, tags, author_id, created_at, last_activity_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
             )
@@ -165,13 +167,13 @@ impl Store {
             .bind(t.at)
             .fetch_one(&mut *tx)
             .await?;
-            append_activity!(&mut *tx, &event.clone().subject(id));
+            append_activity!(&mut *tx, &event.clone().subject(id.0));
             let body = format!("{}\n{}", t.plain, t.tags);
             index_document!(
                 &mut *tx,
                 &SearchDoc {
-                    kind: "thread",
-                    ref_id: id,
+                    kind: DocumentKind::Thread,
+                    ref_id: id.0,
                     community_id: Some(t.community_id),
                     thread_id: Some(id),
                     author_id: Some(t.author_id),
@@ -199,7 +201,7 @@ impl Store {
         r: &NewReply,
         event: &NewActivity,
         notify: &[NewNotification],
-    ) -> Result<i64> {
+    ) -> Result<ReplyId> {
         Ok(write_tx!(self, |tx| {
             let bumped = sqlx::query(
                 "UPDATE threads SET reply_count = reply_count + 1, last_activity_at = $2 \
@@ -213,7 +215,7 @@ impl Store {
             if bumped == 0 {
                 return Err(StoreError::NotFound);
             }
-            let id: i64 = sqlx::query_scalar(
+            let id: ReplyId = sqlx::query_scalar(
                 "INSERT INTO replies (thread_id, author_id, body, reply_to, created_at) \
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
@@ -224,7 +226,7 @@ impl Store {
             .bind(r.at)
             .fetch_one(&mut *tx)
             .await?;
-            append_activity!(&mut *tx, &event.clone().subject(id).parent(r.thread_id));
+            append_activity!(&mut *tx, &event.clone().subject(id.0).parent(r.thread_id.0));
             let title: String = sqlx::query_scalar("SELECT title FROM threads WHERE id = $1")
                 .bind(r.thread_id)
                 .fetch_one(&mut *tx)
@@ -232,8 +234,8 @@ impl Store {
             index_document!(
                 &mut *tx,
                 &SearchDoc {
-                    kind: "reply",
-                    ref_id: id,
+                    kind: DocumentKind::Reply,
+                    ref_id: id.0,
                     community_id: Some(r.community_id),
                     thread_id: Some(r.thread_id),
                     author_id: Some(r.author_id),
@@ -255,7 +257,7 @@ impl Store {
         }))
     }
 
-    pub async fn thread(&self, id: i64) -> Result<Thread> {
+    pub async fn thread(&self, id: ThreadId) -> Result<Thread> {
         Ok(with_pool!(self, |pool| {
             let mut qb = sqlx::QueryBuilder::new(THREAD_SELECT);
             qb.push(" WHERE t.id = ").push_bind(id);
@@ -265,7 +267,7 @@ impl Store {
 
     /// The replies of a thread in the order they were written, with their
     /// authors' units and how many thanks each received.
-    pub async fn replies(&self, thread: i64) -> Result<Vec<Reply>> {
+    pub async fn replies(&self, thread: ThreadId) -> Result<Vec<Reply>> {
         Ok(with_pool!(self, |pool| {
             let mut qb = sqlx::QueryBuilder::new(REPLY_SELECT);
             qb.push(" WHERE r.thread_id = ")
@@ -275,7 +277,7 @@ impl Store {
         }))
     }
 
-    pub async fn reply(&self, id: i64) -> Result<Reply> {
+    pub async fn reply(&self, id: ReplyId) -> Result<Reply> {
         Ok(with_pool!(self, |pool| {
             let mut qb = sqlx::QueryBuilder::new(REPLY_SELECT);
             qb.push(" WHERE r.id = ").push_bind(id);
@@ -286,7 +288,7 @@ impl Store {
     /// A community's live threads, most recently active first.
     pub async fn threads(
         &self,
-        community: i64,
+        community: CommunityId,
         f: &ThreadFilter,
         limit: i64,
         offset: i64,
@@ -323,7 +325,13 @@ impl Store {
     }
 
     /// Changes a thread's opening post, keeping what it replaced.
-    pub async fn edit_thread(&self, id: i64, editor: i64, e: &ThreadEdit, at: i64) -> Result<()> {
+    pub async fn edit_thread(
+        &self,
+        id: ThreadId,
+        editor: PersonId,
+        e: &ThreadEdit,
+        at: i64,
+    ) -> Result<()> {
         let (title, body, plain, tags) = (
             e.title.as_str(),
             e.body.as_str(),
@@ -331,7 +339,7 @@ impl Store {
             e.tags.as_str(),
         );
         write_tx!(self, |tx| {
-            let (old_title, old_body, community, author): (String, String, i64, i64) =
+            let (old_title, old_body, community, author): (String, String, CommunityId, PersonId) =
                 sqlx::query_as(
                     "SELECT title, body, community_id, author_id FROM threads WHERE id = $1 AND deleted_at IS NULL",
                 )
@@ -369,8 +377,8 @@ impl Store {
             index_document!(
                 &mut *tx,
                 &SearchDoc {
-                    kind: "thread",
-                    ref_id: id,
+                    kind: DocumentKind::Thread,
+                    ref_id: id.0,
                     community_id: Some(community),
                     thread_id: Some(id),
                     author_id: Some(author),
@@ -393,14 +401,14 @@ impl Store {
     /// Changes a reply, keeping what it replaced.
     pub async fn edit_reply(
         &self,
-        id: i64,
-        editor: i64,
+        id: ReplyId,
+        editor: PersonId,
         body: &str,
         plain: &str,
         at: i64,
     ) -> Result<()> {
         write_tx!(self, |tx| {
-            let (thread, old_body): (i64, String) = sqlx::query_as(
+            let (thread, old_body): (ThreadId, String) = sqlx::query_as(
                 "SELECT thread_id, body FROM replies WHERE id = $1 AND deleted_at IS NULL",
             )
             .bind(id)
@@ -437,7 +445,7 @@ impl Store {
 
     /// Hides a thread (and with it its replies) from pages, lists and
     /// search. Its history and activity stay: what happened, happened.
-    pub async fn delete_thread(&self, id: i64, by: i64, at: i64) -> Result<()> {
+    pub async fn delete_thread(&self, id: ThreadId, by: PersonId, at: i64) -> Result<()> {
         write_tx!(self, |tx| {
             let n = sqlx::query(
                 "UPDATE threads SET deleted_at = $2, deleted_by = $3 WHERE id = $1 AND deleted_at IS NULL",
@@ -461,9 +469,9 @@ impl Store {
         Ok(())
     }
 
-    pub async fn delete_reply(&self, id: i64, by: i64, at: i64) -> Result<()> {
+    pub async fn delete_reply(&self, id: ReplyId, by: PersonId, at: i64) -> Result<()> {
         write_tx!(self, |tx| {
-            let thread: i64 = sqlx::query_scalar(
+            let thread: ThreadId = sqlx::query_scalar(
                 "UPDATE replies SET deleted_at = $2, deleted_by = $3 WHERE id = $1 AND deleted_at IS NULL RETURNING thread_id",
             )
             .bind(id)
@@ -475,13 +483,13 @@ impl Store {
                 .bind(thread)
                 .execute(&mut *tx)
                 .await?;
-            unindex_document!(&mut *tx, "reply", id);
+            unindex_document!(&mut *tx, DocumentKind::Reply, id);
         });
         Ok(())
     }
 
     /// The edits of a thread and its replies, oldest first.
-    pub async fn post_edits(&self, thread: i64) -> Result<Vec<PostEdit>> {
+    pub async fn post_edits(&self, thread: ThreadId) -> Result<Vec<PostEdit>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, PostEdit>(
                 "SELECT e.id, e.reply_id, e.editor_id, p.name AS editor_name, e.at, e.old_title, e.new_title, \
@@ -500,10 +508,10 @@ impl Store {
     /// choice), with its `help.solved` event.
     pub async fn mark_solved(
         &self,
-        thread: i64,
-        reply: i64,
-        helper: i64,
-        by: i64,
+        thread: ThreadId,
+        reply: ReplyId,
+        helper: PersonId,
+        by: PersonId,
         event: &NewActivity,
         notify: &[NewNotification],
     ) -> Result<()> {
@@ -566,7 +574,7 @@ impl Store {
     }
 
     /// The thanks given for the replies of a thread.
-    pub async fn thread_thanks(&self, thread: i64) -> Result<Vec<Thanks>> {
+    pub async fn thread_thanks(&self, thread: ThreadId) -> Result<Vec<Thanks>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, Thanks>(
                 "SELECT k.giver_id, p.name AS giver_name, k.reply_id, k.resource_id, k.note, k.at \
@@ -581,10 +589,10 @@ impl Store {
 
     /// People whose email's local part is one of `handles` (lower case),
     /// as (id, handle).
-    pub async fn people_by_handles(&self, handles: &[String]) -> Result<Vec<(i64, String)>> {
+    pub async fn people_by_handles(&self, handles: &[String]) -> Result<Vec<(PersonId, String)>> {
         let mut out = Vec::new();
         for h in handles.iter().take(20) {
-            let found: Option<i64> = with_pool!(self, |pool| {
+            let found: Option<PersonId> = with_pool!(self, |pool| {
                 sqlx::query_scalar(
                     "SELECT id FROM people WHERE lower(email) LIKE $1 ESCAPE '\\' AND merged_into IS NULL LIMIT 1",
                 )
@@ -606,7 +614,7 @@ impl Store {
 
     /// The people who replied in a thread (for notifying them), without
     /// duplicates.
-    pub async fn thread_participants(&self, thread: i64) -> Result<Vec<i64>> {
+    pub async fn thread_participants(&self, thread: ThreadId) -> Result<Vec<PersonId>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_scalar(
                 "SELECT DISTINCT author_id FROM replies WHERE thread_id = $1 AND deleted_at IS NULL",
@@ -618,7 +626,7 @@ impl Store {
     }
 
     /// Resources harvested from a thread (lessons learned): (id, title).
-    pub async fn harvested_from(&self, thread: i64) -> Result<Vec<(i64, String)>> {
+    pub async fn harvested_from(&self, thread: ThreadId) -> Result<Vec<(ResourceId, String)>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT id, title FROM resources WHERE source_thread_id = $1 ORDER BY id",

@@ -7,7 +7,8 @@ use crate::middleware::{CsrfToken, CurrentSession};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use guildhall_app::{AppError, SessionUser};
-use guildhall_domain::OrgRole;
+use guildhall_domain::ids::RecordId;
+use guildhall_domain::{OrgRole, PersonId};
 use serde::de::DeserializeOwned;
 
 /// The network address of the client a request came from, for sign-in
@@ -49,7 +50,7 @@ impl FromRequestParts<AppState> for ClientAddress {
 /// The signed-in person as the page layout shows them.
 #[derive(Clone, Debug)]
 pub struct UserBadge {
-    pub id: i64,
+    pub id: PersonId,
     pub name: String,
     pub initials: String,
     pub role: OrgRole,
@@ -78,8 +79,8 @@ pub struct PageCtx {
 
 impl PageCtx {
     /// The signed-in person's id (0 for a visitor).
-    pub fn user_id(&self) -> i64 {
-        self.user.as_ref().map_or(0, |u| u.id)
+    pub fn user_id(&self) -> PersonId {
+        self.user.as_ref().map_or(PersonId(0), |u| u.id)
     }
 
     pub fn with_nav(mut self, nav: &'static str) -> Self {
@@ -90,7 +91,7 @@ impl PageCtx {
 
 fn badge(u: &SessionUser) -> UserBadge {
     UserBadge {
-        id: u.id().0,
+        id: u.id(),
         name: u.name.clone(),
         initials: u
             .name
@@ -278,10 +279,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
 }
 
 /// Parses an id from a path segment; anything else is "not found".
-pub fn path_id(raw: &str, what: &'static str) -> Result<i64, AppError> {
-    raw.parse::<i64>()
+pub fn path_id<I: std::str::FromStr + RecordId>(
+    raw: &str,
+    what: &'static str,
+) -> Result<I, AppError> {
+    raw.parse::<I>()
         .ok()
-        .filter(|i| *i > 0)
+        .filter(|i| i.raw() > 0)
         .ok_or(AppError::NotFound(what))
 }
 
@@ -299,8 +303,8 @@ pub fn encode_component(s: &str) -> String {
 }
 
 /// Parses an optional numeric filter typed into a page's query string.
-pub fn opt_id(s: &Option<String>) -> Option<i64> {
-    s.as_deref().and_then(|s| s.trim().parse::<i64>().ok())
+pub fn opt_id<I: std::str::FromStr>(s: &Option<String>) -> Option<I> {
+    s.as_deref().and_then(|s| s.trim().parse::<I>().ok())
 }
 
 /// A form read as name/value pairs, for forms with repeated fields (a list

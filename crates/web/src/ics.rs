@@ -26,7 +26,7 @@ pub fn render(feed: &CalendarFeed, now: i64) -> String {
             .summary(&e.title)
             .starts(utc(e.starts_at))
             .ends(utc(e.starts_at + e.duration_minutes * 60))
-            .add_property("CATEGORIES", e.kind.to_uppercase());
+            .add_property("CATEGORIES", e.kind.as_str().to_uppercase());
         if !e.description.is_empty() {
             ev.description(&e.description);
         }

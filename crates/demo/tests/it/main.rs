@@ -2,7 +2,10 @@
 //! organization in an in-memory SQLite database.
 
 use guildhall_demo::{DEMO_ACCOUNTS, DemoError, DemoOptions, DemoSummary, generate};
-use guildhall_domain::{CommunityRole, MembershipPolicy, Slug, Stage, Visibility};
+use guildhall_domain::{
+    ActivityId, ActivityKind, CommunityId, CommunityRole, MembershipPolicy, PersonId, Slug, Stage,
+    Visibility,
+};
 use guildhall_store::records::Community;
 use guildhall_store::{ActivityRow, OpenMode, PeopleFilter, Store};
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,7 +35,7 @@ async fn generated(seed: u64) -> (Store, DemoSummary) {
 
 async fn all_activity(store: &Store) -> Vec<ActivityRow> {
     store
-        .activity_after(0, 1_000_000)
+        .activity_after(ActivityId(0), 1_000_000)
         .await
         .expect("the activity log reads")
 }
@@ -40,7 +43,12 @@ async fn all_activity(store: &Store) -> Vec<ActivityRow> {
 async fn communities(store: &Store) -> Vec<Community> {
     let mut out = Vec::new();
     for id in 1..=COMMUNITIES {
-        out.push(store.community(id).await.expect("community exists"));
+        out.push(
+            store
+                .community(CommunityId(id))
+                .await
+                .expect("community exists"),
+        );
     }
     out
 }
@@ -71,7 +79,7 @@ async fn summary_counts_what_was_written() {
     );
     let mut memberships = 0;
     for id in 1..=COMMUNITIES {
-        let members = store.members(id).await.expect("members");
+        let members = store.members(CommunityId(id)).await.expect("members");
         assert!(!members.is_empty(), "community {id} has no members");
         memberships += members.len() as u64;
     }
@@ -100,18 +108,26 @@ async fn every_stage_and_visibility_with_valid_policies_and_slugs() {
     let mut roles = BTreeSet::new();
     for c in &cs {
         let members = store.members(c.id).await.expect("members");
-        let coordinators = members.iter().filter(|m| m.role == "coordinator").count();
+        let coordinators = members
+            .iter()
+            .filter(|m| m.role == CommunityRole::Coordinator)
+            .count();
         assert!(
             (1..=3).contains(&coordinators),
             "{}: {coordinators}",
             c.slug
         );
-        roles.extend(members.into_iter().map(|m| m.role));
-        if c.visibility() == Visibility::Private {
-            assert_eq!(c.policy(), MembershipPolicy::Invitation, "{}", c.slug);
+        roles.extend(members.into_iter().map(|m| m.role.as_str()));
+        if c.visibility == Visibility::Private {
+            assert_eq!(
+                c.membership_policy,
+                MembershipPolicy::Invitation,
+                "{}",
+                c.slug
+            );
         }
-        if c.visibility() == Visibility::Open {
-            assert_eq!(c.policy(), MembershipPolicy::Open, "{}", c.slug);
+        if c.visibility == Visibility::Open {
+            assert_eq!(c.membership_policy, MembershipPolicy::Open, "{}", c.slug);
         }
         assert!(Slug::parse(&c.slug).is_ok(), "bad slug {}", c.slug);
         assert!(slugs.insert(c.slug.clone()), "duplicate slug {}", c.slug);
@@ -176,10 +192,7 @@ async fn stage_history_ends_in_the_current_stage_and_moves_are_logged() {
         assert_eq!(first.from_stage, None);
         assert_eq!(first.at, c.created_at);
         for pair in history.windows(2) {
-            assert_eq!(
-                pair[1].from_stage.as_deref(),
-                Some(pair[0].to_stage.as_str())
-            );
+            assert_eq!(pair[1].from_stage, Some(pair[0].to_stage));
             assert!(pair[1].at > pair[0].at);
             assert!(!pair[1].reason.is_empty());
         }
@@ -190,7 +203,7 @@ async fn stage_history_ends_in_the_current_stage_and_moves_are_logged() {
         let moves: Vec<i64> = history.iter().skip(1).map(|h| h.at).collect();
         let logged: Vec<i64> = log
             .iter()
-            .filter(|e| e.kind == "stage.changed" && e.community_id == Some(c.id))
+            .filter(|e| e.kind.as_str() == "stage.changed" && e.community_id == Some(c.id))
             .map(|e| e.at)
             .collect();
         assert_eq!(moves, logged, "{}", c.slug);
@@ -206,7 +219,7 @@ async fn demo_accounts_are_real_people_with_passwords() {
             .await
             .expect("lookup")
             .unwrap_or_else(|| panic!("{email} missing"));
-        assert_eq!(cred.org_role, *role, "{email}");
+        assert_eq!(cred.org_role.as_str(), *role, "{email}");
         let hash = cred.password_hash.expect("a demo account can sign in");
         assert!(hash.starts_with("$argon2"), "{email}");
         let p = store.person(cred.id).await.expect("person");
@@ -220,7 +233,7 @@ async fn demo_accounts_are_real_people_with_passwords() {
     );
 }
 
-async fn person_id(store: &Store, email: &str) -> i64 {
+async fn person_id(store: &Store, email: &str) -> PersonId {
     store
         .credentials_by_email(email)
         .await
@@ -239,25 +252,20 @@ async fn demo_accounts_play_their_parts() {
     let mut member_open = 0;
     for c in communities(&store).await {
         let members = store.members(c.id).await.expect("members");
-        let role_of = |p: i64| {
-            members
-                .iter()
-                .find(|m| m.person_id == p)
-                .map(|m| m.role.clone())
-        };
-        if role_of(coordinator).as_deref() == Some("coordinator") {
+        let role_of = |p: PersonId| members.iter().find(|m| m.person_id == p).map(|m| m.role);
+        if role_of(coordinator) == Some(CommunityRole::Coordinator) {
             coordinated.push(c.clone());
         }
         if role_of(member).is_some() {
             assert_eq!(
-                c.visibility(),
+                c.visibility,
                 Visibility::Open,
                 "member belongs to {}",
                 c.slug
             );
             member_open += 1;
         }
-        if c.visibility() == Visibility::Private {
+        if c.visibility == Visibility::Private {
             assert!(role_of(outsider).is_none(), "outsider in {}", c.slug);
         }
     }
@@ -266,10 +274,10 @@ async fn demo_accounts_play_their_parts() {
     let mut private = false;
     for c in &coordinated {
         let pending = store.pending_join_requests(c.id).await.expect("requests");
-        if c.visibility() == Visibility::Closed && !pending.is_empty() {
+        if c.visibility == Visibility::Closed && !pending.is_empty() {
             closed_with_requests = true;
         }
-        if c.visibility() == Visibility::Private {
+        if c.visibility == Visibility::Private {
             private = true;
         }
     }
@@ -286,7 +294,7 @@ async fn demo_accounts_play_their_parts() {
     let mut invited_private = false;
     for i in &invited {
         let c = store.community(i.community_id).await.expect("community");
-        invited_private |= c.visibility() == Visibility::Private;
+        invited_private |= c.visibility == Visibility::Private;
     }
     assert!(invited_private, "member has no pending private invitation");
     let outsider_invited = store
@@ -318,16 +326,17 @@ async fn same_seed_same_history_other_seed_other_history() {
 async fn replies_and_solutions_follow_their_threads() {
     let (store, _) = generated(2).await;
     // thread id -> (community, author, at, kind)
-    let mut threads: BTreeMap<i64, (Option<i64>, i64, i64, String)> = BTreeMap::new();
+    let mut threads: BTreeMap<i64, (Option<CommunityId>, PersonId, i64, ActivityKind)> =
+        BTreeMap::new();
     // thread id -> (replier, at)
-    let mut replies: BTreeMap<i64, Vec<(i64, i64)>> = BTreeMap::new();
+    let mut replies: BTreeMap<i64, Vec<(PersonId, i64)>> = BTreeMap::new();
     let mut reply_ids = BTreeSet::new();
     let (mut n_replies, mut n_solved) = (0, 0);
     for e in all_activity(&store).await {
         match e.kind.as_str() {
             "thread.help" | "thread.story" | "thread.discussion" => {
                 let id = e.subject_id.expect("a thread has an id");
-                let fresh = threads.insert(id, (e.community_id, e.actor_id, e.at, e.kind.clone()));
+                let fresh = threads.insert(id, (e.community_id, e.actor_id, e.at, e.kind));
                 assert!(fresh.is_none(), "thread id {id} reused");
             }
             "reply.created" => {
@@ -346,7 +355,7 @@ async fn replies_and_solutions_follow_their_threads() {
                 n_solved += 1;
                 let thread = e.subject_id.expect("solved names its thread");
                 let (community, author, _, kind) = threads.get(&thread).expect("known thread");
-                assert_eq!(kind, "thread.help");
+                assert_eq!(kind.as_str(), "thread.help");
                 assert_eq!(*community, e.community_id);
                 assert_eq!(e.actor_id, *author, "only the asker marks solved");
                 let helper = e.other_id.expect("solved names the helper");
@@ -372,8 +381,8 @@ async fn replies_and_solutions_follow_their_threads() {
 #[tokio::test]
 async fn memberships_agree_with_join_and_leave_events() {
     let (store, _) = generated(4).await;
-    let mut joined: BTreeMap<(i64, i64), i64> = BTreeMap::new();
-    let mut left: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+    let mut joined: BTreeMap<(CommunityId, PersonId), i64> = BTreeMap::new();
+    let mut left: BTreeMap<(CommunityId, PersonId), i64> = BTreeMap::new();
     let mut lefts = 0;
     for e in all_activity(&store).await {
         let key = (e.community_id.expect("in a community"), e.actor_id);
@@ -389,14 +398,14 @@ async fn memberships_agree_with_join_and_leave_events() {
         }
     }
     assert!(lefts > 0, "nobody ever left");
-    let mut expected: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+    let mut expected: BTreeMap<(CommunityId, PersonId), i64> = BTreeMap::new();
     for (key, at) in &joined {
         if left.get(key).is_none_or(|l| at > l) {
             expected.insert(*key, *at);
         }
     }
-    let mut actual: BTreeMap<(i64, i64), i64> = BTreeMap::new();
-    for id in 1..=COMMUNITIES {
+    let mut actual: BTreeMap<(CommunityId, PersonId), i64> = BTreeMap::new();
+    for id in (1..=COMMUNITIES).map(CommunityId) {
         for m in store.members(id).await.expect("members") {
             actual.insert((id, m.person_id), m.joined_at);
         }
@@ -408,17 +417,17 @@ async fn memberships_agree_with_join_and_leave_events() {
 async fn history_is_past_ordered_and_acted_by_members() {
     let (store, _) = generated(6).await;
     let cs = communities(&store).await;
-    let created: BTreeMap<i64, i64> = cs.iter().map(|c| (c.id, c.created_at)).collect();
+    let created: BTreeMap<CommunityId, i64> = cs.iter().map(|c| (c.id, c.created_at)).collect();
     // When communities in memory moved there: nothing may happen after.
-    let mut memory_since: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut memory_since: BTreeMap<CommunityId, i64> = BTreeMap::new();
     for c in &cs {
-        if c.stage() == Stage::Memory {
+        if c.stage == Stage::Memory {
             memory_since.insert(c.id, c.updated_at);
         }
     }
-    let mut members: BTreeSet<(i64, i64)> = BTreeSet::new();
+    let mut members: BTreeSet<(CommunityId, PersonId)> = BTreeSet::new();
     let mut last_at = i64::MIN;
-    let mut last_id = 0;
+    let mut last_id = ActivityId(0);
     for e in all_activity(&store).await {
         assert!(e.id > last_id);
         assert!(e.at >= last_at, "event {} goes back in time", e.id);
@@ -475,10 +484,10 @@ async fn communities_live_different_lives() {
             .iter()
             .filter(|e| e.at < NOW - window && is_contribution(e))
             .count();
-        if c.stage() != Stage::Memory && recent == 0 && earlier > 20 {
+        if c.stage != Stage::Memory && recent == 0 && earlier > 20 {
             neglected = true;
         }
-        let mut per_actor: BTreeMap<i64, usize> = BTreeMap::new();
+        let mut per_actor: BTreeMap<PersonId, usize> = BTreeMap::new();
         let mut total = 0;
         for e in evs.iter().filter(|e| is_contribution(e)) {
             *per_actor.entry(e.actor_id).or_default() += 1;
@@ -490,14 +499,14 @@ async fn communities_live_different_lives() {
         let members = store.members(c.id).await.expect("members");
         let newcomers = evs
             .iter()
-            .filter(|e| e.kind == "member.joined" && e.at >= NOW - window)
+            .filter(|e| e.kind.as_str() == "member.joined" && e.at >= NOW - window)
             .count();
-        if members.len() >= 5 && newcomers == 0 && c.stage() != Stage::Memory {
+        if members.len() >= 5 && newcomers == 0 && c.stage != Stage::Memory {
             closed = true;
         }
         let held: Vec<i64> = evs
             .iter()
-            .filter(|e| e.kind == "event.held" && e.at >= NOW - window)
+            .filter(|e| e.kind.as_str() == "event.held" && e.at >= NOW - window)
             .map(|e| e.at)
             .collect();
         if held.len() >= 3 {

@@ -3,6 +3,9 @@
 //! importer's types.
 
 use crate::dump::{community_ids, conversations, fixture, outcome};
+use guildhall_domain::{
+    ActivityId, CommunityId, CommunityRole, MembershipPolicy, ReplyId, Stage, Visibility,
+};
 use guildhall_import::discourse::{Options, import};
 use guildhall_import::{ImportError, Summary, progress::Silent};
 use guildhall_store::{SearchQuery, Store, Thread, ThreadFilter};
@@ -185,7 +188,7 @@ fn community_slug(cats: &HashMap<i64, (String, String)>, category: Option<i64>) 
     }
 }
 
-async fn all_threads(store: &Store, community: i64) -> Vec<Thread> {
+async fn all_threads(store: &Store, community: CommunityId) -> Vec<Thread> {
     store
         .threads(community, &ThreadFilter::default(), 10_000, 0)
         .await
@@ -198,12 +201,15 @@ async fn all_threads(store: &Store, community: i64) -> Vec<Thread> {
 struct Snapshot {
     people: i64,
     activity: i64,
-    last_activity: Option<i64>,
+    last_activity: Option<ActivityId>,
     communities: BTreeMap<String, usize>,
 }
 
 async fn snapshot(store: &Store) -> Snapshot {
-    let rows = store.activity_after(0, 10_000_000).await.expect("activity");
+    let rows = store
+        .activity_after(ActivityId(0), 10_000_000)
+        .await
+        .expect("activity");
     let cats = categories(&fixture(FORUM));
     let mut slugs: Vec<String> = cats
         .keys()
@@ -315,7 +321,7 @@ async fn counts_and_relationships_match_the_files() {
         members_expected += want.contributors[category].len();
         assert_eq!(
             store
-                .count_role(community.id, "member")
+                .count_role(community.id, CommunityRole::Member)
                 .await
                 .expect("members") as usize,
             want.contributors[category].len(),
@@ -331,16 +337,16 @@ async fn counts_and_relationships_match_the_files() {
             assert_eq!(thread.created_at, topic.created_at, "original time");
             assert_eq!(thread.reply_count as usize, topic.replies.len());
             if topic.has_accepted {
-                assert_eq!(thread.kind, "help", "{}", topic.title);
+                assert_eq!(thread.kind.as_str(), "help", "{}", topic.title);
             }
             if *category == Some(7) {
-                assert_eq!(thread.kind, "discussion", "{}", topic.title);
+                assert_eq!(thread.kind.as_str(), "discussion", "{}", topic.title);
             }
             let mut stored = store.replies(thread.id).await.expect("replies");
             stored.sort_by_key(|r| r.id);
             assert_eq!(stored.len(), topic.replies.len());
             // Post number → reply id, in the order both were written.
-            let reply_of: HashMap<i64, i64> = topic
+            let reply_of: HashMap<i64, ReplyId> = topic
                 .replies
                 .iter()
                 .zip(&stored)
@@ -372,8 +378,11 @@ async fn counts_and_relationships_match_the_files() {
     assert_eq!(s.members_added as usize, members_expected);
 
     // The activity log: one event per thread, reply, solution and join.
-    let rows = store.activity_after(0, 10_000_000).await.expect("activity");
-    let count = |kind: &str| rows.iter().filter(|r| r.kind == kind).count();
+    let rows = store
+        .activity_after(ActivityId(0), 10_000_000)
+        .await
+        .expect("activity");
+    let count = |kind: &str| rows.iter().filter(|r| r.kind.as_str() == kind).count();
     assert_eq!(
         count("thread.help") + count("thread.discussion"),
         want.topics.len()
@@ -518,9 +527,9 @@ async fn one_community_takes_every_category_as_tags() {
                 name: "Data practice".into(),
                 domain_statement: String::new(),
                 purpose: String::new(),
-                visibility: "open".into(),
-                membership_policy: "open".into(),
-                stage: "maturing".into(),
+                visibility: Visibility::Open,
+                membership_policy: MembershipPolicy::Open,
+                stage: Stage::Maturing,
                 domains: Vec::new(),
             },
             owner,
@@ -831,7 +840,7 @@ fn api_dump(name: &str, host: Option<&str>) -> InScratch {
     root
 }
 
-async fn practice_community(store: &Store, slug: &str) -> i64 {
+async fn practice_community(store: &Store, slug: &str) -> CommunityId {
     let owner = store
         .create_person(&crate::dump::person(
             "Owner",
@@ -846,9 +855,9 @@ async fn practice_community(store: &Store, slug: &str) -> i64 {
                 name: slug.into(),
                 domain_statement: String::new(),
                 purpose: String::new(),
-                visibility: "open".into(),
-                membership_policy: "open".into(),
-                stage: "maturing".into(),
+                visibility: Visibility::Open,
+                membership_policy: MembershipPolicy::Open,
+                stage: Stage::Maturing,
                 domains: Vec::new(),
             },
             owner,

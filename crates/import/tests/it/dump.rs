@@ -1,6 +1,7 @@
 //! An independent reading of a dump: SE dumps put one `<row …/>` per line,
 //! so a line scan with a tiny attribute lookup is enough to count.
 
+use guildhall_domain::{CommunityId, ReplyId};
 use guildhall_testkit::{InScratch, Scratch};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -151,7 +152,10 @@ pub fn person(name: &str, email: &str) -> guildhall_store::NewPerson {
 /// between imports: who wrote what and when, which reply each answers (by
 /// position in its thread), thanks, and who solved the thread with which
 /// reply.
-pub async fn conversations(store: &guildhall_store::Store, communities: &[i64]) -> Vec<String> {
+pub async fn conversations(
+    store: &guildhall_store::Store,
+    communities: &[CommunityId],
+) -> Vec<String> {
     let mut out = Vec::new();
     for &community in communities {
         let page = store
@@ -165,7 +169,7 @@ pub async fn conversations(store: &guildhall_store::Store, communities: &[i64]) 
             .expect("threads");
         for t in &page.items {
             let replies = store.replies(t.id).await.expect("replies");
-            let position = |id: i64| replies.iter().position(|r| r.id == id);
+            let position = |id: ReplyId| replies.iter().position(|r| r.id == id);
             let mut line = format!(
                 "{community}: {} by {} at {} ({} replies, solved by {:?} with {:?} at {:?}):",
                 t.title,
@@ -214,6 +218,6 @@ pub fn outcome(s: &guildhall_import::Summary) -> impl std::fmt::Debug + PartialE
 }
 
 /// The communities a run imported into.
-pub fn community_ids(summary: &guildhall_import::Summary) -> Vec<i64> {
+pub fn community_ids(summary: &guildhall_import::Summary) -> Vec<CommunityId> {
     summary.communities.iter().map(|c| c.id).collect()
 }

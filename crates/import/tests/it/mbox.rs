@@ -4,6 +4,7 @@
 //! here, not from the importer's reader or MIME parser.
 
 use crate::dump::{fixture, outcome};
+use guildhall_domain::ReplyId;
 use guildhall_import::mbox::{Options, import};
 use guildhall_import::{ImportError, Summary, progress::Silent};
 use guildhall_store::{Store, ThreadFilter};
@@ -203,13 +204,13 @@ async fn every_distinct_message_becomes_one_thread_or_reply() {
         .await
         .expect("threads");
     assert_eq!(page.total as u64, summary.threads);
-    assert!(page.items.iter().all(|t| t.kind == "discussion"));
+    assert!(page.items.iter().all(|t| t.kind.as_str() == "discussion"));
     let mut replies = 0;
     let mut nested = 0;
     for t in &page.items {
         let rs = store.replies(t.id).await.expect("replies");
         assert_eq!(t.reply_count as usize, rs.len());
-        let ids: HashSet<i64> = rs.iter().map(|r| r.id).collect();
+        let ids: HashSet<ReplyId> = rs.iter().map(|r| r.id).collect();
         for r in &rs {
             assert!(r.created_at >= 1_500_000_000, "dated in 2017");
             if let Some(to) = r.reply_to {

@@ -5,6 +5,7 @@
 //! points.
 
 use crate::dump::{conversations, fixture, outcome};
+use guildhall_domain::{ActivityId, DocumentKind, PersonId, ReplyId, ThreadId};
 use guildhall_import::mbox::{Options, import};
 use guildhall_import::{ImportError, Summary, progress::Silent};
 use guildhall_store::{Store, ThreadFilter};
@@ -86,7 +87,7 @@ async fn threads(store: &Store) -> Vec<(String, String, Vec<(String, Option<usiz
     out
 }
 
-async fn name(store: &Store, person: i64) -> String {
+async fn name(store: &Store, person: PersonId) -> String {
     store.person(person).await.expect("person").name
 }
 
@@ -159,7 +160,7 @@ async fn senders_with_hidden_addresses_are_told_apart() {
     let c = store.community_by_slug(LIST).await.expect("community");
     assert_eq!(store.members(c.id).await.expect("members").len(), 8);
 
-    let mut by_name: HashMap<String, HashSet<i64>> = HashMap::new();
+    let mut by_name: HashMap<String, HashSet<PersonId>> = HashMap::new();
     let page = store
         .threads(c.id, &ThreadFilter::default(), 1_000, 0)
         .await
@@ -296,7 +297,7 @@ async fn replies_archived_before_their_parent_join_its_thread() {
     }
 }
 
-async fn thread_id(store: &Store, title: &str) -> i64 {
+async fn thread_id(store: &Store, title: &str) -> ThreadId {
     let c = store.community_by_slug(LIST).await.expect("community");
     let page = store
         .threads(c.id, &ThreadFilter::default(), 1_000, 0)
@@ -311,13 +312,13 @@ async fn thread_id(store: &Store, title: &str) -> i64 {
 
 /// What a search of threads and replies for `word` finds: (kind,
 /// thread) of each hit.
-async fn search(store: &Store, word: &str) -> Vec<(String, Option<i64>)> {
+async fn search(store: &Store, word: &str) -> Vec<(String, Option<ThreadId>)> {
     let hits = store
         .search(
-            0,
+            PersonId(0),
             &guildhall_store::SearchQuery {
                 terms: vec![word.into()],
-                kinds: vec!["thread", "reply"],
+                kinds: vec![DocumentKind::Thread, DocumentKind::Reply],
                 limit: 20,
                 ..Default::default()
             },
@@ -326,7 +327,7 @@ async fn search(store: &Store, word: &str) -> Vec<(String, Option<i64>)> {
         .expect("search");
     hits.items
         .into_iter()
-        .map(|h| (h.kind, h.thread_id))
+        .map(|h| (h.kind.as_str().to_owned(), h.thread_id))
         .collect()
 }
 
@@ -418,19 +419,22 @@ async fn events_match_posts(store: &Store) {
             replies.insert(r.id, (t.id, r.author_id, t.author_id));
         }
     }
-    let events = store.activity_after(0, 10_000).await.expect("activity");
+    let events = store
+        .activity_after(ActivityId(0), 10_000)
+        .await
+        .expect("activity");
     let mut reply_events = 0;
     let mut thread_events = 0;
     for e in &events {
-        if e.kind == "reply.created" {
-            let subject = e.subject_id.expect("subject");
+        if e.kind.as_str() == "reply.created" {
+            let subject = ReplyId(e.subject_id.expect("subject"));
             let (thread, author, thread_author) = replies[&subject];
-            assert_eq!(e.parent_id, Some(thread), "{e:?}");
+            assert_eq!(e.parent_id, Some(thread.0), "{e:?}");
             assert_eq!(e.actor_id, author, "{e:?}");
             assert_eq!(e.other_id, Some(thread_author), "{e:?}");
             reply_events += 1;
-        } else if e.kind.starts_with("thread.") {
-            let subject = e.subject_id.expect("subject");
+        } else if e.kind.as_str().starts_with("thread.") {
+            let subject = ThreadId(e.subject_id.expect("subject"));
             assert_eq!(threads.get(&subject), Some(&e.actor_id), "{e:?}");
             thread_events += 1;
         }

@@ -3,6 +3,7 @@
 //! the raw JSON with serde_json, by rules written out again: conversations
 //! by the importer's published gap and span, joins, leaves, reactions.
 
+use guildhall_domain::{ActivityId, MembershipPolicy, ReplyId, Stage, ThreadId, Visibility};
 use guildhall_import::slack::{CONVERSATION_GAP, CONVERSATION_SPAN, Options, import};
 use guildhall_import::{ImportError, Summary, progress::Silent};
 use guildhall_store::{NewCommunity, Store, ThreadFilter};
@@ -226,7 +227,7 @@ fn expected(dir: &Path) -> Expected {
 fn by_kind(rows: &[guildhall_store::ActivityRow]) -> HashMap<String, usize> {
     let mut m = HashMap::new();
     for r in rows {
-        *m.entry(r.kind.clone()).or_default() += 1;
+        *m.entry(r.kind.as_str().to_owned()).or_default() += 1;
     }
     m
 }
@@ -272,7 +273,10 @@ async fn counts_and_relationships_match_the_files() {
     assert_eq!(summary.communities.len(), want.channels.len());
     assert!(summary.communities.iter().all(|c| c.created));
 
-    let rows = store.activity_after(0, 10_000_000).await.expect("activity");
+    let rows = store
+        .activity_after(ActivityId(0), 10_000_000)
+        .await
+        .expect("activity");
     let kinds = by_kind(&rows);
     let joins: usize = want.channels.values().map(|c| c.joins).sum();
     let leaves: usize = want.channels.values().map(|c| c.leaves).sum();
@@ -306,7 +310,7 @@ async fn counts_and_relationships_match_the_files() {
         let members = store.members(community.id).await.expect("members");
         assert_eq!(members.len(), exp.members.len(), "members of #{channel}");
         for t in &threads.items {
-            assert_eq!(t.kind, "discussion");
+            assert_eq!(t.kind.as_str(), "discussion");
             assert_eq!(t.tags, *channel);
             assert!(!t.title.is_empty() && t.title.chars().count() <= 81);
             author_of.insert(t.id, t.author_id);
@@ -324,18 +328,19 @@ async fn counts_and_relationships_match_the_files() {
             .community_by_slug(&slug_of("readings", &dir))
             .await
             .expect("readings")
-            .stage,
+            .stage
+            .as_str(),
         "memory",
         "an archived channel is a community in memory"
     );
     for r in &rows {
         match r.kind.as_str() {
             "reply.created" => {
-                let thread = r.parent_id.expect("parent");
+                let thread = ThreadId(r.parent_id.expect("parent"));
                 assert_eq!(r.other_id, author_of.get(&thread).copied());
             }
             "thanks.given" => {
-                let reply = r.subject_id.expect("thanked reply");
+                let reply = ReplyId(r.subject_id.expect("thanked reply"));
                 assert_eq!(r.other_id, reply_author.get(&reply).copied());
                 assert_ne!(r.other_id, Some(r.actor_id), "no thanks to oneself");
             }
@@ -448,9 +453,9 @@ async fn people_are_matched_by_email_and_merged_channels_share_a_community() {
                 name: "Data visualization".into(),
                 domain_statement: String::new(),
                 purpose: "Charts.".into(),
-                visibility: "open".into(),
-                membership_policy: "open".into(),
-                stage: "maturing".into(),
+                visibility: Visibility::Open,
+                membership_policy: MembershipPolicy::Open,
+                stage: Stage::Maturing,
                 domains: Vec::new(),
             },
             creator,

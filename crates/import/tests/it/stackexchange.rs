@@ -1,4 +1,5 @@
 use crate::dump::{attr, conversations, copy_of, expected, fixture, outcome};
+use guildhall_domain::{ActivityId, CommunityId, PersonId, ThreadId, ThreadKind};
 use guildhall_import::stackexchange::{Options, import};
 use guildhall_import::{ImportError, Summary, progress::Silent};
 use guildhall_store::{SearchQuery, Store, ThreadFilter};
@@ -21,12 +22,15 @@ pub async fn run(
 pub struct Snapshot {
     people: i64,
     activity: i64,
-    last_activity: Option<i64>,
+    last_activity: Option<ActivityId>,
     communities: Vec<(String, i64)>,
 }
 
 pub async fn snapshot(store: &Store) -> Snapshot {
-    let rows = store.activity_after(0, 10_000_000).await.expect("activity");
+    let rows = store
+        .activity_after(ActivityId(0), 10_000_000)
+        .await
+        .expect("activity");
     let mut communities = Vec::new();
     for slug in [AI, CONLANG] {
         if let Ok(c) = store.community_by_slug(slug).await {
@@ -48,7 +52,7 @@ pub async fn snapshot(store: &Store) -> Snapshot {
 fn by_kind(rows: &[guildhall_store::ActivityRow]) -> HashMap<String, usize> {
     let mut m = HashMap::new();
     for r in rows {
-        *m.entry(r.kind.clone()).or_default() += 1;
+        *m.entry(r.kind.as_str().to_owned()).or_default() += 1;
     }
     m
 }
@@ -80,7 +84,7 @@ async fn counts_and_relationships_match_the_files(name: &str, chunk_rows: Option
         .await
         .expect("community made for the site");
     let help = ThreadFilter {
-        kind: Some("help"),
+        kind: Some(ThreadKind::Help),
         ..ThreadFilter::default()
     };
     let threads = store
@@ -101,8 +105,9 @@ async fn counts_and_relationships_match_the_files(name: &str, chunk_rows: Option
     assert_eq!(reply_total as usize, want.answers + want.comments);
 
     // Original times: every help request was created when the dump says.
-    let author_of: HashMap<i64, i64> = threads.items.iter().map(|t| (t.id, t.author_id)).collect();
-    let helper_of: HashMap<i64, i64> = threads
+    let author_of: HashMap<ThreadId, PersonId> =
+        threads.items.iter().map(|t| (t.id, t.author_id)).collect();
+    let helper_of: HashMap<ThreadId, PersonId> = threads
         .items
         .iter()
         .filter_map(|t| t.helper_id.map(|h| (t.id, h)))
@@ -113,7 +118,10 @@ async fn counts_and_relationships_match_the_files(name: &str, chunk_rows: Option
     in_dump.sort_unstable();
     assert_eq!(created, in_dump);
 
-    let rows = store.activity_after(0, 10_000_000).await.expect("activity");
+    let rows = store
+        .activity_after(ActivityId(0), 10_000_000)
+        .await
+        .expect("activity");
     let kinds = by_kind(&rows);
     assert_eq!(
         kinds.get("thread.help").copied().unwrap_or(0),
@@ -129,16 +137,16 @@ async fn counts_and_relationships_match_the_files(name: &str, chunk_rows: Option
         want.contributors
     );
     assert_eq!(kinds.len(), 4, "{kinds:?}");
-    let mut first_contribution: HashMap<i64, i64> = HashMap::new();
+    let mut first_contribution: HashMap<PersonId, i64> = HashMap::new();
     for r in &rows {
         assert_eq!(r.community_id, Some(community.id));
         match r.kind.as_str() {
             "thread.help" => {
-                let t = r.subject_id.expect("subject");
+                let t = ThreadId(r.subject_id.expect("subject"));
                 assert_eq!(author_of.get(&t), Some(&r.actor_id));
             }
             "reply.created" => {
-                let t = r.parent_id.expect("a reply's parent is its thread");
+                let t = ThreadId(r.parent_id.expect("a reply's parent is its thread"));
                 assert_eq!(
                     r.other_id,
                     author_of.get(&t).copied(),
@@ -146,7 +154,7 @@ async fn counts_and_relationships_match_the_files(name: &str, chunk_rows: Option
                 );
             }
             "help.solved" => {
-                let t = r.subject_id.expect("subject");
+                let t = ThreadId(r.subject_id.expect("subject"));
                 assert_eq!(r.actor_id, author_of[&t], "the asker marks it");
                 assert_eq!(
                     r.other_id,
@@ -156,12 +164,12 @@ async fn counts_and_relationships_match_the_files(name: &str, chunk_rows: Option
             }
             _ => {}
         }
-        if r.kind != "member.joined" && r.kind != "help.solved" {
+        if r.kind.as_str() != "member.joined" && r.kind.as_str() != "help.solved" {
             let e = first_contribution.entry(r.actor_id).or_insert(r.at);
             *e = (*e).min(r.at);
         }
     }
-    for r in rows.iter().filter(|r| r.kind == "member.joined") {
+    for r in rows.iter().filter(|r| r.kind.as_str() == "member.joined") {
         assert_eq!(
             first_contribution.get(&r.actor_id),
             Some(&r.at),
@@ -377,7 +385,7 @@ async fn an_existing_community_is_used_and_a_missing_one_refused() {
         "no community made for the site"
     );
     let help = ThreadFilter {
-        kind: Some("help"),
+        kind: Some(ThreadKind::Help),
         ..ThreadFilter::default()
     };
     let total = store
@@ -617,17 +625,20 @@ fn questions_after_their_answers(name: &str, questions: &[&str]) -> InScratch {
 
 /// Events as lines to compare between imports: what happened when, by
 /// whom, to whom, in which thread (by title).
-async fn events(store: &Store, community: i64) -> Vec<String> {
+async fn events(store: &Store, community: CommunityId) -> Vec<String> {
     let threads = store
         .threads(community, &ThreadFilter::default(), 100_000, 0)
         .await
         .expect("threads");
-    let title: HashMap<i64, &str> = threads
+    let title: HashMap<ThreadId, &str> = threads
         .items
         .iter()
         .map(|t| (t.id, t.title.as_str()))
         .collect();
-    let rows = store.activity_after(0, 10_000_000).await.expect("activity");
+    let rows = store
+        .activity_after(ActivityId(0), 10_000_000)
+        .await
+        .expect("activity");
     let mut out: Vec<String> = rows
         .iter()
         .map(|r| {
@@ -642,7 +653,7 @@ async fn events(store: &Store, community: i64) -> Vec<String> {
                 r.kind,
                 r.actor_id,
                 r.other_id,
-                thread.and_then(|t| title.get(&t)),
+                thread.and_then(|t| title.get(&ThreadId(t))),
                 r.community_id
             )
         })
@@ -755,9 +766,9 @@ async fn answers_before_their_question_join_its_thread() {
         .await
         .expect("search");
     assert!(
-        hits.items
-            .iter()
-            .any(|h| h.kind == "reply" && h.ref_id == solution && h.thread_id == Some(thread.id)),
+        hits.items.iter().any(|h| h.kind.as_str() == "reply"
+            && h.ref_id == solution.0
+            && h.thread_id == Some(thread.id)),
         "'{word}' finds the answer in its thread: {:?}",
         hits.items
     );

@@ -34,12 +34,19 @@ macro_rules! bulk_rows {
 }
 pub(crate) use bulk_rows;
 
+use guildhall_domain::{
+    ActivityId, ActivityKind, CommunityId, CommunityRole, DocumentKind, DomainId, EventId,
+    EventKind, EventSessionId, InvitationId, InvitationStatus, JoinRequestId, JoinRequestStatus,
+    MembershipPolicy, OrgRole, PersonId, ReplyId, ResourceId, ResourceKind, ResourceStatus, Stage,
+    StageChangeId, ThreadId, ThreadKind, UnitId, Visibility,
+};
+
 bulk_rows! {
     /// An organizational unit, with its id.
     pub struct BulkUnit in "units" {
-        id: i64,
+        id: UnitId,
         name: String,
-        parent_id: Option<i64>,
+        parent_id: Option<UnitId>,
         description: String,
         created_at: i64,
     }
@@ -47,23 +54,23 @@ bulk_rows! {
     /// A person, with their id. Importers leave the profile empty (`title`,
     /// `expertise`, `interests` empty, no unit, manager or password).
     pub struct BulkPerson in "people" {
-        id: i64,
+        id: PersonId,
         name: String,
         email: String,
-        unit_id: Option<i64>,
+        unit_id: Option<UnitId>,
         title: String,
-        manager_id: Option<i64>,
+        manager_id: Option<PersonId>,
         expertise: String,
         interests: String,
         bio: String,
-        org_role: String,
+        org_role: OrgRole,
         password_hash: Option<String>,
         created_at: i64,
     }
 
     /// Who a person was in another system (see the import session).
     pub struct BulkAlias in "person_aliases" {
-        person_id: i64,
+        person_id: PersonId,
         source: String,
         account: Option<String>,
         email: Option<String>,
@@ -82,7 +89,7 @@ bulk_rows! {
 
     /// A knowledge domain, with its id.
     pub struct BulkDomain in "domains" {
-        id: i64,
+        id: DomainId,
         name: String,
         description: String,
         created_at: i64,
@@ -90,63 +97,63 @@ bulk_rows! {
 
     /// A community, with its id.
     pub struct BulkCommunity in "communities" {
-        id: i64,
+        id: CommunityId,
         slug: String,
         name: String,
         domain_statement: String,
         purpose: String,
-        visibility: String,
-        membership_policy: String,
-        stage: String,
+        visibility: Visibility,
+        membership_policy: MembershipPolicy,
+        stage: Stage,
         created_at: i64,
         updated_at: i64,
     }
 
     /// A domain a community is about.
     pub struct BulkCommunityDomain in "community_domains" {
-        community_id: i64,
-        domain_id: i64,
+        community_id: CommunityId,
+        domain_id: DomainId,
     }
 
     /// A move of a community from one stage to another, with its id.
     pub struct BulkStageChange in "stage_changes" {
-        id: i64,
-        community_id: i64,
-        from_stage: Option<String>,
-        to_stage: String,
+        id: StageChangeId,
+        community_id: CommunityId,
+        from_stage: Option<Stage>,
+        to_stage: Stage,
         reason: String,
-        changed_by: i64,
+        changed_by: PersonId,
         at: i64,
     }
 
     /// A membership of a person in a community.
     pub struct BulkMembership in "memberships" {
-        community_id: i64,
-        person_id: i64,
-        role: String,
+        community_id: CommunityId,
+        person_id: PersonId,
+        role: CommunityRole,
         joined_at: i64,
     }
 
     /// A request to join a community, with its id.
     pub struct BulkJoinRequest in "join_requests" {
-        id: i64,
-        community_id: i64,
-        person_id: i64,
+        id: JoinRequestId,
+        community_id: CommunityId,
+        person_id: PersonId,
         message: String,
-        status: String,
+        status: JoinRequestStatus,
         created_at: i64,
-        decided_by: Option<i64>,
+        decided_by: Option<PersonId>,
         decided_at: Option<i64>,
     }
 
     /// An invitation to a community, with its id.
     pub struct BulkInvitation in "invitations" {
-        id: i64,
-        community_id: i64,
-        person_id: i64,
-        invited_by: i64,
-        role: String,
-        status: String,
+        id: InvitationId,
+        community_id: CommunityId,
+        person_id: PersonId,
+        invited_by: PersonId,
+        role: CommunityRole,
+        status: InvitationStatus,
         created_at: i64,
         decided_at: Option<i64>,
     }
@@ -155,78 +162,78 @@ bulk_rows! {
     /// join a log that others write too).
     pub struct BulkActivity in "activity" {
         at: i64,
-        kind: String,
-        actor_id: i64,
-        actor_unit: Option<i64>,
-        community_id: Option<i64>,
+        kind: ActivityKind,
+        actor_id: PersonId,
+        actor_unit: Option<UnitId>,
+        community_id: Option<CommunityId>,
         subject_id: Option<i64>,
         parent_id: Option<i64>,
-        other_id: Option<i64>,
+        other_id: Option<PersonId>,
     }
 
     /// An activity event with the id its writer gives it (a generator
     /// writing a whole log in time order).
     pub struct BulkActivityWithId in "activity" {
-        id: i64,
+        id: ActivityId,
         at: i64,
-        kind: String,
-        actor_id: i64,
-        actor_unit: Option<i64>,
-        community_id: Option<i64>,
+        kind: ActivityKind,
+        actor_id: PersonId,
+        actor_unit: Option<UnitId>,
+        community_id: Option<CommunityId>,
         subject_id: Option<i64>,
         parent_id: Option<i64>,
-        other_id: Option<i64>,
+        other_id: Option<PersonId>,
     }
 
     /// A thread, with its id.
     pub struct BulkThread in "threads" {
-        id: i64,
-        community_id: i64,
-        kind: String,
+        id: ThreadId,
+        community_id: CommunityId,
+        kind: ThreadKind,
         title: String,
         body: String,
         tags: String,
-        author_id: i64,
+        author_id: PersonId,
         created_at: i64,
         last_activity_at: i64,
     }
 
     /// A reply, with its id.
     pub struct BulkReply in "replies" {
-        id: i64,
-        thread_id: i64,
-        author_id: i64,
+        id: ReplyId,
+        thread_id: ThreadId,
+        author_id: PersonId,
         body: String,
         /// The reply this one answers, when the source kept it.
-        reply_to: Option<i64>,
+        reply_to: Option<ReplyId>,
         created_at: i64,
     }
 
     /// A help request's accepted answer.
     pub struct BulkSolution in "help_solutions" {
-        thread_id: i64,
-        reply_id: i64,
-        helper_id: i64,
-        marked_by: Option<i64>,
+        thread_id: ThreadId,
+        reply_id: ReplyId,
+        helper_id: PersonId,
+        marked_by: Option<PersonId>,
         at: i64,
     }
 
     /// Thanks for a reply.
     pub struct BulkThanks in "thanks" {
-        giver_id: i64,
-        receiver_id: i64,
-        community_id: i64,
-        reply_id: i64,
+        giver_id: PersonId,
+        receiver_id: PersonId,
+        community_id: CommunityId,
+        reply_id: ReplyId,
         at: i64,
     }
 
     /// What search finds of a thread, reply or resource.
     pub struct BulkSearchDocument in "search_documents" {
-        kind: String,
+        kind: DocumentKind,
         ref_id: i64,
-        community_id: i64,
-        thread_id: Option<i64>,
-        author_id: i64,
+        community_id: CommunityId,
+        thread_id: Option<ThreadId>,
+        author_id: PersonId,
         title: String,
         body: String,
         at: i64,
@@ -234,67 +241,67 @@ bulk_rows! {
 
     /// A resource as of its latest revision, with its id.
     pub struct BulkResource in "resources" {
-        id: i64,
-        community_id: i64,
-        kind: String,
+        id: ResourceId,
+        community_id: CommunityId,
+        kind: ResourceKind,
         title: String,
         revision: i64,
-        status: String,
+        status: ResourceStatus,
         tags: String,
-        created_by: i64,
+        created_by: PersonId,
         created_at: i64,
         updated_at: i64,
     }
 
     /// One revision of a resource.
     pub struct BulkResourceRevision in "resource_revisions" {
-        resource_id: i64,
+        resource_id: ResourceId,
         number: i64,
         title: String,
         body: String,
         summary: String,
-        author_id: i64,
+        author_id: PersonId,
         at: i64,
     }
 
     /// A move of a resource from one status to another.
     pub struct BulkResourceStatusChange in "resource_status_changes" {
-        resource_id: i64,
-        from_status: String,
-        to_status: String,
-        changed_by: i64,
+        resource_id: ResourceId,
+        from_status: ResourceStatus,
+        to_status: ResourceStatus,
+        changed_by: PersonId,
         at: i64,
     }
 
     /// An event (a meeting, or a series of them), with its id.
     pub struct BulkEvent in "events" {
-        id: i64,
-        community_id: i64,
-        kind: String,
+        id: EventId,
+        community_id: CommunityId,
+        kind: EventKind,
         title: String,
         description: String,
         place: String,
         starts_at: i64,
         duration_minutes: i64,
         recurrence: String,
-        created_by: i64,
+        created_by: PersonId,
         created_at: i64,
         cancelled_at: Option<i64>,
     }
 
     /// An occurrence of an event that took place, with its id.
     pub struct BulkEventSession in "event_sessions" {
-        id: i64,
-        event_id: i64,
+        id: EventSessionId,
+        event_id: EventId,
         occurrence_at: i64,
-        held_by: i64,
+        held_by: PersonId,
         recorded_at: i64,
     }
 
     /// Someone who attended an event's session.
     pub struct BulkAttendance in "event_attendance" {
-        session_id: i64,
-        person_id: i64,
+        session_id: EventSessionId,
+        person_id: PersonId,
         recorded_at: i64,
     }
 }
@@ -308,9 +315,9 @@ mod tests {
     fn values_follow_the_columns() {
         let mut values = Vec::new();
         BulkReply {
-            id: 7,
-            thread_id: 3,
-            author_id: 2,
+            id: ReplyId(7),
+            thread_id: ThreadId(3),
+            author_id: PersonId(2),
             body: "text".into(),
             reply_to: None,
             created_at: 100,

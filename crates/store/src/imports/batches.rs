@@ -8,28 +8,10 @@ use crate::bulk::{
     BulkThanks, BulkThread,
 };
 use crate::{NewReply, NewThread, Result, run_plan};
-use guildhall_domain::NewActivity;
-
-/// An accepted answer: the help request it solved and who helped.
-#[derive(Clone, Debug)]
-pub struct ImportSolution {
-    pub thread_id: i64,
-    pub reply_id: i64,
-    pub helper_id: i64,
-    pub marked_by: Option<i64>,
-    pub at: i64,
-}
-
-/// Thanks for an imported reply (e.g. a chat reaction), once per giver
-/// and reply.
-#[derive(Clone, Debug)]
-pub struct ImportThanks {
-    pub giver_id: i64,
-    pub receiver_id: i64,
-    pub community_id: i64,
-    pub reply_id: i64,
-    pub at: i64,
-}
+use guildhall_domain::{
+    CommunityId, CommunityRole, DocumentKind, NewActivity, PersonId, ReplyId, ThreadId,
+    ids::RecordId,
+};
 
 /// Flush when this many rows or text bytes are queued: large statements,
 /// bounded memory (a batch is queued while the one before is written).
@@ -39,13 +21,13 @@ const FLUSH_BYTES: usize = 8 << 20;
 fn event_row(ev: &NewActivity) -> BulkActivity {
     BulkActivity {
         at: ev.at.0,
-        kind: ev.kind.as_str().to_owned(),
-        actor_id: ev.actor.0,
-        actor_unit: ev.actor_unit.map(|u| u.0),
-        community_id: ev.community.map(|c| c.0),
+        kind: ev.kind,
+        actor_id: ev.actor,
+        actor_unit: ev.actor_unit,
+        community_id: ev.community,
         subject_id: ev.subject,
         parent_id: ev.parent,
-        other_id: ev.other.map(|p| p.0),
+        other_id: ev.other,
     }
 }
 
@@ -114,14 +96,14 @@ impl ImportSession {
         &mut self,
         kind: &'static str,
         source_id: &str,
-        local_id: i64,
+        local_id: impl RecordId,
     ) -> Result<()> {
         self.source_ids.queue(BulkSourceId {
             source: self.source.to_owned(),
             site: self.site.clone(),
             kind: kind.to_owned(),
             source_id: source_id.to_owned(),
-            local_id,
+            local_id: local_id.raw(),
         });
         self.queued(1, 0);
         self.maybe_flush().await
@@ -129,12 +111,12 @@ impl ImportSession {
 
     /// Queues a thread, its event (subject set to the thread) and its
     /// search document; returns its id.
-    pub async fn add_thread(&mut self, t: &NewThread, event: &NewActivity) -> Result<i64> {
-        let id = self.next_id(|s| &mut s.thread_ids).await?;
+    pub async fn add_thread(&mut self, t: &NewThread, event: &NewActivity) -> Result<ThreadId> {
+        let id = ThreadId(self.next_id(|s| &mut s.thread_ids).await?);
         self.threads.queue(BulkThread {
             id,
             community_id: t.community_id,
-            kind: t.kind.to_owned(),
+            kind: t.kind,
             title: t.title.clone(),
             body: t.body.clone(),
             tags: t.tags.clone(),
@@ -142,10 +124,10 @@ impl ImportSession {
             created_at: t.at,
             last_activity_at: t.at,
         });
-        self.activity.queue(event_row(&event.clone().subject(id)));
+        self.activity.queue(event_row(&event.clone().subject(id.0)));
         self.docs.queue(BulkSearchDocument {
-            kind: "thread".to_owned(),
-            ref_id: id,
+            kind: DocumentKind::Thread,
+            ref_id: id.0,
             community_id: t.community_id,
             thread_id: Some(id),
             author_id: t.author_id,
@@ -166,12 +148,12 @@ impl ImportSession {
         r: &NewReply,
         thread_title: &str,
         event: &NewActivity,
-    ) -> Result<i64> {
-        let id = self.next_id(|s| &mut s.reply_ids).await?;
+    ) -> Result<ReplyId> {
+        let id = ReplyId(self.next_id(|s| &mut s.reply_ids).await?);
         if self
             .thread_ids
             .first
-            .is_none_or(|first| r.thread_id < first)
+            .is_none_or(|first| r.thread_id.0 < first)
             && self.touched.last() != Some(&r.thread_id)
         {
             self.touched.push(r.thread_id);
@@ -184,11 +166,12 @@ impl ImportSession {
             reply_to: r.reply_to,
             created_at: r.at,
         });
-        self.activity
-            .queue(event_row(&event.clone().subject(id).parent(r.thread_id)));
+        self.activity.queue(event_row(
+            &event.clone().subject(id.0).parent(r.thread_id.0),
+        ));
         self.docs.queue(BulkSearchDocument {
-            kind: "reply".to_owned(),
-            ref_id: id,
+            kind: DocumentKind::Reply,
+            ref_id: id.0,
             community_id: r.community_id,
             thread_id: Some(r.thread_id),
             author_id: r.author_id,
@@ -202,16 +185,10 @@ impl ImportSession {
     }
 
     /// Queues a solved mark and its event (subject = the thread).
-    pub async fn add_solution(&mut self, s: &ImportSolution, event: &NewActivity) -> Result<()> {
-        self.solutions.queue(BulkSolution {
-            thread_id: s.thread_id,
-            reply_id: s.reply_id,
-            helper_id: s.helper_id,
-            marked_by: s.marked_by,
-            at: s.at,
-        });
+    pub async fn add_solution(&mut self, s: BulkSolution, event: &NewActivity) -> Result<()> {
         self.activity
-            .queue(event_row(&event.clone().subject(s.thread_id)));
+            .queue(event_row(&event.clone().subject(s.thread_id.0)));
+        self.solutions.queue(s);
         self.queued(2, 0);
         self.maybe_flush().await
     }
@@ -219,15 +196,15 @@ impl ImportSession {
     /// Queues a membership and its `member.joined` event.
     pub async fn add_member(
         &mut self,
-        community: i64,
-        person: i64,
-        role: &'static str,
+        community: CommunityId,
+        person: PersonId,
+        role: CommunityRole,
         event: &NewActivity,
     ) -> Result<()> {
         self.memberships.queue(BulkMembership {
             community_id: community,
             person_id: person,
-            role: role.to_owned(),
+            role,
             joined_at: event.at.0,
         });
         self.activity.queue(event_row(event));
@@ -238,20 +215,11 @@ impl ImportSession {
     /// Queues thanks for a reply and its event (subject = the reply,
     /// other = the person thanked). The importer gives thanks once per
     /// giver and reply: the database refuses a second.
-    pub async fn add_thanks(&mut self, t: &ImportThanks, event: &NewActivity) -> Result<()> {
-        self.thanks.queue(BulkThanks {
-            giver_id: t.giver_id,
-            receiver_id: t.receiver_id,
-            community_id: t.community_id,
-            reply_id: t.reply_id,
-            at: t.at,
-        });
+    pub async fn add_thanks(&mut self, t: BulkThanks, event: &NewActivity) -> Result<()> {
         self.activity.queue(event_row(
-            &event
-                .clone()
-                .subject(t.reply_id)
-                .other(guildhall_domain::PersonId(t.receiver_id)),
+            &event.clone().subject(t.reply_id.0).other(t.receiver_id),
         ));
+        self.thanks.queue(t);
         self.queued(2, 0);
         self.maybe_flush().await
     }

@@ -4,9 +4,10 @@
 use super::{ImportSession, Tx, on_tx};
 use crate::Result;
 use crate::communities::{INSERT_FIRST_STAGE, NewCommunity};
+use guildhall_domain::{CommunityId, PersonId};
 
 impl ImportSession {
-    pub async fn community_by_slug(&mut self, slug: &str) -> Result<Option<i64>> {
+    pub async fn community_by_slug(&mut self, slug: &str) -> Result<Option<CommunityId>> {
         Ok(on_tx!(self.tx().await?, |c| {
             sqlx::query_scalar("SELECT id FROM communities WHERE slug = $1")
                 .bind(slug)
@@ -15,7 +16,7 @@ impl ImportSession {
         }))
     }
 
-    pub async fn community_slug(&mut self, id: i64) -> Result<Option<String>> {
+    pub async fn community_slug(&mut self, id: CommunityId) -> Result<Option<String>> {
         Ok(on_tx!(self.tx().await?, |c| {
             sqlx::query_scalar("SELECT slug FROM communities WHERE id = $1")
                 .bind(id)
@@ -31,14 +32,14 @@ impl ImportSession {
         nc: &NewCommunity,
         reason: &str,
         at: i64,
-    ) -> Result<i64> {
+    ) -> Result<CommunityId> {
         Ok(on_tx!(self.tx().await?, |c| {
             let id = crate::insert_community!(&mut *c, nc, at);
             sqlx::query(INSERT_FIRST_STAGE)
                 .bind(id)
-                .bind(&nc.stage)
+                .bind(nc.stage)
                 .bind(reason)
-                .bind(None::<i64>)
+                .bind(None::<PersonId>)
                 .bind(at)
                 .execute(&mut *c)
                 .await?;
@@ -48,7 +49,7 @@ impl ImportSession {
     }
 
     /// The people who are members of a community now.
-    pub async fn members(&mut self, community: i64) -> Result<Vec<i64>> {
+    pub async fn members(&mut self, community: CommunityId) -> Result<Vec<PersonId>> {
         Ok(on_tx!(self.tx().await?, |c| {
             sqlx::query_scalar("SELECT person_id FROM memberships WHERE community_id = $1")
                 .bind(community)

@@ -6,7 +6,7 @@ use super::{ImportSession, ImportWritten, Tx, on_tx};
 use crate::Result;
 use crate::bulk::Value;
 use crate::search::{PEOPLE_DOCS, UPSERT};
-use guildhall_domain::ActivityKind;
+use guildhall_domain::{ActivityKind, CommunityId};
 
 /// Temporary table of the statement that resolves the newcomers'
 /// memberships.
@@ -18,7 +18,7 @@ impl ImportSession {
     /// are one already, with a `member.joined` event each (in time order,
     /// so the log reads as it happened). For importers that write into one
     /// community per session. Returns how many joined.
-    pub async fn join_contributors(&mut self, community: i64) -> Result<u64> {
+    pub async fn join_contributors(&mut self, community: CommunityId) -> Result<u64> {
         self.flush().await?;
         let first_thread = self.thread_ids.first.unwrap_or(i64::MAX);
         let first_reply = self.reply_ids.first.unwrap_or(i64::MAX);
@@ -42,7 +42,7 @@ impl ImportSession {
              SELECT {community}, person_id, 'member', at FROM {JOINED}"
         );
         let binds = vec![
-            Value::Int(community),
+            Value::from(community),
             Value::Int(first_thread),
             Value::Int(first_reply),
         ];

@@ -3,16 +3,17 @@
 
 use super::{ImportSession, LOOKUP_CHUNK, Tx, lookup_among, on_tx};
 use crate::Result;
+use guildhall_domain::{CommunityId, PersonId, ReplyId, ThreadId};
 
 /// A thread imported by this run or an earlier one, for attaching new replies to it.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ImportedThread {
     pub source_id: String,
-    pub thread_id: i64,
+    pub thread_id: ThreadId,
     /// Where the thread is now: new replies belong there, whatever the
     /// source says about the topic's place today.
-    pub community_id: i64,
-    pub author_id: i64,
+    pub community_id: CommunityId,
+    pub author_id: PersonId,
     pub title: String,
     pub solved: bool,
 }
@@ -24,10 +25,10 @@ pub struct ImportedPost {
     pub source_id: String,
     /// The kind it was recorded as.
     pub kind: String,
-    pub thread_id: i64,
+    pub thread_id: ThreadId,
     /// Set when the source id names a reply.
-    pub reply_id: Option<i64>,
-    pub thread_author: i64,
+    pub reply_id: Option<ReplyId>,
+    pub thread_author: PersonId,
     pub title: String,
     pub thread_created_at: i64,
 }
@@ -139,11 +140,11 @@ impl ImportSession {
     /// Whether this session wrote `post` (rather than an earlier run).
     pub fn wrote(&self, post: &ImportedPost) -> bool {
         match post.reply_id {
-            Some(reply) => self.reply_ids.first.is_some_and(|first| reply >= first),
+            Some(reply) => self.reply_ids.first.is_some_and(|first| reply.0 >= first),
             None => self
                 .thread_ids
                 .first
-                .is_some_and(|first| post.thread_id >= first),
+                .is_some_and(|first| post.thread_id.0 >= first),
         }
     }
 }

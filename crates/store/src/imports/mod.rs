@@ -33,7 +33,6 @@ mod moves;
 mod people;
 mod staging;
 
-pub use batches::{ImportSolution, ImportThanks};
 pub use lookups::{ImportedPost, ImportedThread};
 pub use people::ImportPerson;
 pub use staging::KeyedThread;
@@ -168,7 +167,7 @@ pub struct ImportSession {
     queued_rows: usize,
     queued_bytes: usize,
     /// Threads of earlier runs that got new replies in this one.
-    touched: Vec<i64>,
+    touched: Vec<guildhall_domain::ThreadId>,
     /// SQLite: the full-text insert trigger, dropped for the session, and
     /// the last search document before it; see [`ImportSession::finish`].
     search_trigger: Option<(String, i64)>,

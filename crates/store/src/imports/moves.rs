@@ -4,6 +4,7 @@
 
 use super::{ImportSession, Tx, on_tx};
 use crate::Result;
+use guildhall_domain::{PersonId, ReplyId, ThreadId};
 
 /// A reply that moved from thread `from` to `target` (thread, its
 /// author, its title): its event and its search document follow it.
@@ -72,15 +73,15 @@ impl ImportSession {
     /// Call [`Self::prepare_moves`] first.
     pub async fn thread_into_reply(
         &mut self,
-        thread: i64,
+        thread: ThreadId,
         source_id: &str,
         (thread_kind, reply_kind): (&str, &str),
-        target: (i64, i64, &str),
-        reply_to: Option<i64>,
+        target: (ThreadId, PersonId, &str),
+        reply_to: Option<ReplyId>,
         reply_event: &str,
-    ) -> Result<i64> {
+    ) -> Result<ReplyId> {
         let (target, target_author, target_title) = target;
-        let id = self.next_id(|s| &mut s.reply_ids).await?;
+        let id = ReplyId(self.next_id(|s| &mut s.reply_ids).await?);
         let (source, site) = (self.source, self.site.clone());
         on_tx!(self.tx().await?, |c| {
             let (kind, at): (String, i64) =
@@ -88,7 +89,7 @@ impl ImportSession {
                     .bind(thread)
                     .fetch_one(&mut *c)
                     .await?;
-            let replies: Vec<(i64, i64)> =
+            let replies: Vec<(ReplyId, i64)> =
                 sqlx::query_as("SELECT id, created_at FROM replies WHERE thread_id = $1")
                     .bind(thread)
                     .fetch_all(&mut *c)
@@ -177,19 +178,19 @@ impl ImportSession {
     /// [`Self::prepare_moves`] first.
     pub async fn move_reply(
         &mut self,
-        reply: i64,
-        target: (i64, i64, &str),
-        reply_to: Option<i64>,
+        reply: ReplyId,
+        target: (ThreadId, PersonId, &str),
+        reply_to: Option<ReplyId>,
         reply_event: &str,
     ) -> Result<bool> {
         let (target, target_author, target_title) = target;
         let moved = on_tx!(self.tx().await?, |c| {
-            let (thread, now_to): (i64, Option<i64>) =
+            let (thread, now_to): (ThreadId, Option<ReplyId>) =
                 sqlx::query_as("SELECT thread_id, reply_to FROM replies WHERE id = $1")
                     .bind(reply)
                     .fetch_one(&mut *c)
                     .await?;
-            let subtree: Vec<(i64, i64)> = sqlx::query_as(
+            let subtree: Vec<(ReplyId, i64)> = sqlx::query_as(
                 "WITH RECURSIVE sub(id) AS (SELECT id FROM replies WHERE id = $1 \
                  UNION SELECT r.id FROM replies r JOIN sub ON r.reply_to = sub.id) \
                  SELECT r.id, r.created_at FROM replies r JOIN sub ON sub.id = r.id",

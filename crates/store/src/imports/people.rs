@@ -5,6 +5,7 @@
 use super::{ImportSession, LOOKUP_CHUNK, Tx, lookup_among, on_tx, temp_table};
 use crate::Result;
 use crate::bulk::{BulkAlias, BulkPerson};
+use guildhall_domain::{OrgRole, PersonId};
 
 /// A person as an importer knows them.
 #[derive(Clone, Debug)]
@@ -30,7 +31,7 @@ const SKELETON: &str = "replace(replace(replace(replace(replace(replace(replace(
 impl ImportSession {
     /// Accounts of this source already tied to people (any site):
     /// (account, person).
-    pub async fn alias_accounts(&mut self) -> Result<Vec<(String, i64)>> {
+    pub async fn alias_accounts(&mut self) -> Result<Vec<(String, PersonId)>> {
         let source = self.source;
         Ok(on_tx!(self.tx().await?, |c| {
             sqlx::query_as(
@@ -44,7 +45,7 @@ impl ImportSession {
 
     /// The person with this email address (compared case-insensitively),
     /// as a person or as an alias seen by an earlier import.
-    pub async fn person_by_email(&mut self, email: &str) -> Result<Option<i64>> {
+    pub async fn person_by_email(&mut self, email: &str) -> Result<Option<PersonId>> {
         Ok(on_tx!(self.tx().await?, |c| {
             sqlx::query_scalar(
                 "SELECT COALESCE(merged_into, id) FROM people WHERE lower(email) = lower($1) \
@@ -61,9 +62,9 @@ impl ImportSession {
     pub async fn alias_accounts_among(
         &mut self,
         accounts: &[String],
-    ) -> Result<Vec<(String, i64)>> {
+    ) -> Result<Vec<(String, PersonId)>> {
         let source = self.source;
-        Ok(lookup_among!(self, accounts, (String, i64), |qb| {
+        Ok(lookup_among!(self, accounts, (String, PersonId), |qb| {
             qb.push("SELECT account, person_id FROM person_aliases WHERE source = ")
                 .push_bind(source)
                 .push(" AND account IS NOT NULL AND account");
@@ -80,7 +81,7 @@ impl ImportSession {
     pub async fn hiding_as(
         &mut self,
         skeletons: &[String],
-    ) -> Result<Vec<(String, String, i64, String)>> {
+    ) -> Result<Vec<(String, String, PersonId, String)>> {
         if skeletons.is_empty() {
             return Ok(Vec::new());
         }
@@ -137,7 +138,7 @@ impl ImportSession {
         Ok(lookup_among!(
             self,
             skeletons,
-            (String, String, i64, String),
+            (String, String, PersonId, String),
             |qb| {
                 qb.push(format!(
                     "SELECT skeleton, email, person_id, name FROM {HIDDEN_EMAILS} WHERE skeleton"
@@ -147,8 +148,8 @@ impl ImportSession {
     }
 
     /// Queues a person; returns their id.
-    pub async fn add_person(&mut self, p: &ImportPerson) -> Result<i64> {
-        let id = self.next_id(|s| &mut s.people_ids).await?;
+    pub async fn add_person(&mut self, p: &ImportPerson) -> Result<PersonId> {
+        let id = PersonId(self.next_id(|s| &mut s.people_ids).await?);
         self.people.queue(BulkPerson {
             id,
             name: p.name.clone(),
@@ -159,7 +160,7 @@ impl ImportSession {
             expertise: String::new(),
             interests: String::new(),
             bio: p.bio.clone(),
-            org_role: "member".to_owned(),
+            org_role: OrgRole::Member,
             password_hash: None,
             created_at: p.created_at,
         });
@@ -171,7 +172,7 @@ impl ImportSession {
     /// Records who `person` was in this source.
     pub async fn add_alias(
         &mut self,
-        person: i64,
+        person: PersonId,
         account: Option<&str>,
         email: Option<&str>,
         name: &str,

@@ -6,7 +6,7 @@ use super::people::HIDDEN_EMAILS;
 use super::{ImportSession, LOOKUP_CHUNK, Tx, lookup_among, on_tx, temp_table};
 use crate::Result;
 use crate::bulk::{BulkRow, Value, bulk_rows};
-use guildhall_domain::ActivityKind;
+use guildhall_domain::{ActivityKind, CommunityId, PersonId, ThreadId};
 
 /// A thread an importer found by a key of its own (a mailing list's
 /// normalized subject), with the time of the latest message filed under
@@ -14,8 +14,8 @@ use guildhall_domain::ActivityKind;
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct KeyedThread {
     pub key: String,
-    pub thread_id: i64,
-    pub author_id: i64,
+    pub thread_id: ThreadId,
+    pub author_id: PersonId,
     pub title: String,
     pub last_at: i64,
 }
@@ -295,7 +295,7 @@ impl ImportSession {
         &mut self,
         thread_kind: &str,
         reply_kind: &str,
-        community: i64,
+        community: CommunityId,
     ) -> Result<u64> {
         if !self.staging {
             return Ok(0);

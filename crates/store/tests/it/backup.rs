@@ -48,7 +48,7 @@ async fn a_backup_taken_during_writes_is_whole_and_restores() {
         .await
         .expect("the backup opens");
     let units = snapshot.units_without_counts().await.expect("units");
-    let mut ids: Vec<i64> = units.iter().map(|u| u.id).collect();
+    let mut ids: Vec<i64> = units.iter().map(|u| u.id.0).collect();
     ids.sort_unstable();
     assert!(
         ids.len() >= 50,

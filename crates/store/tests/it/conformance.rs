@@ -1,4 +1,6 @@
-use guildhall_domain::{ActivityKind, NewActivity, PersonId, Timestamp};
+use guildhall_domain::{
+    ActivityKind, MembershipPolicy, NewActivity, PersonId, Stage, Timestamp, Visibility,
+};
 use guildhall_store::{CommunityFilter, NewCommunity, NewPerson, Store, StoreError};
 
 pub fn person(name: &str) -> NewPerson {
@@ -11,20 +13,15 @@ pub fn community(slug: &str, visibility: &str, policy: &str) -> NewCommunity {
         name: slug.into(),
         domain_statement: String::new(),
         purpose: String::new(),
-        visibility: visibility.into(),
-        membership_policy: policy.into(),
-        stage: "potential".into(),
+        visibility: Visibility::parse(visibility).expect("visibility"),
+        membership_policy: MembershipPolicy::parse(policy).expect("policy"),
+        stage: Stage::Potential,
         domains: Vec::new(),
     }
 }
 
-pub fn joined(who: i64) -> NewActivity {
-    NewActivity::new(
-        Timestamp::now(),
-        ActivityKind::MemberJoined,
-        PersonId(who),
-        None,
-    )
+pub fn joined(who: PersonId) -> NewActivity {
+    NewActivity::new(Timestamp::now(), ActivityKind::MemberJoined, who, None)
 }
 
 pub async fn setup() -> Store {
@@ -64,48 +61,58 @@ async fn a_community_story() {
     // The creator is coordinator; the join is logged in the new community.
     let members = store.members(id).await.expect("members");
     assert_eq!(members.len(), 1);
-    assert_eq!(members[0].role, "coordinator");
+    assert_eq!(
+        members[0].role,
+        guildhall_domain::CommunityRole::Coordinator
+    );
     assert_eq!(members[0].unit_name.as_deref(), Some("Engineering"));
-    let log = store.activity_after(0, 10).await.expect("log");
+    let log = store
+        .activity_after(guildhall_domain::ActivityId(0), 10)
+        .await
+        .expect("log");
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].community_id, Some(id));
 
-    let ev = NewActivity::new(
-        Timestamp::now(),
-        ActivityKind::MemberJoined,
-        PersonId(bob),
-        None,
-    )
-    .in_community(guildhall_domain::CommunityId(id));
+    let ev =
+        NewActivity::new(Timestamp::now(), ActivityKind::MemberJoined, bob, None).in_community(id);
     store
-        .add_member(id, bob, "member", &ev)
+        .add_member(id, bob, guildhall_domain::CommunityRole::Member, &ev)
         .await
         .expect("join");
     assert!(matches!(
-        store.add_member(id, bob, "member", &ev).await,
+        store
+            .add_member(id, bob, guildhall_domain::CommunityRole::Member, &ev)
+            .await,
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(
-        store.activity_after(0, 10).await.expect("log").len(),
+        store
+            .activity_after(guildhall_domain::ActivityId(0), 10)
+            .await
+            .expect("log")
+            .len(),
         2,
         "a refused join logs nothing"
     );
 
-    let stage_ev = NewActivity::new(
-        Timestamp::now(),
-        ActivityKind::StageChanged,
-        PersonId(ada),
-        None,
-    )
-    .in_community(guildhall_domain::CommunityId(id));
+    let stage_ev =
+        NewActivity::new(Timestamp::now(), ActivityKind::StageChanged, ada, None).in_community(id);
     store
-        .change_stage(id, "coalescing", "first meetup", &stage_ev)
+        .change_stage(
+            id,
+            guildhall_domain::Stage::Coalescing,
+            "first meetup",
+            &stage_ev,
+        )
         .await
         .expect("stage");
     let history = store.stage_history(id).await.expect("history");
     assert_eq!(history.len(), 2);
-    assert_eq!(history[0].from_stage.as_deref(), Some("potential"));
-    assert_eq!(history[0].to_stage, "coalescing");
+    assert_eq!(
+        history[0].from_stage,
+        Some(guildhall_domain::Stage::Potential)
+    );
+    assert_eq!(history[0].to_stage, guildhall_domain::Stage::Coalescing);
 
     let listed = store
         .communities(&CommunityFilter {
@@ -118,20 +125,25 @@ async fn a_community_story() {
         .expect("list");
     assert_eq!(listed.total, 1);
     assert_eq!(listed.items[0].members, 2);
-    assert_eq!(listed.items[0].my_role.as_deref(), Some("member"));
-
-    let leave = NewActivity::new(
-        Timestamp::now(),
-        ActivityKind::MemberLeft,
-        PersonId(bob),
-        None,
+    assert_eq!(
+        listed.items[0].my_role,
+        Some(guildhall_domain::CommunityRole::Member)
     );
+
+    let leave = NewActivity::new(Timestamp::now(), ActivityKind::MemberLeft, bob, None);
     store.remove_member(id, bob, &leave).await.expect("leave");
     assert!(matches!(
         store.remove_member(id, bob, &leave).await,
         Err(StoreError::NotFound)
     ));
-    assert_eq!(store.activity_after(0, 10).await.expect("log").len(), 4);
+    assert_eq!(
+        store
+            .activity_after(guildhall_domain::ActivityId(0), 10)
+            .await
+            .expect("log")
+            .len(),
+        4
+    );
 }
 
 #[tokio::test]
@@ -139,7 +151,7 @@ async fn a_failed_change_leaves_nothing_behind() {
     let store = setup().await;
     let ada = store.create_person(&person("Ada")).await.expect("ada");
     let mut bad = community("broken", "open", "open");
-    bad.domains = vec![999_999]; // no such domain: the foreign key fails mid-transaction
+    bad.domains = vec![guildhall_domain::DomainId(999_999)]; // no such domain: the foreign key fails mid-transaction
     assert!(
         store
             .create_community(&bad, ada, "created", &[joined(ada)])
@@ -150,7 +162,13 @@ async fn a_failed_change_leaves_nothing_behind() {
         store.community_by_slug("broken").await,
         Err(StoreError::NotFound)
     ));
-    assert!(store.activity_after(0, 10).await.expect("log").is_empty());
+    assert!(
+        store
+            .activity_after(guildhall_domain::ActivityId(0), 10)
+            .await
+            .expect("log")
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -172,7 +190,7 @@ async fn sessions_expire_and_die_with_a_password_change() {
             .await
             .expect("q")
             .map(|s| s.person_id),
-        Some(guildhall_domain::PersonId(ada))
+        Some(ada)
     );
     store
         .create_session("h3", ada, 0, 10_000)

@@ -3,7 +3,7 @@
 //! RSVP upserts, calendar keys.
 
 use crate::conformance::{community, joined, person, setup};
-use guildhall_domain::{ActivityKind, CommunityId, NewActivity, PersonId, Timestamp};
+use guildhall_domain::{ActivityKind, NewActivity, Timestamp};
 use guildhall_store::{EventFields, SessionRecord, StoreError};
 
 #[tokio::test]
@@ -21,12 +21,14 @@ async fn an_event_story() {
         .await
         .expect("community");
     let fields = EventFields {
-        kind: "regular".into(),
+        kind: guildhall_domain::EventKind::Regular,
         title: "Weekly".into(),
+        description: String::new(),
+        place: String::new(),
+        link: String::new(),
         starts_at: 1_767_718_800,
         duration_minutes: 60,
         recurrence: "FREQ=WEEKLY;BYDAY=TU".into(),
-        ..EventFields::default()
     };
     let id = store.create_event(c, &fields, ada, 1).await.expect("event");
     store
@@ -40,30 +42,29 @@ async fn an_event_story() {
         .await
         .expect("update");
     assert!(matches!(
-        store.update_event(id + 99, &fields).await,
+        store
+            .update_event(guildhall_domain::EventId(id.0 + 99), &fields)
+            .await,
         Err(StoreError::NotFound)
     ));
     assert_eq!(store.event(id).await.expect("event").title, "Weekly circle");
 
     let at = fields.starts_at;
-    store.set_rsvp(id, at, bob, "maybe", 2).await.expect("rsvp");
     store
-        .set_rsvp(id, at, bob, "yes", 3)
+        .set_rsvp(id, at, bob, guildhall_domain::RsvpAnswer::Maybe, 2)
+        .await
+        .expect("rsvp");
+    store
+        .set_rsvp(id, at, bob, guildhall_domain::RsvpAnswer::Yes, 3)
         .await
         .expect("rsvp again");
     let rsvps = store.event_rsvps(id).await.expect("rsvps");
     assert_eq!(rsvps.len(), 1);
-    assert_eq!(rsvps[0].answer, "yes");
+    assert_eq!(rsvps[0].answer, guildhall_domain::RsvpAnswer::Yes);
 
-    let held = NewActivity::new(Timestamp(at), ActivityKind::EventHeld, PersonId(ada), None)
-        .in_community(CommunityId(c));
-    let attended = NewActivity::new(
-        Timestamp(at),
-        ActivityKind::EventAttended,
-        PersonId(ada),
-        None,
-    )
-    .in_community(CommunityId(c));
+    let held = NewActivity::new(Timestamp(at), ActivityKind::EventHeld, ada, None).in_community(c);
+    let attended =
+        NewActivity::new(Timestamp(at), ActivityKind::EventAttended, ada, None).in_community(c);
     let people = [ada, bob, bob];
     let record = SessionRecord {
         event: id,
@@ -85,11 +86,22 @@ async fn an_event_story() {
     assert_eq!(again.session_id, first.session_id);
     assert!(!again.new_session);
     assert!(again.newly_attended.is_empty());
-    let log = store.activity_after(0, 1000).await.expect("log");
-    assert_eq!(log.iter().filter(|a| a.kind == "event.held").count(), 1);
-    let mut actors: Vec<i64> = log
+    let log = store
+        .activity_after(guildhall_domain::ActivityId(0), 1000)
+        .await
+        .expect("log");
+    assert_eq!(
+        log.iter()
+            .filter(|a| a.kind == guildhall_domain::ActivityKind::EventHeld)
+            .count(),
+        1
+    );
+    let mut actors: Vec<guildhall_domain::PersonId> = log
         .iter()
-        .filter(|a| a.kind == "event.attended" && a.subject_id == Some(first.session_id))
+        .filter(|a| {
+            a.kind == guildhall_domain::ActivityKind::EventAttended
+                && a.subject_id == Some(first.session_id.0)
+        })
         .map(|a| a.actor_id)
         .collect();
     actors.sort_unstable();

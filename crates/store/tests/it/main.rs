@@ -8,3 +8,4 @@ mod migrations;
 mod pulse_read;
 mod search;
 mod visibility;
+mod words;

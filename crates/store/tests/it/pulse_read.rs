@@ -4,7 +4,7 @@
 //! membership, help requests and reviews — like the pool's query does.
 
 use crate::conformance::{community, person};
-use guildhall_domain::{ActivityKind, CommunityId, NewActivity, PersonId, Timestamp};
+use guildhall_domain::{ActivityKind, NewActivity, Timestamp};
 use guildhall_store::{OpenMode, PulseRow, Store};
 
 const DAY: i64 = 86_400;
@@ -41,10 +41,10 @@ async fn the_direct_reader_returns_what_the_pulse_needs() {
     ];
     for (i, kind) in ActivityKind::ALL.iter().enumerate() {
         for (j, at) in times.iter().enumerate() {
-            let mut e = NewActivity::new(Timestamp(*at), *kind, PersonId(ada), None);
+            let mut e = NewActivity::new(Timestamp(*at), *kind, ada, None);
             e.community = match (i + j) % 4 {
                 3 => None,
-                k => Some(CommunityId(communities[k])),
+                k => Some(communities[k]),
             };
             e.subject = Some((i * 10 + j) as i64);
             e.parent = (j % 2 == 0).then_some(7);
@@ -53,7 +53,7 @@ async fn the_direct_reader_returns_what_the_pulse_needs() {
     }
     store.append_activity(&log).await.expect("append");
 
-    let key = |r: &PulseRow| (r.community_id, r.at, r.kind, r.subject_id, r.parent_id);
+    let key = |r: &PulseRow| (r.community_id.0, r.at, r.kind, r.subject_id, r.parent_id);
     let groups = store
         .pulse_rows_by_community(before, full_since)
         .await

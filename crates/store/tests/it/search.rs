@@ -20,7 +20,7 @@ async fn documents(store: &Store, first: i64, count: i64) {
 }
 
 /// A fresh store and a person to search as.
-async fn store_and_viewer() -> (Store, i64) {
+async fn store_and_viewer() -> (Store, guildhall_domain::PersonId) {
     let store = setup().await;
     let viewer = store
         .create_person(&person("Viewer"))

@@ -35,17 +35,17 @@ async fn list_and_feed_filters_agree_with_the_policy() {
             match standing {
                 "member" | "observer" => {
                     let role = if standing == "member" {
-                        "member"
+                        guildhall_domain::CommunityRole::Member
                     } else {
-                        "observer"
+                        guildhall_domain::CommunityRole::Observer
                     };
                     let ev = guildhall_domain::NewActivity::new(
                         guildhall_domain::Timestamp::now(),
                         guildhall_domain::ActivityKind::MemberJoined,
-                        guildhall_domain::PersonId(viewer),
+                        viewer,
                         None,
                     )
-                    .in_community(guildhall_domain::CommunityId(id));
+                    .in_community(id);
                     store
                         .add_member(id, viewer, role, &ev)
                         .await
@@ -53,7 +53,12 @@ async fn list_and_feed_filters_agree_with_the_policy() {
                 }
                 "invited" => {
                     store
-                        .create_invitation(id, viewer, owner, "member")
+                        .create_invitation(
+                            id,
+                            viewer,
+                            owner,
+                            guildhall_domain::CommunityRole::Member,
+                        )
                         .await
                         .expect("invite");
                 }

@@ -41,11 +41,11 @@ async fn sign_in(
     ApiJson(b): ApiJson<SignIn>,
 ) -> ApiResult<Response> {
     let (person, session) = s.app.sign_in(&b.email, &b.password, &addr.0).await?;
-    let p = s.app.person(person.0).await?;
+    let p = s.app.person(person).await?;
     let mut r = Json(Me {
-        id: p.id,
+        id: p.id.0,
         name: p.name.clone(),
-        org_role: p.org_role.clone(),
+        org_role: p.org_role.to_string(),
     })
     .into_response();
     Cookie::Session.set(

@@ -56,10 +56,10 @@ pub struct Merge {
 impl From<PersonMerge> for Merge {
     fn from(m: PersonMerge) -> Self {
         Merge {
-            id: m.id,
-            kept_id: m.kept_id,
+            id: m.id.0,
+            kept_id: m.kept_id.0,
             kept_name: m.kept_name,
-            absorbed_id: m.absorbed_id,
+            absorbed_id: m.absorbed_id.0,
             absorbed_name: m.absorbed_name,
             reason: m.reason,
             merged_by: m.merged_by_name,
@@ -188,7 +188,7 @@ async fn audit(
         actor: None,
         from: time("from", &q.from)?,
         until: time("until", &q.until)?,
-        before: q.before,
+        before: q.before.map(guildhall_domain::AuditEntryId),
         limit: q.limit.unwrap_or(100).clamp(1, 1_000),
     };
     let entries = s
@@ -199,9 +199,9 @@ async fn audit(
         entries
             .into_iter()
             .map(|e| AuditItem {
-                id: e.id,
+                id: e.id.0,
                 at: Timestamp(e.at).to_rfc3339(),
-                actor_id: e.actor_id,
+                actor_id: e.actor_id.map(|v| v.0),
                 actor_name: e.actor_name,
                 action: e.action,
                 subject: e.subject,
@@ -322,7 +322,7 @@ async fn revoke_token(
     addr: ClientAddress,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let id = guildhall_domain::TokenId(path_id(&id, "token")?);
+    let id: guildhall_domain::TokenId = path_id(&id, "token")?;
     s.app
         .revoke_token(&Actor::person(&u, addr.0), &u, id)
         .await?;

@@ -11,6 +11,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use guildhall_app::communities::{CommunityInput, CommunityQuery, JoinOutcome};
 use guildhall_app::{AppError, SessionUser};
+use guildhall_domain::DomainId;
 use guildhall_domain::policy::JoinOption;
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
@@ -86,9 +87,9 @@ async fn list_communities(
     }
     let query = CommunityQuery {
         text: q.q,
-        domain: q.domain,
+        domain: q.domain.map(guildhall_domain::DomainId),
         stage: q.stage,
-        unit: q.unit,
+        unit: q.unit.map(guildhall_domain::UnitId),
         sort: q.sort,
         page: q.page,
         per_page: q.per_page,
@@ -113,33 +114,33 @@ async fn community_body(s: &AppState, u: &SessionUser, slug: &str) -> ApiResult<
         JoinOption::Unavailable(_) => "unavailable",
     };
     Ok(Community {
-        id: c.id,
+        id: c.id.0,
         slug: c.slug,
         name: c.name,
         domain_statement: c.domain_statement,
         purpose: c.purpose,
-        visibility: c.visibility,
-        membership_policy: c.membership_policy,
-        stage: c.stage,
+        visibility: c.visibility.to_string(),
+        membership_policy: c.membership_policy.to_string(),
+        stage: c.stage.to_string(),
         domains: v
             .domains
             .into_iter()
             .map(|d| DomainRef {
-                id: d.id,
+                id: d.id.0,
                 name: d.name,
             })
             .collect(),
         member_count: v.member_count,
-        my_role: v.standing.role,
+        my_role: v.standing.role.map(|v| v.to_string()),
         join: join.into(),
         stage_history: v
             .stage_history
             .into_iter()
             .map(|h| StageMove {
-                from: h.from_stage,
-                to: h.to_stage,
+                from: h.from_stage.map(|v| v.to_string()),
+                to: h.to_stage.to_string(),
                 reason: h.reason,
-                by: h.changed_by,
+                by: h.changed_by.map(|v| v.0),
                 at: guildhall_domain::Timestamp(h.at).to_rfc3339(),
             })
             .collect(),
@@ -164,7 +165,7 @@ async fn create_community(
         visibility: b.visibility,
         membership_policy: b.membership_policy,
         stage: b.stage,
-        domains: b.domains,
+        domains: b.domains.into_iter().map(DomainId).collect(),
     };
     let c = s.app.create_community(&u, &input).await?;
     Ok((
@@ -200,12 +201,15 @@ async fn update_community(
         slug: c.slug.clone(),
         domain_statement: b.domain_statement.unwrap_or(c.domain_statement),
         purpose: b.purpose.unwrap_or(c.purpose),
-        visibility: b.visibility.unwrap_or(c.visibility),
-        membership_policy: b.membership_policy.unwrap_or(c.membership_policy),
+        visibility: b.visibility.unwrap_or(c.visibility.to_string()),
+        membership_policy: b
+            .membership_policy
+            .unwrap_or(c.membership_policy.to_string()),
         stage: String::new(),
-        domains: b
-            .domains
-            .unwrap_or_else(|| v.domains.iter().map(|d| d.id).collect()),
+        domains: match b.domains {
+            Some(ids) => ids.into_iter().map(DomainId).collect(),
+            None => v.domains.iter().map(|d| d.id).collect(),
+        },
     };
     s.app.update_community(&u, &slug, &input).await?;
     Ok(Json(community_body(&s, &u, &slug).await?))

@@ -42,15 +42,15 @@ pub struct CommunitySummary {
 impl From<records::CommunitySummary> for CommunitySummary {
     fn from(c: records::CommunitySummary) -> Self {
         CommunitySummary {
-            id: c.id,
+            id: c.id.0,
             slug: c.slug,
             name: c.name,
             purpose: c.purpose,
-            visibility: c.visibility,
-            membership_policy: c.membership_policy,
-            stage: c.stage,
+            visibility: c.visibility.to_string(),
+            membership_policy: c.membership_policy.to_string(),
+            stage: c.stage.to_string(),
             members: c.members,
-            my_role: c.my_role,
+            my_role: c.my_role.map(|v| v.to_string()),
             last_activity_at: c.last_activity_at.map(time),
         }
     }
@@ -159,11 +159,11 @@ pub struct Member {
 impl From<records::Member> for Member {
     fn from(m: records::Member) -> Self {
         Member {
-            person_id: m.person_id,
+            person_id: m.person_id.0,
             name: m.name,
             title: m.title,
             unit: m.unit_name,
-            role: m.role,
+            role: m.role.to_string(),
             joined_at: time(m.joined_at),
         }
     }
@@ -195,8 +195,8 @@ pub struct JoinRequest {
 impl From<records::JoinRequest> for JoinRequest {
     fn from(r: records::JoinRequest) -> Self {
         JoinRequest {
-            id: r.id,
-            person_id: r.person_id,
+            id: r.id.0,
+            person_id: r.person_id.0,
             person_name: r.person_name,
             message: r.message,
             created_at: time(r.created_at),
@@ -239,15 +239,15 @@ impl From<records::Person> for Person {
         Person {
             expertise: p.expertise_list(),
             interests: p.interest_list(),
-            id: p.id,
+            id: p.id.0,
             name: p.name,
             email: p.email,
-            unit_id: p.unit_id,
+            unit_id: p.unit_id.map(|v| v.0),
             unit: p.unit_name,
             title: p.title,
-            manager_id: p.manager_id,
+            manager_id: p.manager_id.map(|v| v.0),
             bio: p.bio,
-            org_role: p.org_role,
+            org_role: p.org_role.to_string(),
         }
     }
 }
@@ -286,9 +286,9 @@ pub struct Unit {
 impl From<records::Unit> for Unit {
     fn from(u: records::Unit) -> Self {
         Unit {
-            id: u.id,
+            id: u.id.0,
             name: u.name,
-            parent_id: u.parent_id,
+            parent_id: u.parent_id.map(|v| v.0),
             description: u.description,
         }
     }
@@ -352,8 +352,8 @@ impl From<guildhall_store::EventRow> for Event {
     fn from(e: guildhall_store::EventRow) -> Self {
         Event {
             rhythm: guildhall_app::events::rhythm_of(&e),
-            id: e.id,
-            kind: e.kind,
+            id: e.id.0,
+            kind: e.kind.to_string(),
             title: e.title,
             description: e.description,
             place: e.place,
@@ -384,7 +384,7 @@ pub struct Occurrence {
 impl From<guildhall_app::events::Occurrence> for Occurrence {
     fn from(o: guildhall_app::events::Occurrence) -> Self {
         Occurrence {
-            event_id: o.event.id,
+            event_id: o.event.id.0,
             title: o.event.title,
             at: time(o.at),
             ends_at: time(o.ends_at),
@@ -409,8 +409,8 @@ pub struct HeldSession {
 impl From<guildhall_store::HeldSession> for HeldSession {
     fn from(s: guildhall_store::HeldSession) -> Self {
         HeldSession {
-            id: s.id,
-            event_id: s.event_id,
+            id: s.id.0,
+            event_id: s.event_id.0,
             title: s.title,
             occurrence_at: time(s.occurrence_at),
             attendees: s.attendees,

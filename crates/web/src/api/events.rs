@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use guildhall_app::AppError;
+use guildhall_domain::PersonId;
 use utoipa::OpenApi;
 
 pub fn routes() -> Router<AppState> {
@@ -114,13 +115,14 @@ async fn record_held(
 ) -> ApiResult<Json<HeldResult>> {
     let id = path_id(&id, "event")?;
     let at = occurrence_at(&b.occurrence_at)?;
+    let attendees: Vec<PersonId> = b.attendees.iter().copied().map(PersonId).collect();
     let r = s
         .app
-        .record_session(&u, &slug, id, at, &b.attendees, &b.notes)
+        .record_session(&u, &slug, id, at, &attendees, &b.notes)
         .await?;
     Ok(Json(HeldResult {
-        session_id: r.session_id,
+        session_id: r.session_id.0,
         new_session: r.new_session,
-        newly_attended: r.newly_attended,
+        newly_attended: r.newly_attended.into_iter().map(|p| p.0).collect(),
     }))
 }

@@ -73,7 +73,7 @@ async fn list_people(
     }
     let query = PeopleQuery {
         text: q.q,
-        unit: q.unit,
+        unit: q.unit.map(guildhall_domain::UnitId),
         expertise: q.expertise,
         page: q.page,
         per_page: q.per_page,
@@ -95,13 +95,13 @@ fn person_input(b: PersonBody, current: Option<&guildhall_store::records::Person
         name: keep(b.name, current.map(|c| &c.name)),
         email: b.email.unwrap_or_default(),
         unit_id: if b.unit_id.is_some() {
-            b.unit_id
+            b.unit_id.map(guildhall_domain::UnitId)
         } else {
             current.and_then(|c| c.unit_id)
         },
         title: keep(b.title, current.map(|c| &c.title)),
         manager_id: if b.manager_id.is_some() {
-            b.manager_id
+            b.manager_id.map(guildhall_domain::PersonId)
         } else {
             current.and_then(|c| c.manager_id)
         },
@@ -174,9 +174,9 @@ async fn list_units(
     Ok(Json(
         tree.into_iter()
             .map(|n| UnitListItem {
-                id: n.unit.id,
+                id: n.unit.id.0,
                 name: n.unit.name,
-                parent_id: n.unit.parent_id,
+                parent_id: n.unit.parent_id.map(|v| v.0),
                 description: n.unit.description,
                 depth: n.depth,
                 people: n.unit.people,
@@ -198,7 +198,7 @@ async fn create_unit(
         .create_unit(
             &u,
             b.name.as_deref().unwrap_or(""),
-            b.parent_id,
+            b.parent_id.map(guildhall_domain::UnitId),
             b.description.as_deref().unwrap_or(""),
         )
         .await?;
@@ -227,11 +227,7 @@ async fn update_unit(
 ) -> ApiResult<Json<Unit>> {
     let id = path_id(&id, "unit")?;
     let cur = s.app.unit(id).await?;
-    let parent = if b.parent_id.is_some() {
-        b.parent_id
-    } else {
-        cur.parent_id
-    };
+    let parent = b.parent_id.map(guildhall_domain::UnitId).or(cur.parent_id);
     let unit = s
         .app
         .update_unit(
@@ -257,7 +253,7 @@ async fn list_domains(
     Ok(Json(
         ds.into_iter()
             .map(|d| Domain {
-                id: d.id,
+                id: d.id.0,
                 name: d.name,
                 description: d.description,
                 communities: Some(d.communities),
@@ -285,7 +281,7 @@ async fn create_domain(
     Ok((
         StatusCode::CREATED,
         Json(Domain {
-            id: d.id,
+            id: d.id.0,
             name: d.name,
             description: d.description,
             communities: None,
@@ -303,7 +299,7 @@ async fn get_domain(
     let id = path_id(&id, "domain")?;
     let d = s.app.domain(id).await?;
     Ok(Json(Domain {
-        id: d.id,
+        id: d.id.0,
         name: d.name,
         description: d.description,
         communities: None,
@@ -331,7 +327,7 @@ async fn update_domain(
         )
         .await?;
     Ok(Json(Domain {
-        id: d.id,
+        id: d.id.0,
         name: d.name,
         description: d.description,
         communities: None,

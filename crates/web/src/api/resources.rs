@@ -81,17 +81,17 @@ pub struct ResourceSummary {
 impl From<guildhall_store::ResourceSummary> for ResourceSummary {
     fn from(r: guildhall_store::ResourceSummary) -> Self {
         ResourceSummary {
-            id: r.id,
-            community_id: r.community_id,
-            kind: r.kind,
+            id: r.id.0,
+            community_id: r.community_id.0,
+            kind: r.kind.to_string(),
             title: r.title,
             revision: r.revision,
-            status: r.status,
+            status: r.status.to_string(),
             tags: tags(&r.tags),
-            created_by: r.created_by,
+            created_by: r.created_by.map(|v| v.0),
             created_at: time(r.created_at),
             updated_at: time(r.updated_at),
-            source_thread_id: r.source_thread_id,
+            source_thread_id: r.source_thread_id.map(|v| v.0),
         }
     }
 }
@@ -133,20 +133,20 @@ impl From<ResourceView> for Resource {
     fn from(v: ResourceView) -> Self {
         let r = v.resource;
         Resource {
-            id: r.id,
-            community_id: r.community_id,
+            id: r.id.0,
+            community_id: r.community_id.0,
             community_slug: v.community.slug,
-            kind: r.kind,
+            kind: r.kind.to_string(),
             title: r.title,
             revision: r.revision,
-            status: r.status,
+            status: r.status.to_string(),
             tags: tags(&r.tags),
             body: r.body,
-            created_by: r.created_by,
+            created_by: r.created_by.map(|v| v.0),
             created_at: time(r.created_at),
             updated_at: time(r.updated_at),
-            revised_by: r.revised_by,
-            source_thread_id: r.source_thread_id,
+            revised_by: r.revised_by.map(|v| v.0),
+            source_thread_id: r.source_thread_id.map(|v| v.0),
             can_revise: v.can_revise,
             status_moves: v.moves.iter().map(|m| m.as_str().to_owned()).collect(),
         }
@@ -219,7 +219,7 @@ impl From<ResourceHistory> for ResourceHistoryBody {
                     number: r.number,
                     title: r.title,
                     summary: r.summary,
-                    author_id: r.author_id,
+                    author_id: r.author_id.map(|v| v.0),
                     author_name: r.author_name,
                     at: time(r.at),
                 })
@@ -228,9 +228,9 @@ impl From<ResourceHistory> for ResourceHistoryBody {
                 .status_changes
                 .into_iter()
                 .map(|s| StatusChangeItem {
-                    from: s.from_status,
-                    to: s.to_status,
-                    by: s.changed_by,
+                    from: s.from_status.to_string(),
+                    to: s.to_status.to_string(),
+                    by: s.changed_by.map(|v| v.0),
                     note: s.note,
                     at: time(s.at),
                 })

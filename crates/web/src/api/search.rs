@@ -89,8 +89,8 @@ async fn search(
                 q: q.q,
                 kind: q.kind.unwrap_or_default(),
                 community: q.community.unwrap_or_default(),
-                domain: q.domain,
-                author: q.author,
+                domain: q.domain.map(guildhall_domain::DomainId),
+                author: q.author.map(guildhall_domain::PersonId),
                 from: q.from.unwrap_or_default(),
                 to: q.to.unwrap_or_default(),
                 page: q.page,
@@ -104,13 +104,13 @@ async fn search(
             .items
             .iter()
             .map(|h| Hit {
-                kind: h.kind.clone(),
+                kind: h.kind.to_string(),
                 id: h.ref_id,
                 title: h.title.clone(),
                 snippet_html: snippet_html(&h.snippet),
                 link: hit_link(h),
                 community: h.community_slug.clone(),
-                author_id: h.author_id,
+                author_id: h.author_id.map(|v| v.0),
                 author_name: h.author_name.clone(),
                 at: Timestamp(h.at).to_rfc3339(),
             })
@@ -157,7 +157,7 @@ async fn experts(
     Ok(Json(
         list.into_iter()
             .map(|x| ExpertItem {
-                person_id: x.person_id,
+                person_id: x.person_id.0,
                 name: x.name,
                 unit: x.unit,
                 score: x.score,

@@ -78,11 +78,11 @@ pub struct ThreadSummary {
 impl From<&store::Thread> for ThreadSummary {
     fn from(t: &store::Thread) -> Self {
         ThreadSummary {
-            id: t.id,
-            kind: t.kind.clone(),
+            id: t.id.0,
+            kind: t.kind.to_string(),
             title: t.title.clone(),
             tags: split_tags(&t.tags),
-            author_id: t.author_id,
+            author_id: t.author_id.0,
             author_name: t.author_name.clone(),
             created_at: time(t.created_at),
             last_activity_at: time(t.last_activity_at),
@@ -253,7 +253,7 @@ async fn create_thread(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+    Ok((StatusCode::CREATED, Json(Created { id: id.0 })).into_response())
 }
 
 /// A thread with its replies.
@@ -268,19 +268,19 @@ async fn get_thread(
     let v = s.app.thread_view(&u, id).await?;
     let t = &v.thread;
     Ok(Json(ThreadDetail {
-        id: t.id,
+        id: t.id.0,
         community: v.community.slug.clone(),
-        kind: t.kind.clone(),
+        kind: t.kind.to_string(),
         title: t.title.clone(),
         body_html: markdown::render(&t.body),
         body: t.body.clone(),
         tags: split_tags(&t.tags),
-        author_id: t.author_id,
+        author_id: t.author_id.0,
         author_name: t.author_name.clone(),
         created_at: time(t.created_at),
         edited_at: t.edited_at.map(time),
-        solved_reply_id: t.solved_reply_id,
-        helper_id: t.helper_id,
+        solved_reply_id: t.solved_reply_id.map(|v| v.0),
+        helper_id: t.helper_id.map(|v| v.0),
         replies: v
             .replies
             .iter()
@@ -292,8 +292,8 @@ async fn get_thread(
                     r.body.clone()
                 };
                 ReplyBody {
-                    id: r.id,
-                    author_id: r.author_id,
+                    id: r.id.0,
+                    author_id: r.author_id.0,
                     author_name: r.author_name.clone(),
                     body_html: markdown::render(&body),
                     body,
@@ -357,7 +357,7 @@ async fn create_reply(
 ) -> ApiResult<Response> {
     let id = path_id(&id, "thread")?;
     let reply = s.app.reply(&u, id, &b.body).await?;
-    Ok((StatusCode::CREATED, Json(Created { id: reply })).into_response())
+    Ok((StatusCode::CREATED, Json(Created { id: reply.0 })).into_response())
 }
 
 /// Mark a help request solved by one of its replies (the asker or a
@@ -371,7 +371,9 @@ async fn mark_solved(
     ApiJson(b): ApiJson<SolutionBody>,
 ) -> ApiResult<StatusCode> {
     let id = path_id(&id, "thread")?;
-    s.app.mark_solved(&u, id, b.reply_id).await?;
+    s.app
+        .mark_solved(&u, id, guildhall_domain::ReplyId(b.reply_id))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -426,7 +428,7 @@ async fn harvest(
 ) -> ApiResult<Response> {
     let id = path_id(&id, "thread")?;
     let resource = s.app.harvest_thread(&u, id).await?;
-    Ok((StatusCode::CREATED, Json(Created { id: resource })).into_response())
+    Ok((StatusCode::CREATED, Json(Created { id: resource.0 })).into_response())
 }
 
 /// Thank the author of a resource, with an optional note (once per resource).
@@ -486,8 +488,8 @@ async fn list_notifications(
         items: items
             .iter()
             .map(|n| NotificationItem {
-                id: n.id,
-                kind: n.kind.clone(),
+                id: n.id.0,
+                kind: n.kind.to_string(),
                 text: guildhall_app::notifications::describe(n),
                 link: guildhall_app::notifications::link(n),
                 at: time(n.at),
@@ -512,6 +514,8 @@ async fn read_notifications(
     ApiUser(u): ApiUser,
     ApiJson(b): ApiJson<ReadBody>,
 ) -> ApiResult<StatusCode> {
-    s.app.mark_read(&u, b.id).await?;
+    s.app
+        .mark_read(&u, b.id.map(guildhall_domain::NotificationId))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

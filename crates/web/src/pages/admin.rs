@@ -164,7 +164,7 @@ impl AuditParams {
             from,
             until,
             limit,
-            before,
+            before: before.map(guildhall_domain::AuditEntryId),
         })
     }
 }

@@ -15,7 +15,9 @@ use guildhall_app::AppError;
 use guildhall_app::communities::{CommunityInput, CommunityQuery, CommunityView, JoinOutcome};
 use guildhall_app::organization::UnitNode;
 use guildhall_domain::policy::{Access, JoinOption};
-use guildhall_domain::{CommunityRole, FieldErrors, MembershipPolicy, Stage, Visibility};
+use guildhall_domain::{
+    CommunityRole, DomainId, FieldErrors, MembershipPolicy, Stage, UnitId, Visibility,
+};
 use guildhall_store::records::{CommunitySummary, DomainSummary};
 use serde::Deserialize;
 
@@ -63,9 +65,9 @@ struct ListPage {
     page: i64,
     pages: i64,
     q: String,
-    domain: Option<i64>,
+    domain: Option<DomainId>,
     stage: String,
-    unit: Option<i64>,
+    unit: Option<UnitId>,
     sort: String,
     domains: Vec<DomainSummary>,
     units: Vec<UnitNode>,
@@ -74,10 +76,10 @@ struct ListPage {
 }
 
 impl ListPage {
-    fn is_domain(&self, id: &i64) -> bool {
+    fn is_domain(&self, id: &DomainId) -> bool {
         self.domain == Some(*id)
     }
-    fn is_unit(&self, id: &i64) -> bool {
+    fn is_unit(&self, id: &UnitId) -> bool {
         self.unit == Some(*id)
     }
 }
@@ -152,11 +154,7 @@ struct ShowPage {
 
 impl ShowPage {
     fn members_with(&self, role: &CommunityRole) -> Vec<&guildhall_store::records::Member> {
-        self.v
-            .members
-            .iter()
-            .filter(|m| m.role() == *role)
-            .collect()
+        self.v.members.iter().filter(|m| m.role == *role).collect()
     }
 
     fn roles(&self) -> &'static [CommunityRole] {
@@ -247,7 +245,7 @@ struct FormPage {
 }
 
 impl FormPage {
-    fn has_domain(&self, id: &i64) -> bool {
+    fn has_domain(&self, id: &DomainId) -> bool {
         self.input.domains.contains(id)
     }
 }
@@ -330,9 +328,9 @@ async fn edit_page(State(s): State<AppState>, p: PageUser, Path(slug): Path<Stri
         slug: c.slug.clone(),
         domain_statement: c.domain_statement.clone(),
         purpose: c.purpose.clone(),
-        visibility: c.visibility.clone(),
-        membership_policy: c.membership_policy.clone(),
-        stage: c.stage.clone(),
+        visibility: c.visibility.to_string(),
+        membership_policy: c.membership_policy.to_string(),
+        stage: c.stage.to_string(),
         domains: v.domains.iter().map(|d| d.id).collect(),
     };
     Ok(form_page(&s, p, false, slug, input, FieldErrors::new())

@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 use guildhall_app::AppError;
 use guildhall_app::events::{EventInput, EventView, EventsView};
 use guildhall_domain::recurrence::Repeats;
-use guildhall_domain::{EventKind, FieldErrors, RsvpAnswer, Timestamp};
+use guildhall_domain::{EventId, EventKind, FieldErrors, PersonId, RsvpAnswer, Timestamp};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -160,7 +160,7 @@ async fn calendar_link(
     new_key: Option<&str>,
 ) -> Result<CalendarLink, AppError> {
     let base = format!("/communities/{}/calendar.ics", v.community.slug);
-    if v.community.visibility() == guildhall_domain::Visibility::Open {
+    if v.community.visibility == guildhall_domain::Visibility::Open {
         return Ok(CalendarLink {
             url: base,
             personal: false,
@@ -272,7 +272,7 @@ impl EventForm {
             (Repeats::Custom, e.recurrence.clone())
         };
         EventForm {
-            kind: e.kind.clone(),
+            kind: e.kind.to_string(),
             title: e.title.clone(),
             description: e.description.clone(),
             place: e.place.clone(),
@@ -353,7 +353,7 @@ async fn event_form_error(
     s: &AppState,
     p: PageUser,
     slug: &str,
-    id: i64,
+    id: EventId,
     e: AppError,
 ) -> PageResult {
     let v = s.app.event_detail(&p.user, slug, id).await?;
@@ -406,12 +406,12 @@ async fn held(
     form: FormPairs,
 ) -> PageResult {
     let id = path_id(&id, "event")?;
-    let attendees: Result<Vec<i64>, AppError> = form
+    let attendees: Result<Vec<PersonId>, AppError> = form
         .all("attendees")
         .iter()
         .map(|a| {
             a.trim()
-                .parse::<i64>()
+                .parse::<PersonId>()
                 .map_err(|_| AppError::invalid("attendees", "choose people from the list"))
         })
         .collect();

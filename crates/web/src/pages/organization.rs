@@ -14,7 +14,7 @@ use axum::routing::get;
 use guildhall_app::AppError;
 use guildhall_app::organization::{PeopleQuery, PersonInput, PersonView, UnitNode};
 use guildhall_domain::policy;
-use guildhall_domain::{FieldErrors, OrgRole};
+use guildhall_domain::{DomainId, FieldErrors, OrgRole, PersonId, UnitId};
 use guildhall_store::records::{CommunitySummary, Domain, DomainSummary, Person, Unit};
 use serde::Deserialize;
 
@@ -58,14 +58,14 @@ struct PeoplePage {
     page: i64,
     pages: i64,
     q: String,
-    unit: Option<i64>,
+    unit: Option<UnitId>,
     expertise: String,
     units: Vec<UnitNode>,
     query_without_page: String,
 }
 
 impl PeoplePage {
-    fn is_unit(&self, id: &i64) -> bool {
+    fn is_unit(&self, id: &UnitId) -> bool {
         self.unit == Some(*id)
     }
 }
@@ -137,7 +137,7 @@ async fn person(State(s): State<AppState>, p: PageUser, Path(id): Path<String>) 
 struct PersonFormPage {
     ctx: PageCtx,
     /// None when adding a new person.
-    id: Option<i64>,
+    id: Option<PersonId>,
     f: PersonFields,
     errors: FieldErrors,
     units: Vec<UnitNode>,
@@ -174,24 +174,24 @@ impl PersonFields {
             expertise: p.expertise.clone(),
             interests: p.interests.clone(),
             bio: p.bio.clone(),
-            org_role: p.org_role.clone(),
+            org_role: p.org_role.to_string(),
         }
     }
 
     /// Unparseable ids become validation errors rather than being dropped.
     fn input(&self) -> Result<PersonInput, AppError> {
         let mut e = FieldErrors::new();
-        let id = |e: &mut FieldErrors, field: &str, s: &str| -> Option<i64> {
+        fn id<I: std::str::FromStr>(e: &mut FieldErrors, field: &str, s: &str) -> Option<I> {
             let s = s.trim();
             if s.is_empty() {
                 return None;
             }
-            let parsed = s.parse::<i64>().ok();
+            let parsed = s.parse::<I>().ok();
             if parsed.is_none() {
                 e.add(field, "must be a number");
             }
             parsed
-        };
+        }
         let unit_id = id(&mut e, "unit_id", &self.unit_id);
         let manager_id = id(&mut e, "manager_id", &self.manager_id);
         e.into_result()?;
@@ -216,7 +216,7 @@ impl PersonFields {
 async fn person_form(
     s: &AppState,
     p: PageUser,
-    id: Option<i64>,
+    id: Option<PersonId>,
     f: PersonFields,
     errors: FieldErrors,
 ) -> Result<PersonFormPage, AppError> {
@@ -311,7 +311,7 @@ struct UnitFields {
 }
 
 impl UnitFields {
-    fn parent(&self) -> Result<Option<i64>, AppError> {
+    fn parent(&self) -> Result<Option<UnitId>, AppError> {
         let s = self.parent_id.trim();
         if s.is_empty() {
             return Ok(None);
@@ -434,7 +434,7 @@ async fn unit(State(s): State<AppState>, p: PageUser, Path(id): Path<String>) ->
 #[template(path = "unit_form.html")]
 struct UnitFormPage {
     ctx: PageCtx,
-    id: i64,
+    id: UnitId,
     f: UnitFields,
     units: Vec<UnitNode>,
     errors: FieldErrors,
@@ -584,7 +584,7 @@ async fn domain(State(s): State<AppState>, p: PageUser, Path(id): Path<String>) 
 #[template(path = "domain_form.html")]
 struct DomainFormPage {
     ctx: PageCtx,
-    id: i64,
+    id: DomainId,
     f: DomainFields,
     errors: FieldErrors,
 }

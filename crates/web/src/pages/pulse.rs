@@ -349,7 +349,7 @@ async fn pulse_page(
         .unit_choices()
         .await?
         .into_iter()
-        .map(|n| (n.unit.id, n.unit.name))
+        .map(|n| (n.unit.id.0, n.unit.name))
         .collect();
     let unit_bars: Vec<(String, f64, _)> = report
         .pulse
@@ -415,7 +415,7 @@ async fn pulse_page(
         ctx: p.ctx.with_nav("communities"),
         slug: report.community.slug.clone(),
         name: report.community.name.clone(),
-        stage: report.community.stage.clone(),
+        stage: report.community.stage.to_string(),
         as_of_label: Timestamp(window.as_of.secs).date(),
         as_of_input: match ended_at {
             Some(_) => Timestamp(window.as_of.secs).date(),
@@ -506,13 +506,13 @@ async fn overview(
     let alert = filter.alert.unwrap_or_default().to_owned();
     let mut rows: Vec<OverviewRow> = reports
         .iter()
-        .filter(|r| filter.matches(&r.community.name, r.community.stage(), &r.pulse.alerts.on()))
+        .filter(|r| filter.matches(&r.community.name, r.community.stage, &r.pulse.alerts.on()))
         .map(|r| {
             let f = &r.pulse.figures;
             OverviewRow {
                 slug: r.community.slug.clone(),
                 name: r.community.name.clone(),
-                stage: r.community.stage.clone(),
+                stage: r.community.stage.to_string(),
                 members: f.members,
                 active: f.active_members,
                 contributions: f.contributions,

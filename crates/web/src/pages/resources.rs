@@ -35,14 +35,6 @@ pub fn routes() -> Router<AppState> {
         .route("/resources/{id}/diff", get(diff))
 }
 
-fn kind_label(kind: &str) -> &'static str {
-    ResourceKind::parse(kind).map_or("Resource", ResourceKind::label)
-}
-
-fn status_label(status: &str) -> &'static str {
-    ResourceStatus::parse(status).map_or("Unknown", ResourceStatus::label)
-}
-
 /// The button that moves a resource to `to`, in words.
 fn move_label(from: ResourceStatus, to: ResourceStatus) -> &'static str {
     match (from, to) {
@@ -77,15 +69,7 @@ struct ListPage {
     query_without_page: String,
 }
 
-impl ListPage {
-    fn kind_label(&self, kind: &str) -> &'static str {
-        kind_label(kind)
-    }
-
-    fn status_label(&self, status: &str) -> &'static str {
-        status_label(status)
-    }
-}
+impl ListPage {}
 
 async fn list(
     State(s): State<AppState>,
@@ -209,7 +193,7 @@ async fn edit_form(State(s): State<AppState>, p: PageUser, Path(id): Path<String
     let id = path_id(&id, "resource")?;
     let v = s.app.resource_to_revise(&p.user, id).await?;
     let form = ResourceForm {
-        kind: v.resource.kind.clone(),
+        kind: v.resource.kind.to_string(),
         title: v.resource.title.clone(),
         body: v.resource.body.clone(),
         summary: String::new(),

@@ -12,6 +12,7 @@ use axum::routing::get;
 use guildhall_app::AppError;
 use guildhall_app::search::{Expert, SearchInput, SearchResults};
 use guildhall_domain::FieldErrors;
+use guildhall_domain::ids::RecordId;
 use guildhall_store::SearchHit;
 use serde::Deserialize;
 
@@ -95,15 +96,6 @@ impl SearchPage {
     fn link(&self, h: &SearchHit) -> String {
         hit_link(h)
     }
-    fn kind_label(&self, k: &str) -> &'static str {
-        match k {
-            "thread" => "Thread",
-            "reply" => "Reply",
-            "resource" => "Resource",
-            "person" => "Person",
-            _ => "Community",
-        }
-    }
     fn page_link(&self, page: i64) -> String {
         let f = &self.form;
         query_string(&[
@@ -124,13 +116,13 @@ impl SearchPage {
     }
 }
 
-fn opt_id(s: &str, field: &str, e: &mut FieldErrors) -> Option<i64> {
+fn opt_id<I: std::str::FromStr + RecordId>(s: &str, field: &str, e: &mut FieldErrors) -> Option<I> {
     let s = s.trim();
     if s.is_empty() {
         return None;
     }
-    match s.parse::<i64>() {
-        Ok(v) if v > 0 => Some(v),
+    match s.parse::<I>() {
+        Ok(v) if v.raw() > 0 => Some(v),
         _ => {
             e.add(field, "must be a number");
             None

@@ -16,7 +16,7 @@ use guildhall_app::notifications as notice;
 use guildhall_app::threads::{ThreadInput, ThreadQuery, ThreadView};
 use guildhall_domain::policy;
 use guildhall_domain::practice::BODY_MAX;
-use guildhall_domain::{FieldErrors, PersonId, ThreadKind};
+use guildhall_domain::{FieldErrors, NotificationId, PersonId, ReplyId, ThreadId, ThreadKind};
 use guildhall_store::records::Community;
 use guildhall_store::{Notification, Page, PostEdit, Reply, Thread};
 use serde::Deserialize;
@@ -40,10 +40,6 @@ pub fn routes() -> Router<AppState> {
         .route("/notifications/read", post(mark_read))
 }
 
-fn kind_name(k: &str) -> &'static str {
-    ThreadKind::parse(k).map_or("Thread", |k| k.label())
-}
-
 // ---- list ------------------------------------------------------------
 
 #[derive(Template, WebTemplate)]
@@ -60,9 +56,6 @@ struct ListPage {
 }
 
 impl ListPage {
-    fn kind_name(&self, k: &str) -> &'static str {
-        kind_name(k)
-    }
     fn link(&self, page: i64) -> String {
         query_string(&[
             ("kind", self.kind.clone()),
@@ -126,7 +119,7 @@ struct ThreadFormPage {
     community_slug: String,
     community_name: String,
     /// None: a new thread; Some(id): editing that thread.
-    editing: Option<i64>,
+    editing: Option<ThreadId>,
     form: ThreadForm,
     errors: FieldErrors,
     body_max: usize,
@@ -247,9 +240,6 @@ struct ThreadPage {
 impl ThreadPage {
     fn md(&self, text: &str) -> String {
         markdown::render(text)
-    }
-    fn kind_label(&self) -> &'static str {
-        kind_name(&self.v.thread.kind)
     }
     fn can_moderate(&self, r: &Reply) -> bool {
         self.v.can_moderate(r, self.me)
@@ -374,7 +364,7 @@ async fn edit_form(State(s): State<AppState>, p: PageUser, Path(id): Path<String
         community_name: v.community.name.clone(),
         editing: Some(id),
         form: ThreadForm {
-            kind: v.thread.kind.clone(),
+            kind: v.thread.kind.to_string(),
             title: v.thread.title.clone(),
             body: v.thread.body.clone(),
             tags: v.thread.tags.clone(),
@@ -402,7 +392,7 @@ async fn edit(
                 community_name: v.community.name.clone(),
                 editing: Some(id),
                 form: ThreadForm {
-                    kind: v.thread.kind.clone(),
+                    kind: v.thread.kind.to_string(),
                     ..f
                 },
                 errors,
@@ -435,7 +425,7 @@ async fn solved(
     PageForm(f): PageForm<SolvedForm>,
 ) -> PageResult {
     let id = path_id(&id, "thread")?;
-    let reply = f.reply_id.trim().parse::<i64>().unwrap_or(0);
+    let reply = f.reply_id.trim().parse::<ReplyId>().unwrap_or_default();
     s.app.mark_solved(&p.user, id, reply).await?;
     Ok(Redirect::to(&format!("/threads/{id}?notice=solved#reply-{reply}")).into_response())
 }
@@ -616,7 +606,7 @@ async fn mark_read(
     p: PageUser,
     PageForm(f): PageForm<ReadForm>,
 ) -> PageResult {
-    let id = f.id.trim().parse::<i64>().ok();
+    let id = f.id.trim().parse::<NotificationId>().ok();
     s.app.mark_read(&p.user, id).await?;
     let next = crate::redirect::local_or(&f.next, "/notifications");
     Ok(Redirect::to(&next).into_response())

@@ -126,7 +126,7 @@ async fn revoke(
     addr: ClientAddress,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = guildhall_domain::TokenId(path_id(&id, "token")?);
+    let id: guildhall_domain::TokenId = path_id(&id, "token")?;
     let actor = Actor::person(&p.user, addr.0);
     s.app.revoke_token(&actor, &p.user, id).await?;
     Ok(Redirect::to("/account/tokens").into_response())

@@ -103,11 +103,11 @@ async fn charter_versions_reviews_and_conflicts() {
     let reviews = t
         .app
         .store()
-        .activity_after(0, 100)
+        .activity_after(guildhall_domain::ActivityId(0), 100)
         .await
         .expect("log")
         .into_iter()
-        .filter(|r| r.kind == "charter.reviewed")
+        .filter(|r| r.kind == guildhall_domain::ActivityKind::CharterReviewed)
         .count();
     assert_eq!(reviews, 3, "two saves and one review");
 

@@ -61,8 +61,16 @@ async fn create_join_leave_with_activity_logged() {
         .await;
     assert_eq!(stuck.status, StatusCode::FORBIDDEN);
 
-    let log = t.app.store().activity_after(0, 100).await.expect("log");
-    let kinds: Vec<(&str, i64)> = log.iter().map(|r| (r.kind.as_str(), r.actor_id)).collect();
+    let log = t
+        .app
+        .store()
+        .activity_after(guildhall_domain::ActivityId(0), 100)
+        .await
+        .expect("log");
+    let kinds: Vec<(&str, i64)> = log
+        .iter()
+        .map(|r| (r.kind.as_str(), r.actor_id.0))
+        .collect();
     assert_eq!(
         kinds,
         vec![
@@ -210,10 +218,10 @@ async fn closed_community_request_then_coordinator_approves() {
     let s = t
         .app
         .store()
-        .standing(c.id, asker.id.0)
+        .standing(c.id, asker.id)
         .await
         .expect("standing");
-    assert_eq!(s.role.as_deref(), Some("member"));
+    assert_eq!(s.role, Some(guildhall_domain::CommunityRole::Member));
     assert!(!s.requested);
 }
 
@@ -298,11 +306,11 @@ async fn stage_change_needs_a_reason_and_memory_is_read_only() {
     let kinds: Vec<String> = t
         .app
         .store()
-        .activity_after(0, 100)
+        .activity_after(guildhall_domain::ActivityId(0), 100)
         .await
         .expect("log")
         .into_iter()
-        .map(|r| r.kind)
+        .map(|r| r.kind.as_str().to_owned())
         .collect();
     assert_eq!(kinds.iter().filter(|k| *k == "stage.changed").count(), 2);
 }
@@ -346,12 +354,11 @@ async fn invitations_and_roles() {
     assert_eq!(
         t.app
             .store()
-            .standing(c.id, guest.id.0)
+            .standing(c.id, guest.id)
             .await
             .expect("standing")
-            .role
-            .as_deref(),
-        Some("core")
+            .role,
+        Some(guildhall_domain::CommunityRole::Core)
     );
     // Coordinators change roles; the last coordinator cannot step down.
     let demote_self = t

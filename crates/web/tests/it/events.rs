@@ -338,20 +338,23 @@ async fn rsvp_held_and_attendance_are_recorded_once() {
     let log = t
         .app
         .store()
-        .activity_after(0, 10_000)
+        .activity_after(guildhall_domain::ActivityId(0), 10_000)
         .await
         .expect("activity");
-    let held: Vec<_> = log.iter().filter(|a| a.kind == "event.held").collect();
+    let held: Vec<_> = log
+        .iter()
+        .filter(|a| a.kind == guildhall_domain::ActivityKind::EventHeld)
+        .collect();
     assert_eq!(held.len(), 2);
     assert_eq!(held[0].subject_id, Some(session));
-    assert_eq!(held[0].actor_id, coord.id.0);
+    assert_eq!(held[0].actor_id, coord.id);
     assert_eq!(held[0].at, start, "held at the occurrence's time");
     assert_eq!(held[0].community_id, Some(c.id));
     assert_eq!(held[1].subject_id, Some(second_session));
     let attended: Vec<(i64, Option<i64>)> = log
         .iter()
-        .filter(|a| a.kind == "event.attended")
-        .map(|a| (a.actor_id, a.subject_id))
+        .filter(|a| a.kind == guildhall_domain::ActivityKind::EventAttended)
+        .map(|a| (a.actor_id.0, a.subject_id))
         .collect();
     let mut expected = vec![
         (ann.id.0, Some(session)),
@@ -365,7 +368,7 @@ async fn rsvp_held_and_attendance_are_recorded_once() {
     assert_eq!(got, expected);
     assert!(
         log.iter()
-            .filter(|a| a.kind == "event.attended")
+            .filter(|a| a.kind == guildhall_domain::ActivityKind::EventAttended)
             .all(|a| a.community_id == Some(c.id) && a.at >= start)
     );
 
@@ -477,7 +480,7 @@ async fn private_events_and_feeds_are_hidden_from_outsiders() {
             .person_by_calendar_key(&guildhall_app::auth::hash_token(&key))
             .await
             .expect("lookup"),
-        Some(member.id.0)
+        Some(member.id)
     );
     let again = t.get("/communities/hidden/events", Some(&member)).await;
     assert!(!again.body.contains(&key), "shown once");

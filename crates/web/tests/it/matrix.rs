@@ -641,15 +641,15 @@ async fn org() -> Org {
                 .store()
                 .add_member(
                     c.id,
-                    joiner.id().0,
-                    "member",
+                    joiner.id(),
+                    guildhall_domain::CommunityRole::Member,
                     &guildhall_domain::NewActivity::new(
                         guildhall_domain::Timestamp::now(),
                         guildhall_domain::ActivityKind::MemberJoined,
                         joiner.id(),
                         None,
                     )
-                    .in_community(guildhall_domain::CommunityId(c.id)),
+                    .in_community(c.id),
                 )
                 .await
                 .expect("member");
@@ -727,7 +727,7 @@ async fn org() -> Org {
             .await
             .expect("requests")
             .first()
-            .map_or(0, |r| r.id),
+            .map_or(0, |r| r.id.0),
         Err(e) => panic!("join request: {e}"),
     };
     // Every invited actor holds a pending invitation, as an observer, to
@@ -750,16 +750,16 @@ async fn org() -> Org {
     let invitation = t
         .app
         .store()
-        .pending_invitations_for_person(invitee.id.0)
+        .pending_invitations_for_person(invitee.id)
         .await
         .expect("invitations")
         .first()
-        .map_or(0, |i| i.id);
+        .map_or(0, |i| i.id.0);
     let a = t.user("Merged Away", "member").await;
     let b = t.user("Merged Into", "member").await;
     let merge = t
         .app
-        .merge_people(&guildhall_app::Actor::command_line(), b.id.0, a.id.0, "")
+        .merge_people(&guildhall_app::Actor::command_line(), b.id, a.id, "")
         .await
         .expect("merge")
         .id;
@@ -779,7 +779,10 @@ async fn org() -> Org {
         .0
         .id
         .0;
-    let three = |v: Vec<i64>| -> [i64; 3] { v.try_into().unwrap_or([0; 3]) };
+    fn three<I: guildhall_domain::ids::RecordId>(v: Vec<I>) -> [i64; 3] {
+        let raw: Vec<i64> = v.into_iter().map(I::raw).collect();
+        raw.try_into().unwrap_or([0; 3])
+    }
     Org {
         member: member.id().0,
         author: author.id().0,
@@ -788,9 +791,9 @@ async fn org() -> Org {
         replies: three(replies),
         resources: three(resources),
         events: three(events),
-        unit,
-        domain,
-        merge,
+        unit: unit.0,
+        domain: domain.0,
+        merge: merge.0,
         token,
         request,
         invitation,

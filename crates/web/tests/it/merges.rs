@@ -34,7 +34,7 @@ async fn org() -> Org {
 async fn references(t: &TestApp, person: i64) -> BTreeMap<String, i64> {
     t.app
         .store()
-        .person_references(person)
+        .person_references(guildhall_domain::PersonId(person))
         .await
         .expect("references")
         .into_iter()
@@ -54,8 +54,8 @@ async fn memberships(t: &TestApp, person: i64) -> BTreeSet<(i64, String, i64)> {
     let mut out = BTreeSet::new();
     for c in t.app.store().all_communities().await.expect("communities") {
         for m in t.app.store().members(c.id).await.expect("members") {
-            if m.person_id == person {
-                out.insert((c.id, m.role.clone(), m.joined_at));
+            if m.person_id == guildhall_domain::PersonId(person) {
+                out.insert((c.id.0, m.role.to_string(), m.joined_at));
             }
         }
     }
@@ -72,7 +72,13 @@ async fn pulse_members(t: &TestApp, who: &Who, slug: &str) -> i64 {
 
 /// Whether a people search for the person's name finds them.
 async fn finds_person(t: &TestApp, who: &Who, person: i64) -> bool {
-    let name = t.app.store().person(person).await.expect("person").name;
+    let name = t
+        .app
+        .store()
+        .person(guildhall_domain::PersonId(person))
+        .await
+        .expect("person")
+        .name;
     let q: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
     let r = t
         .get(
@@ -98,14 +104,14 @@ async fn pair(t: &TestApp) -> (i64, i64, String) {
             if facts.has_account {
                 continue;
             }
-            let refs = references(t, m.person_id).await;
+            let refs = references(t, m.person_id.0).await;
             ranked.push((refs["activity.actor_id"], m.person_id));
         }
         ranked.sort_unstable_by(|a, b| b.cmp(a));
         if let [(a_n, a), (_, b), ..] = ranked[..]
             && best.as_ref().is_none_or(|x| a_n > x.0)
         {
-            best = Some((a_n, b, a, c.slug.clone()));
+            best = Some((a_n, b.0, a.0, c.slug.clone()));
         }
     }
     let (_, kept, absorbed, slug) = best.expect("two members without accounts share a community");
@@ -116,7 +122,13 @@ async fn pair(t: &TestApp) -> (i64, i64, String) {
 async fn a_merge_moves_everything_and_its_undo_restores_it_exactly() {
     let Org { t, admin, member } = org().await;
     let (kept, absorbed, slug) = pair(&t).await;
-    let absorbed_email = t.app.store().person(absorbed).await.expect("person").email;
+    let absorbed_email = t
+        .app
+        .store()
+        .person(guildhall_domain::PersonId(absorbed))
+        .await
+        .expect("person")
+        .email;
 
     let kept_before = references(&t, kept).await;
     let absorbed_before = references(&t, absorbed).await;
@@ -418,8 +430,8 @@ async fn undo_goes_newest_first_and_a_merged_person_cannot_sign_in() {
     );
     let second = merge(c.id.0, b.id.0).await;
     // Chains resolve: the first absorbed record now points at the last.
-    let alpha = t.app.store().person(a.id.0).await.expect("person");
-    assert_eq!(alpha.merged_into, Some(c.id.0));
+    let alpha = t.app.store().person(a.id).await.expect("person");
+    assert_eq!(alpha.merged_into, Some(c.id));
     let r = t
         .api_post(
             &format!("/api/v1/people/merges/{first}/undo"),
@@ -441,7 +453,7 @@ async fn undo_goes_newest_first_and_a_merged_person_cannot_sign_in() {
     }
     for who in [&a, &b] {
         assert_eq!(
-            t.app.store().person(who.id.0).await.expect("p").merged_into,
+            t.app.store().person(who.id).await.expect("p").merged_into,
             None
         );
         assert!(
@@ -464,7 +476,12 @@ async fn a_merge_that_lost_a_race_changes_nothing() {
     };
     t.app
         .store()
-        .merge_people(kept, absorbed, "first", &audit)
+        .merge_people(
+            guildhall_domain::PersonId(kept),
+            guildhall_domain::PersonId(absorbed),
+            "first",
+            &audit,
+        )
         .await
         .expect("the first merge");
     let kept_refs = references(&t, kept).await;
@@ -475,7 +492,12 @@ async fn a_merge_that_lost_a_race_changes_nothing() {
     let again = t
         .app
         .store()
-        .merge_people(kept, absorbed, "second", &audit)
+        .merge_people(
+            guildhall_domain::PersonId(kept),
+            guildhall_domain::PersonId(absorbed),
+            "second",
+            &audit,
+        )
         .await;
     assert!(
         matches!(again, Err(guildhall_store::StoreError::Conflict(_))),

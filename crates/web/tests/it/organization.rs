@@ -124,9 +124,9 @@ async fn people_directory_filters_and_profile_rules() {
         )
         .await;
     assert_eq!(own.status, StatusCode::SEE_OTHER, "{}", own.body);
-    let me = t.app.person(member.id.0).await.expect("person");
+    let me = t.app.person(member.id).await.expect("person");
     assert_eq!(me.name, "Milo M.");
-    assert_eq!(me.org_role, "member");
+    assert_eq!(me.org_role, guildhall_domain::OrgRole::Member);
     let other = t
         .post_form(
             &format!("/people/{}/edit", hr.id.0),
@@ -206,7 +206,7 @@ async fn hr_changes_organization_fields_and_is_audited_not_names_and_bios() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let a = t.app.person(admin.id.0).await.expect("person");
+    let a = t.app.person(admin.id).await.expect("person");
     assert_eq!(a.name, "Ada Admin", "the name is the person's own");
     assert_eq!(a.bio, "", "so is the bio");
     assert_eq!(a.title, "Chief Administrator", "the title is HR's to set");
@@ -246,7 +246,14 @@ async fn hr_changes_organization_fields_and_is_audited_not_names_and_bios() {
         )
         .await;
     assert_eq!(fixed.status, StatusCode::SEE_OTHER);
-    assert_eq!(t.app.person(id).await.expect("person").name, "Jon Smith");
+    assert_eq!(
+        t.app
+            .person(guildhall_domain::PersonId(id))
+            .await
+            .expect("person")
+            .name,
+        "Jon Smith"
+    );
     // Editing one's own profile is not audited as someone else's change.
     let own = t
         .post_form(

@@ -75,7 +75,7 @@ async fn api_cli_and_page_agree_on_the_pulse() {
     let all = t.app.all_pulses(None, window).await.expect("all");
     let cli = serde_json::to_value(
         all.iter()
-            .find(|r| r.community.id == cid)
+            .find(|r| r.community.id == guildhall_domain::CommunityId(cid))
             .expect("community")
             .record(),
     )
@@ -231,12 +231,12 @@ async fn a_dormant_community_opens_at_its_last_activity() {
                 name: "Old Archive".into(),
                 domain_statement: String::new(),
                 purpose: String::new(),
-                visibility: "open".into(),
-                membership_policy: "open".into(),
-                stage: "memory".into(),
+                visibility: guildhall_domain::Visibility::Open,
+                membership_policy: guildhall_domain::MembershipPolicy::Open,
+                stage: guildhall_domain::Stage::Memory,
                 domains: vec![],
             },
-            reader.id.0,
+            reader.id,
             "imported",
             &[joined],
         )
@@ -250,7 +250,7 @@ async fn a_dormant_community_opens_at_its_last_activity() {
             reader.id,
             None,
         )
-        .in_community(CommunityId(cid))
+        .in_community(CommunityId(cid.0))
         .subject(1)])
         .await
         .expect("events");

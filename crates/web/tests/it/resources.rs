@@ -42,12 +42,12 @@ async fn guild(t: &TestApp) -> (Who, Who, Who) {
 async fn resource_events(t: &TestApp) -> Vec<(String, i64, Option<i64>)> {
     t.app
         .store()
-        .activity_after(0, 1000)
+        .activity_after(guildhall_domain::ActivityId(0), 1000)
         .await
         .expect("log")
         .into_iter()
-        .filter(|r| r.kind.starts_with("resource."))
-        .map(|r| (r.kind, r.actor_id, r.subject_id))
+        .filter(|r| r.kind.as_str().starts_with("resource."))
+        .map(|r| (r.kind.as_str().to_owned(), r.actor_id.0, r.subject_id))
         .collect()
 }
 
@@ -308,7 +308,12 @@ async fn stale_revision_is_refused_and_nothing_is_written() {
         .json();
     assert_eq!(current["revision"], 2);
     assert_eq!(current["body"], "Step one.\nStep two.");
-    let revisions = t.app.store().resource_revisions(id).await.expect("history");
+    let revisions = t
+        .app
+        .store()
+        .resource_revisions(guildhall_domain::ResourceId(id))
+        .await
+        .expect("history");
     assert_eq!(revisions.len(), 2);
     assert_eq!(
         resource_events(&t).await,
@@ -588,8 +593,10 @@ async fn concurrent_saves_on_one_base_keep_exactly_one() {
     };
     let (ea, eb) = (edit("from core"), edit("from member"));
     let (ra, rb) = tokio::join!(
-        t.app.revise_resource(&a, id, &ea),
-        t.app.revise_resource(&b, id, &eb)
+        t.app
+            .revise_resource(&a, guildhall_domain::ResourceId(id), &ea),
+        t.app
+            .revise_resource(&b, guildhall_domain::ResourceId(id), &eb)
     );
     let won = [ra.is_ok(), rb.is_ok()];
     assert_eq!(won.iter().filter(|w| **w).count(), 1, "{ra:?} {rb:?}");
@@ -600,7 +607,7 @@ async fn concurrent_saves_on_one_base_keep_exactly_one() {
     assert_eq!(
         t.app
             .store()
-            .resource_revisions(id)
+            .resource_revisions(guildhall_domain::ResourceId(id))
             .await
             .expect("history")
             .len(),

@@ -27,12 +27,23 @@ async fn community(t: &TestApp, coord: &Who, slug: &str, visibility: &str) {
 async fn activity(t: &TestApp) -> Vec<(String, i64, Option<i64>, Option<i64>, Option<i64>)> {
     t.app
         .store()
-        .activity_after(0, 10_000)
+        .activity_after(guildhall_domain::ActivityId(0), 10_000)
         .await
         .expect("activity")
         .into_iter()
-        .filter(|a| !a.kind.starts_with("member.") && a.kind != "stage.changed")
-        .map(|a| (a.kind, a.actor_id, a.subject_id, a.parent_id, a.other_id))
+        .filter(|a| {
+            !a.kind.as_str().starts_with("member.")
+                && a.kind != guildhall_domain::ActivityKind::StageChanged
+        })
+        .map(|a| {
+            (
+                a.kind.as_str().to_owned(),
+                a.actor_id.0,
+                a.subject_id,
+                a.parent_id,
+                a.other_id.map(|p| p.0),
+            )
+        })
         .collect()
 }
 
@@ -577,17 +588,14 @@ async fn harvest_a_thread_and_thank_for_a_resource_and_hear_of_events() {
     let thanks: Vec<_> = t
         .app
         .store()
-        .activity_after(0, 1000)
+        .activity_after(guildhall_domain::ActivityId(0), 1000)
         .await
         .expect("activity")
         .into_iter()
-        .filter(|a| a.kind == "thanks.given")
+        .filter(|a| a.kind == guildhall_domain::ActivityKind::ThanksGiven)
         .map(|a| (a.actor_id, a.subject_id, a.other_id))
         .collect();
-    assert_eq!(
-        thanks,
-        vec![(member.id.0, Some(resource), Some(coord.id.0))]
-    );
+    assert_eq!(thanks, vec![(member.id, Some(resource), Some(coord.id))]);
 
     // The resource is searchable.
     let found = t
