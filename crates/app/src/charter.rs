@@ -6,14 +6,16 @@ use crate::pulse::PulseWindow;
 use crate::{App, AppError, Result, SessionUser};
 use guildhall_domain::lifecycle::{self, Facts, Item};
 use guildhall_domain::policy;
+use guildhall_domain::pulse::{AsOf, Pulse, PulseEvent};
 use guildhall_domain::text::{SHORT_TEXT_MAX, optional_line, optional_text};
 use guildhall_domain::time::DAY;
 use guildhall_domain::{
-    ActivityKind, CommunityRole, EventKind, FieldErrors, NewActivity, Timestamp,
+    ActivityKind, CommunityId, CommunityRole, EventKind, FieldErrors, NewActivity, Timestamp,
 };
 use guildhall_store::records::Community;
 use guildhall_store::{Charter, CharterText, StoreError};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, Weak};
 
 /// A charter as typed, with the version it was edited from.
 #[derive(Clone, Debug, Default)]
@@ -134,17 +136,75 @@ impl App {
         Ok(())
     }
 
-    /// The stage checklist, computed from the last 90 days.
+    /// The stage checklist, computed from the last 90 days (as of the
+    /// current minute: see [`GuidanceCache`]).
     pub async fn guidance(&self, view: &CommunityView) -> Result<Vec<Item>> {
         let c = &view.community;
+        let now = Timestamp::now().0;
         let window = PulseWindow {
-            as_of: Timestamp::now().0.into(),
+            as_of: (now - now.rem_euclid(60)).into(),
             days: 90,
         };
         let events = self.pulse_events(c.id, window).await?;
-        let pulse = guildhall_domain::pulse::compute(events.as_slice(), window.as_of, 90);
         let t = window.as_of.cutoff();
-        let recent = |e: &&guildhall_domain::pulse::PulseEvent| e.at >= t - 90 * DAY && e.at < t;
+        let activity = self.guidance_cache.facts(c.id, &events, t)?;
+        let pulse = &activity.pulse;
+        // Guidance is shown to readers of the content, who see every member.
+        let members = &view.members;
+        let units: HashSet<&str> = members
+            .iter()
+            .filter_map(|m| m.unit_name.as_deref())
+            .collect();
+        let role_count = |r: CommunityRole| members.iter().filter(|m| m.role == r).count() as i64;
+        let history = self.store.charter_versions(c.id).await?;
+        let f = &pulse.figures;
+        let facts = Facts {
+            members: members.len() as i64,
+            member_units: units.len() as i64,
+            has_domain_statement: !c.domain_statement.trim().is_empty(),
+            contributions: f.contributions,
+            help_requests: f.help_requests,
+            help_answered_share: f.help_answered_share,
+            stories: activity.stories,
+            active_months: activity.active_months,
+            has_charter: !history.is_empty(),
+            days_since_charter_review: activity.last_review.map(|r| (t - r) as f64 / DAY as f64),
+            coordinators: role_count(CommunityRole::Coordinator),
+            core_members: role_count(CommunityRole::Core),
+            events_held: f.events_held,
+            rhythm_cv: f.rhythm_cv,
+            newcomers: f.newcomers,
+            newcomer_retention: f.newcomer_retention,
+            resource_changes: pulse.resource_changes,
+            endorsements: activity.endorsements,
+            days_since_launch: self
+                .store
+                .latest_session_of_kinds(c.id, &[EventKind::Launch, EventKind::Workshop], t)
+                .await?
+                .map(|at| (t - at) as f64 / DAY as f64),
+            days_since_renewal: self
+                .store
+                .latest_session_of_kinds(c.id, &[EventKind::Renewal, EventKind::Workshop], t)
+                .await?
+                .map(|at| (t - at) as f64 / DAY as f64),
+        };
+        Ok(lifecycle::checklist(c.stage, &facts))
+    }
+}
+
+/// What the stage checklist takes from a community's events as of `t`.
+#[derive(Debug)]
+pub(crate) struct GuidanceFacts {
+    pulse: Pulse,
+    stories: i64,
+    endorsements: i64,
+    active_months: i64,
+    last_review: Option<i64>,
+}
+
+impl GuidanceFacts {
+    fn of(events: &[PulseEvent], t: i64) -> Self {
+        let recent = |e: &&PulseEvent| e.at >= t - 90 * DAY && e.at < t;
         let count = |kind: ActivityKind| {
             events
                 .iter()
@@ -160,50 +220,104 @@ impl App {
                 })
             })
             .count() as i64;
-        // Guidance is shown to readers of the content, who see every member.
-        let members = &view.members;
-        let units: HashSet<&str> = members
-            .iter()
-            .filter_map(|m| m.unit_name.as_deref())
-            .collect();
-        let role_count = |r: CommunityRole| members.iter().filter(|m| m.role == r).count() as i64;
-        let history = self.store.charter_versions(c.id).await?;
-        let last_review = events
-            .iter()
-            .filter(|e| e.kind == Some(ActivityKind::CharterReviewed) && e.at < t)
-            .map(|e| e.at)
-            .max();
-        let f = &pulse.figures;
-        let facts = Facts {
-            members: members.len() as i64,
-            member_units: units.len() as i64,
-            has_domain_statement: !c.domain_statement.trim().is_empty(),
-            contributions: f.contributions,
-            help_requests: f.help_requests,
-            help_answered_share: f.help_answered_share,
+        GuidanceFacts {
+            pulse: guildhall_domain::pulse::compute(events, AsOf::from(t), 90),
             stories: count(ActivityKind::ThreadStory),
-            active_months,
-            has_charter: !history.is_empty(),
-            days_since_charter_review: last_review.map(|r| (t - r) as f64 / DAY as f64),
-            coordinators: role_count(CommunityRole::Coordinator),
-            core_members: role_count(CommunityRole::Core),
-            events_held: f.events_held,
-            rhythm_cv: f.rhythm_cv,
-            newcomers: f.newcomers,
-            newcomer_retention: f.newcomer_retention,
-            resource_changes: pulse.resource_changes,
             endorsements: count(ActivityKind::ResourceEndorsed),
-            days_since_launch: self
-                .store
-                .latest_session_of_kinds(c.id, &[EventKind::Launch, EventKind::Workshop], t)
-                .await?
-                .map(|at| (t - at) as f64 / DAY as f64),
-            days_since_renewal: self
-                .store
-                .latest_session_of_kinds(c.id, &[EventKind::Renewal, EventKind::Workshop], t)
-                .await?
-                .map(|at| (t - at) as f64 / DAY as f64),
-        };
-        Ok(lifecycle::checklist(c.stage, &facts))
+            active_months,
+            last_review: events
+                .iter()
+                .filter(|e| e.kind == Some(ActivityKind::CharterReviewed) && e.at < t)
+                .map(|e| e.at)
+                .max(),
+        }
+    }
+}
+
+/// The checklist's event facts per community, as of a whole minute: every
+/// view of a community page within the minute shares one computation over
+/// its events (a pulse over tens of thousands of events took a fifth of
+/// the page's time). An entry holds for as long as the event list it was
+/// computed from is the one the event cache hands out (the same list: no
+/// event added, no merge rewrote the log) and the minute has not turned; on
+/// PostgreSQL, where the event cache reads afresh, it never holds.
+#[derive(Debug, Default)]
+pub struct GuidanceCache {
+    entries: Mutex<HashMap<CommunityId, CachedFacts>>,
+}
+
+// The event list is held weakly: its events are freed when the event cache
+// lets them go, and the allocation it points at is not reused meanwhile.
+type CachedFacts = (i64, Weak<Vec<PulseEvent>>, Arc<GuidanceFacts>);
+
+/// Communities kept; beyond it the cache starts again (a few hundred bytes
+/// and one event list reference each).
+const GUIDANCE_CACHED: usize = 4_096;
+
+impl GuidanceCache {
+    fn facts(
+        &self,
+        community: CommunityId,
+        events: &Arc<Vec<PulseEvent>>,
+        t: i64,
+    ) -> Result<Arc<GuidanceFacts>> {
+        let poisoned = |_| AppError::internal("guidance cache poisoned");
+        if let Some((at, list, facts)) = self.entries.lock().map_err(poisoned)?.get(&community)
+            && *at == t
+            && std::ptr::eq(list.as_ptr(), Arc::as_ptr(events))
+        {
+            return Ok(facts.clone());
+        }
+        let facts = Arc::new(GuidanceFacts::of(events, t));
+        let mut entries = self.entries.lock().map_err(poisoned)?;
+        if entries.len() >= GUIDANCE_CACHED {
+            entries.clear();
+        }
+        entries.insert(community, (t, Arc::downgrade(events), facts.clone()));
+        Ok(facts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn story(at: i64) -> PulseEvent {
+        PulseEvent {
+            at,
+            kind: Some(ActivityKind::ThreadStory),
+            actor: 1,
+            actor_unit: None,
+            subject: Some(at),
+            parent: None,
+        }
+    }
+
+    #[test]
+    fn facts_are_shared_until_the_events_or_the_minute_change() {
+        let cache = GuidanceCache::default();
+        let c = CommunityId(1);
+        let t = 100 * DAY;
+        let events = Arc::new(vec![story(t - DAY), story(t - 2 * DAY)]);
+        let first = cache.facts(c, &events, t).expect("facts");
+        assert_eq!(first.stories, 2);
+        let again = cache.facts(c, &events, t).expect("facts");
+        assert!(Arc::ptr_eq(&first, &again), "same events, same minute");
+
+        let later = cache.facts(c, &events, t + 60).expect("facts");
+        assert!(!Arc::ptr_eq(&first, &later), "the minute turned");
+
+        // The event cache hands out a new list when an event is added.
+        let grown = Arc::new(vec![story(t - DAY), story(t - 2 * DAY), story(t + 1)]);
+        let fresh = cache.facts(c, &grown, t + 120).expect("facts");
+        assert_eq!(fresh.stories, 3);
+        let same_minute_new_list = Arc::new(vec![story(t + 2)]);
+        let replaced = cache
+            .facts(c, &same_minute_new_list, t + 120)
+            .expect("facts");
+        assert_eq!(
+            replaced.stories, 1,
+            "a new list is never mistaken for the old"
+        );
     }
 }

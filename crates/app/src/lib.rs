@@ -56,6 +56,8 @@ pub struct App {
     config: Config,
     /// Communities' activity, kept up to date from the database on each read.
     events: std::sync::Arc<pulse::EventCache>,
+    /// The stage checklist's event facts, per community and minute.
+    guidance_cache: std::sync::Arc<charter::GuidanceCache>,
     /// The key form tokens are signed with, read from the database once.
     form_key: std::sync::Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
@@ -66,6 +68,7 @@ impl App {
             store,
             config,
             events: std::sync::Arc::default(),
+            guidance_cache: std::sync::Arc::default(),
             form_key: std::sync::Arc::default(),
         }
     }

@@ -72,9 +72,31 @@ impl Store {
             push_readable_by(&mut qb, viewer);
             match scope {
                 FeedScope::MemberOf(p) => {
-                    qb.push(" AND a.community_id IN (SELECT community_id FROM memberships WHERE person_id = ")
-                        .push_bind(p)
-                        .push(")");
+                    // Each community's newest events from its index, then
+                    // the newest of those: reading every event of the
+                    // person's communities and sorting them cost tens of
+                    // milliseconds for a few large communities.
+                    let communities: Vec<CommunityId> = sqlx::query_scalar(
+                        "SELECT community_id FROM memberships WHERE person_id = $1 ORDER BY community_id",
+                    )
+                    .bind(p)
+                    .fetch_all(pool)
+                    .await?;
+                    if communities.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    qb.push(" AND a.id IN (");
+                    for (i, c) in communities.iter().enumerate() {
+                        if i > 0 {
+                            qb.push(" UNION ALL ");
+                        }
+                        qb.push("SELECT id FROM (SELECT id FROM activity WHERE community_id = ")
+                            .push_bind(*c)
+                            .push(" ORDER BY at DESC, id DESC LIMIT ")
+                            .push_bind(limit)
+                            .push(format!(") AS newest{i}"));
+                    }
+                    qb.push(")");
                 }
                 FeedScope::Community(c) => {
                     qb.push(" AND a.community_id = ").push_bind(c);

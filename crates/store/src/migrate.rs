@@ -59,6 +59,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0009_hardening.sql"),
         include_str!("../migrations/postgres/0009_hardening.sql"),
     ),
+    (
+        10,
+        "live_threads",
+        include_str!("../migrations/sqlite/0010_live_threads.sql"),
+        include_str!("../migrations/postgres/0010_live_threads.sql"),
+    ),
 ];
 
 /// Several servers may start at once on one PostgreSQL database: each

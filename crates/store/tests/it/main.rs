@@ -4,6 +4,7 @@
 mod backup;
 mod conformance;
 mod events;
+mod feed;
 mod migrations;
 mod pulse_read;
 mod search;
