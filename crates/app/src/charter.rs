@@ -10,12 +10,11 @@ use guildhall_domain::pulse::{AsOf, Pulse, PulseEvent};
 use guildhall_domain::text::{SHORT_TEXT_MAX, optional_line, optional_text};
 use guildhall_domain::time::DAY;
 use guildhall_domain::{
-    ActivityKind, CommunityId, CommunityRole, EventKind, FieldErrors, NewActivity, Timestamp,
+    ActivityKind, CommunityRole, EventKind, FieldErrors, NewActivity, Timestamp,
 };
 use guildhall_store::records::Community;
 use guildhall_store::{Charter, CharterText, StoreError};
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, Weak};
+use std::collections::HashSet;
 
 /// A charter as typed, with the version it was edited from.
 #[derive(Clone, Debug, Default)]
@@ -136,8 +135,8 @@ impl App {
         Ok(())
     }
 
-    /// The stage checklist, computed from the last 90 days (as of the
-    /// current minute: see [`GuidanceCache`]).
+    /// The stage checklist, computed from the last 90 days as of the
+    /// current minute.
     pub async fn guidance(&self, view: &CommunityView) -> Result<Vec<Item>> {
         let c = &view.community;
         let now = Timestamp::now().0;
@@ -147,7 +146,12 @@ impl App {
         };
         let events = self.pulse_events(c.id, window).await?;
         let t = window.as_of.cutoff();
-        let activity = self.guidance_cache.facts(c.id, &events, t)?;
+        // Every view of a community page within the minute shares one
+        // computation over its events (a pulse over tens of thousands of
+        // events took a fifth of the page's time).
+        let activity = self
+            .guidance_cache
+            .get(c.id, t, &events, |e| GuidanceFacts::of(e, t))?;
         let pulse = &activity.pulse;
         // Guidance is shown to readers of the content, who see every member.
         let members = &view.members;
@@ -234,53 +238,12 @@ impl GuidanceFacts {
     }
 }
 
-/// The checklist's event facts per community, as of a whole minute: every
-/// view of a community page within the minute shares one computation over
-/// its events (a pulse over tens of thousands of events took a fifth of
-/// the page's time). An entry holds for as long as the event list it was
-/// computed from is the one the event cache hands out (the same list: no
-/// event added, no merge rewrote the log) and the minute has not turned; on
-/// PostgreSQL, where the event cache reads afresh, it never holds.
-#[derive(Debug, Default)]
-pub struct GuidanceCache {
-    entries: Mutex<HashMap<CommunityId, CachedFacts>>,
-}
-
-// The event list is held weakly: its events are freed when the event cache
-// lets them go, and the allocation it points at is not reused meanwhile.
-type CachedFacts = (i64, Weak<Vec<PulseEvent>>, Arc<GuidanceFacts>);
-
-/// Communities kept; beyond it the cache starts again (a few hundred bytes
-/// and one event list reference each).
-const GUIDANCE_CACHED: usize = 4_096;
-
-impl GuidanceCache {
-    fn facts(
-        &self,
-        community: CommunityId,
-        events: &Arc<Vec<PulseEvent>>,
-        t: i64,
-    ) -> Result<Arc<GuidanceFacts>> {
-        let poisoned = |_| AppError::internal("guidance cache poisoned");
-        if let Some((at, list, facts)) = self.entries.lock().map_err(poisoned)?.get(&community)
-            && *at == t
-            && std::ptr::eq(list.as_ptr(), Arc::as_ptr(events))
-        {
-            return Ok(facts.clone());
-        }
-        let facts = Arc::new(GuidanceFacts::of(events, t));
-        let mut entries = self.entries.lock().map_err(poisoned)?;
-        if entries.len() >= GUIDANCE_CACHED {
-            entries.clear();
-        }
-        entries.insert(community, (t, Arc::downgrade(events), facts.clone()));
-        Ok(facts)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pulse::DerivedCache;
+    use guildhall_domain::CommunityId;
+    use std::sync::Arc;
 
     fn story(at: i64) -> PulseEvent {
         PulseEvent {
@@ -295,26 +258,27 @@ mod tests {
 
     #[test]
     fn facts_are_shared_until_the_events_or_the_minute_change() {
-        let cache = GuidanceCache::default();
+        let cache = DerivedCache::<i64, GuidanceFacts>::default();
         let c = CommunityId(1);
+        let facts = |cache: &DerivedCache<i64, GuidanceFacts>, events: &Arc<Vec<PulseEvent>>, t| {
+            cache.get(c, t, events, |e| GuidanceFacts::of(e, t))
+        };
         let t = 100 * DAY;
         let events = Arc::new(vec![story(t - DAY), story(t - 2 * DAY)]);
-        let first = cache.facts(c, &events, t).expect("facts");
+        let first = facts(&cache, &events, t).expect("facts");
         assert_eq!(first.stories, 2);
-        let again = cache.facts(c, &events, t).expect("facts");
+        let again = facts(&cache, &events, t).expect("facts");
         assert!(Arc::ptr_eq(&first, &again), "same events, same minute");
 
-        let later = cache.facts(c, &events, t + 60).expect("facts");
+        let later = facts(&cache, &events, t + 60).expect("facts");
         assert!(!Arc::ptr_eq(&first, &later), "the minute turned");
 
         // The event cache hands out a new list when an event is added.
         let grown = Arc::new(vec![story(t - DAY), story(t - 2 * DAY), story(t + 1)]);
-        let fresh = cache.facts(c, &grown, t + 120).expect("facts");
+        let fresh = facts(&cache, &grown, t + 120).expect("facts");
         assert_eq!(fresh.stories, 3);
         let same_minute_new_list = Arc::new(vec![story(t + 2)]);
-        let replaced = cache
-            .facts(c, &same_minute_new_list, t + 120)
-            .expect("facts");
+        let replaced = facts(&cache, &same_minute_new_list, t + 120).expect("facts");
         assert_eq!(
             replaced.stories, 1,
             "a new list is never mistaken for the old"

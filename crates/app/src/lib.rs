@@ -57,7 +57,11 @@ pub struct App {
     /// Communities' activity, kept up to date from the database on each read.
     events: std::sync::Arc<pulse::EventCache>,
     /// The stage checklist's event facts, per community and minute.
-    guidance_cache: std::sync::Arc<charter::GuidanceCache>,
+    guidance_cache: std::sync::Arc<pulse::DerivedCache<i64, charter::GuidanceFacts>>,
+    /// Each community's last pulse, per instant and window.
+    pulse_cache: std::sync::Arc<
+        pulse::DerivedCache<(guildhall_domain::pulse::AsOf, i64), guildhall_domain::pulse::Pulse>,
+    >,
     /// The key form tokens are signed with, read from the database once.
     form_key: std::sync::Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
@@ -69,6 +73,7 @@ impl App {
             config,
             events: std::sync::Arc::default(),
             guidance_cache: std::sync::Arc::default(),
+            pulse_cache: std::sync::Arc::default(),
             form_key: std::sync::Arc::default(),
         }
     }

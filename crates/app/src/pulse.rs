@@ -120,11 +120,15 @@ impl App {
     /// One community's pulse, computed from every event of it before T.
     pub async fn pulse_of(&self, community: Community, window: PulseWindow) -> Result<PulseReport> {
         let events = self.pulse_events(community.id, window).await?;
-        let pulse = pulse::compute(events.as_slice(), window.as_of, window.days);
+        let pulse =
+            self.pulse_cache
+                .get(community.id, (window.as_of, window.days), &events, |e| {
+                    pulse::compute(e, window.as_of, window.days)
+                })?;
         Ok(PulseReport {
             community,
             window,
-            pulse,
+            pulse: (*pulse).clone(),
         })
     }
 
@@ -403,5 +407,55 @@ impl EventCache {
         inner.recent.retain(|c| *c != community);
         inner.recent.push_back(community);
         Ok(())
+    }
+}
+
+/// Results computed from one community's events, kept while they hold: an
+/// entry is reused when it was computed for the same `stamp` (the instant
+/// and window asked for) from the event list the [`EventCache`] hands out
+/// now (the same list: no event added, no merge rewrote the log). On
+/// PostgreSQL, where events are read afresh, entries are never reused.
+#[derive(Debug)]
+pub struct DerivedCache<S, V> {
+    entries: Mutex<HashMap<CommunityId, Derived<S, V>>>,
+}
+
+// The event list is held weakly: its events are freed when the event cache
+// lets them go, and the allocation it points at is not reused meanwhile.
+type Derived<S, V> = (S, std::sync::Weak<Vec<PulseEvent>>, Arc<V>);
+
+impl<S, V> Default for DerivedCache<S, V> {
+    fn default() -> Self {
+        DerivedCache {
+            entries: Mutex::default(),
+        }
+    }
+}
+
+/// Communities kept per cache; beyond it the cache starts again.
+const DERIVED_CACHED: usize = 4_096;
+
+impl<S: PartialEq, V> DerivedCache<S, V> {
+    pub fn get(
+        &self,
+        community: CommunityId,
+        stamp: S,
+        events: &Arc<Vec<PulseEvent>>,
+        compute: impl FnOnce(&[PulseEvent]) -> V,
+    ) -> Result<Arc<V>> {
+        let poisoned = |_| AppError::internal("derived cache poisoned");
+        if let Some((at, list, value)) = self.entries.lock().map_err(poisoned)?.get(&community)
+            && *at == stamp
+            && std::ptr::eq(list.as_ptr(), Arc::as_ptr(events))
+        {
+            return Ok(value.clone());
+        }
+        let value = Arc::new(compute(events));
+        let mut entries = self.entries.lock().map_err(poisoned)?;
+        if entries.len() >= DERIVED_CACHED {
+            entries.clear();
+        }
+        entries.insert(community, (stamp, Arc::downgrade(events), value.clone()));
+        Ok(value)
     }
 }

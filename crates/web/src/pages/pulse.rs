@@ -281,8 +281,15 @@ async fn pulse_page(
         Err(AppError::Validation(e)) => (PulseWindow::parse(None, None)?, e),
         Err(e) => return Err(e.into()),
     };
-    let mut report = s.app.community_pulse(&p.user, &slug, window).await?;
     let mut window = window;
+    if as_of_raw.is_none() {
+        // Today's pulse is the pulse as of the current minute (the page
+        // names the day): every view within the minute shares one
+        // computation over the community's events.
+        let now = window.as_of.secs;
+        window.as_of = guildhall_domain::pulse::AsOf::from(now - now.rem_euclid(60));
+    }
+    let mut report = s.app.community_pulse(&p.user, &slug, window).await?;
     let mut events = s.app.pulse_events(report.community.id, window).await?;
     // A community whose activity ended long ago (an imported archive, one
     // in memory) opens at its last activity rather than on today's alerts
