@@ -14,7 +14,6 @@ use guildhall_domain::{
 };
 use guildhall_store::records::Community;
 use guildhall_store::{Charter, CharterText, StoreError};
-use std::collections::HashSet;
 
 /// A charter as typed, with the version it was edited from.
 #[derive(Clone, Debug, Default)]
@@ -153,18 +152,18 @@ impl App {
             .guidance_cache
             .get(c.id, t, &events, |e| GuidanceFacts::of(e, t))?;
         let pulse = &activity.pulse;
-        // Guidance is shown to readers of the content, who see every member.
-        let members = &view.members;
-        let units: HashSet<&str> = members
-            .iter()
-            .filter_map(|m| m.unit_name.as_deref())
-            .collect();
-        let role_count = |r: CommunityRole| members.iter().filter(|m| m.role == r).count() as i64;
+        // Guidance is shown to readers of the content, who see every role.
+        let role_count = |r: CommunityRole| {
+            view.role_counts
+                .iter()
+                .find(|(role, _)| *role == r)
+                .map_or(0, |(_, n)| *n)
+        };
         let history = self.store.charter_versions(c.id).await?;
         let f = &pulse.figures;
         let facts = Facts {
-            members: members.len() as i64,
-            member_units: units.len() as i64,
+            members: view.member_count,
+            member_units: view.member_units,
             has_domain_statement: !c.domain_statement.trim().is_empty(),
             contributions: f.contributions,
             help_requests: f.help_requests,

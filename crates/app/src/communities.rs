@@ -43,6 +43,9 @@ struct ValidCommunity {
     creation: Option<(Slug, Stage)>,
 }
 
+/// Members of each role a community page lists by name.
+pub const MEMBERS_SHOWN: i64 = 12;
+
 /// Everything a community page needs, already filtered by the policy.
 #[derive(Clone, Debug)]
 pub struct CommunityView {
@@ -50,9 +53,14 @@ pub struct CommunityView {
     pub domains: Vec<Domain>,
     pub context: CommunityContext,
     pub standing: Standing,
-    /// Full member list when the reader may read content; otherwise only
-    /// the coordinators, so outsiders know whom to ask.
+    /// The first members of each role (by name, up to
+    /// [`MEMBERS_SHOWN`]) when the reader may read content; otherwise only
+    /// the first coordinators, so outsiders know whom to ask.
     pub members: Vec<Member>,
+    /// How many hold each role shown in `members`.
+    pub role_counts: Vec<(CommunityRole, i64)>,
+    /// Distinct units of the members (for the stage checklist).
+    pub member_units: i64,
     pub member_count: i64,
     pub members_visible: bool,
     /// Coordinators, domains, charter and stage history: hidden from the
@@ -269,24 +277,46 @@ impl App {
         Ok(self.visible(user, slug).await?.0)
     }
 
+    /// A community's members, by role then name: all of them for readers
+    /// of its content, its coordinators otherwise (refused to the invitees
+    /// of a private community).
+    pub async fn community_members(&self, user: &SessionUser, slug: &str) -> Result<Vec<Member>> {
+        let (c, _, ctx) = self.visible(user, slug).await?;
+        if !policy::can_see_profile(&ctx) {
+            return Err(AppError::Forbidden(
+                "a private community's members are for its members; accept the invitation to see them"
+                    .into(),
+            ));
+        }
+        let everyone = policy::can_read_content(&ctx)
+            || policy::can_manage_community(&user.viewer, &ctx).is_allowed();
+        let mut members = self.store.members(c.id).await?;
+        if !everyone {
+            members.retain(|m| m.role.is_coordinator());
+        }
+        Ok(members)
+    }
+
     pub async fn community_view(&self, user: &SessionUser, slug: &str) -> Result<CommunityView> {
         let (mut c, standing, ctx) = self.visible(user, slug).await?;
         let can_manage = policy::can_manage_community(&user.viewer, &ctx).is_allowed();
         let can_edit = policy::can_edit_community(&user.viewer, &ctx).is_allowed();
         let members_visible = policy::can_read_content(&ctx) || can_manage;
         let profile_visible = policy::can_see_profile(&ctx);
-        let all = self.store.members(c.id).await?;
-        let member_count = all.len() as i64;
-        let coordinators = all.iter().filter(|m| m.role.is_coordinator()).count();
-        let members = if members_visible {
-            all
-        } else if profile_visible {
-            all.into_iter()
-                .filter(|m| m.role.is_coordinator())
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let overview = self.store.member_overview(c.id, MEMBERS_SHOWN).await?;
+        let member_count = overview.total();
+        let coordinators = overview.count(CommunityRole::Coordinator) as usize;
+        let shown = |r: CommunityRole| members_visible || (profile_visible && r.is_coordinator());
+        let members = overview
+            .first
+            .into_iter()
+            .filter(|m| shown(m.role))
+            .collect();
+        let role_counts = overview
+            .roles
+            .into_iter()
+            .filter(|(r, _)| shown(*r))
+            .collect();
         let (pending_requests, pending_invitations) = if can_manage {
             (
                 self.store.pending_join_requests(c.id).await?,
@@ -333,6 +363,8 @@ impl App {
             context: ctx,
             standing,
             members,
+            role_counts,
+            member_units: overview.units,
             member_count,
             members_visible,
             can_manage,

@@ -58,6 +58,8 @@ pub struct App {
     events: std::sync::Arc<pulse::EventCache>,
     /// The stage checklist's event facts, per community and minute.
     guidance_cache: std::sync::Arc<pulse::DerivedCache<i64, charter::GuidanceFacts>>,
+    /// Each community's level history on its pulse page.
+    history_cache: std::sync::Arc<pulse::DerivedCache<(i64, i64, usize, i64), pulse::LevelHistory>>,
     /// Each community's last pulse, per instant and window.
     pulse_cache: std::sync::Arc<
         pulse::DerivedCache<(guildhall_domain::pulse::AsOf, i64), guildhall_domain::pulse::Pulse>,
@@ -74,6 +76,7 @@ impl App {
             events: std::sync::Arc::default(),
             guidance_cache: std::sync::Arc::default(),
             pulse_cache: std::sync::Arc::default(),
+            history_cache: std::sync::Arc::default(),
             form_key: std::sync::Arc::default(),
         }
     }

@@ -117,6 +117,23 @@ impl App {
         self.events.community_events(&self.store, community).await
     }
 
+    /// Each person's level at the end of `steps` successive periods of
+    /// `step_days` up to `t` (see `pulse::level_history`): a pulse each,
+    /// so computed once per community, instant and event list.
+    pub fn level_history(
+        &self,
+        community: CommunityId,
+        events: &Arc<Vec<PulseEvent>>,
+        t: i64,
+        window_days: i64,
+        (steps, step_days): (usize, i64),
+    ) -> Result<Arc<LevelHistory>> {
+        self.history_cache
+            .get(community, (t, window_days, steps, step_days), events, |e| {
+                pulse::level_history(e, t, window_days, steps, step_days)
+            })
+    }
+
     /// One community's pulse, computed from every event of it before T.
     pub async fn pulse_of(&self, community: Community, window: PulseWindow) -> Result<PulseReport> {
         let events = self.pulse_events(community.id, window).await?;
@@ -409,6 +426,9 @@ impl EventCache {
         Ok(())
     }
 }
+
+/// Each person's level at the end of successive periods, oldest first.
+pub type LevelHistory = Vec<(i64, Vec<(i64, pulse::Level)>)>;
 
 /// Results computed from one community's events, kept while they hold: an
 /// entry is reused when it was computed for the same `stamp` (the instant

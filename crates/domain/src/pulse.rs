@@ -9,7 +9,10 @@
 use crate::activity::ActivityKind;
 use crate::time::DAY;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+// The pulse hashes millions of person and thread ids per page: Fx instead
+// of the default SipHash (which guards maps keyed by outside input; these
+// keys are our own ids).
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// One event of the community, as the pulse needs it. Unknown kinds are
 /// passed as `None` and ignored.
@@ -289,10 +292,10 @@ impl Window {
 /// Joins and leaves: latest join and leave before T, first-ever join.
 #[derive(Default)]
 struct Membership {
-    last_join: HashMap<i64, i64>,
-    last_leave: HashMap<i64, i64>,
-    first_join: HashMap<i64, i64>,
-    newcomers: HashSet<i64>,
+    last_join: FxHashMap<i64, i64>,
+    last_leave: FxHashMap<i64, i64>,
+    first_join: FxHashMap<i64, i64>,
+    newcomers: FxHashSet<i64>,
 }
 
 impl Membership {
@@ -312,7 +315,7 @@ impl Membership {
     }
 
     /// Members at T: their latest join is after their latest leave.
-    fn members(&self) -> HashSet<i64> {
+    fn members(&self) -> FxHashSet<i64> {
         self.last_join
             .iter()
             .filter(|(p, j)| self.last_leave.get(p).is_none_or(|l| **j > *l))
@@ -325,12 +328,12 @@ impl Membership {
 /// the previous window.
 #[derive(Default)]
 struct Contributions {
-    per_person: HashMap<i64, i64>,
-    thirds: HashMap<i64, [bool; 3]>,
+    per_person: FxHashMap<i64, i64>,
+    thirds: FxHashMap<i64, [bool; 3]>,
     total: i64,
     previous: i64,
-    units: HashSet<i64>,
-    per_unit: HashMap<Option<i64>, i64>,
+    units: FxHashSet<i64>,
+    per_unit: FxHashMap<Option<i64>, i64>,
 }
 
 impl Contributions {
@@ -350,7 +353,7 @@ impl Contributions {
 
     /// Each person of the population with their count and level, by id;
     /// and the number at the core and active levels.
-    fn levels(&self, population: &HashSet<i64>) -> (Vec<(i64, i64, Level)>, i64, i64) {
+    fn levels(&self, population: &FxHashSet<i64>) -> (Vec<(i64, i64, Level)>, i64, i64) {
         let mut people: Vec<i64> = population.iter().copied().collect();
         people.sort_unstable();
         let (mut core, mut active) = (0i64, 0i64);
@@ -385,11 +388,11 @@ struct Help<'a> {
     requests: Vec<&'a PulseEvent>,
     /// Every request's unit, by thread (the first creation event seen
     /// keeps it if data repeats one).
-    request_unit: HashMap<i64, Option<i64>>,
+    request_unit: FxHashMap<i64, Option<i64>>,
     /// Thread → (at, actor) of its replies.
-    replies: HashMap<i64, Vec<(i64, i64)>>,
+    replies: FxHashMap<i64, Vec<(i64, i64)>>,
     window_replies: Vec<&'a PulseEvent>,
-    solved: HashSet<i64>,
+    solved: FxHashSet<i64>,
 }
 
 /// What the window's help requests came to.
@@ -547,7 +550,7 @@ pub fn compute(events: &[PulseEvent], as_of: impl Into<AsOf>, window_days: i64) 
 
     // Everyone who is a member or contributed in the window, with a level.
     let members = membership.members();
-    let mut population: HashSet<i64> = members.clone();
+    let mut population: FxHashSet<i64> = members.clone();
     population.extend(contributions.per_person.keys().copied());
     let (levels, core, active) = contributions.levels(&population);
     let peripheral = population.len() as i64 - core - active;

@@ -2,7 +2,8 @@
 //! stage history.
 
 use crate::records::{
-    Community, CommunitySummary, Domain, Invitation, JoinRequest, Member, StageChange, Standing,
+    Community, CommunitySummary, Domain, Invitation, JoinRequest, Member, MemberOverview,
+    StageChange, Standing,
 };
 use crate::sql::{like_pattern, push_unit_subtree, push_visible_to};
 use crate::{Page, Result, Store, StoreError, append_activity, with_pool, with_writer, write_tx};
@@ -311,6 +312,53 @@ impl Store {
             .bind(community)
             .fetch_all(pool)
             .await?
+        }))
+    }
+
+    /// Role counts, unit count and the first `per_role` members of each
+    /// role (by name) of a community: what its page shows, without
+    /// reading every member.
+    pub async fn member_overview(
+        &self,
+        community: CommunityId,
+        per_role: i64,
+    ) -> Result<MemberOverview> {
+        Ok(with_pool!(self, |pool| {
+            let roles: Vec<(CommunityRole, i64)> = sqlx::query_as(
+                "SELECT role, COUNT(*) FROM memberships WHERE community_id = $1 GROUP BY role",
+            )
+            .bind(community)
+            .fetch_all(pool)
+            .await?;
+            let units: i64 = sqlx::query_scalar(
+                "SELECT COUNT(DISTINCT u.name) FROM memberships m JOIN people p ON p.id = m.person_id \
+                 JOIN units u ON u.id = p.unit_id WHERE m.community_id = $1",
+            )
+            .bind(community)
+            .fetch_one(pool)
+            .await?;
+            let first = sqlx::query_as::<_, Member>(
+                "SELECT person_id, name, title, unit_name, role, joined_at FROM \
+                 (SELECT m.person_id, p.name, p.title, u.name AS unit_name, m.role, m.joined_at, \
+                  ROW_NUMBER() OVER (PARTITION BY m.role ORDER BY p.name, m.person_id) AS place \
+                  FROM memberships m JOIN people p ON p.id = m.person_id LEFT JOIN units u ON u.id = p.unit_id \
+                  WHERE m.community_id = $1) ranked \
+                 WHERE place <= $2 ORDER BY role, name, person_id",
+            )
+            .bind(community)
+            .bind(per_role)
+            .fetch_all(pool)
+            .await?;
+            let mut overview = MemberOverview {
+                roles,
+                units,
+                first,
+            };
+            overview.roles.sort_by_key(|(r, _)| *r);
+            overview.first.sort_by(|a, b| {
+                (a.role, &a.name, a.person_id).cmp(&(b.role, &b.name, b.person_id))
+            });
+            overview
         }))
     }
 

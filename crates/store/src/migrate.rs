@@ -61,9 +61,9 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
     ),
     (
         10,
-        "live_threads",
-        include_str!("../migrations/sqlite/0010_live_threads.sql"),
-        include_str!("../migrations/postgres/0010_live_threads.sql"),
+        "read_path",
+        include_str!("../migrations/sqlite/0010_read_path.sql"),
+        include_str!("../migrations/postgres/0010_read_path.sql"),
     ),
 ];
 

@@ -142,6 +142,32 @@ pub struct Member {
     pub joined_at: i64,
 }
 
+/// A community's members as its page shows them: how many hold each role,
+/// from how many units, and the first few of each role by name.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct MemberOverview {
+    /// Every role held, with its number of members, coordinators first.
+    pub roles: Vec<(CommunityRole, i64)>,
+    /// Distinct units (by name) the members belong to.
+    pub units: i64,
+    /// Up to the number asked of each role, in the order of `roles`, then
+    /// by name.
+    pub first: Vec<Member>,
+}
+
+impl MemberOverview {
+    pub fn total(&self) -> i64 {
+        self.roles.iter().map(|(_, n)| n).sum()
+    }
+
+    pub fn count(&self, role: CommunityRole) -> i64 {
+        self.roles
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
 /// The reader's place in one community, for the permission policy.
 #[derive(Clone, Debug, Default, sqlx::FromRow)]
 pub struct Standing {

@@ -4,7 +4,7 @@
 //! levels, and which communities of an overview match a filter.
 
 use super::Level;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// The first-response buckets, each with its upper bound in hours
 /// (exclusive); the last is open.
@@ -71,13 +71,13 @@ pub fn level_moves(history: &[(i64, Vec<(i64, Level)>)]) -> Vec<LevelMove> {
     let (Some((_, first)), Some((_, last))) = (history.first(), history.last()) else {
         return Vec::new();
     };
-    let mut moves: HashMap<(&'static str, &'static str), i64> = HashMap::new();
-    let before: HashMap<i64, Level> = first.iter().copied().collect();
+    let mut moves: FxHashMap<(&'static str, &'static str), i64> = FxHashMap::default();
+    let before: FxHashMap<i64, Level> = first.iter().copied().collect();
     for (person, now) in last {
         let was = before.get(person).map_or("not there", |l| l.as_str());
         *moves.entry((was, now.as_str())).or_default() += 1;
     }
-    let after: HashMap<i64, Level> = last.iter().copied().collect();
+    let after: FxHashMap<i64, Level> = last.iter().copied().collect();
     for (person, was) in first {
         if !after.contains_key(person) {
             *moves.entry((was.as_str(), "gone")).or_default() += 1;

@@ -231,3 +231,66 @@ async fn like_wildcards_in_filters_are_literal() {
     };
     assert_eq!(store.people(&f).await.expect("people").total, 0);
 }
+
+/// The community page's member overview agrees with the full member list:
+/// counts per role, units, and the first members of each role by name.
+#[tokio::test]
+async fn the_member_overview_summarizes_the_member_list() {
+    use guildhall_domain::CommunityRole;
+    let store = setup().await;
+    let north = store.create_unit("North", None, "").await.expect("unit").id;
+    let south = store.create_unit("South", None, "").await.expect("unit").id;
+    let founder = store.create_person(&person("Zed")).await.expect("founder");
+    let c = store
+        .create_community(
+            &community("overview", "open", "open"),
+            founder,
+            "created",
+            &[joined(founder)],
+        )
+        .await
+        .expect("community");
+    for (i, name) in ["Mia", "Al", "Bo", "Cy", "Di", "Ed"].iter().enumerate() {
+        let mut p = person(name);
+        p.unit_id = Some(if i % 2 == 0 { north } else { south });
+        let id = store.create_person(&p).await.expect("person");
+        let role = if i < 4 {
+            CommunityRole::Member
+        } else {
+            CommunityRole::Core
+        };
+        store
+            .add_member(c, id, role, &joined(id).in_community(c))
+            .await
+            .expect("member");
+    }
+    let all = store.members(c).await.expect("members");
+    let overview = store.member_overview(c, 3).await.expect("overview");
+    assert_eq!(overview.total(), all.len() as i64);
+    assert_eq!(
+        overview.roles,
+        vec![
+            (CommunityRole::Coordinator, 1),
+            (CommunityRole::Core, 2),
+            (CommunityRole::Member, 4)
+        ]
+    );
+    assert_eq!(overview.units, 2, "the founder has no unit");
+    let names: Vec<&str> = overview.first.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["Zed", "Di", "Ed", "Al", "Bo", "Cy"]);
+    // The same order as the full list, cut to three per role.
+    let mut expected: Vec<&str> = Vec::new();
+    for role in [
+        CommunityRole::Coordinator,
+        CommunityRole::Core,
+        CommunityRole::Member,
+    ] {
+        expected.extend(
+            all.iter()
+                .filter(|m| m.role == role)
+                .take(3)
+                .map(|m| m.name.as_str()),
+        );
+    }
+    assert_eq!(names, expected);
+}

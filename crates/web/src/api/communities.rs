@@ -255,15 +255,8 @@ async fn members(
     ApiUser(u): ApiUser,
     Path(slug): Path<String>,
 ) -> ApiResult<Json<Vec<Member>>> {
-    let v = s.app.community_view(&u, &slug).await?;
-    if !v.profile_visible {
-        return Err(AppError::Forbidden(
-            "a private community's members are for its members; accept the invitation to see them"
-                .into(),
-        )
-        .into());
-    }
-    Ok(Json(v.members.into_iter().map(Into::into).collect()))
+    let members = s.app.community_members(&u, &slug).await?;
+    Ok(Json(members.into_iter().map(Into::into).collect()))
 }
 
 /// Change a member's role (coordinators).

@@ -157,6 +157,16 @@ impl ShowPage {
         self.v.members.iter().filter(|m| m.role == *role).collect()
     }
 
+    /// How many hold `role` (more than `members_with` lists beyond
+    /// `MEMBERS_SHOWN`).
+    fn role_count(&self, role: &CommunityRole) -> i64 {
+        self.v
+            .role_counts
+            .iter()
+            .find(|(r, _)| r == role)
+            .map_or(0, |(_, n)| *n)
+    }
+
     fn roles(&self) -> &'static [CommunityRole] {
         CommunityRole::ALL
     }
@@ -390,6 +400,8 @@ async fn leave(State(s): State<AppState>, p: PageUser, Path(slug): Path<String>)
 struct MembersPage {
     ctx: PageCtx,
     v: CommunityView,
+    /// Every member, by role then name.
+    members: Vec<guildhall_store::records::Member>,
     roles: &'static [CommunityRole],
     person: String,
     role: String,
@@ -419,6 +431,7 @@ async fn members_page(
     };
     Ok(MembersPage {
         ctx: p.ctx.with_nav("communities"),
+        members: s.app.community_members(&p.user, &slug).await?,
         v,
         roles: CommunityRole::ALL,
         person: String::new(),
@@ -466,10 +479,12 @@ async fn invite(
         ),
         Err(e) => {
             let v = s.app.community_view(&p.user, &slug).await?;
+            let members = s.app.community_members(&p.user, &slug).await?;
             let ctx = p.ctx.with_nav("communities");
             form_error(e, |errors| MembersPage {
                 ctx,
                 v,
+                members,
                 roles: CommunityRole::ALL,
                 person: f.person,
                 role: f.role,

@@ -14,7 +14,7 @@ use axum::routing::get;
 use guildhall_app::AppError;
 use guildhall_app::pulse::{PulseReport, PulseWindow};
 use guildhall_domain::pulse::analysis::{ALERT_NAMES, OverviewFilter, level_moves, response_times};
-use guildhall_domain::pulse::{Level, alert_guidance, level_history, weekly_contributions};
+use guildhall_domain::pulse::{Level, alert_guidance, weekly_contributions};
 use guildhall_domain::time::DAY;
 use guildhall_domain::{FieldErrors, Timestamp};
 use serde::Deserialize;
@@ -375,7 +375,9 @@ async fn pulse_page(
     let units_chart = charts::hbars("Contributions by organization unit", &unit_bars, 440);
 
     // Levels at the end of each of the last 12 months (window as chosen).
-    let history = level_history(events.as_slice(), t, window.days, 12, 30);
+    let history = s
+        .app
+        .level_history(report.community.id, &events, t, window.days, (12, 30))?;
     let month_labels: Vec<String> = history
         .iter()
         .map(|(at, _)| Timestamp(*at).month_label())
