@@ -354,10 +354,10 @@ impl Store {
                 units,
                 first,
             };
+            // Roles in the domain's order (coordinators first); within a
+            // role the database's order by name, as `members` gives it.
             overview.roles.sort_by_key(|(r, _)| *r);
-            overview.first.sort_by(|a, b| {
-                (a.role, &a.name, a.person_id).cmp(&(b.role, &b.name, b.person_id))
-            });
+            overview.first.sort_by_key(|m| m.role);
             overview
         }))
     }
