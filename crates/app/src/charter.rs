@@ -143,7 +143,7 @@ impl App {
             as_of: (now - now.rem_euclid(60)).into(),
             days: 90,
         };
-        let events = self.pulse_events(c.id, window).await?;
+        let events = self.pulse_events(c.id).await?;
         let t = window.as_of.cutoff();
         // Every view of a community page within the minute shares one
         // computation over its events (a pulse over tens of thousands of

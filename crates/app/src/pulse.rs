@@ -66,7 +66,7 @@ pub struct PulseRecord {
 pub struct PulseReport {
     pub community: Community,
     pub window: PulseWindow,
-    pub pulse: Pulse,
+    pub pulse: Arc<Pulse>,
 }
 
 impl PulseReport {
@@ -94,26 +94,24 @@ fn event(r: &PulseRow) -> PulseEvent {
 }
 
 impl App {
-    /// One community's pulse, for those the policy lets see it.
+    /// One community's pulse, for those the policy lets see it, with the
+    /// events it was computed from (for the page's other figures).
     pub async fn community_pulse(
         &self,
         user: &SessionUser,
         slug: &str,
         window: PulseWindow,
-    ) -> Result<PulseReport> {
+    ) -> Result<(PulseReport, Arc<Vec<PulseEvent>>)> {
         // Only the policy's context is needed, not the whole community page.
         let (community, _, ctx) = self.visible(user, slug).await?;
         AppError::from_access(policy::can_see_pulse(&user.viewer, &ctx), "community")?;
-        self.pulse_of(community, window).await
+        let events = self.pulse_events(community.id).await?;
+        Ok((self.pulse_of(community, window, &events)?, events))
     }
 
-    /// Every event of one community (the pulse ignores those at or after
-    /// its instant). See [`EventCache`].
-    pub async fn pulse_events(
-        &self,
-        community: CommunityId,
-        _window: PulseWindow,
-    ) -> Result<Arc<Vec<PulseEvent>>> {
+    /// Every event of one community (a pulse ignores those at or after its
+    /// instant). See [`EventCache`].
+    pub async fn pulse_events(&self, community: CommunityId) -> Result<Arc<Vec<PulseEvent>>> {
         self.events.community_events(&self.store, community).await
     }
 
@@ -134,18 +132,23 @@ impl App {
             })
     }
 
-    /// One community's pulse, computed from every event of it before T.
-    pub async fn pulse_of(&self, community: Community, window: PulseWindow) -> Result<PulseReport> {
-        let events = self.pulse_events(community.id, window).await?;
+    /// One community's pulse, computed from its `events` (those of
+    /// [`App::pulse_events`]) before T.
+    pub fn pulse_of(
+        &self,
+        community: Community,
+        window: PulseWindow,
+        events: &Arc<Vec<PulseEvent>>,
+    ) -> Result<PulseReport> {
         let pulse =
             self.pulse_cache
-                .get(community.id, (window.as_of, window.days), &events, |e| {
+                .get(community.id, (window.as_of, window.days), events, |e| {
                     pulse::compute(e, window.as_of, window.days)
                 })?;
         Ok(PulseReport {
             community,
             window,
-            pulse: (*pulse).clone(),
+            pulse,
         })
     }
 
@@ -250,7 +253,7 @@ impl App {
                                     PulseReport {
                                         community: c.clone(),
                                         window,
-                                        pulse: pulse::compute(&events, t, days),
+                                        pulse: Arc::new(pulse::compute(&events, t, days)),
                                     }
                                 })
                                 .collect::<Vec<_>>()
@@ -297,7 +300,7 @@ impl App {
         };
         let mut out = Vec::new();
         for c in &view.communities {
-            let events = self.pulse_events(c.id, window).await?;
+            let events = self.pulse_events(c.id).await?;
             let history =
                 pulse::level_history(events.as_slice(), window.as_of.cutoff(), window.days, 4, 90);
             let points = history

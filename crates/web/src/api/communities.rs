@@ -357,6 +357,6 @@ async fn pulse(
 ) -> ApiResult<Json<guildhall_app::pulse::PulseRecord>> {
     let window = guildhall_app::pulse::PulseWindow::parse(q.as_of.as_deref(), q.window.as_deref())?;
     Ok(Json(
-        s.app.community_pulse(&u, &slug, window).await?.record(),
+        s.app.community_pulse(&u, &slug, window).await?.0.record(),
     ))
 }

@@ -289,8 +289,7 @@ async fn pulse_page(
         let now = window.as_of.secs;
         window.as_of = guildhall_domain::pulse::AsOf::from(now - now.rem_euclid(60));
     }
-    let mut report = s.app.community_pulse(&p.user, &slug, window).await?;
-    let mut events = s.app.pulse_events(report.community.id, window).await?;
+    let (mut report, events) = s.app.community_pulse(&p.user, &slug, window).await?;
     // A community whose activity ended long ago (an imported archive, one
     // in memory) opens at its last activity rather than on today's alerts
     // about an empty window.
@@ -306,8 +305,7 @@ async fn pulse_page(
             secs: day_end,
             nanos: 999_999_999,
         };
-        report = s.app.pulse_of(report.community, window).await?;
-        events = s.app.pulse_events(report.community.id, window).await?;
+        report = s.app.pulse_of(report.community, window, &events)?;
         ended_at = Some(last);
     }
     let t = window.as_of.cutoff();
