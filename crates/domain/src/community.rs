@@ -53,6 +53,26 @@ macro_rules! word_enum {
 
         // Stored as its word; a word the enum does not know is an error
         // when read, never a silent default.
+        #[cfg(feature = "rusqlite")]
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(
+                v: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                $name::parse(v.as_str()?).map_err(|e| {
+                    rusqlite::types::FromSqlError::Other(
+                        format!("{} in the database: {e}", stringify!($name)).into(),
+                    )
+                })
+            }
+        }
+
+        #[cfg(feature = "rusqlite")]
+        impl rusqlite::types::ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.as_str().into())
+            }
+        }
+
         #[cfg(feature = "sqlx")]
         impl<DB: sqlx::Database> sqlx::Type<DB> for $name
         where

@@ -1,10 +1,11 @@
 //! Reading the append-only activity log: feeds for pages and the export.
 
+use crate::read::{Sql, direct_row};
 use crate::records::FeedItem;
-use crate::{Result, Store, StoreError, append_activity, with_pool, write_tx};
+use crate::sql::Fragments;
+use crate::{Result, Store, StoreError, append_activity, write_tx};
 use guildhall_domain::{ActivityId, ActivityKind, CommunityId, NewActivity, PersonId, UnitId};
 use serde::Serialize;
-use sqlx::{Database, Encode, QueryBuilder, Type};
 use std::collections::HashMap;
 
 /// One event exactly as METRICS.md's export describes it.
@@ -20,17 +21,17 @@ pub struct ActivityRow {
     pub parent_id: Option<i64>,
     pub other_id: Option<PersonId>,
 }
+direct_row!(ActivityRow:
+    id, at, kind, actor_id, actor_unit, community_id, subject_id, parent_id, other_id
+);
 
 /// Appends "the content of community `c` is readable by `viewer`" — the SQL
 /// form of `policy::can_read_content`: open communities, or any community
 /// the viewer is a member of.
-pub(crate) fn push_readable_by<DB: Database>(qb: &mut QueryBuilder<DB>, viewer: PersonId)
-where
-    for<'t> PersonId: Encode<'t, DB> + Type<DB>,
-{
-    qb.push("(c.visibility = 'open' OR EXISTS (SELECT 1 FROM memberships rm WHERE rm.community_id = c.id AND rm.person_id = ")
-        .push_bind(viewer)
-        .push("))");
+pub(crate) fn push_readable_by(qb: &mut impl Fragments, viewer: PersonId) {
+    qb.text("(c.visibility = 'open' OR EXISTS (SELECT 1 FROM memberships rm WHERE rm.community_id = c.id AND rm.person_id = ")
+        .person(viewer)
+        .text("))");
 }
 
 const FEED_SELECT: &str = "SELECT a.id, a.at, a.kind, a.actor_id, p.name AS actor_name, a.community_id, \
@@ -67,8 +68,8 @@ impl Store {
         scope: FeedScope,
         limit: i64,
     ) -> Result<Vec<FeedItem>> {
-        Ok(with_pool!(self, |pool| {
-            let mut qb = sqlx::QueryBuilder::new(FEED_SELECT);
+        Ok({
+            let mut qb = Sql::new(FEED_SELECT);
             push_readable_by(&mut qb, viewer);
             match scope {
                 FeedScope::MemberOf(p) => {
@@ -76,11 +77,11 @@ impl Store {
                     // the newest of those: reading every event of the
                     // person's communities and sorting them cost tens of
                     // milliseconds for a few large communities.
-                    let communities: Vec<CommunityId> = sqlx::query_scalar(
+                    let communities: Vec<CommunityId> = Sql::new(
                         "SELECT community_id FROM memberships WHERE person_id = $1 ORDER BY community_id",
                     )
-                    .bind(p)
-                    .fetch_all(pool)
+                    .arg(p)
+                    .column(self)
                     .await?;
                     if communities.is_empty() {
                         return Ok(Vec::new());
@@ -91,47 +92,41 @@ impl Store {
                             qb.push(" UNION ALL ");
                         }
                         qb.push("SELECT id FROM (SELECT id FROM activity WHERE community_id = ")
-                            .push_bind(*c)
+                            .bind(*c)
                             .push(" ORDER BY at DESC, id DESC LIMIT ")
-                            .push_bind(limit)
+                            .bind(limit)
                             .push(format!(") AS newest{i}"));
                     }
                     qb.push(")");
                 }
                 FeedScope::Community(c) => {
-                    qb.push(" AND a.community_id = ").push_bind(c);
+                    qb.push(" AND a.community_id = ").bind(c);
                 }
                 FeedScope::Actor(p) => {
-                    qb.push(" AND a.actor_id = ").push_bind(p);
+                    qb.push(" AND a.actor_id = ").bind(p);
                 }
             }
-            qb.push(" ORDER BY a.at DESC, a.id DESC LIMIT ")
-                .push_bind(limit);
-            qb.build_query_as::<FeedItem>().fetch_all(pool).await?
-        }))
+            qb.push(" ORDER BY a.at DESC, a.id DESC LIMIT ").bind(limit);
+            qb.all::<FeedItem>(self).await?
+        })
     }
 
     /// Up to `limit` events with id greater than `after`, in id order: the
     /// export pages through the whole log this way in bounded memory.
     pub async fn activity_after(&self, after: ActivityId, limit: i64) -> Result<Vec<ActivityRow>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, ActivityRow>(
-                "SELECT id, at, kind, actor_id, actor_unit, community_id, subject_id, parent_id, other_id \
+        self.read_all::<ActivityRow>(&Sql::new(
+            "SELECT id, at, kind, actor_id, actor_unit, community_id, subject_id, parent_id, other_id \
                  FROM activity WHERE id > $1 ORDER BY id LIMIT $2",
-            )
-            .bind(after)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
-        }))
+        )
+        .arg(after)
+        .arg(limit))
+        .await
     }
 
     pub async fn count_activity(&self) -> Result<i64> {
-        Ok(with_pool!(self, |pool| sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM activity"
-        )
-        .fetch_one(pool)
-        .await?))
+        Sql::new("SELECT COUNT(*) FROM activity")
+            .scalar::<i64>(self)
+            .await
     }
 }
 
@@ -148,6 +143,7 @@ pub struct PulseRow {
     pub subject_id: Option<i64>,
     pub parent_id: Option<i64>,
 }
+direct_row!(PulseRow: id, community_id, at, kind, actor_id, actor_unit, subject_id, parent_id);
 
 /// Every community's events for the pulse, read from the SQLite file by
 /// connections of their own and grouped by community. The pool's driver
@@ -283,20 +279,20 @@ impl Store {
             .filter(|k| k.matters_before_window())
             .map(|k| format!("'{}'", k.as_str()))
             .collect();
-        Ok(with_pool!(self, |pool| {
-            let mut qb = sqlx::QueryBuilder::new(format!(
+        Ok({
+            let mut qb = Sql::new(format!(
                 "SELECT id, community_id, at, {} AS kind, actor_id, actor_unit, subject_id, parent_id FROM activity \
                  WHERE community_id IS NOT NULL AND at < ",
                 kind_code_sql()
             ));
-            qb.push_bind(before);
-            qb.push(" AND (at >= ").push_bind(full_since);
+            qb.bind(before);
+            qb.push(" AND (at >= ").bind(full_since);
             qb.push(format!(" OR kind IN ({}))", old_kinds.join(", ")));
             if let Some(c) = community {
-                qb.push(" AND community_id = ").push_bind(c);
+                qb.push(" AND community_id = ").bind(c);
             }
-            qb.build_query_as::<PulseRow>().fetch_all(pool).await?
-        }))
+            qb.all::<PulseRow>(self).await?
+        })
     }
 
     /// [`Store::pulse_rows`] of every community, grouped by community; on a
@@ -331,19 +327,18 @@ impl Store {
         community: CommunityId,
         after_id: ActivityId,
     ) -> Result<Vec<PulseRow>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::QueryBuilder::new(format!(
+        Ok({
+            Sql::new(format!(
                 "SELECT id, community_id, at, {} AS kind, actor_id, actor_unit, subject_id, parent_id FROM activity \
                  WHERE community_id = ",
                 kind_code_sql()
             ))
-            .push_bind(community)
+            .bind(community)
             .push(" AND id > ")
-            .push_bind(after_id)
+            .bind(after_id)
             .push(" ORDER BY id")
-            .build_query_as::<PulseRow>()
-            .fetch_all(pool)
+            .all::<PulseRow>(self)
             .await?
-        }))
+        })
     }
 }

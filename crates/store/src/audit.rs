@@ -1,7 +1,8 @@
 //! The audit log: security-relevant actions, append-only (the database
 //! refuses changes and deletions), read by administrators.
 
-use crate::{Result, Store, with_pool, with_writer};
+use crate::read::{Sql, direct_row};
+use crate::{Result, Store, with_writer};
 use guildhall_domain::{AuditEntryId, PersonId};
 use serde::Serialize;
 
@@ -28,6 +29,7 @@ pub struct AuditEntry {
     pub detail: String,
     pub address: String,
 }
+direct_row!(AuditEntry: id, at, actor_id, actor_name, action, subject, detail, address);
 
 /// Which entries to list; all filters are optional.
 #[derive(Clone, Debug, Default)]
@@ -84,47 +86,46 @@ impl Store {
 
     /// Entries, newest first.
     pub async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
-        Ok(with_pool!(self, |pool| {
-            let mut qb = sqlx::QueryBuilder::new(
+        Ok({
+            let mut qb = Sql::new(
                 "SELECT l.id, l.at, l.actor_id, p.name AS actor_name, l.action, l.subject, l.detail, l.address \
                  FROM audit_log l LEFT JOIN people p ON p.id = l.actor_id WHERE 1=1",
             );
             if let Some(action) = f.action.as_deref().filter(|a| !a.is_empty()) {
                 if let Some(family) = action.strip_suffix('.') {
                     qb.push(" AND (l.action = ")
-                        .push_bind(family.to_owned())
+                        .bind(family.to_owned())
                         .push(" OR substr(l.action, 1, CAST(")
-                        .push_bind(action.len() as i64)
+                        .bind(action.len() as i64)
                         .push(" AS INTEGER)) = ")
-                        .push_bind(action.to_owned())
+                        .bind(action.to_owned())
                         .push(")");
                 } else {
-                    qb.push(" AND l.action = ").push_bind(action.to_owned());
+                    qb.push(" AND l.action = ").bind(action.to_owned());
                 }
             }
             if let Some(actor) = f.actor {
-                qb.push(" AND l.actor_id = ").push_bind(actor);
+                qb.push(" AND l.actor_id = ").bind(actor);
             }
             if let Some(from) = f.from {
-                qb.push(" AND l.at >= ").push_bind(from);
+                qb.push(" AND l.at >= ").bind(from);
             }
             if let Some(until) = f.until {
-                qb.push(" AND l.at < ").push_bind(until);
+                qb.push(" AND l.at < ").bind(until);
             }
             if let Some(before) = f.before {
-                qb.push(" AND l.id < ").push_bind(before);
+                qb.push(" AND l.id < ").bind(before);
             }
-            qb.push(" ORDER BY l.id DESC LIMIT ").push_bind(f.limit);
-            qb.build_query_as::<AuditEntry>().fetch_all(pool).await?
-        }))
+            qb.push(" ORDER BY l.id DESC LIMIT ").bind(f.limit);
+            qb.all::<AuditEntry>(self).await?
+        })
     }
 
     /// The distinct actions recorded, for the filter's choices.
     pub async fn audit_actions(&self) -> Result<Vec<String>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_scalar::<_, String>("SELECT DISTINCT action FROM audit_log ORDER BY action")
-                .fetch_all(pool)
-                .await?
-        }))
+        self.read_column::<String>(&Sql::new(
+            "SELECT DISTINCT action FROM audit_log ORDER BY action",
+        ))
+        .await
     }
 }

@@ -1,7 +1,8 @@
 //! Charters, versioned: a save appends a version and records the review in
 //! the activity log, in one transaction.
 
-use crate::{Result, Store, StoreError, append_activity, with_pool, write_tx};
+use crate::read::{Sql, direct_row};
+use crate::{Result, Store, StoreError, append_activity, write_tx};
 use guildhall_domain::{CommunityId, NewActivity, PersonId};
 use serde::Serialize;
 
@@ -32,20 +33,21 @@ pub struct Charter {
     pub edited_by_name: Option<String>,
     pub edited_at: i64,
 }
+direct_row!(Charter:
+    version, domain, rhythm, roles, openness, outside, norms, note, edited_by, edited_by_name,
+    edited_at
+);
 
 impl Store {
     /// Every version of a community's charter, newest first.
     pub async fn charter_versions(&self, community: CommunityId) -> Result<Vec<Charter>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, Charter>(
-                "SELECT c.version, c.domain, c.rhythm, c.roles, c.openness, c.outside, c.norms, c.note, c.edited_by, \
+        self.read_all::<Charter>(&Sql::new(
+            "SELECT c.version, c.domain, c.rhythm, c.roles, c.openness, c.outside, c.norms, c.note, c.edited_by, \
                  p.name AS edited_by_name, c.edited_at FROM charters c LEFT JOIN people p ON p.id = c.edited_by \
                  WHERE c.community_id = $1 ORDER BY c.version DESC",
-            )
-            .bind(community)
-            .fetch_all(pool)
-            .await?
-        }))
+        )
+        .arg(community))
+        .await
     }
 
     /// Saves a new version on top of `base_version` (0 for the first). If
@@ -93,13 +95,11 @@ impl Store {
 
     /// When the charter was last reviewed (`charter.reviewed` in the log).
     pub async fn last_charter_review(&self, community: CommunityId) -> Result<Option<i64>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_scalar::<_, Option<i64>>(
-                "SELECT MAX(at) FROM activity WHERE community_id = $1 AND kind = 'charter.reviewed'",
-            )
-            .bind(community)
-            .fetch_one(pool)
-            .await?
-        }))
+        Sql::new(
+            "SELECT MAX(at) FROM activity WHERE community_id = $1 AND kind = 'charter.reviewed'",
+        )
+        .arg(community)
+        .scalar::<Option<i64>>(self)
+        .await
     }
 }

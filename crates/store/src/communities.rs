@@ -1,12 +1,13 @@
 //! Communities, their domains, memberships, join requests, invitations and
 //! stage history.
 
+use crate::read::Sql;
 use crate::records::{
     Community, CommunitySummary, Domain, Invitation, JoinRequest, Member, MemberOverview,
     StageChange, Standing,
 };
 use crate::sql::{like_pattern, push_unit_subtree, push_visible_to};
-use crate::{Page, Result, Store, StoreError, append_activity, with_pool, with_writer, write_tx};
+use crate::{Page, Result, Store, StoreError, append_activity, with_writer, write_tx};
 use guildhall_domain::{
     CommunityId, CommunityRole, DomainId, InvitationId, JoinRequestId, JoinRequestStatus,
     MembershipPolicy, NewActivity, PersonId, Stage, Timestamp, UnitId, Visibility,
@@ -178,90 +179,82 @@ impl Store {
     }
 
     pub async fn community_by_slug(&self, slug: &str) -> Result<Community> {
-        with_pool!(self, |pool| {
-            sqlx::QueryBuilder::new(format!(
+        {
+            Sql::new(format!(
                 "SELECT {COMMUNITY_COLUMNS} FROM communities c WHERE c.slug = "
             ))
-            .push_bind(slug)
-            .build_query_as::<Community>()
-            .fetch_optional(pool)
+            .bind(slug)
+            .optional::<Community>(self)
             .await?
             .ok_or(StoreError::NotFound)
-        })
+        }
     }
 
     pub async fn community(&self, id: CommunityId) -> Result<Community> {
-        with_pool!(self, |pool| {
-            sqlx::QueryBuilder::new(format!(
+        {
+            Sql::new(format!(
                 "SELECT {COMMUNITY_COLUMNS} FROM communities c WHERE c.id = "
             ))
-            .push_bind(id)
-            .build_query_as::<Community>()
-            .fetch_optional(pool)
+            .bind(id)
+            .optional::<Community>(self)
             .await?
             .ok_or(StoreError::NotFound)
-        })
+        }
     }
 
     pub async fn community_domains(&self, id: CommunityId) -> Result<Vec<Domain>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, Domain>(
-                "SELECT d.id, d.name, d.description, d.created_at FROM domains d \
+        self.read_all::<Domain>(&Sql::new(
+            "SELECT d.id, d.name, d.description, d.created_at FROM domains d \
                  JOIN community_domains cd ON cd.domain_id = d.id WHERE cd.community_id = $1 ORDER BY d.name",
-            )
-            .bind(id)
-            .fetch_all(pool)
-            .await?
-        }))
+        )
+        .arg(id))
+        .await
     }
 
     /// The person's role, pending invitation and pending request in one
     /// community.
     pub async fn standing(&self, community: CommunityId, person: PersonId) -> Result<Standing> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, Standing>(
-                "SELECT (SELECT role FROM memberships WHERE community_id = $1 AND person_id = $2) AS role, \
+        self.read_one::<Standing>(&Sql::new(
+            "SELECT (SELECT role FROM memberships WHERE community_id = $1 AND person_id = $2) AS role, \
                  EXISTS (SELECT 1 FROM invitations WHERE community_id = $1 AND person_id = $2 AND status = 'pending') AS invited, \
                  EXISTS (SELECT 1 FROM join_requests WHERE community_id = $1 AND person_id = $2 AND status = 'pending') AS requested",
-            )
-            .bind(community)
-            .bind(person)
-            .fetch_one(pool)
-            .await?
-        }))
+        )
+        .arg(community)
+        .arg(person))
+        .await
     }
 
     pub async fn communities(&self, f: &CommunityFilter) -> Result<Page<CommunitySummary>> {
-        with_pool!(self, |pool| {
-            let mut total = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM communities c WHERE ");
-            let mut items = sqlx::QueryBuilder::new(
+        {
+            let mut total = Sql::new("SELECT COUNT(*) FROM communities c WHERE ");
+            let mut items = Sql::new(
                 "SELECT c.id, c.slug, c.name, c.purpose, c.visibility, c.membership_policy, c.stage, \
                  (SELECT COUNT(*) FROM memberships m WHERE m.community_id = c.id) AS members, \
                  (SELECT role FROM memberships m WHERE m.community_id = c.id AND m.person_id = ",
             );
             items
-                .push_bind(f.visible_to)
+                .bind(f.visible_to)
                 .push(") AS my_role, (SELECT MAX(a.at) FROM activity a WHERE a.community_id = c.id) AS last_activity_at \
                        FROM communities c WHERE ");
             for qb in [&mut total, &mut items] {
                 push_visible_to(qb, f.visible_to);
                 if let Some(p) = f.member {
                     qb.push(" AND EXISTS (SELECT 1 FROM memberships fm WHERE fm.community_id = c.id AND fm.person_id = ")
-                        .push_bind(p)
+                        .bind(p)
                         .push(")");
                 }
                 if let Some(p) = f.not_member {
                     qb.push(" AND NOT EXISTS (SELECT 1 FROM memberships fm WHERE fm.community_id = c.id AND fm.person_id = ")
-                        .push_bind(p)
+                        .bind(p)
                         .push(")");
                 }
                 if let Some(d) = f.domain {
                     qb.push(" AND EXISTS (SELECT 1 FROM community_domains fd WHERE fd.community_id = c.id AND fd.domain_id = ")
-                        .push_bind(d)
+                        .bind(d)
                         .push(")");
                 }
                 if let Some(s) = &f.stage {
-                    qb.push(" AND c.stage = ").push_bind(*s);
+                    qb.push(" AND c.stage = ").bind(*s);
                 }
                 if let Some(u) = f.unit {
                     qb.push(
@@ -274,11 +267,11 @@ impl Store {
                 if let Some(t) = f.text.as_deref().filter(|t| !t.is_empty()) {
                     let pat = like_pattern(t);
                     qb.push(" AND (lower(c.name) LIKE ")
-                        .push_bind(pat.clone())
+                        .bind(pat.clone())
                         .push(" ESCAPE '\\' OR lower(c.purpose) LIKE ")
-                        .push_bind(pat.clone())
+                        .bind(pat.clone())
                         .push(" ESCAPE '\\' OR lower(c.domain_statement) LIKE ")
-                        .push_bind(pat)
+                        .bind(pat)
                         .push(" ESCAPE '\\')");
                 }
             }
@@ -289,30 +282,24 @@ impl Store {
             });
             items
                 .push(" LIMIT ")
-                .push_bind(f.limit)
+                .bind(f.limit)
                 .push(" OFFSET ")
-                .push_bind(f.offset);
-            let total: i64 = total.build_query_scalar().fetch_one(pool).await?;
-            let items = items
-                .build_query_as::<CommunitySummary>()
-                .fetch_all(pool)
-                .await?;
+                .bind(f.offset);
+            let total: i64 = total.scalar(self).await?;
+            let items = items.all::<CommunitySummary>(self).await?;
             Ok(Page { items, total })
-        })
+        }
     }
 
     pub async fn members(&self, community: CommunityId) -> Result<Vec<Member>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, Member>(
-                "SELECT m.person_id, p.name, p.title, u.name AS unit_name, m.role, m.joined_at \
+        self.read_all::<Member>(&Sql::new(
+            "SELECT m.person_id, p.name, p.title, u.name AS unit_name, m.role, m.joined_at \
                  FROM memberships m JOIN people p ON p.id = m.person_id LEFT JOIN units u ON u.id = p.unit_id \
                  WHERE m.community_id = $1 \
                  ORDER BY CASE m.role WHEN 'coordinator' THEN 0 WHEN 'core' THEN 1 WHEN 'member' THEN 2 ELSE 3 END, p.name",
-            )
-            .bind(community)
-            .fetch_all(pool)
-            .await?
-        }))
+        )
+        .arg(community))
+        .await
     }
 
     /// Role counts, unit count and the first `per_role` members of each
@@ -323,21 +310,21 @@ impl Store {
         community: CommunityId,
         per_role: i64,
     ) -> Result<MemberOverview> {
-        Ok(with_pool!(self, |pool| {
-            let roles: Vec<(CommunityRole, i64)> = sqlx::query_as(
+        Ok({
+            let roles: Vec<(CommunityRole, i64)> = Sql::new(
                 "SELECT role, COUNT(*) FROM memberships WHERE community_id = $1 GROUP BY role",
             )
-            .bind(community)
-            .fetch_all(pool)
+            .arg(community)
+            .all(self)
             .await?;
-            let units: i64 = sqlx::query_scalar(
+            let units: i64 = Sql::new(
                 "SELECT COUNT(DISTINCT u.name) FROM memberships m JOIN people p ON p.id = m.person_id \
                  JOIN units u ON u.id = p.unit_id WHERE m.community_id = $1",
             )
-            .bind(community)
-            .fetch_one(pool)
+            .arg(community)
+            .scalar(self)
             .await?;
-            let first = sqlx::query_as::<_, Member>(
+            let first = Sql::new(
                 "SELECT person_id, name, title, unit_name, role, joined_at FROM \
                  (SELECT m.person_id, p.name, p.title, u.name AS unit_name, m.role, m.joined_at, \
                   ROW_NUMBER() OVER (PARTITION BY m.role ORDER BY p.name, m.person_id) AS place \
@@ -345,9 +332,9 @@ impl Store {
                   WHERE m.community_id = $1) ranked \
                  WHERE place <= $2 ORDER BY role, name, person_id",
             )
-            .bind(community)
-            .bind(per_role)
-            .fetch_all(pool)
+            .arg(community)
+            .arg(per_role)
+            .all::<Member>(self)
             .await?;
             let mut overview = MemberOverview {
                 roles,
@@ -359,19 +346,16 @@ impl Store {
             overview.roles.sort_by_key(|(r, _)| *r);
             overview.first.sort_by_key(|m| m.role);
             overview
-        }))
+        })
     }
 
     pub async fn count_role(&self, community: CommunityId, role: CommunityRole) -> Result<i64> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM memberships WHERE community_id = $1 AND role = $2",
-            )
-            .bind(community)
-            .bind(role)
-            .fetch_one(pool)
-            .await?
-        }))
+        self.read_scalar::<i64>(
+            &Sql::new("SELECT COUNT(*) FROM memberships WHERE community_id = $1 AND role = $2")
+                .arg(community)
+                .arg(role),
+        )
+        .await
     }
 
     /// Adds a member; `Conflict("membership")` if they already are one. Any
@@ -500,16 +484,13 @@ impl Store {
     }
 
     pub async fn stage_history(&self, community: CommunityId) -> Result<Vec<StageChange>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, StageChange>(
-                "SELECT s.id, s.from_stage, s.to_stage, s.reason, s.changed_by, p.name AS changed_by_name, s.at \
+        self.read_all::<StageChange>(&Sql::new(
+            "SELECT s.id, s.from_stage, s.to_stage, s.reason, s.changed_by, p.name AS changed_by_name, s.at \
                  FROM stage_changes s LEFT JOIN people p ON p.id = s.changed_by \
                  WHERE s.community_id = $1 ORDER BY s.at DESC, s.id DESC",
-            )
-            .bind(community)
-            .fetch_all(pool)
-            .await?
-        }))
+        )
+        .arg(community))
+        .await
     }
 
     // ---- join requests -----------------------------------------------
@@ -541,27 +522,25 @@ impl Store {
          LEFT JOIN units u ON u.id = p.unit_id";
 
     pub async fn pending_join_requests(&self, community: CommunityId) -> Result<Vec<JoinRequest>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::QueryBuilder::new(Self::JOIN_REQUEST_SELECT)
+        Ok({
+            Sql::new(Self::JOIN_REQUEST_SELECT)
                 .push(" WHERE r.status = 'pending' AND r.community_id = ")
-                .push_bind(community)
+                .bind(community)
                 .push(" ORDER BY r.created_at")
-                .build_query_as::<JoinRequest>()
-                .fetch_all(pool)
+                .all::<JoinRequest>(self)
                 .await?
-        }))
+        })
     }
 
     pub async fn join_request(&self, id: JoinRequestId) -> Result<JoinRequest> {
-        with_pool!(self, |pool| {
-            sqlx::QueryBuilder::new(Self::JOIN_REQUEST_SELECT)
+        {
+            Sql::new(Self::JOIN_REQUEST_SELECT)
                 .push(" WHERE r.id = ")
-                .push_bind(id)
-                .build_query_as::<JoinRequest>()
-                .fetch_optional(pool)
+                .bind(id)
+                .optional::<JoinRequest>(self)
                 .await?
                 .ok_or(StoreError::NotFound)
-        })
+        }
     }
 
     /// Declines or withdraws a pending request (approval goes through
@@ -626,42 +605,39 @@ impl Store {
         &self,
         person: PersonId,
     ) -> Result<Vec<Invitation>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::QueryBuilder::new(Self::INVITATION_SELECT)
+        Ok({
+            Sql::new(Self::INVITATION_SELECT)
                 .push(" WHERE i.status = 'pending' AND i.person_id = ")
-                .push_bind(person)
+                .bind(person)
                 .push(" ORDER BY i.created_at DESC")
-                .build_query_as::<Invitation>()
-                .fetch_all(pool)
+                .all::<Invitation>(self)
                 .await?
-        }))
+        })
     }
 
     pub async fn pending_invitations_for_community(
         &self,
         community: CommunityId,
     ) -> Result<Vec<Invitation>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::QueryBuilder::new(Self::INVITATION_SELECT)
+        Ok({
+            Sql::new(Self::INVITATION_SELECT)
                 .push(" WHERE i.status = 'pending' AND i.community_id = ")
-                .push_bind(community)
+                .bind(community)
                 .push(" ORDER BY i.created_at DESC")
-                .build_query_as::<Invitation>()
-                .fetch_all(pool)
+                .all::<Invitation>(self)
                 .await?
-        }))
+        })
     }
 
     pub async fn invitation(&self, id: InvitationId) -> Result<Invitation> {
-        with_pool!(self, |pool| {
-            sqlx::QueryBuilder::new(Self::INVITATION_SELECT)
+        {
+            Sql::new(Self::INVITATION_SELECT)
                 .push(" WHERE i.id = ")
-                .push_bind(id)
-                .build_query_as::<Invitation>()
-                .fetch_optional(pool)
+                .bind(id)
+                .optional::<Invitation>(self)
                 .await?
                 .ok_or(StoreError::NotFound)
-        })
+        }
     }
 
     pub async fn decline_invitation(&self, id: InvitationId) -> Result<()> {
@@ -684,13 +660,12 @@ impl Store {
 impl Store {
     /// Every community, by id (for the operator's pulse of all communities).
     pub async fn all_communities(&self) -> Result<Vec<Community>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::QueryBuilder::new(format!(
+        Ok({
+            Sql::new(format!(
                 "SELECT {COMMUNITY_COLUMNS} FROM communities c ORDER BY c.id"
             ))
-            .build_query_as::<Community>()
-            .fetch_all(pool)
+            .all::<Community>(self)
             .await?
-        }))
+        })
     }
 }

@@ -28,8 +28,9 @@ pub enum StoreError {
     // show to operators; the source keeps the error itself for logs.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
-    /// From the direct SQLite reader used for scans of millions of rows.
-    #[error("reading the SQLite file directly failed: {0}")]
+    /// From the direct SQLite reader: the pages' read path and scans of
+    /// millions of rows.
+    #[error("reading the SQLite file failed: {0}")]
     DirectRead(#[source] rusqlite::Error),
     /// A thread of the direct reader stopped (it panicked or was cancelled).
     #[error("a thread reading the SQLite file stopped: {0}")]

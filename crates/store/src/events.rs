@@ -3,7 +3,8 @@
 //! recorded as held with their attendance (each with its activity events,
 //! in the same transaction), and the private calendar keys of members.
 
-use crate::{Result, Store, StoreError, append_activity, with_pool, with_writer, write_tx};
+use crate::read::{Sql, direct_row};
+use crate::{Result, Store, StoreError, append_activity, with_writer, write_tx};
 use guildhall_domain::{
     CommunityId, EventId, EventKind, EventSessionId, NewActivity, PersonId, RsvpAnswer,
 };
@@ -39,6 +40,10 @@ pub struct EventRow {
     pub created_at: i64,
     pub cancelled_at: Option<i64>,
 }
+direct_row!(EventRow:
+    id, community_id, kind, title, description, place, link, starts_at, duration_minutes,
+    recurrence, created_by, created_at, cancelled_at
+);
 
 /// How many gave each answer for one occurrence.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
@@ -48,6 +53,7 @@ pub struct RsvpCount {
     pub answer: RsvpAnswer,
     pub n: i64,
 }
+direct_row!(RsvpCount: event_id, occurrence_at, answer, n);
 
 /// One person's answer for one occurrence.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
@@ -59,6 +65,7 @@ pub struct Rsvp {
     pub answer: RsvpAnswer,
     pub at: i64,
 }
+direct_row!(Rsvp: event_id, occurrence_at, person_id, name, answer, at);
 
 /// An occurrence that took place.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
@@ -72,12 +79,16 @@ pub struct HeldSession {
     pub recorded_at: i64,
     pub attendees: i64,
 }
+direct_row!(HeldSession:
+    id, event_id, title, occurrence_at, held_by, notes, recorded_at, attendees
+);
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Attendee {
     pub person_id: PersonId,
     pub name: String,
 }
+direct_row!(Attendee: person_id, name);
 
 /// An occurrence to record as held, with who attended.
 #[derive(Clone, Copy, Debug)]
@@ -189,30 +200,29 @@ impl Store {
     }
 
     pub async fn event(&self, id: EventId) -> Result<EventRow> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, EventRow>(
+        {
+            Sql::new(
                 "SELECT id, community_id, kind, title, description, place, link, starts_at, \
                  duration_minutes, recurrence, created_by, created_at, cancelled_at FROM events WHERE id = $1",
             )
-            .bind(id)
-            .fetch_optional(pool)
+            .arg(id)
+            .optional::<EventRow>(self)
             .await?
-        })
+        }
         .ok_or(StoreError::NotFound)
     }
 
     /// Every event of a community, cancelled ones included, by first start.
     pub async fn community_events(&self, community: CommunityId) -> Result<Vec<EventRow>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, EventRow>(
+        self.read_all::<EventRow>(
+            &Sql::new(
                 "SELECT id, community_id, kind, title, description, place, link, starts_at, \
                  duration_minutes, recurrence, created_by, created_at, cancelled_at FROM events \
                  WHERE community_id = $1 ORDER BY starts_at, id",
             )
-            .bind(community)
-            .fetch_all(pool)
-            .await?
-        }))
+            .arg(community),
+        )
+        .await
     }
 
     /// Records (or changes) a person's answer for one occurrence.
@@ -242,17 +252,14 @@ impl Store {
 
     /// Answers per occurrence for a community's occurrences from `from` on.
     pub async fn rsvp_counts(&self, community: CommunityId, from: i64) -> Result<Vec<RsvpCount>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, RsvpCount>(
-                "SELECT r.event_id, r.occurrence_at, r.answer, COUNT(*) AS n FROM event_rsvps r \
+        self.read_all::<RsvpCount>(&Sql::new(
+            "SELECT r.event_id, r.occurrence_at, r.answer, COUNT(*) AS n FROM event_rsvps r \
                  JOIN events e ON e.id = r.event_id WHERE e.community_id = $1 AND r.occurrence_at >= $2 \
                  GROUP BY r.event_id, r.occurrence_at, r.answer",
-            )
-            .bind(community)
-            .bind(from)
-            .fetch_all(pool)
-            .await?
-        }))
+        )
+        .arg(community)
+        .arg(from))
+        .await
     }
 
     /// One person's answers for a community's occurrences from `from` on.
@@ -262,31 +269,25 @@ impl Store {
         person: PersonId,
         from: i64,
     ) -> Result<Vec<Rsvp>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, Rsvp>(
-                "SELECT r.event_id, r.occurrence_at, r.person_id, p.name, r.answer, r.at FROM event_rsvps r \
+        self.read_all::<Rsvp>(&Sql::new(
+            "SELECT r.event_id, r.occurrence_at, r.person_id, p.name, r.answer, r.at FROM event_rsvps r \
                  JOIN events e ON e.id = r.event_id JOIN people p ON p.id = r.person_id \
                  WHERE e.community_id = $1 AND r.person_id = $2 AND r.occurrence_at >= $3",
-            )
-            .bind(community)
-            .bind(person)
-            .bind(from)
-            .fetch_all(pool)
-            .await?
-        }))
+        )
+        .arg(community)
+        .arg(person)
+        .arg(from))
+        .await
     }
 
     /// Every answer given for one event, by occurrence then name.
     pub async fn event_rsvps(&self, event: EventId) -> Result<Vec<Rsvp>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, Rsvp>(
-                "SELECT r.event_id, r.occurrence_at, r.person_id, p.name, r.answer, r.at FROM event_rsvps r \
+        self.read_all::<Rsvp>(&Sql::new(
+            "SELECT r.event_id, r.occurrence_at, r.person_id, p.name, r.answer, r.at FROM event_rsvps r \
                  JOIN people p ON p.id = r.person_id WHERE r.event_id = $1 ORDER BY r.occurrence_at, p.name, p.id",
-            )
-            .bind(event)
-            .fetch_all(pool)
-            .await?
-        }))
+        )
+        .arg(event))
+        .await
     }
 
     /// Records an occurrence as held (once: recording it again only adds
@@ -394,59 +395,46 @@ impl Store {
         community: CommunityId,
         limit: i64,
     ) -> Result<Vec<HeldSession>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, HeldSession>(
-                "SELECT s.id, s.event_id, e.title, s.occurrence_at, s.held_by, s.notes, s.recorded_at, \
+        self.read_all::<HeldSession>(&Sql::new(
+            "SELECT s.id, s.event_id, e.title, s.occurrence_at, s.held_by, s.notes, s.recorded_at, \
                  (SELECT COUNT(*) FROM event_attendance a WHERE a.session_id = s.id) AS attendees \
                  FROM event_sessions s JOIN events e ON e.id = s.event_id WHERE e.community_id = $1 \
                  ORDER BY s.occurrence_at DESC, s.id DESC LIMIT $2",
-            )
-            .bind(community)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
-        }))
+        )
+        .arg(community)
+        .arg(limit))
+        .await
     }
 
     /// Sessions of one event, newest first.
     pub async fn event_sessions(&self, event: EventId) -> Result<Vec<HeldSession>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, HeldSession>(
-                "SELECT s.id, s.event_id, e.title, s.occurrence_at, s.held_by, s.notes, s.recorded_at, \
+        self.read_all::<HeldSession>(&Sql::new(
+            "SELECT s.id, s.event_id, e.title, s.occurrence_at, s.held_by, s.notes, s.recorded_at, \
                  (SELECT COUNT(*) FROM event_attendance a WHERE a.session_id = s.id) AS attendees \
                  FROM event_sessions s JOIN events e ON e.id = s.event_id WHERE s.event_id = $1 \
                  ORDER BY s.occurrence_at DESC, s.id DESC",
-            )
-            .bind(event)
-            .fetch_all(pool)
-            .await?
-        }))
+        )
+        .arg(event))
+        .await
     }
 
     /// Who attended one session, by name.
     pub async fn session_attendees(&self, session: EventSessionId) -> Result<Vec<Attendee>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, Attendee>(
-                "SELECT p.id AS person_id, p.name FROM event_attendance a JOIN people p ON p.id = a.person_id \
+        self.read_all::<Attendee>(&Sql::new(
+            "SELECT p.id AS person_id, p.name FROM event_attendance a JOIN people p ON p.id = a.person_id \
                  WHERE a.session_id = $1 ORDER BY p.name, p.id",
-            )
-            .bind(session)
-            .fetch_all(pool)
-            .await?
-        }))
+        )
+        .arg(session))
+        .await
     }
 
     /// When the person's calendar key was made, if they have one (the key
     /// itself is not kept, only its hash).
     pub async fn calendar_key_created(&self, person: PersonId) -> Result<Option<i64>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT created_at FROM calendar_keys WHERE person_id = $1",
-            )
-            .bind(person)
-            .fetch_optional(pool)
-            .await?
-        }))
+        self.read_scalar_optional::<i64>(
+            &Sql::new("SELECT created_at FROM calendar_keys WHERE person_id = $1").arg(person),
+        )
+        .await
     }
 
     /// Gives the person a calendar key by its hash, replacing any they had:
@@ -474,15 +462,14 @@ impl Store {
 
     /// Whose calendar key has this hash, if anyone's.
     pub async fn person_by_calendar_key(&self, secret_hash: &str) -> Result<Option<PersonId>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_scalar::<_, PersonId>(
+        self.read_scalar_optional::<PersonId>(
+            &Sql::new(
                 "SELECT k.person_id FROM calendar_keys k JOIN people p ON p.id = k.person_id \
                  WHERE k.secret_hash = $1 AND p.merged_into IS NULL",
             )
-            .bind(secret_hash)
-            .fetch_optional(pool)
-            .await?
-        }))
+            .arg(secret_hash),
+        )
+        .await
     }
 
     /// When a session of one of these event kinds was last held in the
@@ -493,22 +480,20 @@ impl Store {
         kinds: &[EventKind],
         before: i64,
     ) -> Result<Option<i64>> {
-        Ok(with_pool!(self, |pool| {
-            let mut qb = sqlx::QueryBuilder::new(
-                "SELECT MAX(s.occurrence_at) FROM event_sessions s JOIN events e ON e.id = s.event_id WHERE e.community_id = ",
-            );
-            qb.push_bind(community)
-                .push(" AND s.occurrence_at < ")
-                .push_bind(before)
-                .push(" AND e.kind IN (");
-            let mut sep = qb.separated(", ");
-            for k in kinds {
-                sep.push_bind(*k);
+        let mut q = Sql::new(
+            "SELECT MAX(s.occurrence_at) FROM event_sessions s JOIN events e ON e.id = s.event_id WHERE e.community_id = ",
+        );
+        q.bind(community)
+            .push(" AND s.occurrence_at < ")
+            .bind(before)
+            .push(" AND e.kind IN (");
+        for (i, k) in kinds.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
             }
-            qb.push(")");
-            qb.build_query_scalar::<Option<i64>>()
-                .fetch_one(pool)
-                .await?
-        }))
+            q.bind(*k);
+        }
+        q.push(")");
+        q.scalar::<Option<i64>>(self).await
     }
 }

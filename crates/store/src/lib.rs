@@ -30,6 +30,7 @@ mod notifications;
 mod open;
 mod organization;
 mod people_merges;
+mod read;
 pub mod records;
 mod resources;
 pub(crate) mod search;
@@ -92,6 +93,8 @@ pub struct Store {
     /// SQLite files only: the file, for the direct reader of whole-log
     /// scans (`pulse_rows` of every community).
     sqlite_file: Option<std::path::PathBuf>,
+    /// SQLite files only: the read path of pages (`read.rs`).
+    direct: Option<std::sync::Arc<read::DirectReader>>,
 }
 
 /// A page of results with the total count under the same filter.
@@ -145,13 +148,14 @@ impl Store {
 
     /// Answers whether the database is reachable (for `/healthz`).
     pub async fn ping(&self) -> Result<()> {
-        with_pool!(self, |pool| {
-            sqlx::query("SELECT 1").execute(pool).await?;
-        });
+        // A bigint on both databases (a bare 1 is an int4 on PostgreSQL).
+        self.read_scalar::<i64>(&read::Sql::new("SELECT CAST(1 AS BIGINT)"))
+            .await?;
         Ok(())
     }
 
     pub async fn close(&self) {
+        self.close_direct();
         if let Some(writer) = &self.writer {
             writer.close().await;
         }

@@ -3,7 +3,8 @@
 //! from a community the person can no longer read is not shown).
 
 use crate::activity::push_readable_by;
-use crate::{Result, Store, with_pool, with_writer};
+use crate::read::{Sql, direct_row};
+use crate::{Result, Store, with_writer};
 use guildhall_domain::{
     CommunityId, EventId, NotificationId, NotificationKind, PersonId, ReplyId, ResourceId, ThreadId,
 };
@@ -86,6 +87,10 @@ pub struct Notification {
     pub at: i64,
     pub read_at: Option<i64>,
 }
+direct_row!(Notification:
+    id, kind, actor_id, actor_name, community_slug, community_name, thread_id, thread_title,
+    reply_id, resource_id, resource_title, event_id, event_title, at, read_at
+);
 
 const VISIBLE: &str = "FROM notifications n LEFT JOIN communities c ON c.id = n.community_id \
      LEFT JOIN people a ON a.id = n.actor_id LEFT JOIN threads t ON t.id = n.thread_id \
@@ -102,14 +107,14 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<Notification>> {
-        Ok(with_pool!(self, |pool| {
-            let mut qb = sqlx::QueryBuilder::new(
+        Ok({
+            let mut qb = Sql::new(
                 "SELECT n.id, n.kind, n.actor_id, a.name AS actor_name, c.slug AS community_slug, \
                  c.name AS community_name, n.thread_id, t.title AS thread_title, n.reply_id, n.resource_id, \
                  r.title AS resource_title, n.event_id, e.title AS event_title, n.at, n.read_at ",
             );
             qb.push(VISIBLE)
-                .push_bind(person)
+                .bind(person)
                 .push(" AND (n.community_id IS NULL OR ");
             push_readable_by(&mut qb, person);
             qb.push(")");
@@ -117,24 +122,22 @@ impl Store {
                 qb.push(" AND n.read_at IS NULL");
             }
             qb.push(" ORDER BY n.id DESC LIMIT ")
-                .push_bind(limit)
+                .bind(limit)
                 .push(" OFFSET ")
-                .push_bind(offset);
-            qb.build_query_as::<Notification>().fetch_all(pool).await?
-        }))
+                .bind(offset);
+            qb.all::<Notification>(self).await?
+        })
     }
 
     /// How many unread notifications a person may see.
     pub async fn unread_notifications(&self, person: PersonId) -> Result<i64> {
-        Ok(with_pool!(self, |pool| {
-            let mut qb = sqlx::QueryBuilder::new("SELECT COUNT(*) ");
-            qb.push(VISIBLE)
-                .push_bind(person)
-                .push(" AND n.read_at IS NULL AND (n.community_id IS NULL OR ");
-            push_readable_by(&mut qb, person);
-            qb.push(")");
-            qb.build_query_scalar::<i64>().fetch_one(pool).await?
-        }))
+        let mut q = Sql::new("SELECT COUNT(*) ");
+        q.push(VISIBLE)
+            .bind(person)
+            .push(" AND n.read_at IS NULL AND (n.community_id IS NULL OR ");
+        push_readable_by(&mut q, person);
+        q.push(")");
+        self.read_scalar(&q).await
     }
 
     /// Marks one notification (`Some(id)`) or all of a person's as read;

@@ -182,10 +182,14 @@ impl Store {
                 Backend::Sqlite(pool)
             }
         };
+        let direct = sqlite_file
+            .as_deref()
+            .map(|f| std::sync::Arc::new(crate::read::DirectReader::new(f)));
         Ok(Store {
             backend,
             writer,
             sqlite_file,
+            direct,
         })
     }
 }

@@ -1,8 +1,9 @@
 //! Units, people (and their accounts) and knowledge domains.
 
+use crate::read::Sql;
 use crate::records::{Credentials, Domain, DomainSummary, Person, Unit, UnitSummary};
 use crate::sql::like_pattern;
-use crate::{Page, Result, Store, StoreError, with_pool, with_writer, write_tx};
+use crate::{Page, Result, Store, StoreError, with_writer, write_tx};
 use guildhall_domain::{DomainId, OrgRole, PersonId, Timestamp, UnitId};
 
 const PERSON_SELECT: &str = "SELECT p.id, p.name, p.email, p.unit_id, u.name AS unit_name, p.title, \
@@ -119,40 +120,32 @@ impl Store {
     }
 
     pub async fn unit(&self, id: UnitId) -> Result<Unit> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, Unit>(
-                "SELECT id, name, parent_id, description, created_at FROM units WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(StoreError::NotFound)
-        })
+        {
+            Sql::new("SELECT id, name, parent_id, description, created_at FROM units WHERE id = $1")
+                .arg(id)
+                .optional::<Unit>(self)
+                .await?
+                .ok_or(StoreError::NotFound)
+        }
     }
 
     /// Every unit with its direct head count, ordered by name; the tree is
     /// assembled by the caller (organizations have hundreds, not millions).
     pub async fn units(&self) -> Result<Vec<UnitSummary>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, UnitSummary>(
-                "SELECT u.id, u.name, u.parent_id, u.description, \
+        self.read_all::<UnitSummary>(&Sql::new(
+            "SELECT u.id, u.name, u.parent_id, u.description, \
                  (SELECT COUNT(*) FROM people p WHERE p.unit_id = u.id AND p.merged_into IS NULL) AS people \
                  FROM units u ORDER BY u.name, u.id",
-            )
-            .fetch_all(pool)
-            .await?
-        }))
+        ))
+        .await
     }
 
     /// Every unit without head counts (cheap: for choosing a unit).
     pub async fn units_without_counts(&self) -> Result<Vec<UnitSummary>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, UnitSummary>(
-                "SELECT u.id, u.name, u.parent_id, u.description, CAST(0 AS BIGINT) AS people FROM units u ORDER BY u.name, u.id",
-            )
-            .fetch_all(pool)
-            .await?
-        }))
+        self.read_all::<UnitSummary>(&Sql::new(
+            "SELECT u.id, u.name, u.parent_id, u.description, CAST(0 AS BIGINT) AS people FROM units u ORDER BY u.name, u.id",
+        ))
+        .await
     }
 
     // ---- people ------------------------------------------------------
@@ -210,50 +203,40 @@ impl Store {
     }
 
     pub async fn person(&self, id: PersonId) -> Result<Person> {
-        with_pool!(self, |pool| {
-            sqlx::QueryBuilder::new(PERSON_SELECT)
+        {
+            Sql::new(PERSON_SELECT)
                 .push(" WHERE p.id = ")
-                .push_bind(id)
-                .build_query_as::<Person>()
-                .fetch_optional(pool)
+                .bind(id)
+                .optional::<Person>(self)
                 .await?
                 .ok_or(StoreError::NotFound)
-        })
+        }
     }
 
     pub async fn credentials_by_email(&self, email: &str) -> Result<Option<Credentials>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, Credentials>(
-                "SELECT id, org_role, password_hash FROM people WHERE email = $1 AND merged_into IS NULL",
-            )
-            .bind(email)
-            .fetch_optional(pool)
-            .await?
-        }))
+        self.read_optional::<Credentials>(&Sql::new(
+            "SELECT id, org_role, password_hash FROM people WHERE email = $1 AND merged_into IS NULL",
+        )
+        .arg(email))
+        .await
     }
 
     /// The id of whoever has this email address, merged records included.
     pub async fn person_id_by_email(&self, email: &str) -> Result<Option<PersonId>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_scalar::<_, PersonId>(
-                "SELECT id FROM people WHERE lower(email) = lower($1)",
-            )
-            .bind(email)
-            .fetch_optional(pool)
-            .await?
-        }))
+        self.read_scalar_optional::<PersonId>(
+            &Sql::new("SELECT id FROM people WHERE lower(email) = lower($1)").arg(email),
+        )
+        .await
     }
 
     pub async fn credentials(&self, id: PersonId) -> Result<Credentials> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, Credentials>(
-                "SELECT id, org_role, password_hash FROM people WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(StoreError::NotFound)
-        })
+        {
+            Sql::new("SELECT id, org_role, password_hash FROM people WHERE id = $1")
+                .arg(id)
+                .optional::<Credentials>(self)
+                .await?
+                .ok_or(StoreError::NotFound)
+        }
     }
 
     /// Sets a person's password hash and ends their other sessions (all but
@@ -296,27 +279,22 @@ impl Store {
     }
 
     pub async fn count_people(&self) -> Result<i64> {
-        Ok(with_pool!(self, |pool| sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM people WHERE merged_into IS NULL"
-        )
-        .fetch_one(pool)
-        .await?))
+        Sql::new("SELECT COUNT(*) FROM people WHERE merged_into IS NULL")
+            .scalar::<i64>(self)
+            .await
     }
 
     pub async fn count_accounts(&self) -> Result<i64> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM people WHERE password_hash IS NOT NULL",
-            )
-            .fetch_one(pool)
-            .await?
-        }))
+        self.read_scalar::<i64>(&Sql::new(
+            "SELECT COUNT(*) FROM people WHERE password_hash IS NOT NULL",
+        ))
+        .await
     }
 
     pub async fn people(&self, f: &PeopleFilter) -> Result<Page<Person>> {
-        with_pool!(self, |pool| {
-            let mut total = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM people p");
-            let mut items = sqlx::QueryBuilder::new(PERSON_SELECT);
+        {
+            let mut total = Sql::new("SELECT COUNT(*) FROM people p");
+            let mut items = Sql::new(PERSON_SELECT);
             for qb in [&mut total, &mut items] {
                 // Records merged into another person are hidden: they are that person.
                 qb.push(" WHERE p.merged_into IS NULL");
@@ -327,31 +305,31 @@ impl Store {
                 }
                 if let Some(e) = f.expertise.as_deref().filter(|s| !s.is_empty()) {
                     qb.push(" AND lower(p.expertise) LIKE ")
-                        .push_bind(like_pattern(e))
+                        .bind(like_pattern(e))
                         .push(" ESCAPE '\\'");
                 }
                 if let Some(t) = f.text.as_deref().filter(|s| !s.is_empty()) {
                     let pat = like_pattern(t);
                     qb.push(" AND (lower(p.name) LIKE ")
-                        .push_bind(pat.clone())
+                        .bind(pat.clone())
                         .push(" ESCAPE '\\' OR lower(p.email) LIKE ")
-                        .push_bind(pat.clone())
+                        .bind(pat.clone())
                         .push(" ESCAPE '\\' OR lower(p.title) LIKE ")
-                        .push_bind(pat.clone())
+                        .bind(pat.clone())
                         .push(" ESCAPE '\\' OR lower(p.expertise) LIKE ")
-                        .push_bind(pat)
+                        .bind(pat)
                         .push(" ESCAPE '\\')");
                 }
             }
             items
                 .push(" ORDER BY p.name, p.id LIMIT ")
-                .push_bind(f.limit)
+                .bind(f.limit)
                 .push(" OFFSET ")
-                .push_bind(f.offset);
-            let total: i64 = total.build_query_scalar().fetch_one(pool).await?;
-            let items = items.build_query_as::<Person>().fetch_all(pool).await?;
+                .bind(f.offset);
+            let total: i64 = total.scalar(self).await?;
+            let items = items.all::<Person>(self).await?;
             Ok(Page { items, total })
-        })
+        }
     }
 
     // ---- knowledge domains -------------------------------------------
@@ -391,31 +369,28 @@ impl Store {
     }
 
     pub async fn domain(&self, id: DomainId) -> Result<Domain> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, Domain>(
-                "SELECT id, name, description, created_at FROM domains WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(StoreError::NotFound)
-        })
+        {
+            Sql::new("SELECT id, name, description, created_at FROM domains WHERE id = $1")
+                .arg(id)
+                .optional::<Domain>(self)
+                .await?
+                .ok_or(StoreError::NotFound)
+        }
     }
 
     /// Every domain with the number of communities `viewer` may see that
     /// steward it.
     pub async fn domains(&self, viewer: PersonId) -> Result<Vec<DomainSummary>> {
-        Ok(with_pool!(self, |pool| {
-            let mut qb = sqlx::QueryBuilder::new(
+        Ok({
+            let mut qb = Sql::new(
                 "SELECT d.id, d.name, d.description, \
                  (SELECT COUNT(*) FROM community_domains cd JOIN communities c ON c.id = cd.community_id \
                   WHERE cd.domain_id = d.id AND ",
             );
             crate::sql::push_visible_to(&mut qb, viewer);
             qb.push(") AS communities FROM domains d ORDER BY d.name")
-                .build_query_as::<DomainSummary>()
-                .fetch_all(pool)
+                .all::<DomainSummary>(self)
                 .await?
-        }))
+        })
     }
 }

@@ -8,6 +8,7 @@
 //! set aside, so work done after the merge stays with whoever did it.
 
 use crate::audit::NewAudit;
+use crate::read::{Sql, direct_row};
 use crate::{Result, Store, StoreError, with_pool, write_tx};
 use guildhall_domain::{MergeId, PersonId};
 use serde::Serialize;
@@ -174,6 +175,10 @@ pub struct PersonMerge {
     /// Rows moved (and set aside) by the merge.
     pub rows_moved: i64,
 }
+direct_row!(PersonMerge:
+    id, kept_id, kept_name, absorbed_id, absorbed_name, absorbed_email, reason, merged_by_name,
+    merged_at, undone_by_name, undone_at, rows_moved
+);
 
 const MERGE_SELECT: &str = "SELECT m.id, m.kept_id, k.name AS kept_name, m.absorbed_id, a.name AS absorbed_name, \
      a.email AS absorbed_email, m.reason, mb.name AS merged_by_name, m.merged_at, ub.name AS undone_by_name, m.undone_at, \
@@ -189,6 +194,7 @@ pub struct MergeFacts {
     pub has_account: bool,
     pub merged_into: Option<PersonId>,
 }
+direct_row!(MergeFacts: id, has_account, merged_into);
 
 impl Store {
     pub async fn merge_facts(&self, person: PersonId) -> Result<MergeFacts> {
@@ -411,17 +417,16 @@ impl Store {
         merge_id: MergeId,
         people: [PersonId; 2],
     ) -> Result<i64> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_scalar::<_, i64>(
+        self.read_scalar::<i64>(
+            &Sql::new(
                 "SELECT COUNT(*) FROM person_merges WHERE id > $1 AND undone_at IS NULL \
                  AND (kept_id IN ($2, $3) OR absorbed_id IN ($2, $3))",
             )
-            .bind(merge_id)
-            .bind(people[0])
-            .bind(people[1])
-            .fetch_one(pool)
-            .await?
-        }))
+            .arg(merge_id)
+            .arg(people[0])
+            .arg(people[1]),
+        )
+        .await
     }
 
     /// How many rows name the person, by `table.column`: what a merge of
@@ -448,10 +453,9 @@ impl Store {
     /// Changes whenever past activity was rewritten (a merge or an undo);
     /// caches of the activity log compare it to know when to start again.
     pub async fn activity_revision(&self) -> Result<i64> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_scalar::<_, i64>("SELECT revision FROM activity_revision WHERE id = 1")
-                .fetch_one(pool)
-                .await?
-        }))
+        self.read_scalar::<i64>(&Sql::new(
+            "SELECT revision FROM activity_revision WHERE id = 1",
+        ))
+        .await
     }
 }

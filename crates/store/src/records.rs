@@ -3,6 +3,7 @@
 //! domain values, so an unknown word means a hand-edited database: reading
 //! it is an error naming the word, never a silent default.
 
+use crate::read::direct_row;
 use guildhall_domain::{
     ActivityId, ActivityKind, CommunityId, CommunityRole, DomainId, InvitationId, InvitationStatus,
     JoinRequestId, JoinRequestStatus, MembershipPolicy, OrgRole, PersonId, Stage, StageChangeId,
@@ -18,6 +19,7 @@ pub struct Unit {
     pub description: String,
     pub created_at: i64,
 }
+direct_row!(Unit: id, name, parent_id, description, created_at);
 
 /// A unit with how many people it holds directly.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
@@ -28,6 +30,7 @@ pub struct UnitSummary {
     pub description: String,
     pub people: i64,
 }
+direct_row!(UnitSummary: id, name, parent_id, description, people);
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Person {
@@ -48,6 +51,10 @@ pub struct Person {
     /// Set when this record was merged into another person's.
     pub merged_into: Option<PersonId>,
 }
+direct_row!(Person:
+    id, name, email, unit_id, unit_name, title, manager_id, manager_name, expertise, interests,
+    bio, org_role, has_account, created_at, merged_into
+);
 
 impl Person {
     pub fn expertise_list(&self) -> Vec<String> {
@@ -83,6 +90,7 @@ pub struct Credentials {
     pub org_role: OrgRole,
     pub password_hash: Option<String>,
 }
+direct_row!(Credentials: id, org_role, password_hash);
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Domain {
@@ -91,6 +99,7 @@ pub struct Domain {
     pub description: String,
     pub created_at: i64,
 }
+direct_row!(Domain: id, name, description, created_at);
 
 /// A domain with the number of communities stewarding it that the reader
 /// may see.
@@ -101,6 +110,7 @@ pub struct DomainSummary {
     pub description: String,
     pub communities: i64,
 }
+direct_row!(DomainSummary: id, name, description, communities);
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Community {
@@ -115,6 +125,10 @@ pub struct Community {
     pub created_at: i64,
     pub updated_at: i64,
 }
+direct_row!(Community:
+    id, slug, name, domain_statement, purpose, visibility, membership_policy, stage, created_at,
+    updated_at
+);
 
 /// A community in a list, with its member count and the reader's role.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
@@ -130,6 +144,10 @@ pub struct CommunitySummary {
     pub my_role: Option<CommunityRole>,
     pub last_activity_at: Option<i64>,
 }
+direct_row!(CommunitySummary:
+    id, slug, name, purpose, visibility, membership_policy, stage, members, my_role,
+    last_activity_at
+);
 
 /// A member of a community with the person's name and unit.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
@@ -141,6 +159,7 @@ pub struct Member {
     pub role: CommunityRole,
     pub joined_at: i64,
 }
+direct_row!(Member: person_id, name, title, unit_name, role, joined_at);
 
 /// A community's members as its page shows them: how many hold each role,
 /// from how many units, and the first few of each role by name.
@@ -175,6 +194,7 @@ pub struct Standing {
     pub invited: bool,
     pub requested: bool,
 }
+direct_row!(Standing: role, invited, requested);
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct StageChange {
@@ -186,6 +206,7 @@ pub struct StageChange {
     pub changed_by_name: Option<String>,
     pub at: i64,
 }
+direct_row!(StageChange: id, from_stage, to_stage, reason, changed_by, changed_by_name, at);
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct JoinRequest {
@@ -198,6 +219,9 @@ pub struct JoinRequest {
     pub status: JoinRequestStatus,
     pub created_at: i64,
 }
+direct_row!(JoinRequest:
+    id, community_id, person_id, person_name, unit_name, message, status, created_at
+);
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Invitation {
@@ -212,6 +236,10 @@ pub struct Invitation {
     pub status: InvitationStatus,
     pub created_at: i64,
 }
+direct_row!(Invitation:
+    id, community_id, community_slug, community_name, person_id, person_name, invited_by_name,
+    role, status, created_at
+);
 
 /// An activity event joined with names, for feeds.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
@@ -227,6 +255,10 @@ pub struct FeedItem {
     pub other_id: Option<PersonId>,
     pub other_name: Option<String>,
 }
+direct_row!(FeedItem:
+    id, at, kind, actor_id, actor_name, community_id, community_slug, community_name, other_id,
+    other_name
+);
 
 impl FeedItem {
     pub fn when(&self) -> Timestamp {
@@ -243,3 +275,4 @@ pub struct SessionPerson {
     pub unit_id: Option<UnitId>,
     pub expires_at: i64,
 }
+direct_row!(SessionPerson: person_id, name, org_role, unit_id, expires_at);

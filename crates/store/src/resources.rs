@@ -2,10 +2,9 @@
 //! resource row keeps the current title and revision number for lists.
 //! A change and its activity event are written in one transaction.
 
+use crate::read::{Sql, direct_row};
 use crate::search::SearchDoc;
-use crate::{
-    Page, Result, Store, StoreError, append_activity, index_document, with_pool, write_tx,
-};
+use crate::{Page, Result, Store, StoreError, append_activity, index_document, write_tx};
 use guildhall_domain::markdown::plain_text;
 use guildhall_domain::{
     CommunityId, DocumentKind, NewActivity, PersonId, ResourceId, ResourceKind, ResourceStatus,
@@ -54,6 +53,10 @@ pub struct ResourceSummary {
     pub updated_at: i64,
     pub source_thread_id: Option<ThreadId>,
 }
+direct_row!(ResourceSummary:
+    id, community_id, kind, title, revision, status, tags, created_by, created_by_name,
+    created_at, updated_at, source_thread_id
+);
 
 /// A resource with its current revision.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
@@ -75,6 +78,10 @@ pub struct Resource {
     pub revised_by: Option<PersonId>,
     pub revised_by_name: Option<String>,
 }
+direct_row!(Resource:
+    id, community_id, kind, title, revision, status, tags, created_by, created_by_name,
+    created_at, updated_at, source_thread_id, body, revised_by, revised_by_name
+);
 
 /// One revision in the history (no body).
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
@@ -86,6 +93,7 @@ pub struct RevisionInfo {
     pub author_name: Option<String>,
     pub at: i64,
 }
+direct_row!(RevisionInfo: number, title, summary, author_id, author_name, at);
 
 /// One revision with its body, for comparing.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
@@ -98,6 +106,7 @@ pub struct Revision {
     pub author_name: Option<String>,
     pub at: i64,
 }
+direct_row!(Revision: number, title, body, summary, author_id, author_name, at);
 
 /// A move of a resource's status.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
@@ -110,6 +119,9 @@ pub struct ResourceStatusChange {
     pub note: String,
     pub at: i64,
 }
+direct_row!(ResourceStatusChange:
+    id, from_status, to_status, changed_by, changed_by_name, note, at
+);
 
 /// A move of a resource's status, as asked.
 #[derive(Clone, Debug)]
@@ -268,8 +280,8 @@ impl Store {
 
     /// A resource with its current revision's body.
     pub async fn resource(&self, id: ResourceId) -> Result<Resource> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, Resource>(
+        {
+            Sql::new(
                 "SELECT r.id, r.community_id, r.kind, r.title, r.revision, r.status, r.tags, r.created_by, \
                  p.name AS created_by_name, r.created_at, r.updated_at, r.source_thread_id, \
                  v.body, v.author_id AS revised_by, a.name AS revised_by_name \
@@ -279,58 +291,53 @@ impl Store {
                  LEFT JOIN people a ON a.id = v.author_id \
                  WHERE r.id = $1",
             )
-            .bind(id)
-            .fetch_optional(pool)
+            .arg(id)
+            .optional::<Resource>(self)
             .await?
             .ok_or(StoreError::NotFound)
-        })
+        }
     }
 
     /// A community's resources, most recently updated first, with the
     /// total under the same filter.
     pub async fn resources(&self, f: &ResourceFilter) -> Result<Page<ResourceSummary>> {
-        with_pool!(self, |pool| {
-            let mut total =
-                sqlx::QueryBuilder::new("SELECT COUNT(*) FROM resources r WHERE r.community_id = ");
-            let mut items = sqlx::QueryBuilder::new(format!(
+        {
+            let mut total = Sql::new("SELECT COUNT(*) FROM resources r WHERE r.community_id = ");
+            let mut items = Sql::new(format!(
                 "SELECT {SUMMARY_COLUMNS} FROM resources r LEFT JOIN people p ON p.id = r.created_by \
                  WHERE r.community_id = "
             ));
             for qb in [&mut total, &mut items] {
-                qb.push_bind(f.community);
+                qb.bind(f.community);
                 if let Some(k) = &f.kind {
-                    qb.push(" AND r.kind = ").push_bind(*k);
+                    qb.push(" AND r.kind = ").bind(*k);
                 }
                 if let Some(s) = &f.status {
-                    qb.push(" AND r.status = ").push_bind(*s);
+                    qb.push(" AND r.status = ").bind(*s);
                 }
             }
             items
                 .push(" ORDER BY r.updated_at DESC, r.id DESC LIMIT ")
-                .push_bind(f.limit)
+                .bind(f.limit)
                 .push(" OFFSET ")
-                .push_bind(f.offset);
-            let total: i64 = total.build_query_scalar().fetch_one(pool).await?;
-            let items = items
-                .build_query_as::<ResourceSummary>()
-                .fetch_all(pool)
-                .await?;
+                .bind(f.offset);
+            let total: i64 = total.scalar(self).await?;
+            let items = items.all::<ResourceSummary>(self).await?;
             Ok(Page { items, total })
-        })
+        }
     }
 
     /// Every revision of a resource, newest first, without bodies.
     pub async fn resource_revisions(&self, id: ResourceId) -> Result<Vec<RevisionInfo>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, RevisionInfo>(
+        self.read_all::<RevisionInfo>(
+            &Sql::new(
                 "SELECT v.number, v.title, v.summary, v.author_id, p.name AS author_name, v.at \
                  FROM resource_revisions v LEFT JOIN people p ON p.id = v.author_id \
                  WHERE v.resource_id = $1 ORDER BY v.number DESC",
             )
-            .bind(id)
-            .fetch_all(pool)
-            .await?
-        }))
+            .arg(id),
+        )
+        .await
     }
 
     /// Two revisions of a resource with their bodies, in the order asked
@@ -341,18 +348,18 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<(Revision, Revision)> {
-        let found = with_pool!(self, |pool| {
-            sqlx::query_as::<_, Revision>(
+        let found = {
+            Sql::new(
                 "SELECT v.number, v.title, v.body, v.summary, v.author_id, p.name AS author_name, v.at \
                  FROM resource_revisions v LEFT JOIN people p ON p.id = v.author_id \
                  WHERE v.resource_id = $1 AND v.number IN ($2, $3)",
             )
-            .bind(id)
-            .bind(from)
-            .bind(to)
-            .fetch_all(pool)
+            .arg(id)
+            .arg(from)
+            .arg(to)
+            .all::<Revision>(self)
             .await?
-        });
+        };
         let pick = |n: i64| {
             found
                 .iter()
@@ -418,15 +425,12 @@ impl Store {
         &self,
         id: ResourceId,
     ) -> Result<Vec<ResourceStatusChange>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, ResourceStatusChange>(
-                "SELECT s.id, s.from_status, s.to_status, s.changed_by, p.name AS changed_by_name, s.note, s.at \
+        self.read_all::<ResourceStatusChange>(&Sql::new(
+            "SELECT s.id, s.from_status, s.to_status, s.changed_by, p.name AS changed_by_name, s.note, s.at \
                  FROM resource_status_changes s LEFT JOIN people p ON p.id = s.changed_by \
                  WHERE s.resource_id = $1 ORDER BY s.at DESC, s.id DESC",
-            )
-            .bind(id)
-            .fetch_all(pool)
-            .await?
-        }))
+        )
+        .arg(id))
+        .await
     }
 }

@@ -2,6 +2,8 @@
 //! written in the same transaction as the thing itself (SQLite keeps its
 //! FTS5 table in step by triggers; PostgreSQL computes a tsvector column).
 
+use crate::read::{Sql, direct_row};
+use crate::sql::Fragments;
 use guildhall_domain::{CommunityId, DocumentKind, DomainId, PersonId, ResourceId, ThreadId};
 
 /// What a search document says about the thing it stands for.
@@ -202,6 +204,10 @@ pub struct SearchHit {
     pub snippet: String,
     pub at: i64,
 }
+direct_row!(SearchHit:
+    doc_id, kind, ref_id, thread_id, community_id, community_slug, community_name, author_id,
+    author_name, title, snippet, at
+);
 
 /// The rows of a page in the order the page was ranked.
 fn in_page_order(mut rows: Vec<SearchHit>, page: &[i64]) -> Vec<SearchHit> {
@@ -302,51 +308,43 @@ fn rank_page(candidates: Vec<(i64, i64, String)>, q: &SearchQuery) -> (i64, Vec<
 /// joined to its community `c`: people are public inside the
 /// organization; communities follow `can_see_community`; their content
 /// follows `can_read_content`.
-fn push_permitted<DB: sqlx::Database>(qb: &mut sqlx::QueryBuilder<DB>, viewer: PersonId)
-where
-    for<'t> PersonId: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-{
-    qb.push("(d.kind = 'person' OR (d.kind = 'community' AND ");
+fn push_permitted(qb: &mut impl Fragments, viewer: PersonId) {
+    qb.text("(d.kind = 'person' OR (d.kind = 'community' AND ");
     crate::sql::push_visible_to(qb, viewer);
-    qb.push(") OR (d.kind IN ('thread', 'reply', 'resource') AND ");
+    qb.text(") OR (d.kind IN ('thread', 'reply', 'resource') AND ");
     crate::activity::push_readable_by(qb, viewer);
-    qb.push("))");
+    qb.text("))");
 }
 
-fn push_filters<DB: sqlx::Database>(qb: &mut sqlx::QueryBuilder<DB>, q: &SearchQuery)
-where
-    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-    for<'t> PersonId: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-    for<'t> CommunityId: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-    for<'t> DomainId: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-    for<'t> DocumentKind: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-{
+fn push_filters(qb: &mut impl Fragments, q: &SearchQuery) {
     if !q.kinds.is_empty() {
-        qb.push(" AND d.kind IN (");
-        let mut sep = qb.separated(", ");
-        for k in &q.kinds {
-            sep.push_bind(*k);
+        qb.text(" AND d.kind IN (");
+        for (i, k) in q.kinds.iter().enumerate() {
+            if i > 0 {
+                qb.text(", ");
+            }
+            qb.word(k.as_str());
         }
-        qb.push(")");
+        qb.text(")");
     }
     if let Some(c) = q.community {
-        qb.push(" AND d.community_id = ").push_bind(c);
+        qb.text(" AND d.community_id = ").int(c.0);
     }
     if let Some(d) = q.domain {
-        qb.push(
+        qb.text(
             " AND d.community_id IN (SELECT community_id FROM community_domains WHERE domain_id = ",
         )
-        .push_bind(d)
-        .push(")");
+        .int(d.0)
+        .text(")");
     }
     if let Some(a) = q.author {
-        qb.push(" AND d.author_id = ").push_bind(a);
+        qb.text(" AND d.author_id = ").int(a.0);
     }
     if let Some(f) = q.from {
-        qb.push(" AND d.at >= ").push_bind(f);
+        qb.text(" AND d.at >= ").int(f);
     }
     if let Some(u) = q.until {
-        qb.push(" AND d.at < ").push_bind(u);
+        qb.text(" AND d.at < ").int(u);
     }
 }
 
@@ -363,7 +361,7 @@ fn fts5_query(terms: &[String]) -> String {
 /// The most recent `want` matches the reader may see (SQLite), selecting
 /// `columns`.
 fn sqlite_candidates(
-    qb: &mut sqlx::QueryBuilder<sqlx::Sqlite>,
+    qb: &mut Sql,
     viewer: PersonId,
     q: &SearchQuery,
     (fts, want): (&str, i64),
@@ -375,12 +373,12 @@ fn sqlite_candidates(
             " FROM search_index JOIN search_documents d ON d.id = search_index.rowid \
              LEFT JOIN communities c ON c.id = d.community_id WHERE search_index MATCH ",
         )
-        .push_bind(fts.to_owned())
+        .bind(fts)
         .push(" AND ");
     push_permitted(qb, viewer);
     push_filters(qb, q);
     qb.push(" ORDER BY search_index.rowid DESC LIMIT ")
-        .push_bind(want);
+        .bind(want);
 }
 
 /// Documents per `search_terms` partition (migration 0008, which must say
@@ -459,6 +457,7 @@ pub struct Match {
     pub thread_id: Option<ThreadId>,
     pub author_id: Option<PersonId>,
 }
+direct_row!(Match: kind, ref_id, thread_id, author_id);
 
 const HIT_COLUMNS: &str = "d.id AS doc_id, d.kind, d.ref_id, d.thread_id, d.community_id, c.slug AS community_slug, \
      c.name AS community_name, d.author_id, p.name AS author_name, d.title, ";
@@ -479,32 +478,27 @@ impl crate::Store {
             });
         }
         match self.backend() {
-            crate::Backend::Sqlite(pool) => {
+            crate::Backend::Sqlite(_) => {
                 let m = fts5_query(&q.terms);
                 // The most recent candidates once (FTS5 walks its posting
                 // lists from the newest), ranked here; then the page's rows
                 // and each one's snippet (FTS5 finds a rowid cheaply).
-                let mut qb = sqlx::QueryBuilder::new("");
+                let mut qb = Sql::new("");
                 sqlite_candidates(&mut qb, viewer, q, (&m, RANK_WINDOW), "d.id, d.at, d.title");
-                let candidates: Vec<(i64, i64, String)> =
-                    qb.build_query_as().fetch_all(pool).await?;
+                let candidates: Vec<(i64, i64, String)> = qb.all(self).await?;
                 let (total, page) = rank_page(candidates, q);
                 // The page's rows with their text; snippets are cut here
                 // (asking FTS5 for each one re-opens the whole match).
                 let mut items = Vec::new();
                 if !page.is_empty() {
-                    let mut qb = sqlx::QueryBuilder::new("SELECT ");
+                    let mut qb = Sql::new("SELECT ");
                     qb.push(HIT_COLUMNS).push(
                         "d.body AS snippet, d.at FROM search_documents d \
                          LEFT JOIN communities c ON c.id = d.community_id \
                          LEFT JOIN people p ON p.id = d.author_id WHERE d.id IN (",
                     );
-                    let mut sep = qb.separated(", ");
-                    for id in &page {
-                        sep.push_bind(*id);
-                    }
-                    qb.push(")");
-                    let rows: Vec<SearchHit> = qb.build_query_as().fetch_all(pool).await?;
+                    qb.ints(page.iter().copied()).push(")");
+                    let rows: Vec<SearchHit> = qb.all(self).await?;
                     items = in_page_order(rows, &page);
                     for hit in &mut items {
                         hit.snippet = snippet(&hit.snippet, &q.terms, 24);
@@ -570,8 +564,8 @@ impl crate::Store {
             return Ok(Vec::new());
         }
         Ok(match self.backend() {
-            crate::Backend::Sqlite(pool) => {
-                let mut qb = sqlx::QueryBuilder::new("");
+            crate::Backend::Sqlite(_) => {
+                let mut qb = Sql::new("");
                 sqlite_candidates(
                     &mut qb,
                     viewer,
@@ -579,7 +573,7 @@ impl crate::Store {
                     (&fts5_query(&q.terms), EVIDENCE_WINDOW),
                     "d.kind, d.ref_id, d.thread_id, d.author_id",
                 );
-                qb.build_query_as::<Match>().fetch_all(pool).await?
+                qb.all::<Match>(self).await?
             }
             crate::Backend::Postgres(pool) => {
                 let mut conn = pool.acquire().await?;
@@ -603,20 +597,12 @@ impl crate::Store {
         if threads.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(crate::with_pool!(self, |pool| {
-            let mut qb = sqlx::QueryBuilder::new(
-                "SELECT s.helper_id, s.thread_id, t.title FROM help_solutions s JOIN threads t ON t.id = s.thread_id \
+        let mut qb = Sql::new(
+            "SELECT s.helper_id, s.thread_id, t.title FROM help_solutions s JOIN threads t ON t.id = s.thread_id \
                  WHERE t.deleted_at IS NULL AND s.thread_id IN (",
-            );
-            let mut sep = qb.separated(", ");
-            for t in threads {
-                sep.push_bind(*t);
-            }
-            qb.push(")");
-            qb.build_query_as::<(PersonId, ThreadId, String)>()
-                .fetch_all(pool)
-                .await?
-        }))
+        );
+        qb.ints(threads.iter().map(|x| x.0)).push(")");
+        qb.all::<(PersonId, ThreadId, String)>(self).await
     }
 
     /// Authors of the live replies in these threads: (author, replies).
@@ -624,19 +610,12 @@ impl crate::Store {
         if threads.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(crate::with_pool!(self, |pool| {
-            let mut qb = sqlx::QueryBuilder::new(
-                "SELECT author_id, COUNT(*) FROM replies WHERE deleted_at IS NULL AND thread_id IN (",
-            );
-            let mut sep = qb.separated(", ");
-            for t in threads {
-                sep.push_bind(*t);
-            }
-            qb.push(") GROUP BY author_id");
-            qb.build_query_as::<(PersonId, i64)>()
-                .fetch_all(pool)
-                .await?
-        }))
+        let mut qb = Sql::new(
+            "SELECT author_id, COUNT(*) FROM replies WHERE deleted_at IS NULL AND thread_id IN (",
+        );
+        qb.ints(threads.iter().map(|x| x.0))
+            .push(") GROUP BY author_id");
+        qb.all::<(PersonId, i64)>(self).await
     }
 
     /// Who wrote which revisions of these resources: (author, resource,
@@ -648,20 +627,12 @@ impl crate::Store {
         if resources.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(crate::with_pool!(self, |pool| {
-            let mut qb = sqlx::QueryBuilder::new(
-                "SELECT v.author_id, v.resource_id, r.title, v.number FROM resource_revisions v \
+        let mut qb = Sql::new(
+            "SELECT v.author_id, v.resource_id, r.title, v.number FROM resource_revisions v \
                  JOIN resources r ON r.id = v.resource_id WHERE v.author_id IS NOT NULL AND v.resource_id IN (",
-            );
-            let mut sep = qb.separated(", ");
-            for r in resources {
-                sep.push_bind(*r);
-            }
-            qb.push(")");
-            qb.build_query_as::<(PersonId, ResourceId, String, i64)>()
-                .fetch_all(pool)
-                .await?
-        }))
+        );
+        qb.ints(resources.iter().map(|x| x.0)).push(")");
+        qb.all::<(PersonId, ResourceId, String, i64)>(self).await
     }
 
     /// Name, unit and declared expertise of these people.
@@ -672,19 +643,12 @@ impl crate::Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(crate::with_pool!(self, |pool| {
-            let mut qb = sqlx::QueryBuilder::new(
-                "SELECT p.id, p.name, u.name, p.expertise FROM people p LEFT JOIN units u ON u.id = p.unit_id WHERE p.id IN (",
-            );
-            let mut sep = qb.separated(", ");
-            for i in ids {
-                sep.push_bind(*i);
-            }
-            qb.push(")");
-            qb.build_query_as::<(PersonId, String, Option<String>, String)>()
-                .fetch_all(pool)
-                .await?
-        }))
+        let mut qb = Sql::new(
+            "SELECT p.id, p.name, u.name, p.expertise FROM people p LEFT JOIN units u ON u.id = p.unit_id WHERE p.id IN (",
+        );
+        qb.ints(ids.iter().map(|x| x.0)).push(")");
+        qb.all::<(PersonId, String, Option<String>, String)>(self)
+            .await
     }
 
     /// Writes the search documents of every person and community (after a

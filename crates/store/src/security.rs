@@ -3,7 +3,8 @@
 //! only keeps the figures; how long someone must wait is the domain's rule
 //! (`guildhall_domain::throttle`).
 
-use crate::{Result, Store, with_pool, with_writer};
+use crate::read::{Sql, direct_row};
+use crate::{Result, Store, with_writer};
 
 /// The failures counted against one throttle key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -11,6 +12,7 @@ pub struct SignInFailures {
     pub failures: i64,
     pub last_failure_at: i64,
 }
+direct_row!(SignInFailures: failures, last_failure_at);
 
 impl Store {
     /// The shared secret named `name`, created from `fresh` by the first
@@ -35,14 +37,11 @@ impl Store {
 
     /// The failures recorded against this key (`None`: none).
     pub async fn sign_in_failures(&self, key_hash: &str) -> Result<Option<SignInFailures>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, SignInFailures>(
-                "SELECT failures, last_failure_at FROM sign_in_failures WHERE key_hash = $1",
-            )
-            .bind(key_hash)
-            .fetch_optional(pool)
-            .await?
-        }))
+        self.read_optional::<SignInFailures>(
+            &Sql::new("SELECT failures, last_failure_at FROM sign_in_failures WHERE key_hash = $1")
+                .arg(key_hash),
+        )
+        .await
     }
 
     /// Counts one more failure against the key at `now`; a key whose last

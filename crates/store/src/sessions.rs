@@ -2,8 +2,9 @@
 //! copy of the database does not hand out live sessions. Sessions live in
 //! the database so every server sharing it knows every session.
 
+use crate::read::Sql;
 use crate::records::SessionPerson;
-use crate::{Result, Store, with_pool, with_writer};
+use crate::{Result, Store, with_writer};
 use guildhall_domain::PersonId;
 
 impl Store {
@@ -32,17 +33,14 @@ impl Store {
         token_hash: &str,
         now: i64,
     ) -> Result<Option<SessionPerson>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, SessionPerson>(
-                "SELECT s.person_id, p.name, p.org_role, p.unit_id, s.expires_at FROM sessions s \
-                 JOIN people p ON p.id = s.person_id WHERE s.token_hash = $1 AND s.expires_at > $2 \
-                 AND p.merged_into IS NULL",
-            )
-            .bind(token_hash)
-            .bind(now)
-            .fetch_optional(pool)
-            .await?
-        }))
+        let q = Sql::new(
+            "SELECT s.person_id, p.name, p.org_role, p.unit_id, s.expires_at FROM sessions s \
+             JOIN people p ON p.id = s.person_id WHERE s.token_hash = $1 AND s.expires_at > $2 \
+             AND p.merged_into IS NULL",
+        )
+        .arg(token_hash)
+        .arg(now);
+        self.read_optional(&q).await
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {

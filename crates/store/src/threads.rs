@@ -4,10 +4,11 @@
 //! with its activity event.
 
 use crate::notifications::NewNotification;
+use crate::read::{Sql, direct_row};
 use crate::search::SearchDoc;
 use crate::{
     Page, Result, Store, StoreError, append_activity, index_document, insert_notifications,
-    unindex_document, with_pool, write_tx,
+    unindex_document, write_tx,
 };
 use guildhall_domain::{
     CommunityId, DocumentKind, NewActivity, PersonId, PostEditId, ReplyId, ResourceId, ThreadId,
@@ -69,6 +70,11 @@ pub struct Thread {
     pub helper_name: Option<String>,
     pub solved_at: Option<i64>,
 }
+direct_row!(Thread:
+    id, community_id, kind, title, body, tags, author_id, author_name, created_at, edited_at,
+    last_activity_at, reply_count, deleted_at, solved_reply_id, helper_id, helper_name,
+    solved_at
+);
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Reply {
@@ -84,6 +90,10 @@ pub struct Reply {
     pub deleted_at: Option<i64>,
     pub thanks: i64,
 }
+direct_row!(Reply:
+    id, thread_id, author_id, author_name, author_unit, body, reply_to, created_at, edited_at,
+    deleted_at, thanks
+);
 
 /// One edit of a post, with what it replaced.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
@@ -100,6 +110,10 @@ pub struct PostEdit {
     /// The edited reply has since been deleted.
     pub reply_deleted: bool,
 }
+direct_row!(PostEdit:
+    id, reply_id, editor_id, editor_name, at, old_title, new_title, old_body, new_body,
+    reply_deleted
+);
 
 /// Which threads a list shows.
 #[derive(Clone, Debug, Default)]
@@ -121,6 +135,7 @@ pub struct Thanks {
     pub note: String,
     pub at: i64,
 }
+direct_row!(Thanks: giver_id, giver_name, reply_id, resource_id, note, at);
 
 #[derive(Clone, Debug)]
 pub struct NewThanks {
@@ -258,31 +273,31 @@ impl Store {
     }
 
     pub async fn thread(&self, id: ThreadId) -> Result<Thread> {
-        Ok(with_pool!(self, |pool| {
-            let mut qb = sqlx::QueryBuilder::new(THREAD_SELECT);
-            qb.push(" WHERE t.id = ").push_bind(id);
-            qb.build_query_as::<Thread>().fetch_one(pool).await?
-        }))
+        Ok({
+            let mut qb = Sql::new(THREAD_SELECT);
+            qb.push(" WHERE t.id = ").bind(id);
+            qb.one::<Thread>(self).await?
+        })
     }
 
     /// The replies of a thread in the order they were written, with their
     /// authors' units and how many thanks each received.
     pub async fn replies(&self, thread: ThreadId) -> Result<Vec<Reply>> {
-        Ok(with_pool!(self, |pool| {
-            let mut qb = sqlx::QueryBuilder::new(REPLY_SELECT);
+        Ok({
+            let mut qb = Sql::new(REPLY_SELECT);
             qb.push(" WHERE r.thread_id = ")
-                .push_bind(thread)
+                .bind(thread)
                 .push(" ORDER BY r.created_at, r.id");
-            qb.build_query_as::<Reply>().fetch_all(pool).await?
-        }))
+            qb.all::<Reply>(self).await?
+        })
     }
 
     pub async fn reply(&self, id: ReplyId) -> Result<Reply> {
-        Ok(with_pool!(self, |pool| {
-            let mut qb = sqlx::QueryBuilder::new(REPLY_SELECT);
-            qb.push(" WHERE r.id = ").push_bind(id);
-            qb.build_query_as::<Reply>().fetch_one(pool).await?
-        }))
+        Ok({
+            let mut qb = Sql::new(REPLY_SELECT);
+            qb.push(" WHERE r.id = ").bind(id);
+            qb.one::<Reply>(self).await?
+        })
     }
 
     /// A community's live threads, most recently active first.
@@ -293,15 +308,15 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Page<Thread>> {
-        Ok(with_pool!(self, |pool| {
-            let push_where = |qb: &mut sqlx::QueryBuilder<_>| {
+        Ok({
+            let push_where = |qb: &mut Sql| {
                 qb.push(" WHERE t.deleted_at IS NULL AND t.community_id = ")
-                    .push_bind(community);
+                    .bind(community);
                 if let Some(k) = f.kind {
-                    qb.push(" AND t.kind = ").push_bind(k);
+                    qb.push(" AND t.kind = ").bind(k);
                 }
                 if let Some(a) = f.author {
-                    qb.push(" AND t.author_id = ").push_bind(a);
+                    qb.push(" AND t.author_id = ").bind(a);
                 }
                 if f.unanswered {
                     qb.push(" AND t.kind = 'help' AND NOT EXISTS (SELECT 1 FROM replies x WHERE x.thread_id = t.id AND x.author_id <> t.author_id AND x.deleted_at IS NULL)");
@@ -310,18 +325,18 @@ impl Store {
                     qb.push(" AND t.kind = 'help' AND NOT EXISTS (SELECT 1 FROM help_solutions y WHERE y.thread_id = t.id)");
                 }
             };
-            let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM threads t");
+            let mut count = Sql::new("SELECT COUNT(*) FROM threads t");
             push_where(&mut count);
-            let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
-            let mut qb = sqlx::QueryBuilder::new(THREAD_SELECT);
+            let total: i64 = count.scalar(self).await?;
+            let mut qb = Sql::new(THREAD_SELECT);
             push_where(&mut qb);
             qb.push(" ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ")
-                .push_bind(limit)
+                .bind(limit)
                 .push(" OFFSET ")
-                .push_bind(offset);
-            let items = qb.build_query_as::<Thread>().fetch_all(pool).await?;
+                .bind(offset);
+            let items = qb.all::<Thread>(self).await?;
             Page { items, total }
-        }))
+        })
     }
 
     /// Changes a thread's opening post, keeping what it replaced.
@@ -490,18 +505,15 @@ impl Store {
 
     /// The edits of a thread and its replies, oldest first.
     pub async fn post_edits(&self, thread: ThreadId) -> Result<Vec<PostEdit>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, PostEdit>(
-                "SELECT e.id, e.reply_id, e.editor_id, p.name AS editor_name, e.at, e.old_title, e.new_title, \
+        self.read_all::<PostEdit>(&Sql::new(
+            "SELECT e.id, e.reply_id, e.editor_id, p.name AS editor_name, e.at, e.old_title, e.new_title, \
                  e.old_body, e.new_body, (r.deleted_at IS NOT NULL) AS reply_deleted \
                  FROM post_edits e LEFT JOIN people p ON p.id = e.editor_id \
                  LEFT JOIN replies r ON r.id = e.reply_id \
                  WHERE e.thread_id = $1 ORDER BY e.at, e.id",
-            )
-            .bind(thread)
-            .fetch_all(pool)
-            .await?
-        }))
+        )
+        .arg(thread))
+        .await
     }
 
     /// Names the reply that solved a help request (replacing an earlier
@@ -575,16 +587,13 @@ impl Store {
 
     /// The thanks given for the replies of a thread.
     pub async fn thread_thanks(&self, thread: ThreadId) -> Result<Vec<Thanks>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, Thanks>(
-                "SELECT k.giver_id, p.name AS giver_name, k.reply_id, k.resource_id, k.note, k.at \
+        self.read_all::<Thanks>(&Sql::new(
+            "SELECT k.giver_id, p.name AS giver_name, k.reply_id, k.resource_id, k.note, k.at \
                  FROM thanks k JOIN people p ON p.id = k.giver_id JOIN replies r ON r.id = k.reply_id \
                  WHERE r.thread_id = $1 ORDER BY k.at",
-            )
-            .bind(thread)
-            .fetch_all(pool)
-            .await?
-        }))
+        )
+        .arg(thread))
+        .await
     }
 
     /// People whose email's local part is one of `handles` (lower case),
@@ -592,19 +601,19 @@ impl Store {
     pub async fn people_by_handles(&self, handles: &[String]) -> Result<Vec<(PersonId, String)>> {
         let mut out = Vec::new();
         for h in handles.iter().take(20) {
-            let found: Option<PersonId> = with_pool!(self, |pool| {
-                sqlx::query_scalar(
+            let found: Option<PersonId> = {
+                Sql::new(
                     "SELECT id FROM people WHERE lower(email) LIKE $1 ESCAPE '\\' AND merged_into IS NULL LIMIT 1",
                 )
-                .bind(format!(
+                .arg(format!(
                     "{}@%",
                     h.replace('\\', "\\\\")
                         .replace('%', "\\%")
                         .replace('_', "\\_")
                 ))
-                .fetch_optional(pool)
+                .scalar_optional(self)
                 .await?
-            });
+            };
             if let Some(id) = found {
                 out.push((id, h.clone()));
             }
@@ -615,25 +624,19 @@ impl Store {
     /// The people who replied in a thread (for notifying them), without
     /// duplicates.
     pub async fn thread_participants(&self, thread: ThreadId) -> Result<Vec<PersonId>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_scalar(
-                "SELECT DISTINCT author_id FROM replies WHERE thread_id = $1 AND deleted_at IS NULL",
-            )
-            .bind(thread)
-            .fetch_all(pool)
-            .await?
-        }))
+        self.read_column(&Sql::new(
+            "SELECT DISTINCT author_id FROM replies WHERE thread_id = $1 AND deleted_at IS NULL",
+        )
+        .arg(thread))
+        .await
     }
 
     /// Resources harvested from a thread (lessons learned): (id, title).
     pub async fn harvested_from(&self, thread: ThreadId) -> Result<Vec<(ResourceId, String)>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT id, title FROM resources WHERE source_thread_id = $1 ORDER BY id",
-            )
-            .bind(thread)
-            .fetch_all(pool)
-            .await?
-        }))
+        self.read_all(
+            &Sql::new("SELECT id, title FROM resources WHERE source_thread_id = $1 ORDER BY id")
+                .arg(thread),
+        )
+        .await
     }
 }

@@ -1,7 +1,8 @@
 //! Personal access tokens for the API. Only a hash of each token is stored.
 
 use crate::audit::NewAudit;
-use crate::{Result, Store, StoreError, with_pool, with_writer, write_tx};
+use crate::read::{Sql, direct_row};
+use crate::{Result, Store, StoreError, with_writer, write_tx};
 use guildhall_domain::{OrgRole, PersonId, TokenId, UnitId};
 use serde::Serialize;
 
@@ -16,6 +17,9 @@ pub struct ApiToken {
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
 }
+direct_row!(ApiToken:
+    id, person_id, name, scopes, created_at, expires_at, last_used_at, revoked_at
+);
 
 /// The live token behind a bearer secret, with its person.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -28,6 +32,7 @@ pub struct TokenPerson {
     pub org_role: OrgRole,
     pub unit_id: Option<UnitId>,
 }
+direct_row!(TokenPerson: token_id, scopes, last_used_at, person_id, name, org_role, unit_id);
 
 #[derive(Clone, Debug)]
 pub struct NewApiToken<'a> {
@@ -70,26 +75,21 @@ impl Store {
 
     /// A person's tokens, newest first, revoked ones included.
     pub async fn api_tokens_of(&self, person: PersonId) -> Result<Vec<ApiToken>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, ApiToken>(sqlx::AssertSqlSafe(format!(
-                "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE person_id = $1 ORDER BY id DESC"
-            )))
-            .bind(person)
-            .fetch_all(pool)
-            .await?
-        }))
+        Sql::new(format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE person_id = $1 ORDER BY id DESC"
+        ))
+        .arg(person)
+        .all(self)
+        .await
     }
 
     pub async fn api_token(&self, id: TokenId) -> Result<ApiToken> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, ApiToken>(sqlx::AssertSqlSafe(format!(
-                "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"
-            )))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(StoreError::NotFound)
-        })
+        Sql::new(format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"
+        ))
+        .arg(id)
+        .one(self)
+        .await
     }
 
     /// Revokes a live token with its audit entry; `NotFound` if it was
@@ -115,18 +115,15 @@ impl Store {
     /// The person a live token (not revoked, not expired, its person not
     /// merged away) acts for.
     pub async fn token_person(&self, token_hash: &str, now: i64) -> Result<Option<TokenPerson>> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, TokenPerson>(
-                "SELECT t.id AS token_id, t.scopes, t.last_used_at, p.id AS person_id, p.name, p.org_role, p.unit_id \
+        self.read_optional::<TokenPerson>(&Sql::new(
+            "SELECT t.id AS token_id, t.scopes, t.last_used_at, p.id AS person_id, p.name, p.org_role, p.unit_id \
                  FROM api_tokens t JOIN people p ON p.id = t.person_id \
                  WHERE t.token_hash = $1 AND t.revoked_at IS NULL \
                  AND (t.expires_at IS NULL OR t.expires_at > $2) AND p.merged_into IS NULL",
-            )
-            .bind(token_hash)
-            .bind(now)
-            .fetch_optional(pool)
-            .await?
-        }))
+        )
+        .arg(token_hash)
+        .arg(now))
+        .await
     }
 
     pub async fn touch_api_token(&self, id: TokenId, at: i64) -> Result<()> {

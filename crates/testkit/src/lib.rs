@@ -1,5 +1,5 @@
 //! Test harness shared by the crates' integration tests: a fresh database
-//! per test (SQLite in memory, or a fresh schema on the PostgreSQL server
+//! per test (a SQLite file, or a fresh schema on the PostgreSQL server
 //! named by `GUILDHALL_TEST_DATABASE_URL`) and scratch folders removed when
 //! dropped. It depends on the store only, so the store's and importers'
 //! tests build without the app and web crates; the web tests keep their
@@ -30,10 +30,41 @@ pub async fn fresh_store() -> Store {
                 .await
                 .expect("open the test schema")
         }
-        _ => Store::open(":memory:", OpenMode::Create)
+        // A file, as served: pages read a SQLite file through the store's
+        // direct reader, which an in-memory database does not have.
+        _ => Store::open(&sqlite_test_file().to_string_lossy(), OpenMode::Create)
             .await
-            .expect("open in-memory SQLite"),
+            .expect("open a SQLite test file"),
     }
+}
+
+/// A new file name in this test process's folder. The folders of test
+/// processes that have ended are removed when the next one starts, so
+/// runs leave at most one run's databases behind.
+fn sqlite_test_file() -> std::path::PathBuf {
+    static FOLDER: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let folder = FOLDER.get_or_init(|| {
+        let tmp = std::env::temp_dir();
+        if let Ok(entries) = std::fs::read_dir(&tmp) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let ended = name
+                    .strip_prefix("guildhall-test-dbs-")
+                    .and_then(|pid| pid.parse::<u32>().ok())
+                    .is_some_and(|pid| {
+                        cfg!(target_os = "linux")
+                            && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+                    });
+                if ended {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        let folder = tmp.join(format!("guildhall-test-dbs-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).expect("a folder for test databases");
+        folder
+    });
+    folder.join(format!("{:016x}.db", rand::random::<u64>()))
 }
 
 /// A fresh folder under the system's temporary folder for one test's files,

@@ -3,6 +3,7 @@
 
 use super::{ImportSession, LOOKUP_CHUNK, Tx, lookup_among, on_tx};
 use crate::Result;
+use crate::read::direct_row;
 use guildhall_domain::{CommunityId, PersonId, ReplyId, ThreadId};
 
 /// A thread imported by this run or an earlier one, for attaching new replies to it.
@@ -17,6 +18,7 @@ pub struct ImportedThread {
     pub title: String,
     pub solved: bool,
 }
+direct_row!(ImportedThread: source_id, thread_id, community_id, author_id, title, solved);
 
 /// A thread or reply imported by this run or an earlier one, with what a
 /// reply to it needs: its thread, that thread's author and title.
@@ -32,6 +34,9 @@ pub struct ImportedPost {
     pub title: String,
     pub thread_created_at: i64,
 }
+direct_row!(ImportedPost:
+    source_id, kind, thread_id, reply_id, thread_author, title, thread_created_at
+);
 
 impl ImportSession {
     /// Whether an earlier run imported anything of this site.

@@ -6,6 +6,7 @@ use super::people::HIDDEN_EMAILS;
 use super::{ImportSession, LOOKUP_CHUNK, Tx, lookup_among, on_tx, temp_table};
 use crate::Result;
 use crate::bulk::{BulkRow, Value, bulk_rows};
+use crate::read::direct_row;
 use guildhall_domain::{ActivityKind, CommunityId, PersonId, ThreadId};
 
 /// A thread an importer found by a key of its own (a mailing list's
@@ -19,6 +20,7 @@ pub struct KeyedThread {
     pub title: String,
     pub last_at: i64,
 }
+direct_row!(KeyedThread: key, thread_id, author_id, title, last_at);
 
 bulk_rows! {
     /// That the source marks `answer` as the accepted answer of `question`

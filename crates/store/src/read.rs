@@ -1,0 +1,502 @@
+//! The read path of every page, written once for both databases.
+//!
+//! A query is built as SQL text with numbered placeholders and the values
+//! bound to them ([`Sql`]). On a SQLite file it runs on the calling thread
+//! through a small pool of read-only rusqlite connections that keep their
+//! prepared statements ([`DirectReader`]); on PostgreSQL (and an in-memory
+//! SQLite database, which lives in its one sqlx connection) it goes through
+//! sqlx. Why not sqlx for SQLite too: its driver runs each connection on a
+//! thread of its own and hands every query and every row across a channel,
+//! and on a page of a dozen small queries those hand-overs (futex wake-ups,
+//! context switches) cost more than SQLite's work (perf, BENCHMARKS.md).
+//!
+//! Reads only: writes keep going through sqlx's single writer connection,
+//! whose commits these connections see at their next statement (WAL).
+
+use crate::{Backend, Result, Store, StoreError};
+use rusqlite::{Connection, OpenFlags};
+use sqlx::Arguments;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// A value bound to a placeholder.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Arg {
+    Int(i64),
+    Text(String),
+    Bool(bool),
+    Null,
+}
+
+/// What can be bound: numbers, text, our ids and words, and `None`.
+pub(crate) trait IntoArg {
+    fn into_arg(self) -> Arg;
+}
+
+impl IntoArg for i64 {
+    fn into_arg(self) -> Arg {
+        Arg::Int(self)
+    }
+}
+impl IntoArg for bool {
+    fn into_arg(self) -> Arg {
+        Arg::Bool(self)
+    }
+}
+impl IntoArg for &str {
+    fn into_arg(self) -> Arg {
+        Arg::Text(self.to_owned())
+    }
+}
+impl IntoArg for String {
+    fn into_arg(self) -> Arg {
+        Arg::Text(self)
+    }
+}
+impl IntoArg for &String {
+    fn into_arg(self) -> Arg {
+        Arg::Text(self.clone())
+    }
+}
+impl<T: IntoArg> IntoArg for Option<T> {
+    fn into_arg(self) -> Arg {
+        self.map_or(Arg::Null, IntoArg::into_arg)
+    }
+}
+
+macro_rules! ids_as_args {
+    ($($id:ident),+) => {
+        $(impl IntoArg for guildhall_domain::$id {
+            fn into_arg(self) -> Arg {
+                Arg::Int(self.0)
+            }
+        })+
+    };
+}
+ids_as_args!(
+    PersonId,
+    UnitId,
+    DomainId,
+    CommunityId,
+    TokenId,
+    NotificationId,
+    MergeId,
+    ThreadId,
+    ReplyId,
+    PostEditId,
+    ResourceId,
+    EventId,
+    JoinRequestId,
+    InvitationId,
+    StageChangeId,
+    ActivityId,
+    EventSessionId,
+    AuditEntryId
+);
+
+macro_rules! words_as_args {
+    ($($word:ident),+) => {
+        $(impl IntoArg for guildhall_domain::$word {
+            fn into_arg(self) -> Arg {
+                Arg::Text(self.as_str().to_owned())
+            }
+        })+
+    };
+}
+words_as_args!(
+    ActivityKind,
+    Visibility,
+    MembershipPolicy,
+    CommunityRole,
+    Stage,
+    JoinRequestStatus,
+    InvitationStatus,
+    OrgRole,
+    ThreadKind,
+    ResourceKind,
+    ResourceStatus,
+    EventKind,
+    RsvpAnswer,
+    NotificationKind,
+    DocumentKind
+);
+
+/// SQL text with `$1`, `$2`, … placeholders, in order, and their values.
+#[derive(Clone, Debug)]
+pub(crate) struct Sql {
+    text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    pub(crate) fn new(text: impl Into<String>) -> Sql {
+        Sql {
+            text: text.into(),
+            args: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, text: impl AsRef<str>) -> &mut Sql {
+        self.text.push_str(text.as_ref());
+        self
+    }
+
+    /// Appends the next placeholder, bound to `value`.
+    pub(crate) fn bind(&mut self, value: impl IntoArg) -> &mut Sql {
+        self.args.push(value.into_arg());
+        self.text.push('$');
+        self.text.push_str(&self.args.len().to_string());
+        self
+    }
+
+    /// Binds `value` to the next placeholder written in the text itself
+    /// (`$N` already there, for fixed queries).
+    pub(crate) fn arg(mut self, value: impl IntoArg) -> Sql {
+        self.args.push(value.into_arg());
+        self
+    }
+
+    /// Every row (for a query built by chained pushes).
+    pub(crate) async fn all<T: ReadRow>(&self, store: &Store) -> Result<Vec<T>> {
+        store.read_all(self).await
+    }
+
+    /// The first row; `NotFound` when there is none.
+    pub(crate) async fn one<T: ReadRow>(&self, store: &Store) -> Result<T> {
+        store.read_one(self).await
+    }
+
+    /// The first row, if any.
+    pub(crate) async fn optional<T: ReadRow>(&self, store: &Store) -> Result<Option<T>> {
+        store.read_optional(self).await
+    }
+
+    /// The first column of the first row; `NotFound` without one.
+    pub(crate) async fn scalar<T: ReadScalar>(&self, store: &Store) -> Result<T> {
+        store.read_scalar(self).await
+    }
+
+    /// The first column of the first row, if any.
+    pub(crate) async fn scalar_optional<T: ReadScalar>(&self, store: &Store) -> Result<Option<T>> {
+        store.read_scalar_optional(self).await
+    }
+
+    /// The first column of every row.
+    pub(crate) async fn column<T: ReadScalar>(&self, store: &Store) -> Result<Vec<T>> {
+        store.read_column(self).await
+    }
+
+    fn sqlite_args(&self) -> Result<sqlx::sqlite::SqliteArguments> {
+        let mut a = sqlx::sqlite::SqliteArguments::default();
+        for v in &self.args {
+            let added = match v {
+                Arg::Int(i) => a.add(*i),
+                Arg::Text(t) => a.add(t.clone()),
+                Arg::Bool(b) => a.add(*b),
+                Arg::Null => a.add(None::<i64>),
+            };
+            added.map_err(|e| StoreError::Database(sqlx::Error::Encode(e)))?;
+        }
+        Ok(a)
+    }
+
+    fn pg_args(&self) -> Result<sqlx::postgres::PgArguments> {
+        let mut a = sqlx::postgres::PgArguments::default();
+        for v in &self.args {
+            let added = match v {
+                Arg::Int(i) => a.add(*i),
+                Arg::Text(t) => a.add(t.clone()),
+                Arg::Bool(b) => a.add(*b),
+                Arg::Null => a.add(None::<i64>),
+            };
+            added.map_err(|e| StoreError::Database(sqlx::Error::Encode(e)))?;
+        }
+        Ok(a)
+    }
+
+    fn text(&self) -> sqlx::AssertSqlSafe<String> {
+        // Only our own fragments are pushed as text; every value is bound.
+        sqlx::AssertSqlSafe(self.text.clone())
+    }
+}
+
+/// A row read by the direct reader, column by column by name.
+pub(crate) trait DirectRow: Sized {
+    fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+}
+
+/// Implements [`DirectRow`] for a record whose fields are named as the
+/// query's columns. The struct literal makes the compiler check that every
+/// field is read.
+macro_rules! direct_row {
+    ($ty:ident: $($field:ident),+ $(,)?) => {
+        impl $crate::read::DirectRow for $ty {
+            fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                Ok($ty { $($field: row.get(stringify!($field))?),+ })
+            }
+        }
+    };
+}
+pub(crate) use direct_row;
+
+macro_rules! tuple_rows {
+    ($(($($t:ident $i:tt),+)),+) => {
+        $(impl<$($t: rusqlite::types::FromSql),+> DirectRow for ($($t,)+) {
+            fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                Ok(($(row.get::<_, $t>($i)?,)+))
+            }
+        })+
+    };
+}
+tuple_rows!((A 0), (A 0, B 1), (A 0, B 1, C 2), (A 0, B 1, C 2, D 3));
+
+/// Read-only connections to a SQLite file, each kept with its prepared
+/// statements and lent to one query at a time.
+#[derive(Debug)]
+pub(crate) struct DirectReader {
+    file: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// More idle connections than this are closed rather than kept: readers
+/// are admitted about one per core, so a few cover every concurrent page.
+const KEEP_IDLE: usize = 16;
+/// Statements each connection keeps prepared (a page uses about a dozen).
+const STATEMENTS_KEPT: usize = 256;
+
+impl DirectReader {
+    pub(crate) fn new(file: &Path) -> DirectReader {
+        DirectReader {
+            file: file.to_owned(),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn open(&self) -> rusqlite::Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.file,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.set_prepared_statement_cache_capacity(STATEMENTS_KEPT);
+        // As the sqlx connections: a 64 MiB page cache, sorts in memory.
+        conn.execute_batch("PRAGMA cache_size = -65536; PRAGMA temp_store = memory;")?;
+        Ok(conn)
+    }
+
+    /// Runs `f` on an idle connection (or a new one), then keeps it.
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let taken = self.idle.lock().map(|mut idle| idle.pop()).unwrap_or(None);
+        let conn = match taken {
+            Some(c) => c,
+            None => self.open().map_err(StoreError::DirectRead)?,
+        };
+        let out = f(&conn);
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < KEEP_IDLE
+        {
+            idle.push(conn);
+        }
+        out.map_err(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+            other => StoreError::DirectRead(other),
+        })
+    }
+
+    /// Runs `q`, handing its rows to `each` in order.
+    fn rows<T>(
+        &self,
+        q: &Sql,
+        mut each: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+        limit: Option<usize>,
+    ) -> Result<Vec<T>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(&q.text)?;
+            for i in 1..=stmt.parameter_count() {
+                // `$N` is bound to the N-th value wherever it appears.
+                let n = stmt
+                    .parameter_name(i)
+                    .and_then(|name| name.strip_prefix('$'))
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .unwrap_or(i);
+                let Some(v) = q.args.get(n - 1) else {
+                    return Err(rusqlite::Error::InvalidParameterCount(n, q.args.len()));
+                };
+                match v {
+                    Arg::Int(x) => stmt.raw_bind_parameter(i, x)?,
+                    Arg::Text(t) => stmt.raw_bind_parameter(i, t)?,
+                    Arg::Bool(b) => stmt.raw_bind_parameter(i, b)?,
+                    Arg::Null => stmt.raw_bind_parameter(i, rusqlite::types::Null)?,
+                }
+            }
+            let mut rows = stmt.raw_query();
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(each(r)?);
+                if limit.is_some_and(|l| out.len() >= l) {
+                    break;
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Closes the idle connections (the store is closing).
+    fn close(&self) {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.clear();
+        }
+    }
+}
+
+/// What the read path needs of a record type on every backend.
+pub(crate) trait ReadRow:
+    DirectRow
+    + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+    + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+    + Send
+    + Unpin
+{
+}
+impl<T> ReadRow for T where
+    T: DirectRow
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin
+{
+}
+
+/// What the read path needs of a single value on every backend.
+pub(crate) trait ReadScalar:
+    rusqlite::types::FromSql
+    + for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+    + sqlx::Type<sqlx::Sqlite>
+    + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+    + sqlx::Type<sqlx::Postgres>
+    + Send
+    + Unpin
+{
+}
+impl<T> ReadScalar for T where
+    T: rusqlite::types::FromSql
+        + for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+        + sqlx::Type<sqlx::Sqlite>
+        + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+        + sqlx::Type<sqlx::Postgres>
+        + Send
+        + Unpin
+{
+}
+
+impl Store {
+    /// Every row of `q`.
+    pub(crate) async fn read_all<T: ReadRow>(&self, q: &Sql) -> Result<Vec<T>> {
+        if let Some(direct) = &self.direct {
+            return direct.rows(q, T::from_direct, None);
+        }
+        Ok(match self.backend() {
+            Backend::Sqlite(pool) => {
+                sqlx::query_as_with::<_, T, _>(q.text(), q.sqlite_args()?)
+                    .fetch_all(pool)
+                    .await?
+            }
+            Backend::Postgres(pool) => {
+                sqlx::query_as_with::<_, T, _>(q.text(), q.pg_args()?)
+                    .fetch_all(pool)
+                    .await?
+            }
+        })
+    }
+
+    /// The first row of `q`, if any.
+    pub(crate) async fn read_optional<T: ReadRow>(&self, q: &Sql) -> Result<Option<T>> {
+        if let Some(direct) = &self.direct {
+            return Ok(direct.rows(q, T::from_direct, Some(1))?.pop());
+        }
+        Ok(match self.backend() {
+            Backend::Sqlite(pool) => {
+                sqlx::query_as_with::<_, T, _>(q.text(), q.sqlite_args()?)
+                    .fetch_optional(pool)
+                    .await?
+            }
+            Backend::Postgres(pool) => {
+                sqlx::query_as_with::<_, T, _>(q.text(), q.pg_args()?)
+                    .fetch_optional(pool)
+                    .await?
+            }
+        })
+    }
+
+    /// The first row of `q`; `NotFound` when there is none.
+    pub(crate) async fn read_one<T: ReadRow>(&self, q: &Sql) -> Result<T> {
+        self.read_optional(q).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// The first column of the first row of `q`; `NotFound` without one.
+    pub(crate) async fn read_scalar<T: ReadScalar>(&self, q: &Sql) -> Result<T> {
+        if let Some(direct) = &self.direct {
+            return direct
+                .rows(q, |r| r.get::<_, T>(0), Some(1))?
+                .pop()
+                .ok_or(StoreError::NotFound);
+        }
+        Ok(match self.backend() {
+            Backend::Sqlite(pool) => {
+                sqlx::query_scalar_with::<_, T, _>(q.text(), q.sqlite_args()?)
+                    .fetch_one(pool)
+                    .await?
+            }
+            Backend::Postgres(pool) => {
+                sqlx::query_scalar_with::<_, T, _>(q.text(), q.pg_args()?)
+                    .fetch_one(pool)
+                    .await?
+            }
+        })
+    }
+
+    /// The first column of the first row of `q`, if there is a row.
+    pub(crate) async fn read_scalar_optional<T: ReadScalar>(&self, q: &Sql) -> Result<Option<T>> {
+        if let Some(direct) = &self.direct {
+            return Ok(direct.rows(q, |r| r.get::<_, T>(0), Some(1))?.pop());
+        }
+        Ok(match self.backend() {
+            Backend::Sqlite(pool) => {
+                sqlx::query_scalar_with::<_, T, _>(q.text(), q.sqlite_args()?)
+                    .fetch_optional(pool)
+                    .await?
+            }
+            Backend::Postgres(pool) => {
+                sqlx::query_scalar_with::<_, T, _>(q.text(), q.pg_args()?)
+                    .fetch_optional(pool)
+                    .await?
+            }
+        })
+    }
+
+    /// The first column of every row of `q`.
+    pub(crate) async fn read_column<T: ReadScalar>(&self, q: &Sql) -> Result<Vec<T>> {
+        if let Some(direct) = &self.direct {
+            return direct.rows(q, |r| r.get::<_, T>(0), None);
+        }
+        Ok(match self.backend() {
+            Backend::Sqlite(pool) => {
+                sqlx::query_scalar_with::<_, T, _>(q.text(), q.sqlite_args()?)
+                    .fetch_all(pool)
+                    .await?
+            }
+            Backend::Postgres(pool) => {
+                sqlx::query_scalar_with::<_, T, _>(q.text(), q.pg_args()?)
+                    .fetch_all(pool)
+                    .await?
+            }
+        })
+    }
+
+    /// Closes the direct reader's connections.
+    pub(crate) fn close_direct(&self) {
+        if let Some(direct) = &self.direct {
+            direct.close();
+        }
+    }
+}
