@@ -78,5 +78,37 @@ for path in "/communities/$slug" "/communities/$slug/threads" "/threads/$thread"
   med=$(median "http://127.0.0.1:$port$path" "$cookie")
   echo "| \`$path\` | $page | $base | $share | $med ms |"
 done
+# Writes beside reads: replies posted one after another (by the member
+# account, in the latest thread of its largest community) while 64
+# connections read the thread page.
+reply_community=$(api "/api/v1/communities?sort=members&per_page=100" \
+  | python3 -c 'import json,sys; print([c["slug"] for c in json.load(sys.stdin)["items"] if c["my_role"]][0])')
+reply_thread=$(api "/api/v1/communities/$reply_community/threads?per_page=1" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
+wrk -t2 -c64 -d"$((each + 5))s" -H "Cookie: gh_session=$cookie" "http://127.0.0.1:$port/threads/$reply_thread" > /dev/null &
+reads=$!
+sleep 2
+python3 - "$port" "$cookie" "$reply_thread" "$each" <<'PY'
+import http.client, json, sys, time
+port, cookie, thread, seconds = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
+conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+took, refused, end = [], 0, time.monotonic() + seconds
+while time.monotonic() < end:
+    body = json.dumps({"body": f"Reply under load {len(took)}"})
+    t0 = time.perf_counter()
+    conn.request("POST", f"/api/v1/threads/{thread}/replies", body=body,
+                 headers={"Cookie": f"gh_session={cookie}", "Content-Type": "application/json"})
+    r = conn.getresponse(); r.read()
+    if r.status >= 300:
+        refused += 1
+        continue
+    took.append((time.perf_counter() - t0) * 1000)
+took.sort()
+pick = lambda q: took[min(len(took) - 1, int(q * len(took)))] if took else float("nan")
+print(f"replies while 64 connections read /threads/{thread}: {len(took)} posted"
+      f" ({refused} refused), p50 {pick(0.5):.1f} ms, p99 {pick(0.99):.1f} ms, max {took[-1] if took else float('nan'):.1f} ms")
+PY
+wait $reads
+
 echo
 echo "server memory: $(awk '/VmRSS/{printf "%d MiB", $2/1024}' /proc/$server/status) (peak $(awk '/VmHWM/{printf "%d MiB", $2/1024}' /proc/$server/status))"

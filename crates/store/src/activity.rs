@@ -69,7 +69,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<FeedItem>> {
         Ok({
-            let mut qb = Sql::new(FEED_SELECT);
+            let mut qb = Sql::new(FEED_SELECT).kept();
             push_readable_by(&mut qb, viewer);
             match scope {
                 FeedScope::MemberOf(p) => {

@@ -226,12 +226,13 @@ impl Store {
 
     pub async fn communities(&self, f: &CommunityFilter) -> Result<Page<CommunitySummary>> {
         {
-            let mut total = Sql::new("SELECT COUNT(*) FROM communities c WHERE ");
+            let mut total = Sql::new("SELECT COUNT(*) FROM communities c WHERE ").kept();
             let mut items = Sql::new(
                 "SELECT c.id, c.slug, c.name, c.purpose, c.visibility, c.membership_policy, c.stage, \
                  (SELECT COUNT(*) FROM memberships m WHERE m.community_id = c.id) AS members, \
                  (SELECT role FROM memberships m WHERE m.community_id = c.id AND m.person_id = ",
-            );
+            )
+            .kept();
             items
                 .bind(f.visible_to)
                 .push(") AS my_role, (SELECT MAX(a.at) FROM activity a WHERE a.community_id = c.id) AS last_activity_at \
@@ -314,6 +315,7 @@ impl Store {
             let roles: Vec<(CommunityRole, i64)> = Sql::new(
                 "SELECT role, COUNT(*) FROM memberships WHERE community_id = $1 GROUP BY role",
             )
+            .kept()
             .arg(community)
             .all(self)
             .await?;
@@ -321,6 +323,7 @@ impl Store {
                 "SELECT COUNT(DISTINCT u.name) FROM memberships m JOIN people p ON p.id = m.person_id \
                  JOIN units u ON u.id = p.unit_id WHERE m.community_id = $1",
             )
+            .kept()
             .arg(community)
             .scalar(self)
             .await?;
@@ -332,6 +335,7 @@ impl Store {
                   WHERE m.community_id = $1) ranked \
                  WHERE place <= $2 ORDER BY role, name, person_id",
             )
+            .kept()
             .arg(community)
             .arg(per_role)
             .all::<Member>(self)

@@ -65,6 +65,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0010_read_path.sql"),
         include_str!("../migrations/postgres/0010_read_path.sql"),
     ),
+    (
+        11,
+        "community_order",
+        include_str!("../migrations/sqlite/0011_community_order.sql"),
+        include_str!("../migrations/postgres/0011_community_order.sql"),
+    ),
 ];
 
 /// Several servers may start at once on one PostgreSQL database: each

@@ -136,7 +136,8 @@ impl Store {
             "SELECT u.id, u.name, u.parent_id, u.description, \
                  (SELECT COUNT(*) FROM people p WHERE p.unit_id = u.id AND p.merged_into IS NULL) AS people \
                  FROM units u ORDER BY u.name, u.id",
-        ))
+        )
+        .kept())
         .await
     }
 
@@ -144,7 +145,8 @@ impl Store {
     pub async fn units_without_counts(&self) -> Result<Vec<UnitSummary>> {
         self.read_all::<UnitSummary>(&Sql::new(
             "SELECT u.id, u.name, u.parent_id, u.description, CAST(0 AS BIGINT) AS people FROM units u ORDER BY u.name, u.id",
-        ))
+        )
+        .kept())
         .await
     }
 
@@ -293,7 +295,7 @@ impl Store {
 
     pub async fn people(&self, f: &PeopleFilter) -> Result<Page<Person>> {
         {
-            let mut total = Sql::new("SELECT COUNT(*) FROM people p");
+            let mut total = Sql::new("SELECT COUNT(*) FROM people p").kept();
             let mut items = Sql::new(PERSON_SELECT);
             for qb in [&mut total, &mut items] {
                 // Records merged into another person are hidden: they are that person.

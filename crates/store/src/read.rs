@@ -16,11 +16,13 @@
 use crate::{Backend, Result, Store, StoreError};
 use rusqlite::{Connection, OpenFlags};
 use sqlx::Arguments;
+use std::any::Any;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// A value bound to a placeholder.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Arg {
     Int(i64),
     Text(String),
@@ -126,6 +128,8 @@ words_as_args!(
 pub(crate) struct Sql {
     text: String,
     args: Vec<Arg>,
+    /// Keep the answer until the database changes (see [`Sql::kept`]).
+    kept: bool,
 }
 
 impl Sql {
@@ -133,7 +137,17 @@ impl Sql {
         Sql {
             text: text.into(),
             args: Vec::new(),
+            kept: false,
         }
+    }
+
+    /// Marks a read whose answer is costly and changes rarely (a count of
+    /// thousands of rows, an aggregate over a community's members): on a
+    /// SQLite file its answer is kept and given again until anything is
+    /// written to the database, by this server or another process.
+    pub(crate) fn kept(mut self) -> Sql {
+        self.kept = true;
+        self
     }
 
     pub(crate) fn push(&mut self, text: impl AsRef<str>) -> &mut Sql {
@@ -256,7 +270,32 @@ tuple_rows!((A 0), (A 0, B 1), (A 0, B 1, C 2), (A 0, B 1, C 2, D 3));
 pub(crate) struct DirectReader {
     file: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// A connection that only asks SQLite whether the database changed
+    /// (`PRAGMA data_version` changes with every commit of any other
+    /// connection, in this process or another), for the kept answers.
+    watcher: Mutex<Option<Connection>>,
+    kept: Mutex<KeptAnswers>,
 }
+
+/// Answers of [`Sql::kept`] reads, valid for one data version.
+#[derive(Default)]
+struct KeptAnswers {
+    version: i64,
+    answers: HashMap<(String, Vec<Arg>), Arc<dyn Any + Send + Sync>>,
+}
+
+impl std::fmt::Debug for KeptAnswers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeptAnswers")
+            .field("version", &self.version)
+            .field("answers", &self.answers.len())
+            .finish()
+    }
+}
+
+/// Kept answers beyond this many are all dropped (a bound on memory; they
+/// are all dropped at the next write anyway).
+const MOST_KEPT: usize = 4096;
 
 /// More idle connections than this are closed rather than kept: readers
 /// are admitted about one per core, so a few cover every concurrent page.
@@ -269,7 +308,57 @@ impl DirectReader {
         DirectReader {
             file: file.to_owned(),
             idle: Mutex::new(Vec::new()),
+            watcher: Mutex::new(None),
+            kept: Mutex::new(KeptAnswers::default()),
         }
+    }
+
+    /// The database's data version as the watcher sees it now.
+    fn data_version(&self) -> Result<i64> {
+        let mut watcher = self
+            .watcher
+            .lock()
+            .map_err(|_| StoreError::ReaderStopped("the change watcher panicked".into()))?;
+        if watcher.is_none() {
+            *watcher = Some(self.open().map_err(StoreError::DirectRead)?);
+        }
+        let Some(conn) = watcher.as_ref() else {
+            return Err(StoreError::ReaderStopped("no change watcher".into()));
+        };
+        conn.query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(StoreError::DirectRead)
+    }
+
+    /// [`DirectReader::rows`], through the kept answers when `q` is kept.
+    fn rows_kept<T: Clone + Send + Sync + 'static>(
+        &self,
+        q: &Sql,
+        each: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+        limit: Option<usize>,
+    ) -> Result<Vec<T>> {
+        if !q.kept {
+            return self.rows(q, each, limit);
+        }
+        // The version is read before the query: a write in between makes
+        // the kept answer newer than its version says, never older.
+        let version = self.data_version()?;
+        let key = (q.text.clone(), q.args.clone());
+        if let Ok(kept) = self.kept.lock()
+            && kept.version == version
+            && let Some(answer) = kept.answers.get(&key)
+            && let Some(rows) = answer.downcast_ref::<Vec<T>>()
+        {
+            return Ok(rows.clone());
+        }
+        let rows = self.rows(q, each, limit)?;
+        if let Ok(mut kept) = self.kept.lock() {
+            if kept.version != version || kept.answers.len() >= MOST_KEPT {
+                kept.version = version;
+                kept.answers.clear();
+            }
+            kept.answers.insert(key, Arc::new(rows.clone()));
+        }
+        Ok(rows)
     }
 
     fn open(&self) -> rusqlite::Result<Connection> {
@@ -310,7 +399,8 @@ impl DirectReader {
         mut each: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
         limit: Option<usize>,
     ) -> Result<Vec<T>> {
-        self.with(|conn| {
+        let started = tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now);
+        let out = self.with(|conn| {
             let mut stmt = conn.prepare_cached(&q.text)?;
             for i in 1..=stmt.parameter_count() {
                 // `$N` is bound to the N-th value wherever it appears.
@@ -338,13 +428,20 @@ impl DirectReader {
                 }
             }
             Ok(out)
-        })
+        });
+        if let Some(started) = started {
+            tracing::debug!(elapsed = ?started.elapsed(), sql = %q.text, "direct read");
+        }
+        out
     }
 
     /// Closes the idle connections (the store is closing).
     fn close(&self) {
         if let Ok(mut idle) = self.idle.lock() {
             idle.clear();
+        }
+        if let Ok(mut watcher) = self.watcher.lock() {
+            *watcher = None;
         }
     }
 }
@@ -355,7 +452,10 @@ pub(crate) trait ReadRow:
     + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
     + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
     + Send
+    + Sync
     + Unpin
+    + Clone
+    + 'static
 {
 }
 impl<T> ReadRow for T where
@@ -363,7 +463,10 @@ impl<T> ReadRow for T where
         + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
         + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
         + Send
+        + Sync
         + Unpin
+        + Clone
+        + 'static
 {
 }
 
@@ -375,7 +478,10 @@ pub(crate) trait ReadScalar:
     + for<'r> sqlx::Decode<'r, sqlx::Postgres>
     + sqlx::Type<sqlx::Postgres>
     + Send
+    + Sync
     + Unpin
+    + Clone
+    + 'static
 {
 }
 impl<T> ReadScalar for T where
@@ -385,7 +491,10 @@ impl<T> ReadScalar for T where
         + for<'r> sqlx::Decode<'r, sqlx::Postgres>
         + sqlx::Type<sqlx::Postgres>
         + Send
+        + Sync
         + Unpin
+        + Clone
+        + 'static
 {
 }
 
@@ -393,7 +502,7 @@ impl Store {
     /// Every row of `q`.
     pub(crate) async fn read_all<T: ReadRow>(&self, q: &Sql) -> Result<Vec<T>> {
         if let Some(direct) = &self.direct {
-            return direct.rows(q, T::from_direct, None);
+            return direct.rows_kept(q, T::from_direct, None);
         }
         Ok(match self.backend() {
             Backend::Sqlite(pool) => {
@@ -412,7 +521,7 @@ impl Store {
     /// The first row of `q`, if any.
     pub(crate) async fn read_optional<T: ReadRow>(&self, q: &Sql) -> Result<Option<T>> {
         if let Some(direct) = &self.direct {
-            return Ok(direct.rows(q, T::from_direct, Some(1))?.pop());
+            return Ok(direct.rows_kept(q, T::from_direct, Some(1))?.pop());
         }
         Ok(match self.backend() {
             Backend::Sqlite(pool) => {
@@ -437,7 +546,7 @@ impl Store {
     pub(crate) async fn read_scalar<T: ReadScalar>(&self, q: &Sql) -> Result<T> {
         if let Some(direct) = &self.direct {
             return direct
-                .rows(q, |r| r.get::<_, T>(0), Some(1))?
+                .rows_kept(q, |r| r.get::<_, T>(0), Some(1))?
                 .pop()
                 .ok_or(StoreError::NotFound);
         }
@@ -458,7 +567,7 @@ impl Store {
     /// The first column of the first row of `q`, if there is a row.
     pub(crate) async fn read_scalar_optional<T: ReadScalar>(&self, q: &Sql) -> Result<Option<T>> {
         if let Some(direct) = &self.direct {
-            return Ok(direct.rows(q, |r| r.get::<_, T>(0), Some(1))?.pop());
+            return Ok(direct.rows_kept(q, |r| r.get::<_, T>(0), Some(1))?.pop());
         }
         Ok(match self.backend() {
             Backend::Sqlite(pool) => {
@@ -477,7 +586,7 @@ impl Store {
     /// The first column of every row of `q`.
     pub(crate) async fn read_column<T: ReadScalar>(&self, q: &Sql) -> Result<Vec<T>> {
         if let Some(direct) = &self.direct {
-            return direct.rows(q, |r| r.get::<_, T>(0), None);
+            return direct.rows_kept(q, |r| r.get::<_, T>(0), None);
         }
         Ok(match self.backend() {
             Backend::Sqlite(pool) => {

@@ -325,7 +325,7 @@ impl Store {
                     qb.push(" AND t.kind = 'help' AND NOT EXISTS (SELECT 1 FROM help_solutions y WHERE y.thread_id = t.id)");
                 }
             };
-            let mut count = Sql::new("SELECT COUNT(*) FROM threads t");
+            let mut count = Sql::new("SELECT COUNT(*) FROM threads t").kept();
             push_where(&mut count);
             let total: i64 = count.scalar(self).await?;
             let mut qb = Sql::new(THREAD_SELECT);

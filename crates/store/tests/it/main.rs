@@ -5,6 +5,7 @@ mod backup;
 mod conformance;
 mod events;
 mod feed;
+mod kept;
 mod migrations;
 mod pulse_read;
 mod search;
