@@ -73,9 +73,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A free port for PostgreSQL; 55440 belongs to another PostgreSQL here.
+# A free port for PostgreSQL.
 pg_port=55460
-while [ "$pg_port" = 55440 ] || (exec 3<>"/dev/tcp/127.0.0.1/$pg_port") 2>/dev/null; do
+while (exec 3<>"/dev/tcp/127.0.0.1/$pg_port") 2>/dev/null; do
   pg_port=$((pg_port + 1))
 done
 eval "$(.ci/postgres.sh start "$pg_dir" "$pg_port")"
