@@ -282,6 +282,8 @@ pub(crate) struct DirectReader {
 struct KeptAnswers {
     version: i64,
     answers: HashMap<(String, Vec<Arg>), Arc<dyn Any + Send + Sync>>,
+    /// Rows held by all answers, for the bound on memory.
+    rows: usize,
 }
 
 impl std::fmt::Debug for KeptAnswers {
@@ -293,9 +295,11 @@ impl std::fmt::Debug for KeptAnswers {
     }
 }
 
-/// Kept answers beyond this many are all dropped (a bound on memory; they
-/// are all dropped at the next write anyway).
+/// Kept answers beyond this many, or holding more rows than this, are all
+/// dropped (a bound on memory, some tens of MiB; they are all dropped at
+/// the next write anyway).
 const MOST_KEPT: usize = 4096;
+const MOST_KEPT_ROWS: usize = 200_000;
 
 /// More idle connections than this are closed rather than kept: readers
 /// are admitted about one per core, so a few cover every concurrent page.
@@ -352,10 +356,15 @@ impl DirectReader {
         }
         let rows = self.rows(q, each, limit)?;
         if let Ok(mut kept) = self.kept.lock() {
-            if kept.version != version || kept.answers.len() >= MOST_KEPT {
+            if kept.version != version
+                || kept.answers.len() >= MOST_KEPT
+                || kept.rows + rows.len() > MOST_KEPT_ROWS
+            {
                 kept.version = version;
                 kept.answers.clear();
+                kept.rows = 0;
             }
+            kept.rows += rows.len();
             kept.answers.insert(key, Arc::new(rows.clone()));
         }
         Ok(rows)

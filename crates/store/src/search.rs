@@ -483,7 +483,9 @@ impl crate::Store {
                 // The most recent candidates once (FTS5 walks its posting
                 // lists from the newest), ranked here; then the page's rows
                 // and each one's snippet (FTS5 finds a rowid cheaply).
-                let mut qb = Sql::new("");
+                // Kept: the same search by the same reader is answered again
+                // from memory until the next write.
+                let mut qb = Sql::new("").kept();
                 sqlite_candidates(&mut qb, viewer, q, (&m, RANK_WINDOW), "d.id, d.at, d.title");
                 let candidates: Vec<(i64, i64, String)> = qb.all(self).await?;
                 let (total, page) = rank_page(candidates, q);

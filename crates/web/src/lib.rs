@@ -51,7 +51,12 @@ pub struct AppState {
     pub app: App,
     pub config: Arc<WebConfig>,
     pub reads: Arc<tokio::sync::Semaphore>,
+    /// The pulse page's charts per community, instant, window and units.
+    pub(crate) pulse_charts: Arc<PulseChartCache>,
 }
+
+pub(crate) type PulseChartCache =
+    guildhall_app::pulse::DerivedCache<(i64, i64, Vec<(String, i64)>), pages::pulse::PulseCharts>;
 
 /// The whole application as one router.
 pub fn router(app: App, config: WebConfig) -> Router {
@@ -64,6 +69,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         app,
         config: Arc::new(config),
         reads: Arc::new(tokio::sync::Semaphore::new(reads)),
+        pulse_charts: Arc::default(),
     };
     let router = Router::new()
         .merge(pages::routes())

@@ -4,7 +4,8 @@
 //! rel="noopener noreferrer nofollow".
 
 use pulldown_cmark::{Options, Parser, html};
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 
 static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut b = ammonia::Builder::default();
@@ -13,8 +14,48 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     b
 });
 
+/// What was rendered lately, by the text it came from: a thread with
+/// hundreds of replies is read far more often than written, and cleaning
+/// each reply's HTML (ammonia parses it) was most of its page's time. The
+/// HTML follows from the text alone, so the text is the key.
+struct Rendered {
+    html: HashMap<String, Arc<str>>,
+    bytes: usize,
+}
+
+static RENDERED: LazyLock<Mutex<Rendered>> = LazyLock::new(|| {
+    Mutex::new(Rendered {
+        html: HashMap::new(),
+        bytes: 0,
+    })
+});
+
+/// Beyond this many bytes of texts and HTML kept, the cache starts again.
+const KEEP_BYTES: usize = 32 << 20;
+
 /// Safe HTML for a member's Markdown text.
 pub fn render(md: &str) -> String {
+    if let Ok(rendered) = RENDERED.lock()
+        && let Some(html) = rendered.html.get(md)
+    {
+        return html.to_string();
+    }
+    let html = render_afresh(md);
+    if let Ok(mut rendered) = RENDERED.lock() {
+        let size = md.len() + html.len();
+        if rendered.bytes + size > KEEP_BYTES {
+            rendered.html.clear();
+            rendered.bytes = 0;
+        }
+        rendered.bytes += size;
+        rendered
+            .html
+            .insert(md.to_owned(), Arc::from(html.as_str()));
+    }
+    html
+}
+
+fn render_afresh(md: &str) -> String {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS

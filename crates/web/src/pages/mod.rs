@@ -9,7 +9,7 @@ mod communities;
 mod events;
 mod home;
 mod organization;
-mod pulse;
+pub(crate) mod pulse;
 mod resources;
 pub(crate) mod search;
 mod threads;

@@ -12,9 +12,9 @@ use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use guildhall_app::AppError;
-use guildhall_app::pulse::{PulseReport, PulseWindow};
+use guildhall_app::pulse::{LevelHistory, PulseReport, PulseWindow};
 use guildhall_domain::pulse::analysis::{ALERT_NAMES, OverviewFilter, level_moves, response_times};
-use guildhall_domain::pulse::{Level, alert_guidance, weekly_contributions};
+use guildhall_domain::pulse::{Level, PulseEvent, alert_guidance, weekly_contributions};
 use guildhall_domain::time::DAY;
 use guildhall_domain::{FieldErrors, Timestamp};
 use serde::Deserialize;
@@ -310,45 +310,6 @@ async fn pulse_page(
     }
     let t = window.as_of.cutoff();
 
-    let weeks = 52;
-    let weekly = weekly_contributions(events.as_slice(), t, weeks);
-    let week_labels: Vec<String> = (0..weeks)
-        .map(|k| Timestamp(t - (weeks - k) as i64 * 7 * DAY).date())
-        .collect();
-    let activity_chart = charts::area(
-        "Contributions per week over the last year",
-        &week_labels,
-        &weekly.iter().map(|v| *v as f64).collect::<Vec<_>>(),
-        760,
-        220,
-    );
-    let f = &report.pulse.figures;
-    let pyramid_chart = charts::hbars(
-        "Participation levels in the window",
-        &[
-            ("Core".into(), f.core as f64, charts::BRAND),
-            ("Active".into(), f.active as f64, charts::SOFT),
-            ("Peripheral".into(), f.peripheral as f64, charts::PALE),
-        ],
-        440,
-    );
-    let times = response_times(&report.pulse.first_response_hours);
-    let mut response_bars: Vec<(String, f64, _)> = times
-        .buckets
-        .iter()
-        .map(|(label, n)| ((*label).to_owned(), *n as f64, charts::BRAND))
-        .collect();
-    response_bars.push((
-        "No reply yet".into(),
-        times.unanswered as f64,
-        charts::ACCENT,
-    ));
-    let response_chart = charts::hbars(
-        "First response time to help requests in the window",
-        &response_bars,
-        440,
-    );
-
     let unit_names: HashMap<i64, String> = s
         .app
         .unit_choices()
@@ -356,7 +317,7 @@ async fn pulse_page(
         .into_iter()
         .map(|n| (n.unit.id.0, n.unit.name))
         .collect();
-    let unit_bars: Vec<(String, f64, _)> = report
+    let unit_labels: Vec<(String, i64)> = report
         .pulse
         .unit_contributions
         .iter()
@@ -365,43 +326,31 @@ async fn pulse_page(
             (
                 u.and_then(|u| unit_names.get(&u).cloned())
                     .unwrap_or_else(|| "No unit".into()),
-                *n as f64,
-                charts::SOFT,
+                *n,
             )
         })
         .collect();
-    let units_chart = charts::hbars("Contributions by organization unit", &unit_bars, 440);
-
     // Levels at the end of each of the last 12 months (window as chosen).
     let history = s
         .app
         .level_history(report.community.id, &events, t, window.days, (12, 30))?;
-    let month_labels: Vec<String> = history
-        .iter()
-        .map(|(at, _)| Timestamp(*at).month_label())
-        .collect();
-    let count = |lvl: Level| {
-        history
-            .iter()
-            .map(|(_, ls)| ls.iter().filter(|(_, l)| *l == lvl).count() as f64)
-            .collect::<Vec<_>>()
-    };
-    let levels_chart = charts::stacked(
-        "Participation levels at the end of each month",
-        &month_labels,
-        &[
-            ("core", charts::BRAND, count(Level::Core)),
-            ("active", charts::SOFT, count(Level::Active)),
-            ("peripheral", charts::PALE, count(Level::Peripheral)),
-        ],
-        760,
-        260,
-    );
-    // How people moved between levels from a year ago to now.
-    let moves: Vec<(String, String, i64)> = level_moves(&history)
-        .into_iter()
-        .map(|m| (m.from.to_owned(), m.to.to_owned(), m.people))
-        .collect();
+    // The charts follow from the events, the instant and window, and the
+    // units' names: drawn once for them (drawing took most of the page's
+    // time), as long as the event list is the one the cache holds.
+    let stamp = (t, window.days, unit_labels.clone());
+    let drawn = s
+        .pulse_charts
+        .get(report.community.id, stamp, &events, |events| {
+            draw_pulse_charts(events, t, &report, &unit_labels, &history)
+        })?;
+    let PulseCharts {
+        activity_chart,
+        pyramid_chart,
+        response_chart,
+        units_chart,
+        levels_chart,
+        moves,
+    } = (*drawn).clone();
 
     let alerts = report
         .pulse
@@ -443,6 +392,106 @@ async fn pulse_page(
         moves,
     }
     .into_response())
+}
+
+/// What the pulse page draws: five charts and the level moves.
+#[derive(Clone, Debug)]
+pub(crate) struct PulseCharts {
+    activity_chart: String,
+    pyramid_chart: String,
+    response_chart: String,
+    units_chart: String,
+    levels_chart: String,
+    moves: Vec<(String, String, i64)>,
+}
+
+fn draw_pulse_charts(
+    events: &[PulseEvent],
+    t: i64,
+    report: &PulseReport,
+    unit_labels: &[(String, i64)],
+    history: &LevelHistory,
+) -> PulseCharts {
+    let weeks = 52;
+    let weekly = weekly_contributions(events, t, weeks);
+    let week_labels: Vec<String> = (0..weeks)
+        .map(|k| Timestamp(t - (weeks - k) as i64 * 7 * DAY).date())
+        .collect();
+    let activity_chart = charts::area(
+        "Contributions per week over the last year",
+        &week_labels,
+        &weekly.iter().map(|v| *v as f64).collect::<Vec<_>>(),
+        760,
+        220,
+    );
+    let f = &report.pulse.figures;
+    let pyramid_chart = charts::hbars(
+        "Participation levels in the window",
+        &[
+            ("Core".into(), f.core as f64, charts::BRAND),
+            ("Active".into(), f.active as f64, charts::SOFT),
+            ("Peripheral".into(), f.peripheral as f64, charts::PALE),
+        ],
+        440,
+    );
+    let times = response_times(&report.pulse.first_response_hours);
+    let mut response_bars: Vec<(String, f64, _)> = times
+        .buckets
+        .iter()
+        .map(|(label, n)| ((*label).to_owned(), *n as f64, charts::BRAND))
+        .collect();
+    response_bars.push((
+        "No reply yet".into(),
+        times.unanswered as f64,
+        charts::ACCENT,
+    ));
+    let response_chart = charts::hbars(
+        "First response time to help requests in the window",
+        &response_bars,
+        440,
+    );
+
+    let unit_bars: Vec<(String, f64, _)> = unit_labels
+        .iter()
+        .map(|(name, n)| (name.clone(), *n as f64, charts::SOFT))
+        .collect();
+    let units_chart = charts::hbars("Contributions by organization unit", &unit_bars, 440);
+
+    let month_labels: Vec<String> = history
+        .iter()
+        .map(|(at, _)| Timestamp(*at).month_label())
+        .collect();
+    let count = |lvl: Level| {
+        history
+            .iter()
+            .map(|(_, ls)| ls.iter().filter(|(_, l)| *l == lvl).count() as f64)
+            .collect::<Vec<_>>()
+    };
+    let levels_chart = charts::stacked(
+        "Participation levels at the end of each month",
+        &month_labels,
+        &[
+            ("core", charts::BRAND, count(Level::Core)),
+            ("active", charts::SOFT, count(Level::Active)),
+            ("peripheral", charts::PALE, count(Level::Peripheral)),
+        ],
+        760,
+        260,
+    );
+    // How people moved between levels from a year ago to now.
+    let moves: Vec<(String, String, i64)> = level_moves(history)
+        .into_iter()
+        .map(|m| (m.from.to_owned(), m.to.to_owned(), m.people))
+        .collect();
+
+    PulseCharts {
+        activity_chart,
+        pyramid_chart,
+        response_chart,
+        units_chart,
+        levels_chart,
+        moves,
+    }
 }
 
 // ---- organization overview ------------------------------------------------
