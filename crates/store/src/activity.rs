@@ -68,47 +68,45 @@ impl Store {
         scope: FeedScope,
         limit: i64,
     ) -> Result<Vec<FeedItem>> {
-        Ok({
-            let mut qb = Sql::new(FEED_SELECT).kept();
-            push_readable_by(&mut qb, viewer);
-            match scope {
-                FeedScope::MemberOf(p) => {
-                    // Each community's newest events from its index, then
-                    // the newest of those: reading every event of the
-                    // person's communities and sorting them cost tens of
-                    // milliseconds for a few large communities.
-                    let communities: Vec<CommunityId> = Sql::new(
-                        "SELECT community_id FROM memberships WHERE person_id = $1 ORDER BY community_id",
-                    )
-                    .arg(p)
-                    .column(self)
-                    .await?;
-                    if communities.is_empty() {
-                        return Ok(Vec::new());
+        let mut qb = Sql::new(FEED_SELECT).kept();
+        push_readable_by(&mut qb, viewer);
+        match scope {
+            FeedScope::MemberOf(p) => {
+                // Each community's newest events from its index, then
+                // the newest of those: reading every event of the
+                // person's communities and sorting them cost tens of
+                // milliseconds for a few large communities.
+                let communities: Vec<CommunityId> = Sql::new(
+                    "SELECT community_id FROM memberships WHERE person_id = $1 ORDER BY community_id",
+                )
+                .arg(p)
+                .column(self)
+                .await?;
+                if communities.is_empty() {
+                    return Ok(Vec::new());
+                }
+                qb.push(" AND a.id IN (");
+                for (i, c) in communities.iter().enumerate() {
+                    if i > 0 {
+                        qb.push(" UNION ALL ");
                     }
-                    qb.push(" AND a.id IN (");
-                    for (i, c) in communities.iter().enumerate() {
-                        if i > 0 {
-                            qb.push(" UNION ALL ");
-                        }
-                        qb.push("SELECT id FROM (SELECT id FROM activity WHERE community_id = ")
-                            .bind(*c)
-                            .push(" ORDER BY at DESC, id DESC LIMIT ")
-                            .bind(limit)
-                            .push(format!(") AS newest{i}"));
-                    }
-                    qb.push(")");
+                    qb.push("SELECT id FROM (SELECT id FROM activity WHERE community_id = ")
+                        .bind(*c)
+                        .push(" ORDER BY at DESC, id DESC LIMIT ")
+                        .bind(limit)
+                        .push(format!(") AS newest{i}"));
                 }
-                FeedScope::Community(c) => {
-                    qb.push(" AND a.community_id = ").bind(c);
-                }
-                FeedScope::Actor(p) => {
-                    qb.push(" AND a.actor_id = ").bind(p);
-                }
+                qb.push(")");
             }
-            qb.push(" ORDER BY a.at DESC, a.id DESC LIMIT ").bind(limit);
-            qb.all::<FeedItem>(self).await?
-        })
+            FeedScope::Community(c) => {
+                qb.push(" AND a.community_id = ").bind(c);
+            }
+            FeedScope::Actor(p) => {
+                qb.push(" AND a.actor_id = ").bind(p);
+            }
+        }
+        qb.push(" ORDER BY a.at DESC, a.id DESC LIMIT ").bind(limit);
+        qb.all::<FeedItem>(self).await
     }
 
     /// Up to `limit` events with id greater than `after`, in id order: the
@@ -279,20 +277,18 @@ impl Store {
             .filter(|k| k.matters_before_window())
             .map(|k| format!("'{}'", k.as_str()))
             .collect();
-        Ok({
-            let mut qb = Sql::new(format!(
-                "SELECT id, community_id, at, {} AS kind, actor_id, actor_unit, subject_id, parent_id FROM activity \
-                 WHERE community_id IS NOT NULL AND at < ",
-                kind_code_sql()
-            ));
-            qb.bind(before);
-            qb.push(" AND (at >= ").bind(full_since);
-            qb.push(format!(" OR kind IN ({}))", old_kinds.join(", ")));
-            if let Some(c) = community {
-                qb.push(" AND community_id = ").bind(c);
-            }
-            qb.all::<PulseRow>(self).await?
-        })
+        let mut qb = Sql::new(format!(
+            "SELECT id, community_id, at, {} AS kind, actor_id, actor_unit, subject_id, parent_id FROM activity \
+             WHERE community_id IS NOT NULL AND at < ",
+            kind_code_sql()
+        ));
+        qb.bind(before);
+        qb.push(" AND (at >= ").bind(full_since);
+        qb.push(format!(" OR kind IN ({}))", old_kinds.join(", ")));
+        if let Some(c) = community {
+            qb.push(" AND community_id = ").bind(c);
+        }
+        qb.all::<PulseRow>(self).await
     }
 
     /// [`Store::pulse_rows`] of every community, grouped by community; on a
@@ -327,18 +323,16 @@ impl Store {
         community: CommunityId,
         after_id: ActivityId,
     ) -> Result<Vec<PulseRow>> {
-        Ok({
-            Sql::new(format!(
-                "SELECT id, community_id, at, {} AS kind, actor_id, actor_unit, subject_id, parent_id FROM activity \
-                 WHERE community_id = ",
-                kind_code_sql()
-            ))
-            .bind(community)
-            .push(" AND id > ")
-            .bind(after_id)
-            .push(" ORDER BY id")
-            .all::<PulseRow>(self)
-            .await?
-        })
+        Sql::new(format!(
+            "SELECT id, community_id, at, {} AS kind, actor_id, actor_unit, subject_id, parent_id FROM activity \
+             WHERE community_id = ",
+            kind_code_sql()
+        ))
+        .bind(community)
+        .push(" AND id > ")
+        .bind(after_id)
+        .push(" ORDER BY id")
+        .all::<PulseRow>(self)
+        .await
     }
 }

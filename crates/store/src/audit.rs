@@ -86,39 +86,37 @@ impl Store {
 
     /// Entries, newest first.
     pub async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
-        Ok({
-            let mut qb = Sql::new(
-                "SELECT l.id, l.at, l.actor_id, p.name AS actor_name, l.action, l.subject, l.detail, l.address \
-                 FROM audit_log l LEFT JOIN people p ON p.id = l.actor_id WHERE 1=1",
-            );
-            if let Some(action) = f.action.as_deref().filter(|a| !a.is_empty()) {
-                if let Some(family) = action.strip_suffix('.') {
-                    qb.push(" AND (l.action = ")
-                        .bind(family.to_owned())
-                        .push(" OR substr(l.action, 1, CAST(")
-                        .bind(action.len() as i64)
-                        .push(" AS INTEGER)) = ")
-                        .bind(action.to_owned())
-                        .push(")");
-                } else {
-                    qb.push(" AND l.action = ").bind(action.to_owned());
-                }
+        let mut qb = Sql::new(
+            "SELECT l.id, l.at, l.actor_id, p.name AS actor_name, l.action, l.subject, l.detail, l.address \
+             FROM audit_log l LEFT JOIN people p ON p.id = l.actor_id WHERE 1=1",
+        );
+        if let Some(action) = f.action.as_deref().filter(|a| !a.is_empty()) {
+            if let Some(family) = action.strip_suffix('.') {
+                qb.push(" AND (l.action = ")
+                    .bind(family.to_owned())
+                    .push(" OR substr(l.action, 1, CAST(")
+                    .bind(action.len() as i64)
+                    .push(" AS INTEGER)) = ")
+                    .bind(action.to_owned())
+                    .push(")");
+            } else {
+                qb.push(" AND l.action = ").bind(action.to_owned());
             }
-            if let Some(actor) = f.actor {
-                qb.push(" AND l.actor_id = ").bind(actor);
-            }
-            if let Some(from) = f.from {
-                qb.push(" AND l.at >= ").bind(from);
-            }
-            if let Some(until) = f.until {
-                qb.push(" AND l.at < ").bind(until);
-            }
-            if let Some(before) = f.before {
-                qb.push(" AND l.id < ").bind(before);
-            }
-            qb.push(" ORDER BY l.id DESC LIMIT ").bind(f.limit);
-            qb.all::<AuditEntry>(self).await?
-        })
+        }
+        if let Some(actor) = f.actor {
+            qb.push(" AND l.actor_id = ").bind(actor);
+        }
+        if let Some(from) = f.from {
+            qb.push(" AND l.at >= ").bind(from);
+        }
+        if let Some(until) = f.until {
+            qb.push(" AND l.at < ").bind(until);
+        }
+        if let Some(before) = f.before {
+            qb.push(" AND l.id < ").bind(before);
+        }
+        qb.push(" ORDER BY l.id DESC LIMIT ").bind(f.limit);
+        qb.all::<AuditEntry>(self).await
     }
 
     /// The distinct actions recorded, for the filter's choices.

@@ -179,27 +179,23 @@ impl Store {
     }
 
     pub async fn community_by_slug(&self, slug: &str) -> Result<Community> {
-        {
-            Sql::new(format!(
-                "SELECT {COMMUNITY_COLUMNS} FROM communities c WHERE c.slug = "
-            ))
-            .bind(slug)
-            .optional::<Community>(self)
-            .await?
-            .ok_or(StoreError::NotFound)
-        }
+        Sql::new(format!(
+            "SELECT {COMMUNITY_COLUMNS} FROM communities c WHERE c.slug = "
+        ))
+        .bind(slug)
+        .optional::<Community>(self)
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     pub async fn community(&self, id: CommunityId) -> Result<Community> {
-        {
-            Sql::new(format!(
-                "SELECT {COMMUNITY_COLUMNS} FROM communities c WHERE c.id = "
-            ))
-            .bind(id)
-            .optional::<Community>(self)
-            .await?
-            .ok_or(StoreError::NotFound)
-        }
+        Sql::new(format!(
+            "SELECT {COMMUNITY_COLUMNS} FROM communities c WHERE c.id = "
+        ))
+        .bind(id)
+        .optional::<Community>(self)
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     pub async fn community_domains(&self, id: CommunityId) -> Result<Vec<Domain>> {
@@ -225,71 +221,69 @@ impl Store {
     }
 
     pub async fn communities(&self, f: &CommunityFilter) -> Result<Page<CommunitySummary>> {
-        {
-            let mut total = Sql::new("SELECT COUNT(*) FROM communities c WHERE ").kept();
-            let mut items = Sql::new(
-                "SELECT c.id, c.slug, c.name, c.purpose, c.visibility, c.membership_policy, c.stage, \
-                 (SELECT COUNT(*) FROM memberships m WHERE m.community_id = c.id) AS members, \
-                 (SELECT role FROM memberships m WHERE m.community_id = c.id AND m.person_id = ",
-            )
-            .kept();
-            items
-                .bind(f.visible_to)
-                .push(") AS my_role, (SELECT MAX(a.at) FROM activity a WHERE a.community_id = c.id) AS last_activity_at \
-                       FROM communities c WHERE ");
-            for qb in [&mut total, &mut items] {
-                push_visible_to(qb, f.visible_to);
-                if let Some(p) = f.member {
-                    qb.push(" AND EXISTS (SELECT 1 FROM memberships fm WHERE fm.community_id = c.id AND fm.person_id = ")
-                        .bind(p)
-                        .push(")");
-                }
-                if let Some(p) = f.not_member {
-                    qb.push(" AND NOT EXISTS (SELECT 1 FROM memberships fm WHERE fm.community_id = c.id AND fm.person_id = ")
-                        .bind(p)
-                        .push(")");
-                }
-                if let Some(d) = f.domain {
-                    qb.push(" AND EXISTS (SELECT 1 FROM community_domains fd WHERE fd.community_id = c.id AND fd.domain_id = ")
-                        .bind(d)
-                        .push(")");
-                }
-                if let Some(s) = &f.stage {
-                    qb.push(" AND c.stage = ").bind(*s);
-                }
-                if let Some(u) = f.unit {
-                    qb.push(
-                        " AND EXISTS (SELECT 1 FROM memberships um JOIN people up ON up.id = um.person_id \
-                         WHERE um.community_id = c.id AND up.unit_id IN (",
-                    );
-                    push_unit_subtree(qb, u);
-                    qb.push("))");
-                }
-                if let Some(t) = f.text.as_deref().filter(|t| !t.is_empty()) {
-                    let pat = like_pattern(t);
-                    qb.push(" AND (lower(c.name) LIKE ")
-                        .bind(pat.clone())
-                        .push(" ESCAPE '\\' OR lower(c.purpose) LIKE ")
-                        .bind(pat.clone())
-                        .push(" ESCAPE '\\' OR lower(c.domain_statement) LIKE ")
-                        .bind(pat)
-                        .push(" ESCAPE '\\')");
-                }
+        let mut total = Sql::new("SELECT COUNT(*) FROM communities c WHERE ").kept();
+        let mut items = Sql::new(
+            "SELECT c.id, c.slug, c.name, c.purpose, c.visibility, c.membership_policy, c.stage, \
+             (SELECT COUNT(*) FROM memberships m WHERE m.community_id = c.id) AS members, \
+             (SELECT role FROM memberships m WHERE m.community_id = c.id AND m.person_id = ",
+        )
+        .kept();
+        items
+            .bind(f.visible_to)
+            .push(") AS my_role, (SELECT MAX(a.at) FROM activity a WHERE a.community_id = c.id) AS last_activity_at \
+                   FROM communities c WHERE ");
+        for qb in [&mut total, &mut items] {
+            push_visible_to(qb, f.visible_to);
+            if let Some(p) = f.member {
+                qb.push(" AND EXISTS (SELECT 1 FROM memberships fm WHERE fm.community_id = c.id AND fm.person_id = ")
+                    .bind(p)
+                    .push(")");
             }
-            items.push(match f.sort {
-                CommunitySort::Name => " ORDER BY c.name, c.id",
-                CommunitySort::Members => " ORDER BY members DESC, c.name, c.id",
-                CommunitySort::Recent => " ORDER BY last_activity_at DESC, c.name, c.id",
-            });
-            items
-                .push(" LIMIT ")
-                .bind(f.limit)
-                .push(" OFFSET ")
-                .bind(f.offset);
-            let total: i64 = total.scalar(self).await?;
-            let items = items.all::<CommunitySummary>(self).await?;
-            Ok(Page { items, total })
+            if let Some(p) = f.not_member {
+                qb.push(" AND NOT EXISTS (SELECT 1 FROM memberships fm WHERE fm.community_id = c.id AND fm.person_id = ")
+                    .bind(p)
+                    .push(")");
+            }
+            if let Some(d) = f.domain {
+                qb.push(" AND EXISTS (SELECT 1 FROM community_domains fd WHERE fd.community_id = c.id AND fd.domain_id = ")
+                    .bind(d)
+                    .push(")");
+            }
+            if let Some(s) = &f.stage {
+                qb.push(" AND c.stage = ").bind(*s);
+            }
+            if let Some(u) = f.unit {
+                qb.push(
+                    " AND EXISTS (SELECT 1 FROM memberships um JOIN people up ON up.id = um.person_id \
+                     WHERE um.community_id = c.id AND up.unit_id IN (",
+                );
+                push_unit_subtree(qb, u);
+                qb.push("))");
+            }
+            if let Some(t) = f.text.as_deref().filter(|t| !t.is_empty()) {
+                let pat = like_pattern(t);
+                qb.push(" AND (lower(c.name) LIKE ")
+                    .bind(pat.clone())
+                    .push(" ESCAPE '\\' OR lower(c.purpose) LIKE ")
+                    .bind(pat.clone())
+                    .push(" ESCAPE '\\' OR lower(c.domain_statement) LIKE ")
+                    .bind(pat)
+                    .push(" ESCAPE '\\')");
+            }
         }
+        items.push(match f.sort {
+            CommunitySort::Name => " ORDER BY c.name, c.id",
+            CommunitySort::Members => " ORDER BY members DESC, c.name, c.id",
+            CommunitySort::Recent => " ORDER BY last_activity_at DESC, c.name, c.id",
+        });
+        items
+            .push(" LIMIT ")
+            .bind(f.limit)
+            .push(" OFFSET ")
+            .bind(f.offset);
+        let total: i64 = total.scalar(self).await?;
+        let items = items.all::<CommunitySummary>(self).await?;
+        Ok(Page { items, total })
     }
 
     pub async fn members(&self, community: CommunityId) -> Result<Vec<Member>> {
@@ -311,46 +305,44 @@ impl Store {
         community: CommunityId,
         per_role: i64,
     ) -> Result<MemberOverview> {
-        Ok({
-            let roles: Vec<(CommunityRole, i64)> = Sql::new(
-                "SELECT role, COUNT(*) FROM memberships WHERE community_id = $1 GROUP BY role",
-            )
-            .kept()
-            .arg(community)
-            .all(self)
-            .await?;
-            let units: i64 = Sql::new(
-                "SELECT COUNT(DISTINCT u.name) FROM memberships m JOIN people p ON p.id = m.person_id \
-                 JOIN units u ON u.id = p.unit_id WHERE m.community_id = $1",
-            )
-            .kept()
-            .arg(community)
-            .scalar(self)
-            .await?;
-            let first = Sql::new(
-                "SELECT person_id, name, title, unit_name, role, joined_at FROM \
-                 (SELECT m.person_id, p.name, p.title, u.name AS unit_name, m.role, m.joined_at, \
-                  ROW_NUMBER() OVER (PARTITION BY m.role ORDER BY p.name, m.person_id) AS place \
-                  FROM memberships m JOIN people p ON p.id = m.person_id LEFT JOIN units u ON u.id = p.unit_id \
-                  WHERE m.community_id = $1) ranked \
-                 WHERE place <= $2 ORDER BY role, name, person_id",
-            )
-            .kept()
-            .arg(community)
-            .arg(per_role)
-            .all::<Member>(self)
-            .await?;
-            let mut overview = MemberOverview {
-                roles,
-                units,
-                first,
-            };
-            // Roles in the domain's order (coordinators first); within a
-            // role the database's order by name, as `members` gives it.
-            overview.roles.sort_by_key(|(r, _)| *r);
-            overview.first.sort_by_key(|m| m.role);
-            overview
-        })
+        let roles: Vec<(CommunityRole, i64)> = Sql::new(
+            "SELECT role, COUNT(*) FROM memberships WHERE community_id = $1 GROUP BY role",
+        )
+        .kept()
+        .arg(community)
+        .all(self)
+        .await?;
+        let units: i64 = Sql::new(
+            "SELECT COUNT(DISTINCT u.name) FROM memberships m JOIN people p ON p.id = m.person_id \
+             JOIN units u ON u.id = p.unit_id WHERE m.community_id = $1",
+        )
+        .kept()
+        .arg(community)
+        .scalar(self)
+        .await?;
+        let first = Sql::new(
+            "SELECT person_id, name, title, unit_name, role, joined_at FROM \
+             (SELECT m.person_id, p.name, p.title, u.name AS unit_name, m.role, m.joined_at, \
+              ROW_NUMBER() OVER (PARTITION BY m.role ORDER BY p.name, m.person_id) AS place \
+              FROM memberships m JOIN people p ON p.id = m.person_id LEFT JOIN units u ON u.id = p.unit_id \
+              WHERE m.community_id = $1) ranked \
+             WHERE place <= $2 ORDER BY role, name, person_id",
+        )
+        .kept()
+        .arg(community)
+        .arg(per_role)
+        .all::<Member>(self)
+        .await?;
+        let mut overview = MemberOverview {
+            roles,
+            units,
+            first,
+        };
+        // Roles in the domain's order (coordinators first); within a
+        // role the database's order by name, as `members` gives it.
+        overview.roles.sort_by_key(|(r, _)| *r);
+        overview.first.sort_by_key(|m| m.role);
+        Ok(overview)
     }
 
     pub async fn count_role(&self, community: CommunityId, role: CommunityRole) -> Result<i64> {
@@ -526,25 +518,21 @@ impl Store {
          LEFT JOIN units u ON u.id = p.unit_id";
 
     pub async fn pending_join_requests(&self, community: CommunityId) -> Result<Vec<JoinRequest>> {
-        Ok({
-            Sql::new(Self::JOIN_REQUEST_SELECT)
-                .push(" WHERE r.status = 'pending' AND r.community_id = ")
-                .bind(community)
-                .push(" ORDER BY r.created_at")
-                .all::<JoinRequest>(self)
-                .await?
-        })
+        Sql::new(Self::JOIN_REQUEST_SELECT)
+            .push(" WHERE r.status = 'pending' AND r.community_id = ")
+            .bind(community)
+            .push(" ORDER BY r.created_at")
+            .all::<JoinRequest>(self)
+            .await
     }
 
     pub async fn join_request(&self, id: JoinRequestId) -> Result<JoinRequest> {
-        {
-            Sql::new(Self::JOIN_REQUEST_SELECT)
-                .push(" WHERE r.id = ")
-                .bind(id)
-                .optional::<JoinRequest>(self)
-                .await?
-                .ok_or(StoreError::NotFound)
-        }
+        Sql::new(Self::JOIN_REQUEST_SELECT)
+            .push(" WHERE r.id = ")
+            .bind(id)
+            .optional::<JoinRequest>(self)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     /// Declines or withdraws a pending request (approval goes through
@@ -609,39 +597,33 @@ impl Store {
         &self,
         person: PersonId,
     ) -> Result<Vec<Invitation>> {
-        Ok({
-            Sql::new(Self::INVITATION_SELECT)
-                .push(" WHERE i.status = 'pending' AND i.person_id = ")
-                .bind(person)
-                .push(" ORDER BY i.created_at DESC")
-                .all::<Invitation>(self)
-                .await?
-        })
+        Sql::new(Self::INVITATION_SELECT)
+            .push(" WHERE i.status = 'pending' AND i.person_id = ")
+            .bind(person)
+            .push(" ORDER BY i.created_at DESC")
+            .all::<Invitation>(self)
+            .await
     }
 
     pub async fn pending_invitations_for_community(
         &self,
         community: CommunityId,
     ) -> Result<Vec<Invitation>> {
-        Ok({
-            Sql::new(Self::INVITATION_SELECT)
-                .push(" WHERE i.status = 'pending' AND i.community_id = ")
-                .bind(community)
-                .push(" ORDER BY i.created_at DESC")
-                .all::<Invitation>(self)
-                .await?
-        })
+        Sql::new(Self::INVITATION_SELECT)
+            .push(" WHERE i.status = 'pending' AND i.community_id = ")
+            .bind(community)
+            .push(" ORDER BY i.created_at DESC")
+            .all::<Invitation>(self)
+            .await
     }
 
     pub async fn invitation(&self, id: InvitationId) -> Result<Invitation> {
-        {
-            Sql::new(Self::INVITATION_SELECT)
-                .push(" WHERE i.id = ")
-                .bind(id)
-                .optional::<Invitation>(self)
-                .await?
-                .ok_or(StoreError::NotFound)
-        }
+        Sql::new(Self::INVITATION_SELECT)
+            .push(" WHERE i.id = ")
+            .bind(id)
+            .optional::<Invitation>(self)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     pub async fn decline_invitation(&self, id: InvitationId) -> Result<()> {
@@ -664,12 +646,10 @@ impl Store {
 impl Store {
     /// Every community, by id (for the operator's pulse of all communities).
     pub async fn all_communities(&self) -> Result<Vec<Community>> {
-        Ok({
-            Sql::new(format!(
-                "SELECT {COMMUNITY_COLUMNS} FROM communities c ORDER BY c.id"
-            ))
-            .all::<Community>(self)
-            .await?
-        })
+        Sql::new(format!(
+            "SELECT {COMMUNITY_COLUMNS} FROM communities c ORDER BY c.id"
+        ))
+        .all::<Community>(self)
+        .await
     }
 }

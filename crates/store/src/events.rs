@@ -200,16 +200,13 @@ impl Store {
     }
 
     pub async fn event(&self, id: EventId) -> Result<EventRow> {
-        {
-            Sql::new(
-                "SELECT id, community_id, kind, title, description, place, link, starts_at, \
-                 duration_minutes, recurrence, created_by, created_at, cancelled_at FROM events WHERE id = $1",
-            )
-            .arg(id)
-            .optional::<EventRow>(self)
-            .await?
-        }
-        .ok_or(StoreError::NotFound)
+        Sql::new(
+            "SELECT id, community_id, kind, title, description, place, link, starts_at, \
+             duration_minutes, recurrence, created_by, created_at, cancelled_at FROM events WHERE id = $1",
+        )
+        .arg(id)
+        .one::<EventRow>(self)
+        .await
     }
 
     /// Every event of a community, cancelled ones included, by first start.

@@ -107,26 +107,24 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<Notification>> {
-        Ok({
-            let mut qb = Sql::new(
-                "SELECT n.id, n.kind, n.actor_id, a.name AS actor_name, c.slug AS community_slug, \
-                 c.name AS community_name, n.thread_id, t.title AS thread_title, n.reply_id, n.resource_id, \
-                 r.title AS resource_title, n.event_id, e.title AS event_title, n.at, n.read_at ",
-            );
-            qb.push(VISIBLE)
-                .bind(person)
-                .push(" AND (n.community_id IS NULL OR ");
-            push_readable_by(&mut qb, person);
-            qb.push(")");
-            if unread_only {
-                qb.push(" AND n.read_at IS NULL");
-            }
-            qb.push(" ORDER BY n.id DESC LIMIT ")
-                .bind(limit)
-                .push(" OFFSET ")
-                .bind(offset);
-            qb.all::<Notification>(self).await?
-        })
+        let mut qb = Sql::new(
+            "SELECT n.id, n.kind, n.actor_id, a.name AS actor_name, c.slug AS community_slug, \
+             c.name AS community_name, n.thread_id, t.title AS thread_title, n.reply_id, n.resource_id, \
+             r.title AS resource_title, n.event_id, e.title AS event_title, n.at, n.read_at ",
+        );
+        qb.push(VISIBLE)
+            .bind(person)
+            .push(" AND (n.community_id IS NULL OR ");
+        push_readable_by(&mut qb, person);
+        qb.push(")");
+        if unread_only {
+            qb.push(" AND n.read_at IS NULL");
+        }
+        qb.push(" ORDER BY n.id DESC LIMIT ")
+            .bind(limit)
+            .push(" OFFSET ")
+            .bind(offset);
+        qb.all::<Notification>(self).await
     }
 
     /// How many unread notifications a person may see.

@@ -120,13 +120,11 @@ impl Store {
     }
 
     pub async fn unit(&self, id: UnitId) -> Result<Unit> {
-        {
-            Sql::new("SELECT id, name, parent_id, description, created_at FROM units WHERE id = $1")
-                .arg(id)
-                .optional::<Unit>(self)
-                .await?
-                .ok_or(StoreError::NotFound)
-        }
+        Sql::new("SELECT id, name, parent_id, description, created_at FROM units WHERE id = $1")
+            .arg(id)
+            .optional::<Unit>(self)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     /// Every unit with its direct head count, ordered by name; the tree is
@@ -205,14 +203,12 @@ impl Store {
     }
 
     pub async fn person(&self, id: PersonId) -> Result<Person> {
-        {
-            Sql::new(PERSON_SELECT)
-                .push(" WHERE p.id = ")
-                .bind(id)
-                .optional::<Person>(self)
-                .await?
-                .ok_or(StoreError::NotFound)
-        }
+        Sql::new(PERSON_SELECT)
+            .push(" WHERE p.id = ")
+            .bind(id)
+            .optional::<Person>(self)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     pub async fn credentials_by_email(&self, email: &str) -> Result<Option<Credentials>> {
@@ -232,13 +228,11 @@ impl Store {
     }
 
     pub async fn credentials(&self, id: PersonId) -> Result<Credentials> {
-        {
-            Sql::new("SELECT id, org_role, password_hash FROM people WHERE id = $1")
-                .arg(id)
-                .optional::<Credentials>(self)
-                .await?
-                .ok_or(StoreError::NotFound)
-        }
+        Sql::new("SELECT id, org_role, password_hash FROM people WHERE id = $1")
+            .arg(id)
+            .optional::<Credentials>(self)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     /// Sets a person's password hash and ends their other sessions (all but
@@ -294,44 +288,42 @@ impl Store {
     }
 
     pub async fn people(&self, f: &PeopleFilter) -> Result<Page<Person>> {
-        {
-            let mut total = Sql::new("SELECT COUNT(*) FROM people p").kept();
-            let mut items = Sql::new(PERSON_SELECT);
-            for qb in [&mut total, &mut items] {
-                // Records merged into another person are hidden: they are that person.
-                qb.push(" WHERE p.merged_into IS NULL");
-                if let Some(unit) = f.unit {
-                    qb.push(" AND p.unit_id IN (");
-                    crate::sql::push_unit_subtree(qb, unit);
-                    qb.push(")");
-                }
-                if let Some(e) = f.expertise.as_deref().filter(|s| !s.is_empty()) {
-                    qb.push(" AND lower(p.expertise) LIKE ")
-                        .bind(like_pattern(e))
-                        .push(" ESCAPE '\\'");
-                }
-                if let Some(t) = f.text.as_deref().filter(|s| !s.is_empty()) {
-                    let pat = like_pattern(t);
-                    qb.push(" AND (lower(p.name) LIKE ")
-                        .bind(pat.clone())
-                        .push(" ESCAPE '\\' OR lower(p.email) LIKE ")
-                        .bind(pat.clone())
-                        .push(" ESCAPE '\\' OR lower(p.title) LIKE ")
-                        .bind(pat.clone())
-                        .push(" ESCAPE '\\' OR lower(p.expertise) LIKE ")
-                        .bind(pat)
-                        .push(" ESCAPE '\\')");
-                }
+        let mut total = Sql::new("SELECT COUNT(*) FROM people p").kept();
+        let mut items = Sql::new(PERSON_SELECT);
+        for qb in [&mut total, &mut items] {
+            // Records merged into another person are hidden: they are that person.
+            qb.push(" WHERE p.merged_into IS NULL");
+            if let Some(unit) = f.unit {
+                qb.push(" AND p.unit_id IN (");
+                crate::sql::push_unit_subtree(qb, unit);
+                qb.push(")");
             }
-            items
-                .push(" ORDER BY p.name, p.id LIMIT ")
-                .bind(f.limit)
-                .push(" OFFSET ")
-                .bind(f.offset);
-            let total: i64 = total.scalar(self).await?;
-            let items = items.all::<Person>(self).await?;
-            Ok(Page { items, total })
+            if let Some(e) = f.expertise.as_deref().filter(|s| !s.is_empty()) {
+                qb.push(" AND lower(p.expertise) LIKE ")
+                    .bind(like_pattern(e))
+                    .push(" ESCAPE '\\'");
+            }
+            if let Some(t) = f.text.as_deref().filter(|s| !s.is_empty()) {
+                let pat = like_pattern(t);
+                qb.push(" AND (lower(p.name) LIKE ")
+                    .bind(pat.clone())
+                    .push(" ESCAPE '\\' OR lower(p.email) LIKE ")
+                    .bind(pat.clone())
+                    .push(" ESCAPE '\\' OR lower(p.title) LIKE ")
+                    .bind(pat.clone())
+                    .push(" ESCAPE '\\' OR lower(p.expertise) LIKE ")
+                    .bind(pat)
+                    .push(" ESCAPE '\\')");
+            }
         }
+        items
+            .push(" ORDER BY p.name, p.id LIMIT ")
+            .bind(f.limit)
+            .push(" OFFSET ")
+            .bind(f.offset);
+        let total: i64 = total.scalar(self).await?;
+        let items = items.all::<Person>(self).await?;
+        Ok(Page { items, total })
     }
 
     // ---- knowledge domains -------------------------------------------
@@ -371,28 +363,24 @@ impl Store {
     }
 
     pub async fn domain(&self, id: DomainId) -> Result<Domain> {
-        {
-            Sql::new("SELECT id, name, description, created_at FROM domains WHERE id = $1")
-                .arg(id)
-                .optional::<Domain>(self)
-                .await?
-                .ok_or(StoreError::NotFound)
-        }
+        Sql::new("SELECT id, name, description, created_at FROM domains WHERE id = $1")
+            .arg(id)
+            .optional::<Domain>(self)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     /// Every domain with the number of communities `viewer` may see that
     /// steward it.
     pub async fn domains(&self, viewer: PersonId) -> Result<Vec<DomainSummary>> {
-        Ok({
-            let mut qb = Sql::new(
-                "SELECT d.id, d.name, d.description, \
-                 (SELECT COUNT(*) FROM community_domains cd JOIN communities c ON c.id = cd.community_id \
-                  WHERE cd.domain_id = d.id AND ",
-            );
-            crate::sql::push_visible_to(&mut qb, viewer);
-            qb.push(") AS communities FROM domains d ORDER BY d.name")
-                .all::<DomainSummary>(self)
-                .await?
-        })
+        let mut qb = Sql::new(
+            "SELECT d.id, d.name, d.description, \
+             (SELECT COUNT(*) FROM community_domains cd JOIN communities c ON c.id = cd.community_id \
+              WHERE cd.domain_id = d.id AND ",
+        );
+        crate::sql::push_visible_to(&mut qb, viewer);
+        qb.push(") AS communities FROM domains d ORDER BY d.name")
+            .all::<DomainSummary>(self)
+            .await
     }
 }

@@ -277,11 +277,14 @@ pub(crate) struct DirectReader {
     kept: Mutex<KeptAnswers>,
 }
 
+/// A kept answer's query text, values and row limit.
+type KeptKey = (String, Vec<Arg>, Option<usize>);
+
 /// Answers of [`Sql::kept`] reads, valid for one data version.
 #[derive(Default)]
 struct KeptAnswers {
     version: i64,
-    answers: HashMap<(String, Vec<Arg>), Arc<dyn Any + Send + Sync>>,
+    answers: HashMap<KeptKey, Arc<dyn Any + Send + Sync>>,
     /// Rows held by all answers, for the bound on memory.
     rows: usize,
 }
@@ -302,8 +305,10 @@ const MOST_KEPT: usize = 4096;
 const MOST_KEPT_ROWS: usize = 200_000;
 
 /// More idle connections than this are closed rather than kept: readers
-/// are admitted about one per core, so a few cover every concurrent page.
-const KEEP_IDLE: usize = 16;
+/// are admitted about one per core, so a few cover every concurrent page
+/// (and each holds up to `PAGE_CACHE_KIB` of pages).
+const KEEP_IDLE: usize = 8;
+const PAGE_CACHE_KIB: i64 = 32 * 1024;
 /// Statements each connection keeps prepared (a page uses about a dozen).
 const STATEMENTS_KEPT: usize = 256;
 
@@ -346,7 +351,7 @@ impl DirectReader {
         // The version is read before the query: a write in between makes
         // the kept answer newer than its version says, never older.
         let version = self.data_version()?;
-        let key = (q.text.clone(), q.args.clone());
+        let key = (q.text.clone(), q.args.clone(), limit);
         if let Ok(kept) = self.kept.lock()
             && kept.version == version
             && let Some(answer) = kept.answers.get(&key)
@@ -377,8 +382,11 @@ impl DirectReader {
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.set_prepared_statement_cache_capacity(STATEMENTS_KEPT);
-        // As the sqlx connections: a 64 MiB page cache, sorts in memory.
-        conn.execute_batch("PRAGMA cache_size = -65536; PRAGMA temp_store = memory;")?;
+        // Sorts in memory, as the sqlx connections; the file's pages beyond
+        // this cache come from the operating system's.
+        conn.execute_batch(&format!(
+            "PRAGMA cache_size = -{PAGE_CACHE_KIB}; PRAGMA temp_store = memory;"
+        ))?;
         Ok(conn)
     }
 

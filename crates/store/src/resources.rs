@@ -280,51 +280,47 @@ impl Store {
 
     /// A resource with its current revision's body.
     pub async fn resource(&self, id: ResourceId) -> Result<Resource> {
-        {
-            Sql::new(
-                "SELECT r.id, r.community_id, r.kind, r.title, r.revision, r.status, r.tags, r.created_by, \
-                 p.name AS created_by_name, r.created_at, r.updated_at, r.source_thread_id, \
-                 v.body, v.author_id AS revised_by, a.name AS revised_by_name \
-                 FROM resources r \
-                 JOIN resource_revisions v ON v.resource_id = r.id AND v.number = r.revision \
-                 LEFT JOIN people p ON p.id = r.created_by \
-                 LEFT JOIN people a ON a.id = v.author_id \
-                 WHERE r.id = $1",
-            )
-            .arg(id)
-            .optional::<Resource>(self)
-            .await?
-            .ok_or(StoreError::NotFound)
-        }
+        Sql::new(
+            "SELECT r.id, r.community_id, r.kind, r.title, r.revision, r.status, r.tags, r.created_by, \
+             p.name AS created_by_name, r.created_at, r.updated_at, r.source_thread_id, \
+             v.body, v.author_id AS revised_by, a.name AS revised_by_name \
+             FROM resources r \
+             JOIN resource_revisions v ON v.resource_id = r.id AND v.number = r.revision \
+             LEFT JOIN people p ON p.id = r.created_by \
+             LEFT JOIN people a ON a.id = v.author_id \
+             WHERE r.id = $1",
+        )
+        .arg(id)
+        .optional::<Resource>(self)
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     /// A community's resources, most recently updated first, with the
     /// total under the same filter.
     pub async fn resources(&self, f: &ResourceFilter) -> Result<Page<ResourceSummary>> {
-        {
-            let mut total = Sql::new("SELECT COUNT(*) FROM resources r WHERE r.community_id = ");
-            let mut items = Sql::new(format!(
-                "SELECT {SUMMARY_COLUMNS} FROM resources r LEFT JOIN people p ON p.id = r.created_by \
-                 WHERE r.community_id = "
-            ));
-            for qb in [&mut total, &mut items] {
-                qb.bind(f.community);
-                if let Some(k) = &f.kind {
-                    qb.push(" AND r.kind = ").bind(*k);
-                }
-                if let Some(s) = &f.status {
-                    qb.push(" AND r.status = ").bind(*s);
-                }
+        let mut total = Sql::new("SELECT COUNT(*) FROM resources r WHERE r.community_id = ");
+        let mut items = Sql::new(format!(
+            "SELECT {SUMMARY_COLUMNS} FROM resources r LEFT JOIN people p ON p.id = r.created_by \
+             WHERE r.community_id = "
+        ));
+        for qb in [&mut total, &mut items] {
+            qb.bind(f.community);
+            if let Some(k) = &f.kind {
+                qb.push(" AND r.kind = ").bind(*k);
             }
-            items
-                .push(" ORDER BY r.updated_at DESC, r.id DESC LIMIT ")
-                .bind(f.limit)
-                .push(" OFFSET ")
-                .bind(f.offset);
-            let total: i64 = total.scalar(self).await?;
-            let items = items.all::<ResourceSummary>(self).await?;
-            Ok(Page { items, total })
+            if let Some(s) = &f.status {
+                qb.push(" AND r.status = ").bind(*s);
+            }
         }
+        items
+            .push(" ORDER BY r.updated_at DESC, r.id DESC LIMIT ")
+            .bind(f.limit)
+            .push(" OFFSET ")
+            .bind(f.offset);
+        let total: i64 = total.scalar(self).await?;
+        let items = items.all::<ResourceSummary>(self).await?;
+        Ok(Page { items, total })
     }
 
     /// Every revision of a resource, newest first, without bodies.

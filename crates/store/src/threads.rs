@@ -273,31 +273,25 @@ impl Store {
     }
 
     pub async fn thread(&self, id: ThreadId) -> Result<Thread> {
-        Ok({
-            let mut qb = Sql::new(THREAD_SELECT);
-            qb.push(" WHERE t.id = ").bind(id);
-            qb.one::<Thread>(self).await?
-        })
+        let mut qb = Sql::new(THREAD_SELECT);
+        qb.push(" WHERE t.id = ").bind(id);
+        qb.one::<Thread>(self).await
     }
 
     /// The replies of a thread in the order they were written, with their
     /// authors' units and how many thanks each received.
     pub async fn replies(&self, thread: ThreadId) -> Result<Vec<Reply>> {
-        Ok({
-            let mut qb = Sql::new(REPLY_SELECT);
-            qb.push(" WHERE r.thread_id = ")
-                .bind(thread)
-                .push(" ORDER BY r.created_at, r.id");
-            qb.all::<Reply>(self).await?
-        })
+        let mut qb = Sql::new(REPLY_SELECT);
+        qb.push(" WHERE r.thread_id = ")
+            .bind(thread)
+            .push(" ORDER BY r.created_at, r.id");
+        qb.all::<Reply>(self).await
     }
 
     pub async fn reply(&self, id: ReplyId) -> Result<Reply> {
-        Ok({
-            let mut qb = Sql::new(REPLY_SELECT);
-            qb.push(" WHERE r.id = ").bind(id);
-            qb.one::<Reply>(self).await?
-        })
+        let mut qb = Sql::new(REPLY_SELECT);
+        qb.push(" WHERE r.id = ").bind(id);
+        qb.one::<Reply>(self).await
     }
 
     /// A community's live threads, most recently active first.
@@ -308,35 +302,33 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Page<Thread>> {
-        Ok({
-            let push_where = |qb: &mut Sql| {
-                qb.push(" WHERE t.deleted_at IS NULL AND t.community_id = ")
-                    .bind(community);
-                if let Some(k) = f.kind {
-                    qb.push(" AND t.kind = ").bind(k);
-                }
-                if let Some(a) = f.author {
-                    qb.push(" AND t.author_id = ").bind(a);
-                }
-                if f.unanswered {
-                    qb.push(" AND t.kind = 'help' AND NOT EXISTS (SELECT 1 FROM replies x WHERE x.thread_id = t.id AND x.author_id <> t.author_id AND x.deleted_at IS NULL)");
-                }
-                if f.unsolved {
-                    qb.push(" AND t.kind = 'help' AND NOT EXISTS (SELECT 1 FROM help_solutions y WHERE y.thread_id = t.id)");
-                }
-            };
-            let mut count = Sql::new("SELECT COUNT(*) FROM threads t").kept();
-            push_where(&mut count);
-            let total: i64 = count.scalar(self).await?;
-            let mut qb = Sql::new(THREAD_SELECT);
-            push_where(&mut qb);
-            qb.push(" ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ")
-                .bind(limit)
-                .push(" OFFSET ")
-                .bind(offset);
-            let items = qb.all::<Thread>(self).await?;
-            Page { items, total }
-        })
+        let push_where = |qb: &mut Sql| {
+            qb.push(" WHERE t.deleted_at IS NULL AND t.community_id = ")
+                .bind(community);
+            if let Some(k) = f.kind {
+                qb.push(" AND t.kind = ").bind(k);
+            }
+            if let Some(a) = f.author {
+                qb.push(" AND t.author_id = ").bind(a);
+            }
+            if f.unanswered {
+                qb.push(" AND t.kind = 'help' AND NOT EXISTS (SELECT 1 FROM replies x WHERE x.thread_id = t.id AND x.author_id <> t.author_id AND x.deleted_at IS NULL)");
+            }
+            if f.unsolved {
+                qb.push(" AND t.kind = 'help' AND NOT EXISTS (SELECT 1 FROM help_solutions y WHERE y.thread_id = t.id)");
+            }
+        };
+        let mut count = Sql::new("SELECT COUNT(*) FROM threads t").kept();
+        push_where(&mut count);
+        let total: i64 = count.scalar(self).await?;
+        let mut qb = Sql::new(THREAD_SELECT);
+        push_where(&mut qb);
+        qb.push(" ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ")
+            .bind(limit)
+            .push(" OFFSET ")
+            .bind(offset);
+        let items = qb.all::<Thread>(self).await?;
+        Ok(Page { items, total })
     }
 
     /// Changes a thread's opening post, keeping what it replaced.
