@@ -200,22 +200,16 @@ impl Sql {
         store.read_column(self).await
     }
 
-    fn sqlite_args(&self) -> Result<sqlx::sqlite::SqliteArguments> {
-        let mut a = sqlx::sqlite::SqliteArguments::default();
-        for v in &self.args {
-            let added = match v {
-                Arg::Int(i) => a.add(*i),
-                Arg::Text(t) => a.add(t.clone()),
-                Arg::Bool(b) => a.add(*b),
-                Arg::Null => a.add(None::<i64>),
-            };
-            added.map_err(|e| StoreError::Database(sqlx::Error::Encode(e)))?;
-        }
-        Ok(a)
-    }
-
-    fn pg_args(&self) -> Result<sqlx::postgres::PgArguments> {
-        let mut a = sqlx::postgres::PgArguments::default();
+    /// The values as sqlx arguments for either database.
+    fn args<A>(&self) -> Result<A>
+    where
+        A: Arguments + Default,
+        for<'q> i64: sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
+        for<'q> String: sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
+        for<'q> bool: sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
+        for<'q> Option<i64>: sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
+    {
+        let mut a = A::default();
         for v in &self.args {
             let added = match v {
                 Arg::Int(i) => a.add(*i),
@@ -515,24 +509,32 @@ impl<T> ReadScalar for T where
 {
 }
 
+/// Runs `$q` through sqlx on the store's pool: `$query` is `query_as_with`
+/// or `query_scalar_with`, `$fetch` the sqlx fetch to use.
+macro_rules! through_sqlx {
+    ($store:expr, $q:expr, $query:ident::<$t:ty>, $fetch:ident) => {
+        match $store.backend() {
+            Backend::Sqlite(pool) => {
+                sqlx::$query::<_, $t, _>($q.text(), $q.args::<sqlx::sqlite::SqliteArguments>()?)
+                    .$fetch(pool)
+                    .await?
+            }
+            Backend::Postgres(pool) => {
+                sqlx::$query::<_, $t, _>($q.text(), $q.args::<sqlx::postgres::PgArguments>()?)
+                    .$fetch(pool)
+                    .await?
+            }
+        }
+    };
+}
+
 impl Store {
     /// Every row of `q`.
     pub(crate) async fn read_all<T: ReadRow>(&self, q: &Sql) -> Result<Vec<T>> {
         if let Some(direct) = &self.direct {
             return direct.rows_kept(q, T::from_direct, None);
         }
-        Ok(match self.backend() {
-            Backend::Sqlite(pool) => {
-                sqlx::query_as_with::<_, T, _>(q.text(), q.sqlite_args()?)
-                    .fetch_all(pool)
-                    .await?
-            }
-            Backend::Postgres(pool) => {
-                sqlx::query_as_with::<_, T, _>(q.text(), q.pg_args()?)
-                    .fetch_all(pool)
-                    .await?
-            }
-        })
+        Ok(through_sqlx!(self, q, query_as_with::<T>, fetch_all))
     }
 
     /// The first row of `q`, if any.
@@ -540,18 +542,7 @@ impl Store {
         if let Some(direct) = &self.direct {
             return Ok(direct.rows_kept(q, T::from_direct, Some(1))?.pop());
         }
-        Ok(match self.backend() {
-            Backend::Sqlite(pool) => {
-                sqlx::query_as_with::<_, T, _>(q.text(), q.sqlite_args()?)
-                    .fetch_optional(pool)
-                    .await?
-            }
-            Backend::Postgres(pool) => {
-                sqlx::query_as_with::<_, T, _>(q.text(), q.pg_args()?)
-                    .fetch_optional(pool)
-                    .await?
-            }
-        })
+        Ok(through_sqlx!(self, q, query_as_with::<T>, fetch_optional))
     }
 
     /// The first row of `q`; `NotFound` when there is none.
@@ -561,24 +552,9 @@ impl Store {
 
     /// The first column of the first row of `q`; `NotFound` without one.
     pub(crate) async fn read_scalar<T: ReadScalar>(&self, q: &Sql) -> Result<T> {
-        if let Some(direct) = &self.direct {
-            return direct
-                .rows_kept(q, |r| r.get::<_, T>(0), Some(1))?
-                .pop()
-                .ok_or(StoreError::NotFound);
-        }
-        Ok(match self.backend() {
-            Backend::Sqlite(pool) => {
-                sqlx::query_scalar_with::<_, T, _>(q.text(), q.sqlite_args()?)
-                    .fetch_one(pool)
-                    .await?
-            }
-            Backend::Postgres(pool) => {
-                sqlx::query_scalar_with::<_, T, _>(q.text(), q.pg_args()?)
-                    .fetch_one(pool)
-                    .await?
-            }
-        })
+        self.read_scalar_optional(q)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     /// The first column of the first row of `q`, if there is a row.
@@ -586,18 +562,12 @@ impl Store {
         if let Some(direct) = &self.direct {
             return Ok(direct.rows_kept(q, |r| r.get::<_, T>(0), Some(1))?.pop());
         }
-        Ok(match self.backend() {
-            Backend::Sqlite(pool) => {
-                sqlx::query_scalar_with::<_, T, _>(q.text(), q.sqlite_args()?)
-                    .fetch_optional(pool)
-                    .await?
-            }
-            Backend::Postgres(pool) => {
-                sqlx::query_scalar_with::<_, T, _>(q.text(), q.pg_args()?)
-                    .fetch_optional(pool)
-                    .await?
-            }
-        })
+        Ok(through_sqlx!(
+            self,
+            q,
+            query_scalar_with::<T>,
+            fetch_optional
+        ))
     }
 
     /// The first column of every row of `q`.
@@ -605,18 +575,7 @@ impl Store {
         if let Some(direct) = &self.direct {
             return direct.rows_kept(q, |r| r.get::<_, T>(0), None);
         }
-        Ok(match self.backend() {
-            Backend::Sqlite(pool) => {
-                sqlx::query_scalar_with::<_, T, _>(q.text(), q.sqlite_args()?)
-                    .fetch_all(pool)
-                    .await?
-            }
-            Backend::Postgres(pool) => {
-                sqlx::query_scalar_with::<_, T, _>(q.text(), q.pg_args()?)
-                    .fetch_all(pool)
-                    .await?
-            }
-        })
+        Ok(through_sqlx!(self, q, query_scalar_with::<T>, fetch_all))
     }
 
     /// Closes the direct reader's connections.

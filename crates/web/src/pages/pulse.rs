@@ -64,12 +64,7 @@ struct PulsePage {
     errors: FieldErrors,
     alerts: Vec<AlertShown>,
     groups: Vec<(&'static str, Vec<Shown>)>,
-    activity_chart: String,
-    pyramid_chart: String,
-    response_chart: String,
-    units_chart: String,
-    levels_chart: String,
-    moves: Vec<(String, String, i64)>,
+    charts: std::sync::Arc<PulseCharts>,
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -338,19 +333,11 @@ async fn pulse_page(
     // units' names: drawn once for them (drawing took most of the page's
     // time), as long as the event list is the one the cache holds.
     let stamp = (t, window.days, unit_labels.clone());
-    let drawn = s
+    let charts = s
         .pulse_charts
         .get(report.community.id, stamp, &events, |events| {
             draw_pulse_charts(events, t, &report, &unit_labels, &history)
         })?;
-    let PulseCharts {
-        activity_chart,
-        pyramid_chart,
-        response_chart,
-        units_chart,
-        levels_chart,
-        moves,
-    } = (*drawn).clone();
 
     let alerts = report
         .pulse
@@ -384,12 +371,7 @@ async fn pulse_page(
         errors,
         alerts,
         groups: figure_groups(&report),
-        activity_chart,
-        pyramid_chart,
-        response_chart,
-        units_chart,
-        levels_chart,
-        moves,
+        charts,
     }
     .into_response())
 }
