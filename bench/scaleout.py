@@ -56,6 +56,10 @@ import time
 import urllib.parse
 from collections import Counter, defaultdict, namedtuple
 
+# psql, found and run as the crash-safety test does.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".ci"))
+from crash_test import find_psql, psql  # noqa: E402
+
 PASSWORD = "scale-out-password-1"
 DOMAIN = "scaleout.guildhall.test"
 SLUG = "scale-out"
@@ -819,22 +823,6 @@ def check_startup(check, nodes, binary, database):
 
 
 # ---- PostgreSQL ----------------------------------------------------------------------------------
-
-def find_psql():
-    base = "/usr/lib/postgresql"
-    for d in sorted(os.listdir(base), reverse=True) if os.path.isdir(base) else []:
-        p = f"{base}/{d}/bin/psql"
-        if os.access(p, os.X_OK):
-            return p
-    return shutil.which("psql")
-
-
-def psql(url, sql):
-    p = subprocess.run([find_psql() or "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        raise RuntimeError(f"psql: {p.stderr.strip()}")
-
 
 def psql_json(url, sql):
     p = subprocess.run([find_psql() or "psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", url, "-c",
